@@ -1,0 +1,511 @@
+//! The kernel model: per-CPU state shared between the scheduler and the code running on
+//! the virtual CPUs, the [`Cpu`] handle driver code runs with, spin locks, interrupt
+//! objects and DPCs.
+//!
+//! Every CPU is a stackful coroutine driven by the simulation loop (see `machine.rs` for
+//! why). Driver code calls ordinary methods on [`Cpu`]; each device access or stretch of
+//! modelled work suspends the coroutine until the simulated bus or clock has done it. An
+//! interrupt is taken exactly at those points, nested on the CPU's own stack as on real
+//! hardware.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use corosensei::Yielder;
+use dirql_sim::{Command, Completion, Phase, Request, Routine, Status};
+
+use crate::irql::Irql;
+
+/// Driver-level operation markers traced in `host.cpuN_op` (see docs/waveform.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    /// Nothing in particular.
+    None = 0,
+    /// VideoPortReadRegister*.
+    ReadRegister = 1,
+    /// VideoPortWriteRegister*.
+    WriteRegister = 2,
+    /// VideoPortReadPort*.
+    ReadPort = 3,
+    /// VideoPortWritePort*.
+    WritePort = 4,
+    /// Configuration-space read.
+    ConfigRead = 5,
+    /// Configuration-space write.
+    ConfigWrite = 6,
+    /// VideoPortSynchronizeExecution / NdisMSynchronizeWithInterruptEx in progress.
+    Synchronize = 7,
+    /// VideoPortStallExecution.
+    Stall = 8,
+    /// VideoPortQueueDpc.
+    QueueDpc = 9,
+    /// End of interrupt to the controller.
+    Eoi = 10,
+}
+
+/// A simulated bug check: the machine stops, and the report says why and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BugCheck {
+    /// Stop code, as Windows names it.
+    pub code: &'static str,
+    /// The CPU that stopped.
+    pub cpu: u8,
+    /// Its IRQL at the time.
+    pub irql: Irql,
+    /// The routine it was running.
+    pub routine: Routine,
+    /// What happened, with the values involved.
+    pub detail: String,
+}
+
+/// What a CPU coroutine asks of the scheduler.
+pub(crate) enum Yield {
+    /// A bus transaction; resumed with [`Resume::Data`] (at once when posted).
+    Bus(Request),
+    /// Modelled CPU work of this many cycles.
+    Work(u64),
+    /// A lock is held elsewhere: try again next cycle.
+    Spin,
+    /// End of interrupt to the interrupt controller.
+    Eoi,
+    /// Unmask the device's line at the interrupt controller (interrupt connected).
+    Unmask,
+    /// Mask the device's line at the interrupt controller.
+    Mask,
+    /// Nothing to run.
+    Idle,
+    /// Stop the machine.
+    BugCheck(BugCheck),
+}
+
+/// How the scheduler resumes a CPU coroutine.
+pub(crate) enum Resume {
+    /// Go on.
+    Go,
+    /// The bus transaction completed.
+    Data(Completion),
+    /// The posted-write buffer was full: yield the same request again.
+    Retry,
+    /// Take the interrupt now. What was yielded was not done, except `elapsed` cycles of a
+    /// `Work`, whose rest is to be yielded again.
+    Interrupt {
+        /// Cycles of the interrupted work already done.
+        elapsed: u64,
+    },
+}
+
+/// A unit of code queued for a CPU: a thread's work at PASSIVE_LEVEL.
+pub type Job = Box<dyn FnOnce(&Cpu<'_>)>;
+
+/// A deferred procedure call.
+pub type Dpc = Box<dyn FnOnce(&Cpu<'_>)>;
+
+/// An interrupt service routine; returns TRUE when its device interrupted.
+pub type Isr = Rc<dyn Fn(&Cpu<'_>) -> bool>;
+
+/// A spin lock; `owner` is the CPU holding it.
+#[derive(Debug, Default)]
+pub struct SpinLock {
+    owner: Cell<Option<u8>>,
+}
+
+impl SpinLock {
+    /// The CPU holding the lock.
+    pub fn owner(&self) -> Option<u8> {
+        self.owner.get()
+    }
+}
+
+/// An interrupt object (KINTERRUPT): the chain of ISRs on one line, its IRQL and its lock.
+pub struct InterruptObject {
+    /// Device IRQL of the line.
+    pub dirql: Irql,
+    /// IRQL at which the ISRs and synchronized routines run (>= dirql).
+    pub synchronize_irql: Irql,
+    /// The interrupt spin lock.
+    pub lock: SpinLock,
+    chain: RefCell<Vec<(String, Isr)>>,
+}
+
+impl InterruptObject {
+    /// A line with no ISR yet.
+    pub fn new(dirql: Irql) -> Self {
+        InterruptObject { dirql, synchronize_irql: dirql, lock: SpinLock::default(), chain: RefCell::new(Vec::new()) }
+    }
+
+    /// Adds an ISR to the chain (IoConnectInterrupt on a shared line).
+    pub fn connect(&self, name: &str, isr: Isr) {
+        self.chain.borrow_mut().push((name.to_string(), isr));
+    }
+
+    fn isrs(&self) -> Vec<Isr> {
+        self.chain.borrow().iter().map(|(_, i)| i.clone()).collect()
+    }
+}
+
+/// Per-CPU state the scheduler reads every cycle for the waveform.
+#[derive(Default)]
+pub struct CpuState {
+    pub(crate) irql: Cell<Irql>,
+    pub(crate) routine: Cell<u8>,
+    pub(crate) op: Cell<u8>,
+    pub(crate) isr_ret: Cell<u8>,
+    pub(crate) jobs: RefCell<VecDeque<Job>>,
+    pub(crate) dpcs: RefCell<VecDeque<Dpc>>,
+}
+
+/// Counters the reports quote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KernelStats {
+    /// Interrupts taken.
+    pub interrupts: u64,
+    /// Interrupts no ISR claimed.
+    pub unclaimed: u64,
+    /// DPCs run.
+    pub dpcs: u64,
+}
+
+/// State shared by every CPU and the scheduler (one OS thread: `Cell`s suffice).
+pub struct Kernel {
+    pub(crate) cpus: Vec<CpuState>,
+    pub(crate) interrupt: RefCell<Option<Rc<InterruptObject>>>,
+    pub(crate) stats: RefCell<KernelStats>,
+    pub(crate) now: Cell<u64>,
+    next_tag: Cell<u64>,
+}
+
+impl Kernel {
+    pub(crate) fn new(cpus: usize) -> Self {
+        Kernel {
+            cpus: (0..cpus).map(|_| CpuState::default()).collect(),
+            interrupt: RefCell::new(None),
+            stats: RefCell::new(KernelStats::default()),
+            now: Cell::new(0),
+            next_tag: Cell::new(1),
+        }
+    }
+
+    /// The interrupt object of the device's line, once connected.
+    pub fn interrupt(&self) -> Option<Rc<InterruptObject>> {
+        self.interrupt.borrow().clone()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> KernelStats {
+        self.stats.borrow().clone()
+    }
+
+    /// Number of CPUs.
+    pub fn cpu_count(&self) -> usize {
+        self.cpus.len()
+    }
+
+    /// Current IRQL of `cpu`.
+    pub fn irql(&self, cpu: u8) -> Irql {
+        self.cpus[usize::from(cpu)].irql.get()
+    }
+
+    fn tag(&self) -> u64 {
+        let t = self.next_tag.get();
+        self.next_tag.set(t + 1);
+        t
+    }
+}
+
+/// The handle code running on a virtual CPU works through.
+pub struct Cpu<'y> {
+    id: u8,
+    y: &'y Yielder<Resume, Yield>,
+    k: Rc<Kernel>,
+}
+
+impl<'y> Cpu<'y> {
+    pub(crate) fn new(id: u8, y: &'y Yielder<Resume, Yield>, k: Rc<Kernel>) -> Self {
+        Cpu { id, y, k }
+    }
+
+    /// This CPU's index.
+    pub fn id(&self) -> u8 {
+        self.id
+    }
+
+    /// The kernel state shared by all CPUs.
+    pub fn kernel(&self) -> &Rc<Kernel> {
+        &self.k
+    }
+
+    /// Simulated time now, in cycles.
+    pub fn now(&self) -> u64 {
+        self.k.now.get()
+    }
+
+    fn state(&self) -> &CpuState {
+        &self.k.cpus[usize::from(self.id)]
+    }
+
+    /// KeGetCurrentIrql.
+    pub fn irql(&self) -> Irql {
+        self.state().irql.get()
+    }
+
+    /// The routine this CPU is running.
+    pub fn routine(&self) -> Routine {
+        Routine::from_code(self.state().routine.get()).unwrap_or(Routine::Idle)
+    }
+
+    /// Marks the routine this CPU runs; returns the previous one to restore.
+    pub fn enter(&self, r: Routine) -> Routine {
+        let prev = self.routine();
+        self.state().routine.set(r as u8);
+        prev
+    }
+
+    /// Marks the driver-level operation in progress; returns the previous marker.
+    pub fn mark(&self, op: Op) -> u8 {
+        self.state().op.replace(op as u8)
+    }
+
+    /// Restores an operation marker from [`Cpu::mark`].
+    pub fn unmark(&self, prev: u8) {
+        self.state().op.set(prev);
+    }
+
+    /// KeRaiseIrql: returns the old IRQL. Raising to a lower level is a bug check, as in
+    /// Windows (IRQL_NOT_GREATER_OR_EQUAL).
+    pub fn raise_irql(&self, new: Irql) -> Irql {
+        let old = self.irql();
+        if new < old {
+            self.bug_check("IRQL_NOT_GREATER_OR_EQUAL", format!("KeRaiseIrql to {new} from {old}"));
+        }
+        self.state().irql.set(new);
+        old
+    }
+
+    /// KeLowerIrql. Dropping below DISPATCH runs the DPCs queued meanwhile.
+    pub fn lower_irql(&self, new: Irql) {
+        let old = self.irql();
+        if new > old {
+            self.bug_check("IRQL_NOT_LESS_OR_EQUAL", format!("KeLowerIrql to {new} from {old}"));
+        }
+        self.state().irql.set(new);
+        if new < Irql::DISPATCH && old >= Irql::DISPATCH {
+            self.drain_dpcs();
+        }
+    }
+
+    /// One scheduling point: hands `what` to the scheduler, taking interrupts meanwhile.
+    fn point(&self, mut what: Yield) -> Resume {
+        loop {
+            let retry = match &what {
+                Yield::Bus(r) => Some(Yield::Bus(r.clone())),
+                _ => None,
+            };
+            match self.y.suspend(what) {
+                Resume::Interrupt { elapsed } => {
+                    self.take_interrupt();
+                    what = match (retry, elapsed) {
+                        (Some(r), _) => r,
+                        (None, _) => return Resume::Interrupt { elapsed },
+                    };
+                }
+                Resume::Retry => match retry {
+                    Some(r) => what = r,
+                    None => return Resume::Go,
+                },
+                r => return r,
+            }
+        }
+    }
+
+    /// Modelled CPU work: `cycles` of simulated time during which interrupts may arrive.
+    pub fn work(&self, cycles: u64) {
+        let mut left = cycles;
+        while left > 0 {
+            match self.point(Yield::Work(left)) {
+                Resume::Interrupt { elapsed } => left = left.saturating_sub(elapsed),
+                _ => left = 0,
+            }
+        }
+    }
+
+    /// A bus transaction; returns the completion (for posted writes, a synthetic OK).
+    pub fn transact(&self, req: Request) -> Completion {
+        match self.point(Yield::Bus(req)) {
+            Resume::Data(c) => c,
+            _ => Completion { tag: 0, origin: self.id, status: Status::Ok, data: Vec::new(), cycle: self.now() },
+        }
+    }
+
+    fn single(&self, cmd: Command, addr: u32, data: u32, be: u8) -> Completion {
+        let tag = self.k.tag();
+        self.transact(Request { cmd, addr, phases: vec![Phase { data, be }], origin: self.id, tag })
+    }
+
+    /// A 32-bit memory read (never posted; pushes posted writes ahead of it).
+    pub fn mem_read32(&self, addr: u32) -> u32 {
+        self.single(Command::MemRead, addr, 0, 0xF).data.first().copied().unwrap_or(u32::MAX)
+    }
+
+    /// A 32-bit memory write (posted by the bridge when it has room).
+    pub fn mem_write32(&self, addr: u32, value: u32) {
+        self.single(Command::MemWrite, addr, value, 0xF);
+    }
+
+    /// A linear burst of 32-bit memory writes.
+    pub fn mem_write_burst(&self, addr: u32, values: &[u32]) {
+        let tag = self.k.tag();
+        let phases = values.iter().map(|&data| Phase { data, be: 0xF }).collect();
+        self.transact(Request { cmd: Command::MemWrite, addr, phases, origin: self.id, tag });
+    }
+
+    /// An 8-bit I/O read (not posted).
+    pub fn io_read8(&self, port: u32) -> u8 {
+        let lane = port & 3;
+        let c = self.single(Command::IoRead, port, 0, 1 << lane);
+        (c.data.first().copied().unwrap_or(u32::MAX) >> (8 * lane)) as u8
+    }
+
+    /// An 8-bit I/O write (not posted).
+    pub fn io_write8(&self, port: u32, value: u8) {
+        let lane = port & 3;
+        self.single(Command::IoWrite, port, u32::from(value) << (8 * lane), 1 << lane);
+    }
+
+    /// A type-0 configuration read of dword register `reg` (byte offset, aligned).
+    pub fn config_read32(&self, reg: u8) -> u32 {
+        let prev = self.mark(Op::ConfigRead);
+        let v = self.single(Command::ConfigRead, u32::from(reg & 0xFC), 0, 0xF).data.first().copied();
+        self.unmark(prev);
+        v.unwrap_or(u32::MAX)
+    }
+
+    /// A type-0 configuration write.
+    pub fn config_write32(&self, reg: u8, value: u32) {
+        let prev = self.mark(Op::ConfigWrite);
+        self.single(Command::ConfigWrite, u32::from(reg & 0xFC), value, 0xF);
+        self.unmark(prev);
+    }
+
+    /// KeAcquireSpinLockAtDpcLevel-style: spins (one try per cycle) until `lock` is free.
+    pub fn acquire(&self, lock: &SpinLock) {
+        if lock.owner.get() == Some(self.id) {
+            self.bug_check("SPIN_LOCK_ALREADY_OWNED", format!("CPU {} acquired a spin lock it holds", self.id));
+        }
+        while lock.owner.get().is_some() {
+            let prev = self.enter(Routine::Spin);
+            self.point(Yield::Spin);
+            self.enter(prev);
+        }
+        lock.owner.set(Some(self.id));
+    }
+
+    /// Releases a spin lock this CPU holds.
+    pub fn release(&self, lock: &SpinLock) {
+        if lock.owner.get() != Some(self.id) {
+            self.bug_check("SPIN_LOCK_NOT_OWNED", format!("CPU {} released a spin lock it does not hold", self.id));
+        }
+        lock.owner.set(None);
+    }
+
+    /// KeSynchronizeExecution: runs `routine` at the interrupt's synchronize IRQL holding
+    /// its spin lock, so no ISR on the line runs anywhere meanwhile; returns its BOOLEAN.
+    pub fn synchronize_execution(&self, int: &InterruptObject, routine: &dyn Fn(&Cpu<'_>) -> bool) -> bool {
+        let old = self.raise_irql(int.synchronize_irql.max(self.irql()));
+        self.acquire(&int.lock);
+        let prev = self.enter(Routine::Sync);
+        let r = routine(self);
+        self.enter(prev);
+        self.release(&int.lock);
+        self.lower_irql(old);
+        r
+    }
+
+    /// Queues a DPC on this CPU (KeInsertQueueDpc); it runs when the IRQL drops below
+    /// DISPATCH_LEVEL.
+    pub fn queue_dpc(&self, dpc: Dpc) {
+        self.state().dpcs.borrow_mut().push_back(dpc);
+    }
+
+    pub(crate) fn drain_dpcs(&self) {
+        loop {
+            let next = self.state().dpcs.borrow_mut().pop_front();
+            let Some(dpc) = next else { break };
+            let old = self.raise_irql(Irql::DISPATCH);
+            let prev = self.enter(Routine::Dpc);
+            self.k.stats.borrow_mut().dpcs += 1;
+            dpc(self);
+            self.enter(prev);
+            // Lowering straight to `old` would recurse into drain_dpcs; set it directly.
+            self.state().irql.set(old);
+        }
+    }
+
+    /// Takes the device interrupt on this CPU (KiInterruptDispatch): raise to the
+    /// synchronize IRQL, take the interrupt lock, call the chained ISRs until one claims
+    /// it, release, EOI, lower, then run DPCs if the IRQL fell below DISPATCH.
+    fn take_interrupt(&self) {
+        let Some(int) = self.k.interrupt() else { return };
+        let old = self.irql();
+        self.state().irql.set(int.synchronize_irql.max(old));
+        let prev = self.enter(Routine::Isr);
+        self.acquire(&int.lock);
+        self.enter(Routine::Isr);
+        let mut claimed = false;
+        for isr in int.isrs() {
+            if isr(self) {
+                claimed = true;
+                break;
+            }
+        }
+        let shift = 2 * u32::from(self.id);
+        self.state().isr_ret.set(self.state().isr_ret.get() | (if claimed { 2u8 } else { 1u8 }) << shift);
+        {
+            let mut s = self.k.stats.borrow_mut();
+            s.interrupts += 1;
+            if !claimed {
+                s.unclaimed += 1;
+            }
+        }
+        self.release(&int.lock);
+        let op = self.mark(Op::Eoi);
+        self.y.suspend(Yield::Eoi);
+        self.unmark(op);
+        self.enter(prev);
+        self.lower_irql(old);
+    }
+
+    /// Stops the machine with a bug check. Never returns.
+    pub fn bug_check(&self, code: &'static str, detail: String) -> ! {
+        let routine = self.enter(Routine::BugCheck);
+        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine, detail };
+        loop {
+            self.y.suspend(Yield::BugCheck(bc.clone()));
+        }
+    }
+
+    /// IoConnectInterrupt: makes `int` the device line's interrupt object and unmasks
+    /// the line at the interrupt controller.
+    pub fn connect_interrupt(&self, int: Rc<InterruptObject>) {
+        *self.k.interrupt.borrow_mut() = Some(int);
+        self.y.suspend(Yield::Unmask);
+    }
+
+    /// Masks (or unmasks) the device line at the interrupt controller for every CPU.
+    pub fn mask_all_interrupts(&self, masked: bool) {
+        self.y.suspend(if masked { Yield::Mask } else { Yield::Unmask });
+    }
+
+    /// Waits, idle, until there is something to do; takes interrupts meanwhile.
+    pub(crate) fn idle(&self) {
+        let prev = self.enter(Routine::Idle);
+        self.point(Yield::Idle);
+        self.enter(prev);
+    }
+
+    /// The next job queued for this CPU.
+    pub(crate) fn next_job(&self) -> Option<Job> {
+        self.state().jobs.borrow_mut().pop_front()
+    }
+}

@@ -1,0 +1,21 @@
+//! # dirql-host — the host side of the co-simulation
+//!
+//! Virtual CPUs that run driver code in simulated time ([`Machine`], [`Cpu`]), the
+//! Windows kernel pieces a miniport relies on (IRQL, spin locks, interrupt objects, DPCs),
+//! the video port model ([`videoport`]), firmware-style PCI enumeration ([`pci`]), and —
+//! kept apart in [`adapter`] — everything specific to the dirql display adapter: its
+//! register map and its reference miniport with the deliberately broken twins.
+//!
+//! The model follows `shared/reference/semantics.md`; each routine is named after the
+//! Windows routine it models.
+
+pub mod adapter;
+mod irql;
+mod kernel;
+mod machine;
+pub mod pci;
+pub mod videoport;
+
+pub use irql::Irql;
+pub use kernel::{BugCheck, Cpu, Dpc, InterruptObject, Isr, Job, Kernel, KernelStats, Op, SpinLock};
+pub use machine::{Machine, MachineConfig, Stop};

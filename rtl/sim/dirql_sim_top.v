@@ -1,0 +1,242 @@
+// dirql_sim_top -- simulation only: the one module the Rust harness (sim/)
+// drives. The port list is fixed by docs/sim-interface.md; any PCI device can
+// be put behind this port list.
+//
+// Structure (instance names are part of the VCD contract):
+//   host : dirql_host_probe -- registers every h_* input on the rising edge
+//   pci  : dirql_pci_bus    -- resolves the wires from host and device drives
+//   dut  : dirql_adapter    -- the device, fed from the *resolved* bus so it
+//                              sees exactly what is on the wire
+// No combinational loop exists through pci because every dut output is a
+// flop or combinational from flops only.
+`default_nettype none
+
+module dirql_sim_top (
+  // Clock and reset
+  input  wire        clk_i,
+  input  wire        rst_ni,
+
+  // Host bridge as master
+  input  wire        h_frame_ni,
+  input  wire        h_irdy_ni,
+  input  wire [3:0]  h_cbe_ni,
+  input  wire [31:0] h_ad_i,
+  input  wire        h_ad_oe_i,
+  input  wire        h_par_i,
+  input  wire        h_par_oe_i,
+  input  wire        h_idsel_i,
+
+  // Host bridge as target
+  input  wire        h_trdy_ni,
+  input  wire        h_devsel_ni,
+  input  wire        h_stop_ni,
+
+  // Arbiter and second INTA# agent
+  input  wire        h_gnt_ni,
+  input  wire        h_inta2_ni,
+
+  // OS model state (waveform probes)
+  input  wire [4:0]  h_cpu0_irql_i,
+  input  wire [4:0]  h_cpu1_irql_i,
+  input  wire [3:0]  h_cpu0_routine_i,
+  input  wire [3:0]  h_cpu1_routine_i,
+  input  wire [7:0]  h_cpu0_op_i,
+  input  wire [7:0]  h_cpu1_op_i,
+  input  wire [3:0]  h_isr_ret_i,
+  input  wire [1:0]  h_lock_owner_i,
+  input  wire [3:0]  h_pic_i,
+  input  wire [1:0]  h_bus_cpu_i,
+  input  wire [3:0]  h_posted_i,
+
+  // Resolved bus
+  output wire        frame_no,
+  output wire        irdy_no,
+  output wire        trdy_no,
+  output wire        devsel_no,
+  output wire        stop_no,
+  output wire [3:0]  cbe_no,
+  output wire [31:0] ad_o,
+  output wire        par_o,
+  output wire [1:0]  ad_drivers_o,
+  output wire        req_no,
+  output wire        perr_no,
+  output wire        serr_no,
+  output wire        inta_no,
+  output wire        dev_inta_no
+);
+
+  // Registered host drives
+  wire        host_frame_n;
+  wire        host_irdy_n;
+  wire [3:0]  host_cbe_n;
+  wire [31:0] host_ad;
+  wire        host_ad_oe;
+  wire        host_par;
+  wire        host_par_oe;
+  wire        host_idsel;
+  wire        host_trdy_n;
+  wire        host_devsel_n;
+  wire        host_stop_n;
+  wire        host_gnt_n;
+  wire        host_inta2_n;
+
+  // Device drives
+  wire [31:0] dev_ad;
+  wire        dev_ad_oe;
+  wire        dev_par;
+  wire        dev_par_oe;
+  wire        dev_trdy_n;
+  wire        dev_devsel_n;
+  wire        dev_stop_n;
+  wire        dev_ctl_oe;
+  wire        dev_perr_n;
+  wire        dev_serr_n;
+  wire        dev_req_n;
+  wire        dev_inta_n;
+
+  // Resolved bus
+  wire        bus_frame_n;
+  wire        bus_irdy_n;
+  wire        bus_trdy_n;
+  wire        bus_devsel_n;
+  wire        bus_stop_n;
+  wire [3:0]  bus_cbe_n;
+  wire [31:0] bus_ad;
+  wire        bus_par;
+  wire        bus_idsel;
+  wire        bus_inta_n;
+  wire        bus_dev_inta_n;
+  wire        bus_perr_n;
+  wire        bus_serr_n;
+  wire        bus_req_n;
+  wire        bus_gnt_n;
+  wire [1:0]  bus_ad_drivers;
+
+  dirql_host_probe host (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .h_frame_ni       (h_frame_ni),
+    .h_irdy_ni        (h_irdy_ni),
+    .h_cbe_ni         (h_cbe_ni),
+    .h_ad_i           (h_ad_i),
+    .h_ad_oe_i        (h_ad_oe_i),
+    .h_par_i          (h_par_i),
+    .h_par_oe_i       (h_par_oe_i),
+    .h_idsel_i        (h_idsel_i),
+    .h_trdy_ni        (h_trdy_ni),
+    .h_devsel_ni      (h_devsel_ni),
+    .h_stop_ni        (h_stop_ni),
+    .h_gnt_ni         (h_gnt_ni),
+    .h_inta2_ni       (h_inta2_ni),
+    .h_cpu0_irql_i    (h_cpu0_irql_i),
+    .h_cpu1_irql_i    (h_cpu1_irql_i),
+    .h_cpu0_routine_i (h_cpu0_routine_i),
+    .h_cpu1_routine_i (h_cpu1_routine_i),
+    .h_cpu0_op_i      (h_cpu0_op_i),
+    .h_cpu1_op_i      (h_cpu1_op_i),
+    .h_isr_ret_i      (h_isr_ret_i),
+    .h_lock_owner_i   (h_lock_owner_i),
+    .h_pic_i          (h_pic_i),
+    .h_bus_cpu_i      (h_bus_cpu_i),
+    .h_posted_i       (h_posted_i),
+    .frame_n          (host_frame_n),
+    .irdy_n           (host_irdy_n),
+    .cbe_n            (host_cbe_n),
+    .ad               (host_ad),
+    .ad_oe            (host_ad_oe),
+    .par              (host_par),
+    .par_oe           (host_par_oe),
+    .idsel            (host_idsel),
+    .trdy_n           (host_trdy_n),
+    .devsel_n         (host_devsel_n),
+    .stop_n           (host_stop_n),
+    .gnt_n            (host_gnt_n),
+    .inta2_n          (host_inta2_n)
+  );
+
+  dirql_pci_bus pci (
+    .h_frame_n  (host_frame_n),
+    .h_irdy_n   (host_irdy_n),
+    .h_cbe_n    (host_cbe_n),
+    .h_ad       (host_ad),
+    .h_ad_oe    (host_ad_oe),
+    .h_par      (host_par),
+    .h_par_oe   (host_par_oe),
+    .h_idsel    (host_idsel),
+    .h_trdy_n   (host_trdy_n),
+    .h_devsel_n (host_devsel_n),
+    .h_stop_n   (host_stop_n),
+    .h_gnt_n    (host_gnt_n),
+    .h_inta2_n  (host_inta2_n),
+    .d_ad       (dev_ad),
+    .d_ad_oe    (dev_ad_oe),
+    .d_par      (dev_par),
+    .d_par_oe   (dev_par_oe),
+    .d_trdy_n   (dev_trdy_n),
+    .d_devsel_n (dev_devsel_n),
+    .d_stop_n   (dev_stop_n),
+    .d_ctl_oe   (dev_ctl_oe),
+    .d_perr_n   (dev_perr_n),
+    .d_serr_n   (dev_serr_n),
+    .d_req_n    (dev_req_n),
+    .d_inta_n   (dev_inta_n),
+    .frame_n    (bus_frame_n),
+    .irdy_n     (bus_irdy_n),
+    .trdy_n     (bus_trdy_n),
+    .devsel_n   (bus_devsel_n),
+    .stop_n     (bus_stop_n),
+    .cbe_n      (bus_cbe_n),
+    .ad         (bus_ad),
+    .par        (bus_par),
+    .idsel      (bus_idsel),
+    .inta_n     (bus_inta_n),
+    .dev_inta_n (bus_dev_inta_n),
+    .perr_n     (bus_perr_n),
+    .serr_n     (bus_serr_n),
+    .req_n      (bus_req_n),
+    .gnt_n      (bus_gnt_n),
+    .ad_drivers (bus_ad_drivers)
+  );
+
+  dirql_adapter dut (
+    .clk_i     (clk_i),
+    .rst_ni    (rst_ni),
+    .ad_i      (bus_ad),
+    .ad_o      (dev_ad),
+    .ad_oe_o   (dev_ad_oe),
+    .cbe_ni    (bus_cbe_n),
+    .par_i     (bus_par),
+    .par_o     (dev_par),
+    .par_oe_o  (dev_par_oe),
+    .frame_ni  (bus_frame_n),
+    .irdy_ni   (bus_irdy_n),
+    .idsel_i   (bus_idsel),
+    .trdy_no   (dev_trdy_n),
+    .devsel_no (dev_devsel_n),
+    .stop_no   (dev_stop_n),
+    .ctl_oe_o  (dev_ctl_oe),
+    .perr_no   (dev_perr_n),
+    .serr_no   (dev_serr_n),
+    .req_no    (dev_req_n),
+    .gnt_ni    (bus_gnt_n),
+    .inta_no   (dev_inta_n)
+  );
+
+  assign frame_no     = bus_frame_n;
+  assign irdy_no      = bus_irdy_n;
+  assign trdy_no      = bus_trdy_n;
+  assign devsel_no    = bus_devsel_n;
+  assign stop_no      = bus_stop_n;
+  assign cbe_no       = bus_cbe_n;
+  assign ad_o         = bus_ad;
+  assign par_o        = bus_par;
+  assign ad_drivers_o = bus_ad_drivers;
+  assign req_no       = bus_req_n;
+  assign perr_no      = bus_perr_n;
+  assign serr_no      = bus_serr_n;
+  assign inta_no      = bus_inta_n;
+  assign dev_inta_no  = bus_dev_inta_n;
+
+endmodule
+
+`default_nettype wire

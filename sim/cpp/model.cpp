@@ -1,0 +1,130 @@
+#include "dirql-sim/cpp/model.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "Vdirql_sim_top.h"
+#include "dirql-sim/src/ffi.rs.h"
+#include "verilated.h"
+#include "verilated_vcd_c.h"
+
+namespace dirql {
+
+// 33 MHz conventional PCI: a 30 ns clock, in the 1 ns time unit the model is built with.
+static constexpr uint64_t kPeriod = 30;
+
+Model::Model(rust::Str vcd_path) : ctx_(new VerilatedContext) {
+  const bool tracing = vcd_path.size() != 0;
+  // Verilator requires traceEverOn before the model is built and trace() before open().
+  if (tracing) ctx_->traceEverOn(true);
+  top_.reset(new Vdirql_sim_top{ctx_.get(), "TOP"});
+  if (tracing) {
+    vcd_.reset(new VerilatedVcdC);
+    top_->trace(vcd_.get(), 99);
+    const std::string path(vcd_path.data(), vcd_path.size());
+    vcd_->open(path.c_str());
+    if (!vcd_->isOpen()) throw std::runtime_error("cannot open VCD file for writing: " + path);
+  }
+  top_->clk_i = 0;
+  top_->rst_ni = 0;
+  top_->eval();
+  if (vcd_) vcd_->dump(0);
+}
+
+Model::~Model() {
+  close_trace();
+  if (top_) top_->final();
+}
+
+Bus Model::step(const Drive& d) {
+  Vdirql_sim_top& t = *top_;
+  t.rst_ni = d.rst_n;
+  t.h_frame_ni = d.frame_n;
+  t.h_irdy_ni = d.irdy_n;
+  t.h_cbe_ni = d.cbe_n;
+  t.h_ad_i = d.ad;
+  t.h_ad_oe_i = d.ad_oe;
+  t.h_par_i = d.par;
+  t.h_par_oe_i = d.par_oe;
+  t.h_idsel_i = d.idsel;
+  t.h_trdy_ni = d.trdy_n;
+  t.h_devsel_ni = d.devsel_n;
+  t.h_stop_ni = d.stop_n;
+  t.h_gnt_ni = d.gnt_n;
+  t.h_inta2_ni = d.inta2_n;
+  t.h_cpu0_irql_i = d.cpu0_irql;
+  t.h_cpu1_irql_i = d.cpu1_irql;
+  t.h_cpu0_routine_i = d.cpu0_routine;
+  t.h_cpu1_routine_i = d.cpu1_routine;
+  t.h_cpu0_op_i = d.cpu0_op;
+  t.h_cpu1_op_i = d.cpu1_op;
+  t.h_isr_ret_i = d.isr_ret;
+  t.h_lock_owner_i = d.lock_owner;
+  t.h_pic_i = d.pic;
+  t.h_bus_cpu_i = d.bus_cpu;
+  t.h_posted_i = d.posted;
+
+  ++cycle_;
+  const uint64_t now = cycle_ * kPeriod;
+  t.clk_i = 1;
+  t.eval();
+  if (vcd_) vcd_->dump(now);
+
+  Bus b;
+  b.frame_n = t.frame_no;
+  b.irdy_n = t.irdy_no;
+  b.trdy_n = t.trdy_no;
+  b.devsel_n = t.devsel_no;
+  b.stop_n = t.stop_no;
+  b.cbe_n = t.cbe_no;
+  b.ad = t.ad_o;
+  b.par = t.par_o;
+  b.ad_drivers = t.ad_drivers_o;
+  b.req_n = t.req_no;
+  b.perr_n = t.perr_no;
+  b.serr_n = t.serr_no;
+  b.inta_n = t.inta_no;
+  b.dev_inta_n = t.dev_inta_no;
+
+  t.clk_i = 0;
+  t.eval();
+  if (vcd_) vcd_->dump(now + kPeriod / 2);
+  return b;
+}
+
+void Model::run_bare(uint64_t cycles, bool reset) {
+  Vdirql_sim_top& t = *top_;
+  t.rst_ni = reset ? 0 : 1;
+  t.h_frame_ni = 1;
+  t.h_irdy_ni = 1;
+  t.h_trdy_ni = 1;
+  t.h_devsel_ni = 1;
+  t.h_stop_ni = 1;
+  t.h_gnt_ni = 1;
+  t.h_inta2_ni = 1;
+  for (uint64_t i = 0; i < cycles; ++i) {
+    ++cycle_;
+    const uint64_t now = cycle_ * kPeriod;
+    t.clk_i = 1;
+    t.eval();
+    if (vcd_) vcd_->dump(now);
+    t.clk_i = 0;
+    t.eval();
+    if (vcd_) vcd_->dump(now + kPeriod / 2);
+  }
+}
+
+void Model::flush_trace() {
+  if (vcd_) vcd_->flush();
+}
+
+void Model::close_trace() {
+  if (vcd_) {
+    vcd_->close();
+    vcd_.reset();
+  }
+}
+
+std::unique_ptr<Model> new_model(rust::Str vcd_path) { return std::make_unique<Model>(vcd_path); }
+
+}  // namespace dirql

@@ -1,0 +1,45 @@
+// The C++ side of the cxx bridge: owns the Verilated wrapper `dirql_sim_top` and its
+// VCD writer, and clocks it one PCI cycle per `step()`.  Kept small on purpose: every
+// decision lives in Rust; C++ only moves pins and dumps the trace.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "rust/cxx.h"
+
+class VerilatedContext;
+class VerilatedVcdC;
+class Vdirql_sim_top;
+
+namespace dirql {
+
+struct Drive;  // defined by the bridge (sim/src/ffi.rs)
+struct Bus;
+
+class Model {
+ public:
+  explicit Model(rust::Str vcd_path);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // One PCI clock: apply `d`, rising edge (dump at k*period), read the wired bus,
+  // falling edge (dump at k*period + period/2).
+  Bus step(const Drive& d);
+  // `cycles` clocks with constant inputs and no Rust in the loop: the "bare" benchmark.
+  void run_bare(uint64_t cycles, bool reset);
+  void flush_trace();
+  void close_trace();
+  uint64_t cycles() const { return cycle_; }
+
+ private:
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Vdirql_sim_top> top_;
+  std::unique_ptr<VerilatedVcdC> vcd_;
+  uint64_t cycle_ = 0;
+};
+
+std::unique_ptr<Model> new_model(rust::Str vcd_path);
+
+}  // namespace dirql

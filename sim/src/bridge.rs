@@ -1,0 +1,490 @@
+//! The host bridge: the CPU side's only way onto the PCI bus. It masters conventional PCI
+//! transactions signal by signal (PCI Local Bus Spec 3.0, ch. 3), holds MMIO writes in a
+//! posted-write buffer (3.2.5: posting; a read pushes every earlier posted write ahead of
+//! it), and reports every way a target can answer.
+//!
+//! Timing convention: [`PciHostBridge::tick`] for cycle k sees the bus of interval k-1 (what
+//! is sampled at edge k) and chooses what the host drives in interval k.
+
+use std::collections::VecDeque;
+
+use crate::{Bus, Cycle, Drive};
+
+/// PCI bus commands (C/BE#[3:0] in the address phase), spec table 3-1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Command {
+    /// I/O Read.
+    IoRead = 0b0010,
+    /// I/O Write.
+    IoWrite = 0b0011,
+    /// Memory Read.
+    MemRead = 0b0110,
+    /// Memory Write.
+    MemWrite = 0b0111,
+    /// Configuration Read (type 0: the bridge asserts the device's IDSEL).
+    ConfigRead = 0b1010,
+    /// Configuration Write.
+    ConfigWrite = 0b1011,
+    /// Memory Read Multiple.
+    MemReadMultiple = 0b1100,
+    /// Memory Read Line.
+    MemReadLine = 0b1110,
+    /// Memory Write and Invalidate.
+    MemWriteInvalidate = 0b1111,
+}
+
+impl Command {
+    /// True for commands whose data flows from the master to the target.
+    pub fn is_write(self) -> bool {
+        matches!(self, Command::IoWrite | Command::MemWrite | Command::ConfigWrite | Command::MemWriteInvalidate)
+    }
+
+    /// True for configuration commands.
+    pub fn is_config(self) -> bool {
+        matches!(self, Command::ConfigRead | Command::ConfigWrite)
+    }
+
+    /// The command for a C/BE# code, if it is one the bridge issues.
+    pub fn from_code(c: u8) -> Option<Self> {
+        use Command::*;
+        Some(match c {
+            0b0010 => IoRead,
+            0b0011 => IoWrite,
+            0b0110 => MemRead,
+            0b0111 => MemWrite,
+            0b1010 => ConfigRead,
+            0b1011 => ConfigWrite,
+            0b1100 => MemReadMultiple,
+            0b1110 => MemReadLine,
+            0b1111 => MemWriteInvalidate,
+            _ => return None,
+        })
+    }
+}
+
+/// One data phase: the dword (written, or read back) and its byte enables (active high).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Phase {
+    /// Data written, or data read once complete.
+    pub data: u32,
+    /// Byte enables, bit n = byte lane n (active high; driven inverted on C/BE#).
+    pub be: u8,
+}
+
+/// A transaction a CPU asks of the bridge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Bus command.
+    pub cmd: Command,
+    /// Byte address of the first data phase (dword aligned for memory and config).
+    pub addr: u32,
+    /// The data phases, in address order (linear burst).
+    pub phases: Vec<Phase>,
+    /// Who asked: the CPU index (used for tracing and for handing back the completion).
+    pub origin: u8,
+    /// Caller's tag, returned in the [`Completion`].
+    pub tag: u64,
+}
+
+impl Request {
+    /// A single-dword transaction with all byte enables.
+    pub fn single(cmd: Command, addr: u32, data: u32, origin: u8, tag: u64) -> Self {
+        Request { cmd, addr, phases: vec![Phase { data, be: 0xF }], origin, tag }
+    }
+}
+
+/// How a transaction ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every data phase completed.
+    Ok,
+    /// No target claimed it (no DEVSEL#): reads return all ones (spec 3.3.3.1).
+    MasterAbort,
+    /// The target signalled target abort (STOP# with DEVSEL# deasserted).
+    TargetAbort,
+    /// The target kept answering retry beyond the bridge's budget.
+    RetryExhausted,
+}
+
+/// The bridge's answer to a [`Request`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// The request's tag.
+    pub tag: u64,
+    /// The request's origin.
+    pub origin: u8,
+    /// How it ended.
+    pub status: Status,
+    /// For reads, one dword per requested phase (all ones where nothing was read).
+    pub data: Vec<u32>,
+    /// Cycle at which it ended.
+    pub cycle: Cycle,
+}
+
+/// Something the bridge noticed that a report should name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BridgeEvent {
+    /// No DEVSEL# for the transaction at `addr`.
+    MasterAbort {
+        /// When.
+        cycle: Cycle,
+        /// Command.
+        cmd: Command,
+        /// Address.
+        addr: u32,
+    },
+    /// Target abort at `addr`.
+    TargetAbort {
+        /// When.
+        cycle: Cycle,
+        /// Address.
+        addr: u32,
+    },
+    /// Retry budget exhausted at `addr`.
+    RetryExhausted {
+        /// When.
+        cycle: Cycle,
+        /// Address.
+        addr: u32,
+        /// Retries seen.
+        retries: u32,
+    },
+}
+
+/// Settings of the bridge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BridgeConfig {
+    /// Posted-write buffer depth; 0 disables posting (every write waits for completion).
+    pub posted_depth: usize,
+    /// Cycles a posted write waits in the buffer before the bridge starts it on the bus,
+    /// unless a later read pushes it out first.
+    pub drain_delay: u32,
+    /// Retries of one transaction before it is given up.
+    pub retry_limit: u32,
+}
+
+impl Default for BridgeConfig {
+    fn default() -> Self {
+        BridgeConfig { posted_depth: 4, drain_delay: 12, retry_limit: 64 }
+    }
+}
+
+/// A request refused by [`PciHostBridge::submit`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The posted-write buffer is full; try again next cycle.
+    #[error("posted-write buffer full")]
+    PostedFull,
+    /// A request with no data phase.
+    #[error("request at {addr:#010x} has no data phase")]
+    Empty {
+        /// Address of the request.
+        addr: u32,
+    },
+}
+
+/// What the master is doing on the bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Not on the bus.
+    Idle,
+    /// Drove the address phase in the previous interval.
+    Address,
+    /// In data phases; `since` counts intervals since the address phase.
+    Data { since: u32, devsel_seen: bool },
+    /// Target stopped us with FRAME# still asserted: one last phase with FRAME# high.
+    Stopping { since: u32, devsel_seen: bool },
+    /// One released cycle after the transaction (turnaround).
+    Release,
+}
+
+struct Active {
+    req: Request,
+    /// Data phases completed so far.
+    done: usize,
+    /// `done` when the current (re-)issue started: no progress since means a retry.
+    issued_at: usize,
+    /// Read data collected.
+    read: Vec<u32>,
+    retries: u32,
+    posted: bool,
+}
+
+/// The host bridge as bus master.
+pub struct PciHostBridge {
+    cfg: BridgeConfig,
+    queue: VecDeque<Request>,
+    posted: VecDeque<(Request, Cycle)>,
+    active: Option<Active>,
+    state: State,
+    /// What we drove in the previous interval (bus-master fields only are meaningful).
+    prev: Drive,
+    completions: Vec<Completion>,
+    events: Vec<BridgeEvent>,
+    transactions: u64,
+}
+
+const RELEASED: Drive = Drive::idle();
+
+impl PciHostBridge {
+    /// A bridge with nothing queued.
+    pub fn new(cfg: BridgeConfig) -> Self {
+        PciHostBridge {
+            cfg,
+            queue: VecDeque::new(),
+            posted: VecDeque::new(),
+            active: None,
+            state: State::Idle,
+            prev: RELEASED,
+            completions: Vec::new(),
+            events: Vec::new(),
+            transactions: 0,
+        }
+    }
+
+    /// The bridge's settings.
+    pub fn config(&self) -> &BridgeConfig {
+        &self.cfg
+    }
+
+    /// Hands a request to the bridge. Memory writes are posted while there is room (the
+    /// CPU may go on at once: `Ok(true)`); everything else waits for its [`Completion`]
+    /// (`Ok(false)`).
+    pub fn submit(&mut self, req: Request, now: Cycle) -> Result<bool, SubmitError> {
+        if req.phases.is_empty() {
+            return Err(SubmitError::Empty { addr: req.addr });
+        }
+        let postable = matches!(req.cmd, Command::MemWrite | Command::MemWriteInvalidate);
+        if postable && self.cfg.posted_depth > 0 {
+            if self.posted.len() >= self.cfg.posted_depth {
+                return Err(SubmitError::PostedFull);
+            }
+            let ready = now + Cycle::from(self.cfg.drain_delay);
+            self.posted.push_back((req, ready));
+            return Ok(true);
+        }
+        self.queue.push_back(req);
+        Ok(false)
+    }
+
+    /// Completed non-posted requests since the last call.
+    pub fn take_completions(&mut self) -> std::vec::Drain<'_, Completion> {
+        self.completions.drain(..)
+    }
+
+    /// True when completions are waiting to be taken.
+    pub fn has_completions(&self) -> bool {
+        !self.completions.is_empty()
+    }
+
+    /// Events since the last call.
+    pub fn take_events(&mut self) -> Vec<BridgeEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Writes waiting in the posted-write buffer (including one on the bus).
+    pub fn posted_depth(&self) -> usize {
+        self.posted.len() + usize::from(self.active.as_ref().is_some_and(|a| a.posted))
+    }
+
+    /// True when nothing is queued, posted or on the bus.
+    pub fn is_quiet(&self) -> bool {
+        self.active.is_none() && self.queue.is_empty() && self.posted.is_empty() && self.state == State::Idle
+    }
+
+    /// Transactions started on the bus so far (retries included).
+    pub fn transactions(&self) -> u64 {
+        self.transactions
+    }
+
+    /// The origin of the transaction on the bus, if any.
+    pub fn bus_owner(&self) -> Option<u8> {
+        self.active.as_ref().map(|a| a.req.origin)
+    }
+
+    /// Advances one cycle: `bus` is the wired bus of the previous interval; the host's
+    /// master signals for this interval are written into `d`.
+    pub fn tick(&mut self, now: Cycle, bus: &Bus, d: &mut Drive) {
+        let mut next = RELEASED;
+        // PAR covers AD and C/BE# of the previous interval (spec 3.7.1), driven by whoever
+        // drove AD then.
+        if self.prev.ad_oe != 0 {
+            next.par = ((self.prev.ad.count_ones() + u32::from(self.prev.cbe_n & 0xF).count_ones()) & 1) as u8;
+            next.par_oe = 1;
+        }
+        match self.state {
+            State::Idle => self.start(now, bus, &mut next),
+            State::Release => {
+                self.state = State::Idle;
+                // Starting in this very interval would give a fast back-to-back transaction;
+                // the bridge always leaves one idle clock (spec 3.4.2), so nothing here.
+            }
+            State::Address => {
+                self.state = State::Data { since: 1, devsel_seen: false };
+                self.drive_phase(&mut next);
+            }
+            State::Data { since, devsel_seen } | State::Stopping { since, devsel_seen } => {
+                let stopping = matches!(self.state, State::Stopping { .. });
+                self.data_phase(now, bus, &mut next, since + 1, devsel_seen || bus.devsel_n == 0, stopping);
+            }
+        }
+        self.prev = next;
+        d.frame_n = next.frame_n;
+        d.irdy_n = next.irdy_n;
+        d.cbe_n = next.cbe_n;
+        d.ad = next.ad;
+        d.ad_oe = next.ad_oe;
+        d.par = next.par;
+        d.par_oe = next.par_oe;
+        d.idsel = next.idsel;
+    }
+
+    fn start(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
+        if bus.frame_n == 0 || bus.irdy_n == 0 {
+            return; // someone else's transaction is still on the bus
+        }
+        if self.active.is_some() {
+            // A transaction the target retried or disconnected: re-issue the rest.
+            self.address_phase(next);
+            return;
+        }
+        // Ordering (spec 3.2.5, appendix E): a waiting read or non-posted write first
+        // pushes every posted write out; otherwise posted writes go once their delay is up.
+        let flush = !self.queue.is_empty();
+        let take_posted = self.posted.front().is_some_and(|(_, ready)| flush || *ready <= now);
+        let (req, posted) = if take_posted {
+            match self.posted.pop_front() {
+                Some((r, _)) => (r, true),
+                None => return,
+            }
+        } else if self.posted.is_empty() {
+            match self.queue.pop_front() {
+                Some(r) => (r, false),
+                None => return,
+            }
+        } else {
+            return;
+        };
+        let n = req.phases.len();
+        self.active = Some(Active { req, done: 0, issued_at: 0, read: Vec::with_capacity(n), retries: 0, posted });
+        self.address_phase(next);
+    }
+
+    fn address_phase(&mut self, next: &mut Drive) {
+        let Some(a) = self.active.as_mut() else { return };
+        self.transactions += 1;
+        a.issued_at = a.done;
+        next.frame_n = 0;
+        next.ad = a.req.addr.wrapping_add(4 * a.done as u32);
+        next.ad_oe = 1;
+        next.cbe_n = a.req.cmd as u8;
+        next.idsel = u8::from(a.req.cmd.is_config());
+        self.state = State::Address;
+    }
+
+    /// Drives data phase `done` of the active request.
+    fn drive_phase(&self, next: &mut Drive) {
+        let Some(a) = self.active.as_ref() else { return };
+        let ph = a.req.phases[a.done];
+        next.irdy_n = 0;
+        next.frame_n = u8::from(a.done + 1 == a.req.phases.len());
+        next.cbe_n = !ph.be & 0xF;
+        next.idsel = self.prev.idsel;
+        if a.req.cmd.is_write() {
+            next.ad = ph.data;
+            next.ad_oe = 1;
+        }
+    }
+
+    fn data_phase(&mut self, now: Cycle, bus: &Bus, next: &mut Drive, since: u32, devsel: bool, stopping: bool) {
+        let Some(a) = self.active.as_mut() else {
+            self.state = State::Idle;
+            return;
+        };
+        // A data phase completes on an edge where IRDY# and TRDY# were both asserted.
+        if self.prev.irdy_n == 0 && bus.trdy_n == 0 {
+            if !a.req.cmd.is_write() {
+                a.read.push(bus.ad);
+            }
+            a.done += 1;
+        }
+        if a.done == a.req.phases.len() {
+            self.finish(now, Status::Ok);
+            return;
+        }
+        if bus.stop_n == 0 {
+            if self.prev.frame_n == 0 {
+                // Spec 3.3.3.2: the master deasserts FRAME# and keeps IRDY# asserted until
+                // the stop completes; nothing more moves unless TRDY# comes with it.
+                self.state = State::Stopping { since, devsel_seen: devsel };
+                next.irdy_n = 0;
+                next.frame_n = 1;
+                next.cbe_n = self.prev.cbe_n;
+                next.idsel = self.prev.idsel;
+                if a.req.cmd.is_write() {
+                    next.ad = self.prev.ad;
+                    next.ad_oe = 1;
+                }
+                return;
+            }
+            // Target abort: STOP# with DEVSEL# deasserted after it had been asserted.
+            self.stopped(now, devsel && bus.devsel_n != 0);
+            return;
+        }
+        if stopping {
+            // FRAME# already released and the target let STOP# go without finishing the
+            // last phase: treat as a disconnect and re-issue the rest.
+            self.stopped(now, false);
+            return;
+        }
+        if !devsel && since >= 5 {
+            // No DEVSEL# by the subtractive-decode clock (spec 3.3.3.1): master abort.
+            let (cmd, addr) = (a.req.cmd, a.req.addr);
+            self.events.push(BridgeEvent::MasterAbort { cycle: now, cmd, addr });
+            self.finish(now, Status::MasterAbort);
+            return;
+        }
+        self.state = State::Data { since, devsel_seen: devsel };
+        self.drive_phase(next);
+    }
+
+    /// The target ended the transaction early with STOP#: retry, disconnect or abort.
+    fn stopped(&mut self, now: Cycle, target_abort: bool) {
+        let Some(a) = self.active.as_mut() else { return };
+        if target_abort {
+            let addr = a.req.addr;
+            self.events.push(BridgeEvent::TargetAbort { cycle: now, addr });
+            self.finish(now, Status::TargetAbort);
+            return;
+        }
+        // Retry (nothing moved) counts against the budget; a disconnect that made
+        // progress resets it. The rest is re-issued after the idle clock.
+        if a.done == a.issued_at {
+            a.retries += 1;
+        } else {
+            a.retries = 0;
+        }
+        if a.retries > self.cfg.retry_limit {
+            let (addr, retries) = (a.req.addr, a.retries);
+            self.events.push(BridgeEvent::RetryExhausted { cycle: now, addr, retries });
+            self.finish(now, Status::RetryExhausted);
+            return;
+        }
+        self.state = State::Release;
+    }
+
+    fn finish(&mut self, now: Cycle, status: Status) {
+        self.state = State::Release;
+        let Some(a) = self.active.take() else { return };
+        if a.posted {
+            return; // nobody waits for a posted write
+        }
+        let mut data = a.read;
+        if !a.req.cmd.is_write() {
+            // Phases that never completed read as all ones, as after a master abort.
+            data.resize(a.req.phases.len(), u32::MAX);
+        }
+        self.completions.push(Completion { tag: a.req.tag, origin: a.req.origin, status, data, cycle: now });
+    }
+}

@@ -1,0 +1,70 @@
+//! The cxx bridge to the Verilated wrapper. Kept in a file of its own so that editing any
+//! other Rust file does not regenerate (and recompile) the C++ side.
+
+// Field meanings are the port table of docs/sim-interface.md, one field per port.
+#[allow(missing_docs)]
+#[cxx::bridge(namespace = "dirql")]
+pub(crate) mod ffi {
+    /// What the harness drives into `dirql_sim_top` for one clock (see
+    /// `docs/sim-interface.md`). Active-low fields are 1 when released.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Drive {
+        rst_n: u8,
+        frame_n: u8,
+        irdy_n: u8,
+        cbe_n: u8,
+        ad: u32,
+        ad_oe: u8,
+        par: u8,
+        par_oe: u8,
+        idsel: u8,
+        trdy_n: u8,
+        devsel_n: u8,
+        stop_n: u8,
+        gnt_n: u8,
+        inta2_n: u8,
+        cpu0_irql: u8,
+        cpu1_irql: u8,
+        cpu0_routine: u8,
+        cpu1_routine: u8,
+        cpu0_op: u8,
+        cpu1_op: u8,
+        isr_ret: u8,
+        lock_owner: u8,
+        pic: u8,
+        bus_cpu: u8,
+        posted: u8,
+    }
+
+    /// The wired bus as every agent sees it in the interval after a rising edge.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Bus {
+        frame_n: u8,
+        irdy_n: u8,
+        trdy_n: u8,
+        devsel_n: u8,
+        stop_n: u8,
+        cbe_n: u8,
+        ad: u32,
+        par: u8,
+        ad_drivers: u8,
+        req_n: u8,
+        perr_n: u8,
+        serr_n: u8,
+        inta_n: u8,
+        dev_inta_n: u8,
+    }
+
+    unsafe extern "C++" {
+        include!("dirql-sim/cpp/model.h");
+
+        type Model;
+
+        fn new_model(vcd_path: &str) -> Result<UniquePtr<Model>>;
+        fn step(self: Pin<&mut Model>, d: &Drive) -> Bus;
+        fn run_bare(self: Pin<&mut Model>, cycles: u64, reset: bool);
+        fn flush_trace(self: Pin<&mut Model>);
+        fn close_trace(self: Pin<&mut Model>);
+        fn cycles(self: &Model) -> u64;
+    }
+}

@@ -1,0 +1,28 @@
+//! # dirql-sim — the device-independent half of the harness
+//!
+//! A Verilated PCI device (any device wrapped in `rtl/sim/dirql_sim_top.v`, see
+//! `docs/sim-interface.md`), clocked one PCI cycle per [`Model::step`]; a
+//! [`PciHostBridge`] that masters the bus signal by signal, with posted writes; a
+//! level-triggered [`InterruptController`]; the per-cycle [`Frame`] that checkers read;
+//! and the seeded [`Rng`] that every scheduling choice draws from.
+//!
+//! Nothing here knows the adapter's register map or the OS model.
+
+mod bridge;
+mod ffi;
+mod frame;
+mod model;
+mod pic;
+mod rng;
+
+pub use bridge::{
+    BridgeConfig, BridgeEvent, Command, Completion, PciHostBridge, Phase, Request, Status, SubmitError,
+};
+pub use ffi::ffi::{Bus, Drive};
+pub use frame::{Frame, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
+pub use model::{Model, SimError, PERIOD_NS};
+pub use pic::{InterruptController, PicConfig, Routing};
+pub use rng::Rng;
+
+/// Simulated time, in PCI clock cycles since reset was applied.
+pub type Cycle = u64;

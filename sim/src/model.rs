@@ -1,0 +1,133 @@
+//! Safe wrapper over the cxx bridge to the Verilated model.
+
+use std::path::{Path, PathBuf};
+
+use crate::ffi::ffi;
+use crate::{Bus, Drive};
+
+/// Length of one PCI clock in the VCD's 1 ns time unit (33 MHz conventional PCI).
+pub const PERIOD_NS: u64 = 30;
+
+/// Failures of the simulator itself (not of the design under test).
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The VCD could not be created.
+    #[error("cannot open waveform file {path}: {reason} (check that the folder exists and is writable)")]
+    Trace {
+        /// The path that was asked for.
+        path: PathBuf,
+        /// What the C++ side reported.
+        reason: String,
+    },
+    /// The path cannot be handed to the C++ side.
+    #[error("waveform path {0} is not valid UTF-8; choose a plain path")]
+    PathEncoding(PathBuf),
+}
+
+/// The Verilated wrapper, clocked one PCI cycle at a time.
+pub struct Model {
+    inner: cxx::UniquePtr<ffi::Model>,
+}
+
+impl Model {
+    /// Builds the model, tracing to `vcd` when given.
+    pub fn new(vcd: Option<&Path>) -> Result<Self, SimError> {
+        let path = match vcd {
+            Some(p) => p.to_str().ok_or_else(|| SimError::PathEncoding(p.to_path_buf()))?,
+            None => "",
+        };
+        let inner = ffi::new_model(path).map_err(|e| SimError::Trace {
+            path: vcd.map(Path::to_path_buf).unwrap_or_default(),
+            reason: e.what().to_string(),
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// One clock: applies `d`, then returns the wired bus of the interval that follows.
+    #[inline]
+    pub fn step(&mut self, d: &Drive) -> Bus {
+        self.inner.pin_mut().step(d)
+    }
+
+    /// `cycles` clocks from a C++ loop with idle inputs: the benchmark's "bare" limit.
+    pub fn run_bare(&mut self, cycles: u64, reset: bool) {
+        self.inner.pin_mut().run_bare(cycles, reset);
+    }
+
+    /// Pushes buffered trace data to the file, so that what is on disk is a valid VCD up
+    /// to the last cycle stepped.
+    pub fn flush_trace(&mut self) {
+        self.inner.pin_mut().flush_trace();
+    }
+
+    /// Flushes and closes the trace; later steps are not traced.
+    pub fn close_trace(&mut self) {
+        self.inner.pin_mut().close_trace();
+    }
+
+    /// Cycles stepped since the model was built.
+    pub fn cycles(&self) -> u64 {
+        self.inner.cycles()
+    }
+}
+
+impl Drive {
+    /// Every bus signal released, reset asserted, host probes at zero.
+    pub const fn idle() -> Self {
+        Drive {
+            rst_n: 0,
+            frame_n: 1,
+            irdy_n: 1,
+            cbe_n: 0xF,
+            ad: 0,
+            ad_oe: 0,
+            par: 0,
+            par_oe: 0,
+            idsel: 0,
+            trdy_n: 1,
+            devsel_n: 1,
+            stop_n: 1,
+            gnt_n: 1,
+            inta2_n: 1,
+            cpu0_irql: 0,
+            cpu1_irql: 0,
+            cpu0_routine: 0,
+            cpu1_routine: 0,
+            cpu0_op: 0,
+            cpu1_op: 0,
+            isr_ret: 0,
+            lock_owner: 0,
+            pic: 0,
+            bus_cpu: 0,
+            posted: 0,
+        }
+    }
+}
+
+impl Default for Drive {
+    fn default() -> Self {
+        Self::idle()
+    }
+}
+
+impl Bus {
+    /// The bus with nobody driving (all pulled up, AD floating at 0).
+    pub const fn released() -> Self {
+        Bus {
+            frame_n: 1,
+            irdy_n: 1,
+            trdy_n: 1,
+            devsel_n: 1,
+            stop_n: 1,
+            cbe_n: 0xF,
+            ad: 0,
+            par: 0,
+            ad_drivers: 0,
+            req_n: 1,
+            perr_n: 1,
+            serr_n: 1,
+            inta_n: 1,
+            dev_inta_n: 1,
+        }
+    }
+}

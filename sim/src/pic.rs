@@ -1,0 +1,179 @@
+//! A level-triggered interrupt controller for one shared PCI line (INTA#), in the manner of
+//! an I/O APIC pin programmed level-sensitive: while the line is low and not in service it
+//! requests a CPU; once a CPU takes the interrupt the pin is in service (remote IRR) and
+//! is not looked at again until end of interrupt, when a line still low is delivered again.
+
+use crate::frame::{PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
+use crate::{Cycle, Rng};
+
+/// Which CPU an interrupt is sent to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Routing {
+    /// Always this CPU.
+    Fixed(u8),
+    /// A seeded random choice among the CPUs, per delivery.
+    Random,
+}
+
+/// Settings of the controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PicConfig {
+    /// Cycles from seeing the line low to the request reaching the CPU.
+    pub latency: u32,
+    /// Extra random cycles (0..=jitter) added per delivery from the seeded scheduler.
+    pub jitter: u32,
+    /// Delivery target.
+    pub routing: Routing,
+}
+
+impl Default for PicConfig {
+    fn default() -> Self {
+        PicConfig { latency: 2, jitter: 2, routing: Routing::Random }
+    }
+}
+
+/// The controller's state for the line.
+#[derive(Clone, Debug)]
+pub struct InterruptController {
+    cfg: PicConfig,
+    cpus: u8,
+    in_service: bool,
+    masked: bool,
+    request: Option<(u8, Cycle)>,
+    pulses: u8,
+    deliveries: u64,
+}
+
+impl InterruptController {
+    /// A controller serving `cpus` CPUs.
+    pub fn new(cfg: PicConfig, cpus: u8) -> Self {
+        InterruptController {
+            cfg,
+            cpus: cpus.max(1),
+            in_service: false,
+            masked: false,
+            request: None,
+            pulses: 0,
+            deliveries: 0,
+        }
+    }
+
+    /// Looks at the line once per cycle (`line_low` = INTA# asserted).
+    #[inline]
+    pub fn sample(&mut self, now: Cycle, line_low: bool, rng: &mut Rng) {
+        if self.in_service || self.masked {
+            return;
+        }
+        match (line_low, self.request) {
+            (true, None) => {
+                let cpu = match self.cfg.routing {
+                    Routing::Fixed(c) => c.min(self.cpus - 1),
+                    Routing::Random => rng.below_or_eq(u64::from(self.cpus - 1)) as u8,
+                };
+                let at = now + Cycle::from(self.cfg.latency) + rng.below_or_eq(u64::from(self.cfg.jitter));
+                self.request = Some((cpu, at));
+            }
+            // A level request goes away with the level (8259/IOAPIC level mode).
+            (false, Some(_)) => self.request = None,
+            _ => {}
+        }
+    }
+
+    /// The CPU a request is ready for at `now`, if any.
+    #[inline]
+    pub fn ready_for(&self, now: Cycle) -> Option<u8> {
+        match self.request {
+            Some((cpu, at)) if at <= now => Some(cpu),
+            _ => None,
+        }
+    }
+
+    /// Cycle at which the pending request becomes ready, if one is pending.
+    pub fn next_ready(&self) -> Option<Cycle> {
+        self.request.map(|(_, at)| at)
+    }
+
+    /// `cpu` takes the interrupt: the line goes in service.
+    pub fn acknowledge(&mut self) {
+        self.request = None;
+        self.in_service = true;
+        self.pulses |= PIC_DELIVER;
+        self.deliveries += 1;
+    }
+
+    /// End of interrupt: the line leaves service and is looked at again this cycle.
+    pub fn eoi(&mut self) {
+        self.in_service = false;
+        self.pulses |= PIC_EOI;
+    }
+
+    /// Masks or unmasks the line.
+    pub fn set_masked(&mut self, masked: bool) {
+        self.masked = masked;
+        if masked {
+            self.request = None;
+        }
+    }
+
+    /// True while an interrupt is in service.
+    pub fn in_service(&self) -> bool {
+        self.in_service
+    }
+
+    /// Deliveries so far.
+    pub fn deliveries(&self) -> u64 {
+        self.deliveries
+    }
+
+    /// The traced `pic` bits for this cycle; pulses are cleared for the next.
+    #[inline]
+    pub fn probe(&mut self) -> u8 {
+        let mut bits = self.pulses;
+        self.pulses = 0;
+        if self.in_service {
+            bits |= PIC_IN_SERVICE;
+        }
+        if self.masked {
+            bits |= PIC_MASKED;
+        }
+        bits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pic() -> InterruptController {
+        InterruptController::new(PicConfig { latency: 2, jitter: 0, routing: Routing::Fixed(0) }, 2)
+    }
+
+    #[test]
+    fn low_line_is_delivered_after_latency_and_not_again_until_eoi() {
+        let mut p = pic();
+        let mut r = Rng::new(0);
+        p.sample(10, true, &mut r);
+        assert_eq!(p.ready_for(11), None);
+        assert_eq!(p.ready_for(12), Some(0));
+        p.acknowledge();
+        assert!(p.probe() & PIC_DELIVER != 0);
+        for t in 13..40 {
+            p.sample(t, true, &mut r);
+            assert_eq!(p.ready_for(t), None, "in service: the line is not looked at");
+        }
+        p.eoi();
+        p.sample(40, true, &mut r);
+        assert_eq!(p.ready_for(42), Some(0), "still low at EOI: delivered again");
+    }
+
+    #[test]
+    fn released_line_withdraws_request_and_high_line_is_never_delivered() {
+        let mut p = pic();
+        let mut r = Rng::new(0);
+        p.sample(0, false, &mut r);
+        assert_eq!(p.ready_for(100), None);
+        p.sample(1, true, &mut r);
+        p.sample(2, false, &mut r);
+        assert_eq!(p.ready_for(100), None);
+    }
+}
