@@ -39,13 +39,8 @@ const VERILATOR_FLAGS: &[&str] = &[
 ];
 
 /// Defines the Verilator runtime and the generated code expect (as its own Makefile sets).
-const DEFINES: &[(&str, &str)] = &[
-    ("VM_COVERAGE", "0"),
-    ("VM_SC", "0"),
-    ("VM_TRACE", "1"),
-    ("VM_TRACE_VCD", "1"),
-    ("VM_TRACE_FST", "0"),
-];
+const DEFINES: &[(&str, &str)] =
+    &[("VM_COVERAGE", "0"), ("VM_SC", "0"), ("VM_TRACE", "1"), ("VM_TRACE_VCD", "1"), ("VM_TRACE_FST", "0")];
 
 fn main() {
     if let Err(e) = run() {
@@ -120,7 +115,10 @@ fn run() -> Result<(), String> {
         args.push(format!("-I{}", rtl.display()));
         args.push(format!("-I{}", rtl.join("sim").display()));
         args.extend(
-            sources.iter().filter(|s| s.extension().is_some_and(|e| e == "v" || e == "sv")).map(|s| s.display().to_string()),
+            sources
+                .iter()
+                .filter(|s| s.extension().is_some_and(|e| e == "v" || e == "sv"))
+                .map(|s| s.display().to_string()),
         );
         let argrefs: Vec<&str> = args.iter().map(String::as_str).collect();
         run_tool(&verilator, &argrefs)?;
@@ -196,7 +194,10 @@ fn rtl_sources(rtl: &Path) -> Result<Vec<PathBuf>, String> {
     let mut v = Vec::new();
     for dir in [rtl.to_path_buf(), rtl.join("sim")] {
         let rd = fs::read_dir(&dir).map_err(|e| {
-            format!("cannot read the RTL folder {}: {e}\nfix: run from a dirql checkout, or set DIRQL_RTL_DIR", dir.display())
+            format!(
+                "cannot read the RTL folder {}: {e}\nfix: run from a dirql checkout, or set DIRQL_RTL_DIR",
+                dir.display()
+            )
         })?;
         for e in rd.flatten() {
             let p = e.path();

@@ -73,12 +73,21 @@ enum Wait {
     Ready(Resume),
     Bus(u64),
     /// Modelled work; interruptible.
-    Until { at: Cycle, started: Cycle },
+    Until {
+        at: Cycle,
+        started: Cycle,
+    },
     /// A posted write being handed to the bridge; not interruptible.
-    Posted { at: Cycle },
+    Posted {
+        at: Cycle,
+    },
     /// The posted buffer was full: re-yield the request at `at`.
-    RetryAt { at: Cycle },
-    Spin { at: Cycle },
+    RetryAt {
+        at: Cycle,
+    },
+    Spin {
+        at: Cycle,
+    },
     Idle,
     Halted,
 }
@@ -268,11 +277,8 @@ impl Machine {
     fn run_cpus(&mut self, now: Cycle) {
         let n = self.slots.len();
         // When two CPUs act in the same cycle, a seeded coin decides who goes first.
-        let first = if n > 1 && self.runnable(0, now) && self.runnable(1, now) {
-            self.rng.below_or_eq(1) as usize
-        } else {
-            0
-        };
+        let first =
+            if n > 1 && self.runnable(0, now) && self.runnable(1, now) { self.rng.below_or_eq(1) as usize } else { 0 };
         let mut all_spin = true;
         let mut any_busy = false;
         for j in 0..n {

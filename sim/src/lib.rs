@@ -15,9 +15,7 @@ mod model;
 mod pic;
 mod rng;
 
-pub use bridge::{
-    BridgeConfig, BridgeEvent, Command, Completion, PciHostBridge, Phase, Request, Status, SubmitError,
-};
+pub use bridge::{BridgeConfig, BridgeEvent, Command, Completion, PciHostBridge, Phase, Request, Status, SubmitError};
 pub use ffi::ffi::{Bus, Drive};
 pub use frame::{Frame, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
 pub use model::{Model, SimError, PERIOD_NS};

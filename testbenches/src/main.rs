@@ -1,1 +1,183 @@
-fn main(){}
+//! `dirql`: run scenarios, check waveforms. Exit 0 when every check passes, 1 when a check
+//! fails, 2 on bad input.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use dirql_host::adapter::{Variant, VARIANTS};
+use dirql_host::videoport::SyncReading;
+use dirql_testbenches::check::{read_vcd, Checker};
+use dirql_testbenches::report::rules_table;
+use dirql_testbenches::scenario::{run, RunSettings, Scenario, SCENARIOS};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(
+    name = "dirql",
+    version,
+    about = "Hardware/software co-simulation of an interrupt-driven PCI adapter and its miniport driver"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List scenarios and driver variants.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a scenario and check it live, cycle by cycle.
+    Run {
+        /// Scenario name (see `dirql list`).
+        scenario: String,
+        /// Driver variant (see `dirql list`).
+        #[arg(long, default_value = "reference")]
+        driver: String,
+        /// Seed of the scheduler: the same seed gives the same run, byte for byte.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Cycles to simulate (default: the scenario's own).
+        #[arg(long)]
+        cycles: Option<u64>,
+        /// Write the waveform (VCD) here.
+        #[arg(long)]
+        vcd: Option<PathBuf>,
+        /// Reading of VideoPortSynchronizeExecution: current, legacy or reactos.
+        #[arg(long, default_value = "current")]
+        reading: String,
+        /// Virtual CPUs (1 or 2).
+        #[arg(long, default_value_t = 2)]
+        cpus: u8,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a waveform written by `dirql run`.
+    Check {
+        /// The VCD file.
+        vcd: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Bad input: the message names the input and the fix. Exit 2.
+struct BadInput(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.cmd) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(BadInput(msg)) => {
+            eprintln!("dirql: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
+    match cmd {
+        Cmd::List { json } => {
+            list(json);
+            Ok(true)
+        }
+        Cmd::Run { scenario, driver, seed, cycles, vcd, reading, cpus, json } => {
+            let sc = Scenario::by_name(&scenario).ok_or_else(|| {
+                BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
+            })?;
+            let drv = Variant::by_name(&driver).ok_or_else(|| {
+                BadInput(format!("unknown driver '{driver}'; known: {}", names(VARIANTS.iter().map(|v| v.name))))
+            })?;
+            let reading = SyncReading::from_name(&reading).ok_or_else(|| {
+                BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos"))
+            })?;
+            if !(1..=2).contains(&cpus) {
+                return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
+            }
+            let cycles = cycles.unwrap_or(sc.default_cycles);
+            if cycles == 0 {
+                return Err(BadInput("--cycles 0: give at least one cycle".into()));
+            }
+            let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd, reading, cpus };
+            let r = run(&settings).map_err(|e| BadInput(e.to_string()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                println!("dirql run {}  driver={}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
+                print!("{}", rules_table(&r.rules));
+                println!("  interrupts taken: {} ({} unclaimed)", r.interrupts, r.unclaimed);
+                println!("verdict: {}", r.verdict.to_uppercase());
+                if let Some(v) = &r.vcd {
+                    println!("waveform: {v}");
+                }
+            }
+            Ok(r.verdict == "pass")
+        }
+        Cmd::Check { vcd, json } => {
+            let shown = vcd.display().to_string();
+            let file = File::open(&vcd).map_err(|e| BadInput(format!("cannot open {shown}: {e}")))?;
+            let mut checker = Checker::for_dirql();
+            let frames = read_vcd(&shown, BufReader::with_capacity(1 << 20, file), |f| checker.feed(f))
+                .map_err(|e| BadInput(e.to_string()))?;
+            let rules = checker.finish();
+            let pass = rules.iter().all(|r| r.verdict == "pass");
+            let verdict = if pass { "pass" } else { "fail" };
+            if json {
+                let j = json!({ "file": shown, "cycles": frames, "verdict": verdict, "rules": rules });
+                println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+            } else {
+                println!("dirql check {shown}  cycles={frames}");
+                print!("{}", rules_table(&rules));
+                println!("verdict: {}", verdict.to_uppercase());
+            }
+            Ok(pass)
+        }
+    }
+}
+
+fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
+}
+
+fn list(json: bool) {
+    if json {
+        let drivers: Vec<_> = VARIANTS
+            .iter()
+            .map(|v| {
+                let mut o = json!({ "name": v.name, "description": v.description });
+                if let (Some(b), Some(s)) = (v.breaks, v.scenario) {
+                    o["breaks"] = json!(b);
+                    o["scenario"] = json!(s);
+                }
+                o
+            })
+            .collect();
+        let j = json!({
+            "scenarios": SCENARIOS,
+            "drivers": drivers,
+            "readings": SyncReading::ALL.iter().map(|r| r.name()).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+        return;
+    }
+    println!("scenarios:");
+    for s in SCENARIOS {
+        println!("  {:<14} {} (default {} cycles)", s.name, s.description, s.default_cycles);
+    }
+    println!("drivers:");
+    for v in VARIANTS {
+        match (v.breaks, v.scenario) {
+            (Some(b), Some(s)) => println!("  {:<14} breaks {b} (scenario {s}): {}", v.name, v.description),
+            _ => println!("  {:<14} {}", v.name, v.description),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! A passive PCI transaction decoder: from the wired bus alone (a [`Frame`] per cycle) it
+//! recovers each completed data phase, exactly as a logic analyser would (PCI Local Bus
+//! Spec 3.0, §3.3: the address phase is the first clock of FRAME#; a data phase completes
+//! on a clock where IRDY# and TRDY# are both asserted; the last one has FRAME# high).
+
+use dirql_sim::{Command, Frame};
+
+/// A data phase that completed in the interval of `cycle` (sampled at the next edge).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataPhase {
+    /// Cycle of the interval in which IRDY# and TRDY# were both asserted.
+    pub cycle: u64,
+    /// The transaction's command (`None` for a reserved code).
+    pub cmd: Option<Command>,
+    /// Byte address of this phase.
+    pub addr: u32,
+    /// AD in this phase.
+    pub data: u32,
+    /// Byte enables (active high).
+    pub be: u8,
+    /// IDSEL during the address phase.
+    pub idsel: bool,
+    /// Which CPU issued the transaction (0 = none traced).
+    pub bus_cpu: u8,
+}
+
+/// The decoder's state.
+#[derive(Clone, Debug, Default)]
+pub struct PciDecoder {
+    busy: bool,
+    cmd_code: u8,
+    addr: u32,
+    idsel: bool,
+    bar0: Option<u32>,
+}
+
+/// Config offset of BAR0 in the type-0 header.
+const CFG_BAR0: u32 = 0x10;
+
+impl PciDecoder {
+    /// Feeds one cycle; returns the data phase that completed in it, if any.
+    pub fn feed(&mut self, f: &Frame) -> Option<DataPhase> {
+        if !f.rst_n {
+            *self = PciDecoder { bar0: None, ..Default::default() };
+            return None;
+        }
+        if !self.busy {
+            if !f.frame_n {
+                // Address phase.
+                self.busy = true;
+                self.cmd_code = f.cbe_n & 0xF;
+                self.addr = f.ad;
+                self.idsel = f.idsel;
+            }
+            return None;
+        }
+        let mut out = None;
+        if !f.irdy_n && !f.trdy_n {
+            let ph = DataPhase {
+                cycle: f.cycle,
+                cmd: Command::from_code(self.cmd_code),
+                addr: self.addr,
+                data: f.ad,
+                be: !f.cbe_n & 0xF,
+                idsel: self.idsel,
+                bus_cpu: f.bus_cpu,
+            };
+            if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR0 && ph.be == 0xF {
+                self.bar0 = Some(ph.data & !0xF);
+            }
+            self.addr = self.addr.wrapping_add(4);
+            out = Some(ph);
+        }
+        // The transaction is over once FRAME# is high and the final phase ended (data,
+        // or STOP#), or when the master gave up (FRAME# and IRDY# both high).
+        if f.frame_n && (f.irdy_n || !f.trdy_n || !f.stop_n) {
+            self.busy = false;
+        }
+        out
+    }
+
+    /// BAR0 as last written by configuration software (seen on the bus).
+    pub fn bar0(&self) -> Option<u32> {
+        self.bar0
+    }
+}
