@@ -94,6 +94,9 @@ enum Wait {
 
 type Co = Coroutine<Resume, Yield, ()>;
 
+/// A per-cycle observer of the machine's frames (the live checkers).
+pub type Observer = Box<dyn FnMut(&Frame)>;
+
 struct Slot {
     co: Co,
     wait: Wait,
@@ -114,7 +117,7 @@ pub struct Machine {
     work_jitter_pct: u32,
     line_irql: Option<Irql>,
     inta2_low: bool,
-    observers: Vec<Box<dyn FnMut(&Frame)>>,
+    observers: Vec<Observer>,
     stop: Option<Stop>,
     events: Vec<BridgeEvent>,
     watchdog: u64,
@@ -169,7 +172,7 @@ impl Machine {
     }
 
     /// Adds a per-cycle observer (the live checkers).
-    pub fn observe(&mut self, f: Box<dyn FnMut(&Frame)>) {
+    pub fn observe(&mut self, f: Observer) {
         self.observers.push(f);
     }
 

@@ -4,7 +4,7 @@
 // Field meanings are the port table of docs/sim-interface.md, one field per port.
 #[allow(missing_docs)]
 #[cxx::bridge(namespace = "dirql")]
-pub(crate) mod ffi {
+pub(crate) mod bridge {
     /// What the harness drives into `dirql_sim_top` for one clock (see
     /// `docs/sim-interface.md`). Active-low fields are 1 when released.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,7 @@ mod pic;
 mod rng;
 
 pub use bridge::{BridgeConfig, BridgeEvent, Command, Completion, PciHostBridge, Phase, Request, Status, SubmitError};
-pub use ffi::ffi::{Bus, Drive};
+pub use ffi::bridge::{Bus, Drive};
 pub use frame::{Frame, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
 pub use model::{Model, SimError, PERIOD_NS};
 pub use pic::{InterruptController, PicConfig, Routing};

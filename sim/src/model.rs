@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::ffi::ffi;
+use crate::ffi::bridge as ffi;
 use crate::{Bus, Drive};
 
 /// Length of one PCI clock in the VCD's 1 ns time unit (33 MHz conventional PCI).

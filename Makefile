@@ -1,0 +1,44 @@
+# dirql — `make sim` and `make test` are all a new user needs; both install what is
+# missing first (scripts/ensure-deps.sh).
+
+SHELL      := /bin/bash
+CARGO      ?= cargo
+SCENARIO   ?= vblank
+DRIVER     ?= reference
+SEED       ?= 1
+WAVES      := build/waves
+DIRQL      := target/release/dirql
+# Synthesizable RTL only (rtl/sim holds the simulation wrapper, rtl/tb the Icarus bench).
+RTL_SYNTH  := $(wildcard rtl/*.v)
+
+.PHONY: sim test lint bench deps clean
+
+## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
+sim:
+	@scripts/ensure-deps.sh sim
+	$(CARGO) build --release -p dirql-testbenches
+	@mkdir -p $(WAVES)
+	$(DIRQL) run $(SCENARIO) --driver $(DRIVER) --seed $(SEED) --vcd $(WAVES)/$(SCENARIO).vcd
+	@echo "open it with: gtkwave $(WAVES)/$(SCENARIO).vcd"
+
+## test: every test (Rust unit and scenario tests, the Icarus RTL bench)
+test:
+	@scripts/ensure-deps.sh test
+	@mkdir -p build
+	rtl/tb/run_iverilog.sh > build/iverilog.log || { cat build/iverilog.log; exit 1; }
+	@grep -c '^PASS' build/iverilog.log | xargs echo "Icarus RTL bench: PASS lines:"
+	$(CARGO) test --release --workspace
+
+## lint: Verilator -Wall, Icarus and Yosys on the synthesizable RTL; clippy; rustfmt
+lint:
+	@scripts/ensure-deps.sh lint
+	verilator --lint-only -Wall -Irtl --top-module dirql_adapter $(RTL_SYNTH)
+	verilator --lint-only -Wall -Irtl -Irtl/sim --top-module dirql_sim_top $(RTL_SYNTH) rtl/sim/*.v
+	iverilog -g2012 -Irtl -o /dev/null -s dirql_adapter $(RTL_SYNTH)
+	yosys -q -p 'read_verilog -Irtl $(RTL_SYNTH); synth -top dirql_adapter'
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all --check
+
+clean:
+	$(CARGO) clean
+	rm -rf build

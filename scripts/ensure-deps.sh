@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what `make sim` / `make test` / `make lint` need on a Debian machine, or says
+# exactly what to install. Usage: scripts/ensure-deps.sh sim|test|lint
+set -euo pipefail
+mode=${1:-sim}
+
+# command -> Debian package
+declare -A pkg=([verilator]=verilator [g++]=g++ [make]=make)
+case "$mode" in
+  sim) ;;
+  test) pkg[iverilog]=iverilog ;;
+  lint) pkg[iverilog]=iverilog; pkg[yosys]=yosys ;;
+  *) echo "ensure-deps: unknown mode '$mode' (use sim, test or lint)" >&2; exit 2 ;;
+esac
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "ensure-deps: cargo is missing. Install Rust 1.80 or newer with rustup (https://rustup.rs)," >&2
+  echo "             Debian's own cargo package is too old for this workspace." >&2
+  exit 1
+fi
+
+missing=()
+for c in "${!pkg[@]}"; do
+  command -v "$c" >/dev/null 2>&1 || missing+=("${pkg[$c]}")
+done
+
+if ((${#missing[@]})); then
+  # Debian's verilator does not bring g++ or make: they are listed on their own above.
+  echo "ensure-deps: installing missing Debian packages: ${missing[*]}"
+  if command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else
+      echo "ensure-deps: not root and no password-less sudo. Run:" >&2
+      echo "    sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+      exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "ensure-deps: no apt-get here. Install these and run again: ${missing[*]}" >&2
+    echo "             (Verilator 5.006 or newer: https://verilator.org/guide/latest/install.html)" >&2
+    exit 1
+  fi
+fi
+
+v=$(verilator --version | awk '{print $2}')
+case "$v" in
+  5.*) ;;
+  *) echo "ensure-deps: Verilator $v found; dirql needs Verilator 5 (Debian bookworm's 5.006 works)." >&2; exit 1 ;;
+esac
