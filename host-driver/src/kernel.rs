@@ -152,6 +152,7 @@ pub struct CpuState {
     pub(crate) routine: Cell<u8>,
     pub(crate) op: Cell<u8>,
     pub(crate) isr_ret: Cell<u8>,
+    pub(crate) note: Cell<u32>,
     pub(crate) jobs: RefCell<VecDeque<Job>>,
     pub(crate) dpcs: RefCell<VecDeque<Dpc>>,
 }
@@ -265,6 +266,12 @@ impl<'y> Cpu<'y> {
     /// Marks the driver-level operation in progress; returns the previous marker.
     pub fn mark(&self, op: Op) -> u8 {
         self.state().op.replace(op as u8)
+    }
+
+    /// Sets this CPU's driver annotation (`host.cpuN_note` in the waveform); returns the
+    /// previous one.
+    pub fn note(&self, value: u32) -> u32 {
+        self.state().note.replace(value)
     }
 
     /// Restores an operation marker from [`Cpu::mark`].

@@ -259,11 +259,13 @@ impl Machine {
             d.cpu0_irql = c.irql.get().0;
             d.cpu0_routine = c.routine.get();
             d.cpu0_op = c.op.get();
+            d.cpu0_note = c.note.get();
         }
         if let Some(c) = cpu(1) {
             d.cpu1_irql = c.irql.get().0;
             d.cpu1_routine = c.routine.get();
             d.cpu1_op = c.op.get();
+            d.cpu1_note = c.note.get();
         }
         let mut ret = 0;
         for c in &self.k.cpus {

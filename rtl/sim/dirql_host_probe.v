@@ -44,6 +44,8 @@ module dirql_host_probe (
   input  wire [3:0]  h_pic_i,
   input  wire [1:0]  h_bus_cpu_i,
   input  wire [3:0]  h_posted_i,
+  input  wire [31:0] h_cpu0_note_i,
+  input  wire [31:0] h_cpu1_note_i,
 
   // Registered host drives toward the bus model
   output reg         frame_n,
@@ -79,6 +81,8 @@ module dirql_host_probe (
   reg       pic_masked     /* verilator public_flat_rd */;  // h_pic_i[3]
   reg [1:0] bus_cpu        /* verilator public_flat_rd */;
   reg [3:0] posted         /* verilator public_flat_rd */;
+  reg [31:0] cpu0_note     /* verilator public_flat_rd */;
+  reg [31:0] cpu1_note     /* verilator public_flat_rd */;
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Reset: released (pulled-up) bus signals read 1, everything else 0.
@@ -111,6 +115,8 @@ module dirql_host_probe (
       pic_masked     <= 1'b0;
       bus_cpu        <= 2'd0;
       posted         <= 4'd0;
+      cpu0_note      <= 32'd0;
+      cpu1_note      <= 32'd0;
     end else begin
       frame_n        <= h_frame_ni;
       irdy_n         <= h_irdy_ni;
@@ -139,6 +145,8 @@ module dirql_host_probe (
       pic_masked     <= h_pic_i[3];
       bus_cpu        <= h_bus_cpu_i;
       posted         <= h_posted_i;
+      cpu0_note      <= h_cpu0_note_i;
+      cpu1_note      <= h_cpu1_note_i;
     end
   end
 

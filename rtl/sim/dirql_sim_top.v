@@ -47,6 +47,8 @@ module dirql_sim_top (
   input  wire [3:0]  h_pic_i,
   input  wire [1:0]  h_bus_cpu_i,
   input  wire [3:0]  h_posted_i,
+  input  wire [31:0] h_cpu0_note_i,   // driver annotation (e.g. an intended register write)
+  input  wire [31:0] h_cpu1_note_i,
 
   // Resolved bus
   output wire        frame_no,
@@ -62,7 +64,16 @@ module dirql_sim_top (
   output wire        perr_no,
   output wire        serr_no,
   output wire        inta_no,
-  output wire        dev_inta_no
+  output wire        dev_inta_no,
+  // Device state the checkers read (assignment per device: docs/sim-interface.md)
+  output wire [31:0] dev_probe0_o,
+  output wire [31:0] dev_probe1_o,
+  output wire [31:0] dev_probe2_o,
+  output wire [31:0] dev_probe3_o,
+  output wire [31:0] dev_probe4_o,
+  output wire [31:0] dev_probe5_o,
+  output wire [31:0] dev_probe6_o,
+  output wire [31:0] dev_probe7_o
 );
 
   // Registered host drives
@@ -139,6 +150,8 @@ module dirql_sim_top (
     .h_pic_i          (h_pic_i),
     .h_bus_cpu_i      (h_bus_cpu_i),
     .h_posted_i       (h_posted_i),
+    .h_cpu0_note_i    (h_cpu0_note_i),
+    .h_cpu1_note_i    (h_cpu1_note_i),
     .frame_n          (host_frame_n),
     .irdy_n           (host_irdy_n),
     .cbe_n            (host_cbe_n),
@@ -236,6 +249,17 @@ module dirql_sim_top (
   assign serr_no      = bus_serr_n;
   assign inta_no      = bus_inta_n;
   assign dev_inta_no  = bus_dev_inta_n;
+
+  // Device probes: hierarchical references into the adapter, legal here because this
+  // wrapper is simulation-only; the synthesizable modules stay free of debug ports.
+  assign dev_probe0_o = {{(32-5){1'b0}}, dut.u_regs.int_raw_q};     // INT_RAW
+  assign dev_probe1_o = {{(32-5){1'b0}}, dut.u_regs.int_enable_q};  // INT_ENABLE
+  assign dev_probe2_o = 32'd0;  // reserved: CRTC index
+  assign dev_probe3_o = 32'd0;  // reserved: timed-window state
+  assign dev_probe4_o = 32'd0;  // reserved: command FIFO level
+  assign dev_probe5_o = 32'd0;
+  assign dev_probe6_o = 32'd0;
+  assign dev_probe7_o = 32'd0;
 
 endmodule
 

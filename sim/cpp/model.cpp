@@ -63,6 +63,8 @@ Bus Model::step(const Drive& d) {
   t.h_pic_i = d.pic;
   t.h_bus_cpu_i = d.bus_cpu;
   t.h_posted_i = d.posted;
+  t.h_cpu0_note_i = d.cpu0_note;
+  t.h_cpu1_note_i = d.cpu1_note;
 
   ++cycle_;
   const uint64_t now = cycle_ * kPeriod;
@@ -85,6 +87,14 @@ Bus Model::step(const Drive& d) {
   b.serr_n = t.serr_no;
   b.inta_n = t.inta_no;
   b.dev_inta_n = t.dev_inta_no;
+  b.dev_probe[0] = t.dev_probe0_o;
+  b.dev_probe[1] = t.dev_probe1_o;
+  b.dev_probe[2] = t.dev_probe2_o;
+  b.dev_probe[3] = t.dev_probe3_o;
+  b.dev_probe[4] = t.dev_probe4_o;
+  b.dev_probe[5] = t.dev_probe5_o;
+  b.dev_probe[6] = t.dev_probe6_o;
+  b.dev_probe[7] = t.dev_probe7_o;
 
   t.clk_i = 0;
   t.eval();

@@ -34,6 +34,8 @@ pub(crate) mod bridge {
         pic: u8,
         bus_cpu: u8,
         posted: u8,
+        cpu0_note: u32,
+        cpu1_note: u32,
     }
 
     /// The wired bus as every agent sees it in the interval after a rising edge.
@@ -53,6 +55,7 @@ pub(crate) mod bridge {
         serr_n: u8,
         inta_n: u8,
         dev_inta_n: u8,
+        dev_probe: [u32; 8],
     }
 
     unsafe extern "C++" {

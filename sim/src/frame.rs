@@ -124,6 +124,10 @@ pub struct Frame {
     pub bus_cpu: u8,
     /// Posted-write buffer depth.
     pub posted: u8,
+    /// Driver annotation of each CPU (`host.cpuN_note`), meaning set by the driver model.
+    pub note: [u32; TRACED_CPUS],
+    /// Device state probes (`dev_probeN_o`), assignment per device (docs/sim-interface.md).
+    pub dev: [u32; 8],
 }
 
 impl Frame {
@@ -153,6 +157,8 @@ impl Frame {
             pic: d.pic,
             bus_cpu: d.bus_cpu,
             posted: d.posted,
+            note: [d.cpu0_note, d.cpu1_note],
+            dev: b.dev_probe,
         }
     }
 

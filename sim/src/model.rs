@@ -100,6 +100,8 @@ impl Drive {
             pic: 0,
             bus_cpu: 0,
             posted: 0,
+            cpu0_note: 0,
+            cpu1_note: 0,
         }
     }
 }
@@ -128,6 +130,7 @@ impl Bus {
             serr_n: 1,
             inta_n: 1,
             dev_inta_n: 1,
+            dev_probe: [0; 8],
         }
     }
 }

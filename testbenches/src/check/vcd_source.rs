@@ -37,6 +37,16 @@ pub const REQUIRED_SIGNALS: &[&str] = &[
     "host.pic_masked",
     "host.bus_cpu",
     "host.posted",
+    "host.cpu0_note",
+    "host.cpu1_note",
+    "dev_probe0_o",
+    "dev_probe1_o",
+    "dev_probe2_o",
+    "dev_probe3_o",
+    "dev_probe4_o",
+    "dev_probe5_o",
+    "dev_probe6_o",
+    "dev_probe7_o",
 ];
 
 /// Why a VCD could not be checked.
@@ -179,5 +189,7 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         pic,
         bus_cpu: u(26),
         posted: u(27),
+        note: [v[28] as u32, v[29] as u32],
+        dev: std::array::from_fn(|i| v[30 + i] as u32),
     }
 }
