@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use dirql_host::adapter::{Variant, VARIANTS};
 use dirql_host::videoport::SyncReading;
+use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
 use dirql_testbenches::check::{read_vcd, Checker};
 use dirql_testbenches::report::rules_table;
 use dirql_testbenches::scenario::{run, RunSettings, Scenario, SCENARIOS};
@@ -55,6 +56,25 @@ enum Cmd {
         /// Virtual CPUs (1 or 2).
         #[arg(long, default_value_t = 2)]
         cpus: u8,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure every layer against Verilator's own speed (prints figures; no pass/fail).
+    Bench {
+        /// Repetitions of each measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Cycles per untraced measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        cycles: u64,
+        /// Also time a clean build and a rebuild after touching one RTL file (run from the
+        /// repository root).
+        #[arg(long)]
+        build: bool,
+        /// Folder for the temporary waveforms.
+        #[arg(long, default_value = "build/bench")]
+        scratch: PathBuf,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -121,6 +141,35 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 }
             }
             Ok(r.verdict == "pass")
+        }
+        Cmd::Bench { reps, cycles, build, scratch, json } => {
+            if reps == 0 || cycles < 10_000 {
+                return Err(BadInput(format!("--reps {reps} --cycles {cycles}: need reps >= 1 and cycles >= 10000")));
+            }
+            let root = if build {
+                let cwd = std::env::current_dir().map_err(|e| BadInput(e.to_string()))?;
+                if !cwd.join("rtl/dirql_regs.v").exists() {
+                    return Err(BadInput(format!("--build: {} is not the dirql repository root", cwd.display())));
+                }
+                Some(cwd)
+            } else {
+                None
+            };
+            let settings = BenchSettings {
+                reps,
+                cycles,
+                trace_cycles: cycles / 4,
+                check_cycles: cycles * 4,
+                scratch,
+                build: root,
+            };
+            let r = bench(&settings, |m| eprintln!("bench: {m}")).map_err(BadInput)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print!("{}", bench_table(&r));
+            }
+            Ok(true)
         }
         Cmd::Check { vcd, json } => {
             let shown = vcd.display().to_string();
