@@ -1,5 +1,5 @@
 //! One layer of the benchmark, alone, for `valgrind --tool=callgrind`:
-//! `cargo run --release --example profile_layer -- bare|idle|trace|bare-trace CYCLES`.
+//! `cargo run --release --example profile_layer -- bare|idle|mmio|trace|bare-trace CYCLES`.
 
 #![allow(clippy::unwrap_used)] // a profiling aid: a failure should stop it loudly
 
@@ -20,6 +20,21 @@ fn main() {
         "idle" | "trace" => {
             let cfg = MachineConfig { vcd: (layer == "trace").then(|| vcd.to_path_buf()), ..MachineConfig::default() };
             let mut m = Machine::new(&cfg).unwrap();
+            m.run_until(cycles);
+        }
+        "mmio" => {
+            let mut m = Machine::new(&MachineConfig::default()).unwrap();
+            m.spawn(
+                0,
+                Box::new(|cpu: &dirql_host::Cpu<'_>| {
+                    let f = dirql_host::pci::enumerate(cpu, &dirql_host::pci::ResourcePlan::default()).unwrap();
+                    let bar0 = f.bars[0].unwrap().base;
+                    loop {
+                        cpu.mem_write32(bar0 + 0x10, 1);
+                        let _ = cpu.mem_read32(bar0 + 0x10);
+                    }
+                }),
+            );
             m.run_until(cycles);
         }
         other => panic!("unknown layer {other}"),
