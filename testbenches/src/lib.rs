@@ -7,5 +7,6 @@
 
 pub mod bench;
 pub mod check;
+pub mod explore;
 pub mod report;
 pub mod scenario;
