@@ -40,7 +40,7 @@ pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH, SIGNALS};
 pub use isr_dismissal::IsrDismissal;
 pub use isr_ownership::IsrOwnership;
 pub use lost_interrupt::NoLostInterrupt;
-pub use pci_protocol::PciProtocol;
+pub use pci_protocol::{pci_parity, PciProtocol};
 pub use reentry::NoSpuriousReentry;
 pub use register_integrity::RegisterIntegrity;
 pub use sync_isolation::SyncIsolation;
