@@ -150,9 +150,10 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     let mut stopped = match (&outcome, m.stopped()) {
         (Err(p), _) => Some(format!("driver code panicked at cycle {cycles}: {}", panic_text(p.as_ref()))),
         (Ok(()), Some(Stop::BugCheck(b))) => Some(format!(
-            "bug check {} on CPU{} at cycle {cycles} (IRQL {}, in {}): {}",
+            "bug check {} on CPU{} at cycle {} (IRQL {}, in {}): {}",
             b.code,
             b.cpu,
+            b.cycle,
             b.irql,
             b.routine.name(),
             b.detail
