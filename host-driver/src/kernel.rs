@@ -538,15 +538,22 @@ impl<'y> Cpu<'y> {
         let prev = self.enter(Routine::Isr);
         self.acquire(&int.lock);
         self.enter(Routine::Isr);
+        // The chain is called in connection order until one claims. Only the first ISR
+        // connected — the device under test's, through the video port or NDIS — is traced
+        // in `isr_ret`: the checkers judge the adapter's driver, and a FALSE from it
+        // followed by another device's TRUE must not read as the adapter claiming.
         let mut claimed = false;
-        for isr in int.isrs() {
-            if isr(self) {
+        for (n, isr) in int.isrs().into_iter().enumerate() {
+            let mine = isr(self);
+            if n == 0 {
+                let shift = 2 * u32::from(self.id);
+                self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+            }
+            if mine {
                 claimed = true;
                 break;
             }
         }
-        let shift = 2 * u32::from(self.id);
-        self.state().isr_ret.set(self.state().isr_ret.get() | (if claimed { 2u8 } else { 1u8 }) << shift);
         {
             let mut s = self.k.stats.borrow_mut();
             s.interrupts += 1;

@@ -455,11 +455,24 @@ impl<'a, 'y> VideoPort<'a, 'y> {
                 locked(i);
                 true
             }
-            (Legacy, Medium, None) | (Legacy, High, _) => {
+            (Legacy, Medium, None) | (Legacy, High, None) => {
                 // "Raised so high that every interrupt in the system is masked": HIGH_LEVEL
                 // here, and the device's line masked for every CPU meanwhile.
                 self.cpu.mask_all_interrupts(true);
                 raised(Irql::HIGH);
+                self.cpu.mask_all_interrupts(false);
+                true
+            }
+            (Legacy, High, Some(i)) => {
+                // As above; and since masking stops only interrupts not yet taken, an ISR
+                // already running on another processor is waited out (its lock) — with
+                // every interrupt in the system masked, none can be running.
+                self.cpu.mask_all_interrupts(true);
+                let old = self.cpu.raise_irql(Irql::HIGH);
+                self.cpu.acquire(&i.lock);
+                run(self.cpu);
+                self.cpu.release(&i.lock);
+                self.cpu.lower_irql(old);
                 self.cpu.mask_all_interrupts(false);
                 true
             }
