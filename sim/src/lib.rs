@@ -20,7 +20,7 @@ pub use ffi::bridge::{Bus, Drive};
 pub use frame::{Frame, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
 pub use model::{Model, SimError, PERIOD_NS};
 pub use pic::{InterruptController, PicConfig, Routing};
-pub use rng::Rng;
+pub use rng::{format_forced, Rng, Schedule, ScheduleParseError};
 
 /// Simulated time, in PCI clock cycles since reset was applied.
 pub type Cycle = u64;

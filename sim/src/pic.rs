@@ -120,6 +120,11 @@ impl InterruptController {
         self.in_service
     }
 
+    /// True while the line is masked.
+    pub fn masked(&self) -> bool {
+        self.masked
+    }
+
     /// Deliveries so far.
     pub fn deliveries(&self) -> u64 {
         self.deliveries
