@@ -128,7 +128,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         drop(out_tx);
         scope.spawn(move || {
             for seed in s.first_seed..s.first_seed.saturating_add(s.seeds) {
-                if seed_tx.send(seed).is_err() {
+                if crate::signals::pending().is_some() || seed_tx.send(seed).is_err() {
                     break;
                 }
             }

@@ -10,3 +10,4 @@ pub mod check;
 pub mod explore;
 pub mod report;
 pub mod scenario;
+pub mod signals;

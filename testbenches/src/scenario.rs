@@ -160,6 +160,9 @@ pub enum RunError {
 /// or setup failure); it is reported next to the signal-level rules.
 pub const RUN_RULE: &str = "run-completed";
 
+/// Cycles simulated between two looks at the signal flag (and two flushes of the trace).
+const RUN_CHUNK: u64 = 1 << 16;
+
 /// Runs a scenario: live checking on every cycle, waveform when asked.
 pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     if let Some(dir) = s.vcd.as_ref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
@@ -225,10 +228,26 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
         }),
     );
 
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| m.run_until(s.cycles)));
+    // In chunks: between them the waveform is flushed (so even a hard kill leaves a file
+    // valid up to the last chunk) and a SIGINT/SIGTERM ends the run cleanly.
+    let mut signal = None;
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        while m.now() < s.cycles && m.stopped().is_none() {
+            m.run_until((m.now() + RUN_CHUNK).min(s.cycles));
+            m.flush_trace();
+            if let Some(sig) = crate::signals::pending() {
+                signal = Some(sig);
+                break;
+            }
+        }
+    }));
     m.close_trace();
     let cycles = m.now();
     let mut stopped = match (&outcome, m.stopped()) {
+        (Ok(()), None) if signal.is_some() => Some(format!(
+            "interrupted by {} at cycle {cycles}; the waveform is complete up to that cycle",
+            signal.unwrap_or("a signal")
+        )),
         (Err(p), _) => Some(format!("driver code panicked at cycle {cycles}: {}", panic_text(p.as_ref()))),
         (Ok(()), Some(Stop::BugCheck(b))) => Some(format!(
             "bug check {} on CPU{} at cycle {} (IRQL {}, in {}): {}",
