@@ -29,7 +29,7 @@ fn last_timestamp(path: &Path) -> u64 {
 fn interrupted_run_leaves_a_valid_waveform(signal: libc::c_int, name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let vcd = dir.path().join("long.vcd");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dirql"))
+    let child = Command::new(env!("CARGO_BIN_EXE_dirql"))
         .args(["run", "vblank", "--cycles", "500000000", "--json", "--vcd", vcd.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
