@@ -15,7 +15,7 @@ use std::rc::Rc;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
     BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, PciHostBridge,
-    PicConfig, Rng, Routine, SimError, Status, SubmitError,
+    PicConfig, Rng, Routine, Schedule, SimError, Status, SubmitError,
 };
 
 use crate::irql::Irql;
@@ -50,6 +50,11 @@ pub struct MachineConfig {
     /// Let Verilator run quiet stretches (no host activity possible) on its own. The result
     /// is identical cycle for cycle and byte for byte; off only to prove exactly that.
     pub fast_path: bool,
+    /// How scheduling choices are made; `None` = uniform random from `seed`.
+    pub schedule: Option<Schedule>,
+    /// Keep every non-baseline choice, so the run can be replayed (and shrunk) as a forced
+    /// schedule (see [`Machine::choices`]).
+    pub record_choices: bool,
 }
 
 /// What the OS does when it detects an interrupt storm on the line.
@@ -76,6 +81,8 @@ impl Default for MachineConfig {
             storm_threshold: 500,
             storm_action: StormAction::DisableLine,
             fast_path: true,
+            schedule: None,
+            record_choices: false,
         }
     }
 }
@@ -183,7 +190,13 @@ impl Machine {
             model,
             bridge: PciHostBridge::new(cfg.bridge),
             pic,
-            rng: Rng::new(cfg.seed),
+            rng: {
+                let mut r = cfg.schedule.as_ref().map_or_else(|| Rng::new(cfg.seed), Rng::with_schedule);
+                if cfg.record_choices {
+                    r.record();
+                }
+                r
+            },
             k,
             slots,
             drive: Drive::idle(),
@@ -206,6 +219,12 @@ impl Machine {
             line_int: None,
             fast_path: cfg.fast_path,
         })
+    }
+
+    /// The scheduler's choice source: how many choices were made, and (when recording)
+    /// the non-baseline ones.
+    pub fn choices(&self) -> &Rng {
+        &self.rng
     }
 
     /// The kernel state shared with driver code.

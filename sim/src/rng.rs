@@ -46,6 +46,9 @@ impl FromStr for Schedule {
     type Err = ScheduleParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut m = BTreeMap::new();
+        if s.trim() == "baseline" {
+            return Ok(Schedule::Forced(m));
+        }
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| ScheduleParseError(s.to_string()))?;
             let k = k.trim().parse().map_err(|_| ScheduleParseError(s.to_string()))?;
@@ -56,8 +59,12 @@ impl FromStr for Schedule {
     }
 }
 
-/// Formats a forced choice list as `INDEX=VALUE,...` (what `Schedule::from_str` reads).
+/// Formats a forced choice list as `INDEX=VALUE,...`, or `baseline` when empty (what
+/// `Schedule::from_str` reads).
 pub fn format_forced(m: &BTreeMap<u64, u64>) -> String {
+    if m.is_empty() {
+        return "baseline".to_string();
+    }
     m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 

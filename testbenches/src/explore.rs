@@ -11,7 +11,21 @@ use dirql_host::adapter::Variant;
 use dirql_host::videoport::SyncReading;
 use serde::Serialize;
 
-use crate::scenario::{run, RunSettings, Scenario};
+use dirql_sim::{format_forced, Schedule};
+
+use crate::scenario::{run_with, RunOptions, RunResult, RunSettings, Scenario};
+
+/// How each explored run makes its scheduling choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Strategy {
+    /// Every choice uniformly random from the run's seed.
+    Random,
+    /// The baseline schedule with `depth` random deviations at random depths (PCT).
+    Pct {
+        /// Change points per run.
+        depth: u32,
+    },
+}
 
 /// What to explore.
 #[derive(Clone, Debug)]
@@ -34,6 +48,10 @@ pub struct ExploreSettings {
     pub cpus: u8,
     /// Where the replay's waveform goes.
     pub replay_dir: PathBuf,
+    /// How choices are made.
+    pub strategy: Strategy,
+    /// Shrink the first failure to the fewest forced choices that still fail.
+    pub shrink: bool,
 }
 
 /// The replay of the first failing seed.
@@ -76,12 +94,27 @@ pub struct ExploreReport {
     pub elapsed_s: f64,
     /// Throughput.
     pub seeds_per_s: f64,
+    /// Strategy used.
+    pub strategy: Strategy,
+    /// The first failure, shrunk: forced choices (`INDEX=VALUE,...`; empty = the baseline
+    /// schedule already fails).
+    pub shrunk_schedule: Option<String>,
+    /// Forced choices before and after shrinking, and the runs shrinking took.
+    pub shrink_stats: Option<(usize, usize, u64)>,
 }
 
 struct Outcome {
     seed: u64,
     failed: Vec<String>,
     error: Option<String>,
+}
+
+fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
+    let schedule = match s.strategy {
+        Strategy::Random => None,
+        Strategy::Pct { depth } => Some(Schedule::Pct { seed, depth, horizon }),
+    };
+    RunOptions { schedule, record: false }
 }
 
 fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings {
@@ -96,7 +129,7 @@ fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings
     }
 }
 
-fn failed_rules(r: &crate::scenario::RunResult) -> Vec<String> {
+fn failed_rules(r: &RunResult) -> Vec<String> {
     r.rules.iter().filter(|x| x.verdict != "pass").map(|x| x.name.clone()).collect()
 }
 
@@ -104,6 +137,14 @@ fn failed_rules(r: &crate::scenario::RunResult) -> Vec<String> {
 pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
     let start = Instant::now();
     let jobs = s.jobs.max(1);
+    // PCT places its change points among as many choices as the baseline run makes.
+    let horizon = match s.strategy {
+        Strategy::Random => 0,
+        Strategy::Pct { .. } => {
+            let base = RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), record: false };
+            run_with(&settings(s, 0, None), &base).map_err(|e| e.to_string())?.choices.max(1)
+        }
+    };
     let (seed_tx, seed_rx) = bounded::<u64>(jobs * 4);
     let (out_tx, out_rx) = unbounded::<Outcome>();
     let tty = std::io::stderr().is_terminal();
@@ -115,7 +156,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
             let (rx, tx) = (seed_rx.clone(), out_tx.clone());
             scope.spawn(move || {
                 for seed in rx {
-                    let o = match run(&settings(s, seed, None)) {
+                    let o = match run_with(&settings(s, seed, None), &options(s, seed, horizon)) {
                         Ok(r) => Outcome { seed, failed: failed_rules(&r), error: None },
                         Err(e) => Outcome { seed, failed: vec![], error: Some(e.to_string()) },
                     };
@@ -173,11 +214,29 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         jobs,
         elapsed_s: elapsed,
         seeds_per_s: done as f64 / elapsed.max(1e-9),
+        strategy: s.strategy,
+        shrunk_schedule: None,
+        shrink_stats: None,
     };
     if let Some(seed) = first_fail {
+        let original = options(s, seed, horizon);
+        let (replay_opts, forced_text) = if s.shrink {
+            let (forced, stats) = shrink(s, seed, &original)?;
+            let text = format_forced(&forced);
+            report.shrunk_schedule = Some(text.clone());
+            report.shrink_stats = Some(stats);
+            (RunOptions { schedule: Some(Schedule::Forced(forced)), record: false }, Some(text))
+        } else {
+            (original, None)
+        };
         let vcd = s.replay_dir.join(format!("{}-{}-seed{seed}.vcd", s.scenario.name, s.driver.name));
+        let schedule_arg = match (&forced_text, s.strategy) {
+            (Some(t), _) => format!(" --schedule '{t}'"),
+            (None, Strategy::Random) => String::new(),
+            (None, Strategy::Pct { .. }) => " (PCT run: replay it with --shrink to get a --schedule)".into(),
+        };
         report.replay_command = Some(format!(
-            "dirql run {} --driver {} --seed {seed} --cycles {} --reading {} --cpus {} --vcd {}",
+            "dirql run {} --driver {} --seed {seed} --cycles {} --reading {} --cpus {}{schedule_arg} --vcd {}",
             s.scenario.name,
             s.driver.name,
             s.cycles,
@@ -185,9 +244,9 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
             s.cpus,
             vcd.display()
         ));
-        // Untraced verdict of this seed, for the comparison.
-        let untraced = run(&settings(s, seed, None)).map_err(|e| e.to_string())?;
-        let traced = run(&settings(s, seed, Some(vcd.clone()))).map_err(|e| e.to_string())?;
+        // The untraced verdict of exactly what is replayed, for the comparison.
+        let untraced = run_with(&settings(s, seed, None), &replay_opts).map_err(|e| e.to_string())?;
+        let traced = run_with(&settings(s, seed, Some(vcd.clone())), &replay_opts).map_err(|e| e.to_string())?;
         let first_violation = traced
             .rules
             .iter()
@@ -202,4 +261,82 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         });
     }
     Ok(report)
+}
+
+/// Largest number of runs shrinking may spend.
+const SHRINK_BUDGET: u64 = 4_000;
+
+/// Reduces a failing run to the fewest forced choices that still fail one of the rules it
+/// failed (delta debugging over the recorded non-baseline choices, then one at a time).
+/// Returns the forced choices and (choices before, after, runs spent).
+fn shrink(
+    s: &ExploreSettings,
+    seed: u64,
+    original: &RunOptions,
+) -> Result<(BTreeMap<u64, u64>, (usize, usize, u64)), String> {
+    let rec = run_with(&settings(s, seed, None), &RunOptions { schedule: original.schedule.clone(), record: true })
+        .map_err(|e| e.to_string())?;
+    let target = failed_rules(&rec);
+    let full: BTreeMap<u64, u64> = rec
+        .recorded_schedule
+        .as_deref()
+        .map(|t| match t.parse::<Schedule>() {
+            Ok(Schedule::Forced(m)) => m,
+            _ => BTreeMap::new(),
+        })
+        .unwrap_or_default();
+    let mut runs = 0u64;
+    let fails = |m: &BTreeMap<u64, u64>, runs: &mut u64| -> bool {
+        *runs += 1;
+        let o = RunOptions { schedule: Some(Schedule::Forced(m.clone())), record: false };
+        run_with(&settings(s, seed, None), &o)
+            .map(|r| failed_rules(&r).iter().any(|x| target.contains(x)))
+            .unwrap_or(false)
+    };
+    let before = full.len();
+    if fails(&BTreeMap::new(), &mut runs) {
+        return Ok((BTreeMap::new(), (before, 0, runs)));
+    }
+    if !fails(&full, &mut runs) {
+        // Not reproducible as a forced schedule (should not happen): keep it whole.
+        return Ok((full, (before, before, runs)));
+    }
+    let mut items: Vec<(u64, u64)> = full.into_iter().collect();
+    let mut n = 2usize;
+    while items.len() >= 2 && runs < SHRINK_BUDGET {
+        let chunk = items.len().div_ceil(n);
+        let mut reduced = false;
+        for i in 0..n {
+            let lo = (i * chunk).min(items.len());
+            let hi = ((i + 1) * chunk).min(items.len());
+            if lo == hi {
+                continue;
+            }
+            let candidate: Vec<(u64, u64)> = items[..lo].iter().chain(&items[hi..]).copied().collect();
+            if fails(&candidate.iter().copied().collect(), &mut runs) {
+                items = candidate;
+                n = (n - 1).max(2);
+                reduced = true;
+                break;
+            }
+        }
+        if !reduced {
+            if n >= items.len() {
+                break;
+            }
+            n = (2 * n).min(items.len());
+        }
+    }
+    // One at a time, so no single choice left can go.
+    let mut i = 0;
+    while i < items.len() && items.len() > 1 && runs < SHRINK_BUDGET {
+        let candidate: Vec<(u64, u64)> = items.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &x)| x).collect();
+        if fails(&candidate.iter().copied().collect(), &mut runs) {
+            items = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    let after = items.len();
+    Ok((items.into_iter().collect(), (before, after, runs)))
 }

@@ -11,9 +11,9 @@ use dirql_host::adapter::{Variant, VARIANTS};
 use dirql_host::videoport::SyncReading;
 use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
 use dirql_testbenches::check::{read_vcd, Checker};
-use dirql_testbenches::explore::{explore, ExploreSettings};
+use dirql_testbenches::explore::{explore, ExploreSettings, Strategy};
 use dirql_testbenches::report::rules_table;
-use dirql_testbenches::scenario::{run, RunSettings, Scenario, SCENARIOS};
+use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings, Scenario, SCENARIOS};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -57,6 +57,10 @@ enum Cmd {
         /// Virtual CPUs (1 or 2).
         #[arg(long, default_value_t = 2)]
         cpus: u8,
+        /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
+        /// `dirql explore`); every other choice takes its baseline.
+        #[arg(long)]
+        schedule: Option<String>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -89,6 +93,16 @@ enum Cmd {
         /// Where the replay's waveform goes.
         #[arg(long, default_value = "build/waves")]
         replay_dir: PathBuf,
+        /// How choices are made: `random` (uniform from each seed) or `pct` (the baseline
+        /// schedule with a few random deviations at random depths).
+        #[arg(long, default_value = "random")]
+        strategy: String,
+        /// Deviations per run with `--strategy pct`.
+        #[arg(long, default_value_t = 2)]
+        depth: u32,
+        /// Do not shrink the first failure.
+        #[arg(long)]
+        no_shrink: bool,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -144,7 +158,10 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             list(json);
             Ok(true)
         }
-        Cmd::Run { scenario, driver, seed, cycles, vcd, reading, cpus, json } => {
+        Cmd::Run { scenario, driver, seed, cycles, vcd, reading, cpus, schedule, json } => {
+            let schedule = schedule
+                .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
+                .transpose()?;
             let sc = Scenario::by_name(&scenario).ok_or_else(|| {
                 BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
             })?;
@@ -162,7 +179,8 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 return Err(BadInput("--cycles 0: give at least one cycle".into()));
             }
             let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd, reading, cpus };
-            let r = run(&settings).map_err(|e| BadInput(e.to_string()))?;
+            let r =
+                run_with(&settings, &RunOptions { schedule, record: false }).map_err(|e| BadInput(e.to_string()))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {
@@ -176,7 +194,27 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             }
             Ok(r.verdict == "pass")
         }
-        Cmd::Explore { scenario, driver, seeds, first_seed, jobs, cycles, reading, cpus, replay_dir, json } => {
+        Cmd::Explore {
+            scenario,
+            driver,
+            seeds,
+            first_seed,
+            jobs,
+            cycles,
+            reading,
+            cpus,
+            replay_dir,
+            strategy,
+            depth,
+            no_shrink,
+            json,
+        } => {
+            let strategy = match strategy.as_str() {
+                "random" => Strategy::Random,
+                "pct" if depth >= 1 => Strategy::Pct { depth },
+                "pct" => return Err(BadInput("--depth must be at least 1 with --strategy pct".into())),
+                other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
+            };
             let sc = Scenario::by_name(&scenario).ok_or_else(|| {
                 BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
             })?;
@@ -203,6 +241,8 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 reading,
                 cpus,
                 replay_dir,
+                strategy,
+                shrink: !no_shrink,
             };
             let r = explore(&settings).map_err(BadInput)?;
             if json {
@@ -218,6 +258,14 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 }
                 if let (Some(seed), Some(k)) = (r.first_failing_seed, r.seeds_to_first_failure) {
                     println!("  first failing seed: {seed} (found after {k} seed(s))");
+                }
+                if let (Some(t), Some((b, a, runs))) = (&r.shrunk_schedule, r.shrink_stats) {
+                    let shown = if t == "baseline" {
+                        "baseline (no forced choice: the nominal schedule already fails)"
+                    } else {
+                        t.as_str()
+                    };
+                    println!("  shrunk: {b} forced choice(s) -> {a} in {runs} run(s): {shown}");
                 }
                 if let Some(rep) = &r.replay {
                     println!("  replayed with a waveform: {} (same verdict: {})", rep.vcd, rep.same_verdict);

@@ -110,6 +110,11 @@ pub struct RunResult {
     pub line_disabled_at: Option<u64>,
     /// The second device on the shared line, when the scenario has one.
     pub second_device: Option<SecondDeviceReport>,
+    /// Scheduling choices made.
+    pub choices: u64,
+    /// With recording: the non-baseline choices as a forced schedule (`INDEX=VALUE,...`),
+    /// which `dirql run --schedule` replays.
+    pub recorded_schedule: Option<String>,
 }
 
 /// A bug check, as the run result reports it.
@@ -165,13 +170,34 @@ const RUN_CHUNK: u64 = 1 << 16;
 
 /// Runs a scenario: live checking on every cycle, waveform when asked.
 pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
+    run_with(s, &RunOptions::default())
+}
+
+/// How a run makes its scheduling choices, beyond the seed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// A schedule instead of the seed's uniform choices (forced or PCT).
+    pub schedule: Option<dirql_sim::Schedule>,
+    /// Record the non-baseline choices into [`RunResult::recorded_schedule`].
+    pub record: bool,
+}
+
+/// [`run`] with a schedule and/or recording.
+pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunError> {
     if let Some(dir) = s.vcd.as_ref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Folder {
             path: s.vcd.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
             source: e,
         })?;
     }
-    let mut cfg = MachineConfig { cpus: s.cpus, seed: s.seed, vcd: s.vcd.clone(), ..MachineConfig::default() };
+    let mut cfg = MachineConfig {
+        cpus: s.cpus,
+        seed: s.seed,
+        vcd: s.vcd.clone(),
+        schedule: opts.schedule.clone(),
+        record_choices: opts.record,
+        ..MachineConfig::default()
+    };
     if s.scenario.name == "sync-readings" {
         // Every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
         cfg.pic = PicConfig { routing: Routing::Fixed(1), ..cfg.pic };
@@ -306,6 +332,8 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
             serviced: d.serviced(),
             pending_at_end: d.pending(),
         }),
+        choices: m.choices().choices(),
+        recorded_schedule: m.choices().recorded().map(dirql_sim::format_forced),
     })
 }
 

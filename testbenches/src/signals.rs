@@ -15,8 +15,13 @@ extern "C" fn on_signal(sig: libc::c_int) {
     }
 }
 
-/// Installs the handlers for SIGINT and SIGTERM.
+/// Installs the handlers for SIGINT and SIGTERM, and restores the default SIGPIPE action
+/// so that `dirql ... | head` ends quietly like any other command-line tool.
 pub fn install() {
+    // SAFETY: setting the default action for SIGPIPE is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     for sig in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: `on_signal` has the signature the C API expects and only touches an atomic
         // and signal(); installing it for SIGINT/SIGTERM is valid in any thread.
