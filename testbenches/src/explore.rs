@@ -263,6 +263,9 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
     Ok(report)
 }
 
+/// Forced choices before shrinking, after, and the runs it took.
+type ShrinkStats = (usize, usize, u64);
+
 /// Largest number of runs shrinking may spend.
 const SHRINK_BUDGET: u64 = 4_000;
 
@@ -273,7 +276,7 @@ fn shrink(
     s: &ExploreSettings,
     seed: u64,
     original: &RunOptions,
-) -> Result<(BTreeMap<u64, u64>, (usize, usize, u64)), String> {
+) -> Result<(BTreeMap<u64, u64>, ShrinkStats), String> {
     let rec = run_with(&settings(s, seed, None), &RunOptions { schedule: original.schedule.clone(), record: true })
         .map_err(|e| e.to_string())?;
     let target = failed_rules(&rec);
@@ -306,7 +309,8 @@ fn shrink(
     while items.len() >= 2 && runs < SHRINK_BUDGET {
         let chunk = items.len().div_ceil(n);
         let mut reduced = false;
-        for i in 0..n {
+        let parts = n;
+        for i in 0..parts {
             let lo = (i * chunk).min(items.len());
             let hi = ((i + 1) * chunk).min(items.len());
             if lo == hi {
