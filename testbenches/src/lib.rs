@@ -6,5 +6,6 @@
 //! command-line contract on top.
 
 pub mod check;
+pub mod gtkw;
 pub mod report;
 pub mod scenario;
