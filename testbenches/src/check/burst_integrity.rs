@@ -168,9 +168,7 @@ impl Rule for BurstIntegrity {
             let s = self.seq[c].as_ref().expect("present");
             let noted = f.note[c] >> 28 == NOTE_BURST;
             let idle = f.posted == 0 && usize::from(f.bus_cpu) != c + 1;
-            if s.writes >= s.announced && !noted {
-                self.end(c, f.cycle);
-            } else if !noted && idle {
+            if !noted && (s.writes >= s.announced || idle) {
                 self.end(c, f.cycle);
             }
         }

@@ -86,20 +86,18 @@ impl Rule for NoSpuriousReentry {
             }
         }
         for cpu in 0..TRACED_CPUS {
-            if self.spans[cpu].update(f, cpu) {
-                if self.credit.take().is_none() {
-                    self.violations.push(
-                        Violation::new(
-                            f.cycle,
-                            format!(
-                                "CPU{cpu} entered the ISR with no delivery of the line since the previous ISR entry: \
-                                 the ISR runs without an interrupt to service"
-                            ),
-                        )
-                        .on(cpu, Some(Routine::Isr))
-                        .signals(SIGS),
-                    );
-                }
+            if self.spans[cpu].update(f, cpu) && self.credit.take().is_none() {
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "CPU{cpu} entered the ISR with no delivery of the line since the previous ISR entry: \
+                             the ISR runs without an interrupt to service"
+                        ),
+                    )
+                    .on(cpu, Some(Routine::Isr))
+                    .signals(SIGS),
+                );
             }
         }
         let in_isr: Vec<usize> = (0..TRACED_CPUS).filter(|&c| f.routine_of(c) == Some(Routine::Isr)).collect();
