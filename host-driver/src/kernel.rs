@@ -16,6 +16,7 @@ use corosensei::Yielder;
 use dirql_sim::{Command, Completion, Phase, Request, Routine, Status};
 
 use crate::irql::Irql;
+use crate::stop_codes;
 
 /// Driver-level operation markers traced in `host.cpuN_op` (see docs/waveform.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,16 @@ pub enum Op {
     QueueDpc = 9,
     /// End of interrupt to the controller.
     Eoi = 10,
+    /// VideoPortZeroMemory / VideoPortZeroDeviceMemory.
+    ZeroMemory = 11,
+    /// VideoPortLogError.
+    LogError = 12,
+    /// VideoPortEnableInterrupt / VideoPortDisableInterrupt.
+    InterruptControl = 13,
+    /// A request handed to HwVidStartIO (or waiting for the previous one to complete).
+    StartIo = 14,
+    /// NdisMSynchronizeWithInterruptEx.
+    NdisSynchronize = 15,
 }
 
 /// A simulated bug check: the machine stops, and the report says why and where.
@@ -58,6 +69,8 @@ pub struct BugCheck {
     pub routine: Routine,
     /// What happened, with the values involved.
     pub detail: String,
+    /// The cycle it happened in (the machine stops there; the waveform ends there).
+    pub cycle: u64,
 }
 
 /// What a CPU coroutine asks of the scheduler.
@@ -153,6 +166,14 @@ pub struct CpuState {
     pub(crate) op: Cell<u8>,
     pub(crate) isr_ret: Cell<u8>,
     pub(crate) note: Cell<u32>,
+    /// VideoPortDisableInterrupt on this processor: the device line is not taken here
+    /// (semantics.md §3: the obsolete routines act on the current processor only).
+    pub(crate) line_masked: Cell<bool>,
+    /// A bound on the routine running now (a VpHighPriority routine): past this cycle the
+    /// CPU bug-checks with the stop code given.
+    pub(crate) deadline: Cell<Option<(u64, &'static str)>>,
+    /// Jobs plus DPCs queued: the idle loop reads this instead of borrowing the queues.
+    pub(crate) queued: Cell<u32>,
     pub(crate) jobs: RefCell<VecDeque<Job>>,
     pub(crate) dpcs: RefCell<VecDeque<Dpc>>,
 }
@@ -166,6 +187,13 @@ pub struct KernelStats {
     pub unclaimed: u64,
     /// DPCs run.
     pub dpcs: u64,
+    /// Interrupt storms detected (the line still asserted at end of interrupt through
+    /// [`crate::MachineConfig::storm_threshold`] deliveries in a row).
+    pub storms: u64,
+    /// Cycle at which the line was disabled after a storm, if it was.
+    pub line_disabled_at: Option<u64>,
+    /// Errors logged with VideoPortLogError, as `cycle: text`.
+    pub logged_errors: Vec<String>,
 }
 
 /// State shared by every CPU and the scheduler (one OS thread: `Cell`s suffice).
@@ -196,6 +224,11 @@ impl Kernel {
     /// Counters so far.
     pub fn stats(&self) -> KernelStats {
         self.stats.borrow().clone()
+    }
+
+    /// Appends to the error log (VideoPortLogError).
+    pub fn log_error(&self, text: String) {
+        self.stats.borrow_mut().logged_errors.push(text);
     }
 
     /// Number of CPUs.
@@ -274,6 +307,35 @@ impl<'y> Cpu<'y> {
         self.state().note.replace(value)
     }
 
+    /// Sets (or clears) a bound on the routine running now: past cycle `at` the CPU
+    /// bug-checks with `code`. Returns the previous bound, to restore.
+    pub fn set_deadline(&self, d: Option<(u64, &'static str)>) -> Option<(u64, &'static str)> {
+        self.state().deadline.replace(d)
+    }
+
+    fn check_deadline(&self) {
+        if let Some((at, code)) = self.state().deadline.get() {
+            if self.now() > at {
+                self.state().deadline.set(None);
+                self.bug_check(
+                    code,
+                    format!("routine still running at cycle {}, past its bound at cycle {at}", self.now()),
+                );
+            }
+        }
+    }
+
+    /// VideoPortDisableInterrupt / VideoPortEnableInterrupt: masks the device line on this
+    /// processor only (semantics.md §3); the adapter can still interrupt another one.
+    pub fn set_line_masked_here(&self, masked: bool) {
+        self.state().line_masked.set(masked);
+    }
+
+    /// True while VideoPortDisableInterrupt is in effect on this processor.
+    pub fn line_masked_here(&self) -> bool {
+        self.state().line_masked.get()
+    }
+
     /// Restores an operation marker from [`Cpu::mark`].
     pub fn unmark(&self, prev: u8) {
         self.state().op.set(prev);
@@ -284,7 +346,7 @@ impl<'y> Cpu<'y> {
     pub fn raise_irql(&self, new: Irql) -> Irql {
         let old = self.irql();
         if new < old {
-            self.bug_check("IRQL_NOT_GREATER_OR_EQUAL", format!("KeRaiseIrql to {new} from {old}"));
+            self.bug_check(stop_codes::IRQL_NOT_GREATER_OR_EQUAL, format!("KeRaiseIrql to {new} from {old}"));
         }
         self.state().irql.set(new);
         old
@@ -294,7 +356,7 @@ impl<'y> Cpu<'y> {
     pub fn lower_irql(&self, new: Irql) {
         let old = self.irql();
         if new > old {
-            self.bug_check("IRQL_NOT_LESS_OR_EQUAL", format!("KeLowerIrql to {new} from {old}"));
+            self.bug_check(stop_codes::IRQL_NOT_LESS_OR_EQUAL, format!("KeLowerIrql to {new} from {old}"));
         }
         self.state().irql.set(new);
         if new < Irql::DISPATCH && old >= Irql::DISPATCH {
@@ -309,7 +371,9 @@ impl<'y> Cpu<'y> {
                 Yield::Bus(r) => Some(Yield::Bus(r.clone())),
                 _ => None,
             };
-            match self.y.suspend(what) {
+            let resumed = self.y.suspend(what);
+            self.check_deadline();
+            match resumed {
                 Resume::Interrupt { elapsed } => {
                     self.take_interrupt();
                     what = match (retry, elapsed) {
@@ -330,9 +394,15 @@ impl<'y> Cpu<'y> {
     pub fn work(&self, cycles: u64) {
         let mut left = cycles;
         while left > 0 {
-            match self.point(Yield::Work(left)) {
+            // Under a deadline, stop exactly one cycle past it so the bug check names the
+            // cycle the bound was crossed (the waveform is kept up to that cycle).
+            let chunk = match self.state().deadline.get() {
+                Some((at, _)) => left.min(at.saturating_sub(self.now()) + 1),
+                None => left,
+            };
+            match self.point(Yield::Work(chunk)) {
                 Resume::Interrupt { elapsed } => left = left.saturating_sub(elapsed),
-                _ => left = 0,
+                _ => left -= chunk,
             }
         }
     }
@@ -398,7 +468,10 @@ impl<'y> Cpu<'y> {
     /// KeAcquireSpinLockAtDpcLevel-style: spins (one try per cycle) until `lock` is free.
     pub fn acquire(&self, lock: &SpinLock) {
         if lock.owner.get() == Some(self.id) {
-            self.bug_check("SPIN_LOCK_ALREADY_OWNED", format!("CPU {} acquired a spin lock it holds", self.id));
+            self.bug_check(
+                stop_codes::SPIN_LOCK_ALREADY_OWNED,
+                format!("CPU {} acquired a spin lock it holds", self.id),
+            );
         }
         while lock.owner.get().is_some() {
             let prev = self.enter(Routine::Spin);
@@ -411,7 +484,10 @@ impl<'y> Cpu<'y> {
     /// Releases a spin lock this CPU holds.
     pub fn release(&self, lock: &SpinLock) {
         if lock.owner.get() != Some(self.id) {
-            self.bug_check("SPIN_LOCK_NOT_OWNED", format!("CPU {} released a spin lock it does not hold", self.id));
+            self.bug_check(
+                stop_codes::SPIN_LOCK_NOT_OWNED,
+                format!("CPU {} released a spin lock it does not hold", self.id),
+            );
         }
         lock.owner.set(None);
     }
@@ -432,13 +508,16 @@ impl<'y> Cpu<'y> {
     /// Queues a DPC on this CPU (KeInsertQueueDpc); it runs when the IRQL drops below
     /// DISPATCH_LEVEL.
     pub fn queue_dpc(&self, dpc: Dpc) {
-        self.state().dpcs.borrow_mut().push_back(dpc);
+        let st = self.state();
+        st.dpcs.borrow_mut().push_back(dpc);
+        st.queued.set(st.queued.get() + 1);
     }
 
     pub(crate) fn drain_dpcs(&self) {
         loop {
             let next = self.state().dpcs.borrow_mut().pop_front();
             let Some(dpc) = next else { break };
+            self.state().queued.set(self.state().queued.get() - 1);
             let old = self.raise_irql(Irql::DISPATCH);
             let prev = self.enter(Routine::Dpc);
             self.k.stats.borrow_mut().dpcs += 1;
@@ -459,15 +538,22 @@ impl<'y> Cpu<'y> {
         let prev = self.enter(Routine::Isr);
         self.acquire(&int.lock);
         self.enter(Routine::Isr);
+        // The chain is called in connection order until one claims. Only the first ISR
+        // connected — the device under test's, through the video port or NDIS — is traced
+        // in `isr_ret`: the checkers judge the adapter's driver, and a FALSE from it
+        // followed by another device's TRUE must not read as the adapter claiming.
         let mut claimed = false;
-        for isr in int.isrs() {
-            if isr(self) {
+        for (n, isr) in int.isrs().into_iter().enumerate() {
+            let mine = isr(self);
+            if n == 0 {
+                let shift = 2 * u32::from(self.id);
+                self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+            }
+            if mine {
                 claimed = true;
                 break;
             }
         }
-        let shift = 2 * u32::from(self.id);
-        self.state().isr_ret.set(self.state().isr_ret.get() | (if claimed { 2u8 } else { 1u8 }) << shift);
         {
             let mut s = self.k.stats.borrow_mut();
             s.interrupts += 1;
@@ -486,7 +572,7 @@ impl<'y> Cpu<'y> {
     /// Stops the machine with a bug check. Never returns.
     pub fn bug_check(&self, code: &'static str, detail: String) -> ! {
         let routine = self.enter(Routine::BugCheck);
-        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine, detail };
+        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine, detail, cycle: self.now() };
         loop {
             self.y.suspend(Yield::BugCheck(bc.clone()));
         }
@@ -513,6 +599,10 @@ impl<'y> Cpu<'y> {
 
     /// The next job queued for this CPU.
     pub(crate) fn next_job(&self) -> Option<Job> {
-        self.state().jobs.borrow_mut().pop_front()
+        let j = self.state().jobs.borrow_mut().pop_front();
+        if j.is_some() {
+            self.state().queued.set(self.state().queued.get() - 1);
+        }
+        j
     }
 }

@@ -10,7 +10,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use dirql_host::adapter::{Variant, VARIANTS};
 use dirql_host::videoport::SyncReading;
+use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
 use dirql_testbenches::check::{read_vcd, set_next_progress, take_last_timing, Checker, RuleReport, SourceTiming};
+use dirql_testbenches::explore::{explore, ExploreSettings};
 use dirql_testbenches::gtkw::write_gtkw;
 use dirql_testbenches::report::{junit, rules_table, timing_svg, timing_table};
 use dirql_testbenches::scenario::{run, RunSettings, Scenario, SCENARIOS};
@@ -66,6 +68,57 @@ enum Cmd {
         /// Write the timing histograms (SVG) here instead of beside the VCD.
         #[arg(long)]
         report_dir: Option<PathBuf>,
+    },
+    /// Run many seeds of a scenario in parallel and replay the first failure with a waveform.
+    Explore {
+        /// Scenario name.
+        scenario: String,
+        /// Driver variant.
+        #[arg(long, default_value = "reference")]
+        driver: String,
+        /// Number of seeds.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// First seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Cycles per run (default: the scenario's own).
+        #[arg(long)]
+        cycles: Option<u64>,
+        /// Reading of VideoPortSynchronizeExecution: current, legacy or reactos.
+        #[arg(long, default_value = "current")]
+        reading: String,
+        /// Virtual CPUs (1 or 2).
+        #[arg(long, default_value_t = 2)]
+        cpus: u8,
+        /// Where the replay's waveform goes.
+        #[arg(long, default_value = "build/waves")]
+        replay_dir: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure every layer against Verilator's own speed (prints figures; no pass/fail).
+    Bench {
+        /// Repetitions of each measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Cycles per untraced measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        cycles: u64,
+        /// Also time a clean build and a rebuild after touching one RTL file (run from the
+        /// repository root).
+        #[arg(long)]
+        build: bool,
+        /// Folder for the temporary waveforms.
+        #[arg(long, default_value = "build/bench")]
+        scratch: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// Check a waveform written by `dirql run`.
     Check {
@@ -159,6 +212,91 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 }
             }
             Ok(r.verdict == "pass")
+        }
+        Cmd::Explore { scenario, driver, seeds, first_seed, jobs, cycles, reading, cpus, replay_dir, json } => {
+            let sc = Scenario::by_name(&scenario).ok_or_else(|| {
+                BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
+            })?;
+            let drv = Variant::by_name(&driver).ok_or_else(|| {
+                BadInput(format!("unknown driver '{driver}'; known: {}", names(VARIANTS.iter().map(|v| v.name))))
+            })?;
+            let reading = SyncReading::from_name(&reading).ok_or_else(|| {
+                BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos"))
+            })?;
+            if !(1..=2).contains(&cpus) {
+                return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
+            }
+            if seeds == 0 || jobs == Some(0) {
+                return Err(BadInput("--seeds and --jobs must be at least 1".into()));
+            }
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let settings = ExploreSettings {
+                scenario: sc,
+                driver: drv,
+                first_seed,
+                seeds,
+                jobs,
+                cycles: cycles.unwrap_or(sc.default_cycles),
+                reading,
+                cpus,
+                replay_dir,
+            };
+            let r = explore(&settings).map_err(BadInput)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                println!(
+                    "dirql explore {}  driver={}  seeds={} ({} jobs)  {:.1} seeds/s",
+                    r.scenario, r.driver, r.seeds_run, r.jobs, r.seeds_per_s
+                );
+                println!("  failing seeds: {}", r.failures);
+                for (rule, n) in &r.failures_by_rule {
+                    println!("    {rule:<20} {n}");
+                }
+                if let (Some(seed), Some(k)) = (r.first_failing_seed, r.seeds_to_first_failure) {
+                    println!("  first failing seed: {seed} (found after {k} seed(s))");
+                }
+                if let Some(rep) = &r.replay {
+                    println!("  replayed with a waveform: {} (same verdict: {})", rep.vcd, rep.same_verdict);
+                    if let Some((c, m)) = &rep.first_violation {
+                        println!("    first violation at cycle {c}: {m}");
+                    }
+                }
+                if let Some(cmd) = &r.replay_command {
+                    println!("  replay: {cmd}");
+                }
+                println!("verdict: {}", if r.failures == 0 { "PASS" } else { "FAIL" });
+            }
+            Ok(r.failures == 0)
+        }
+        Cmd::Bench { reps, cycles, build, scratch, json } => {
+            if reps == 0 || cycles < 10_000 {
+                return Err(BadInput(format!("--reps {reps} --cycles {cycles}: need reps >= 1 and cycles >= 10000")));
+            }
+            let root = if build {
+                let cwd = std::env::current_dir().map_err(|e| BadInput(e.to_string()))?;
+                if !cwd.join("rtl/dirql_regs.v").exists() {
+                    return Err(BadInput(format!("--build: {} is not the dirql repository root", cwd.display())));
+                }
+                Some(cwd)
+            } else {
+                None
+            };
+            let settings = BenchSettings {
+                reps,
+                cycles,
+                trace_cycles: cycles / 4,
+                check_cycles: cycles * 4,
+                scratch,
+                build: root,
+            };
+            let r = bench(&settings, |m| eprintln!("bench: {m}")).map_err(BadInput)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print!("{}", bench_table(&r));
+            }
+            Ok(true)
         }
         Cmd::Check { vcd, json, junit: junit_path, gtkw, report_dir } => {
             let shown = vcd.display().to_string();

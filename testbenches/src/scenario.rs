@@ -1,15 +1,16 @@
 //! Scenarios: how a run sets the machine up and what the driver does in it. Each one runs
 //! the firmware's PCI enumeration and VideoPortInitialize on CPU 0, then its own work.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::rc::Rc;
 
 use dirql_host::adapter::{regs, DirqlMiniport, Variant};
 use dirql_host::pci::{enumerate, ResourcePlan};
-use dirql_host::videoport::{video_port_initialize, SyncReading, VideoDevice, VideoPort, VideoPortConfig};
-use dirql_host::{Cpu, Machine, MachineConfig, Stop};
+use dirql_host::videoport::{video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig};
+use dirql_host::{Cpu, Machine, MachineConfig, SharedLineDevice, Stop};
+use dirql_sim::{PicConfig, Routine, Routing};
 use serde::Serialize;
 
 use crate::check::{Checker, RuleReport, Violation};
@@ -26,12 +27,27 @@ pub struct Scenario {
 }
 
 /// Every scenario.
-pub const SCENARIOS: &[Scenario] = &[Scenario {
-    name: "vblank",
-    description: "the adapter raises vertical-retrace interrupts on INTA# while a driver thread on CPU0 does \
-                  register traffic; each interrupt must be serviced and dismissed",
-    default_cycles: 20_000,
-}];
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "vblank",
+        description: "the adapter raises vertical-retrace interrupts on INTA# while a driver thread on CPU0 does \
+                      register traffic; each interrupt must be serviced and dismissed",
+        default_cycles: 20_000,
+    },
+    Scenario {
+        name: "sync-readings",
+        description: "CPU0 runs VpHighPriority synchronized routines back to back while the interrupt controller \
+                      routes the adapter's interrupts to CPU1: under `reactos` the ISR runs on CPU1 during the \
+                      routine (sync_overlap_cycles > 0), under `current` and `legacy` it cannot",
+        default_cycles: 20_000,
+    },
+    Scenario {
+        name: "shared-line",
+        description: "a second device shares INTA# and raises its interrupt at seeded times; its ISR is chained \
+                      after the display miniport's, which must return FALSE for interrupts that are not its own",
+        default_cycles: 20_000,
+    },
+];
 
 impl Scenario {
     /// The scenario called `name`.
@@ -82,6 +98,46 @@ pub struct RunResult {
     pub unclaimed: u64,
     /// The waveform written.
     pub vcd: Option<String>,
+    /// The bug check that stopped the run, if one did (stop code, CPU, IRQL, routine,
+    /// cycle); the stop codes are listed in `dirql_host::stop_codes`.
+    pub bug_check: Option<BugCheckReport>,
+    /// Cycles in which one CPU ran an ISR while the other ran a routine synchronized
+    /// through VideoPortSynchronizeExecution: 0 when the readings keep them apart.
+    pub sync_overlap_cycles: u64,
+    /// Interrupt storms detected (the OS then disables the line).
+    pub storms: u64,
+    /// Cycle at which the line was disabled after a storm.
+    pub line_disabled_at: Option<u64>,
+    /// The second device on the shared line, when the scenario has one.
+    pub second_device: Option<SecondDeviceReport>,
+}
+
+/// A bug check, as the run result reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BugCheckReport {
+    /// Stop code.
+    pub code: &'static str,
+    /// CPU.
+    pub cpu: u8,
+    /// IRQL, as a number.
+    pub irql: u8,
+    /// Routine name.
+    pub routine: &'static str,
+    /// Cycle.
+    pub cycle: u64,
+    /// What happened.
+    pub detail: String,
+}
+
+/// What the second device on the shared line saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecondDeviceReport {
+    /// Interrupts it raised.
+    pub raised: u64,
+    /// Interrupts its ISR dismissed.
+    pub serviced: u64,
+    /// Still pending at the end of the run.
+    pub pending_at_end: bool,
 }
 
 /// A run that could not be set up (bad input or an unusable environment).
@@ -112,8 +168,24 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
             source: e,
         })?;
     }
-    let cfg = MachineConfig { cpus: s.cpus, seed: s.seed, vcd: s.vcd.clone(), ..MachineConfig::default() };
+    let mut cfg = MachineConfig { cpus: s.cpus, seed: s.seed, vcd: s.vcd.clone(), ..MachineConfig::default() };
+    if s.scenario.name == "sync-readings" {
+        // Every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
+        cfg.pic = PicConfig { routing: Routing::Fixed(1), ..cfg.pic };
+    }
     let mut m = Machine::new(&cfg)?;
+    let overlap = Rc::new(Cell::new(0u64));
+    let ov = overlap.clone();
+    m.observe(Box::new(move |f| {
+        let (sync, isr) = (Routine::Sync as u8, Routine::Isr as u8);
+        if (f.routine[0] == sync && f.routine[1] == isr) || (f.routine[1] == sync && f.routine[0] == isr) {
+            ov.set(ov.get() + 1);
+        }
+    }));
+    let second = (s.scenario.name == "shared-line").then(SharedLineDevice::new);
+    if let Some(d) = &second {
+        m.attach_second_device(d.clone(), SECOND_MIN_GAP, SECOND_MAX_GAP);
+    }
     let checker = Rc::new(RefCell::new(Some(Checker::for_dirql())));
     let live = checker.clone();
     m.observe(Box::new(move |f| {
@@ -126,6 +198,7 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     let vp_cfg = VideoPortConfig { reading: s.reading, smp: s.cpus > 1, ..VideoPortConfig::default() };
     let (err, mp) = (setup_error.clone(), miniport.clone());
     let scenario = s.scenario.name;
+    let second_isr = second.as_ref().map(|d| d.isr());
     m.spawn(
         0,
         Box::new(move |cpu: &Cpu<'_>| {
@@ -138,8 +211,16 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
                 *err.borrow_mut() = Some(e);
                 return;
             }
-            if scenario == "vblank" {
-                background_traffic(&VideoPort::new(cpu, &dev), dev.pci.bars[0].map_or(0, |b| b.base));
+            if let (Some(isr), Some(int)) = (second_isr, dev.interrupt()) {
+                // The other device's driver connects to the same interrupt object: its ISR
+                // is called only when the display miniport's returns FALSE.
+                int.connect("second-device", isr);
+            }
+            let vp = VideoPort::new(cpu, &dev);
+            let bar0 = dev.pci.bars[0].map_or(0, |b| b.base);
+            match scenario {
+                "sync-readings" => synchronized_traffic(&vp, bar0),
+                _ => background_traffic(&vp, bar0),
             }
         }),
     );
@@ -150,9 +231,10 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     let mut stopped = match (&outcome, m.stopped()) {
         (Err(p), _) => Some(format!("driver code panicked at cycle {cycles}: {}", panic_text(p.as_ref()))),
         (Ok(()), Some(Stop::BugCheck(b))) => Some(format!(
-            "bug check {} on CPU{} at cycle {cycles} (IRQL {}, in {}): {}",
+            "bug check {} on CPU{} at cycle {} (IRQL {}, in {}): {}",
             b.code,
             b.cpu,
+            b.cycle,
             b.irql,
             b.routine.name(),
             b.detail
@@ -174,6 +256,17 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     });
     let stats = m.kernel().stats();
     let verdict = if rules.iter().all(|r| r.verdict == "pass") { "pass" } else { "fail" };
+    let bug_check = match m.stopped() {
+        Some(Stop::BugCheck(b)) => Some(BugCheckReport {
+            code: b.code,
+            cpu: b.cpu,
+            irql: b.irql.0,
+            routine: b.routine.name(),
+            cycle: b.cycle,
+            detail: b.detail.clone(),
+        }),
+        _ => None,
+    };
     Ok(RunResult {
         scenario: s.scenario.name,
         driver: s.driver.name,
@@ -185,7 +278,39 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
         interrupts: stats.interrupts,
         unclaimed: stats.unclaimed,
         vcd: s.vcd.as_ref().map(|p| p.display().to_string()),
+        bug_check,
+        sync_overlap_cycles: overlap.get(),
+        storms: stats.storms,
+        line_disabled_at: stats.line_disabled_at,
+        second_device: second.map(|d| SecondDeviceReport {
+            raised: d.raised(),
+            serviced: d.serviced(),
+            pending_at_end: d.pending(),
+        }),
     })
+}
+
+/// Cycles between the second device's interrupts on the shared line (seeded in between).
+const SECOND_MIN_GAP: u64 = 300;
+/// See [`SECOND_MIN_GAP`].
+const SECOND_MAX_GAP: u64 = 3_000;
+
+/// VpHighPriority routines back to back on CPU0, each a stretch of register traffic that
+/// stays well inside the VpHighPriority bound.
+fn synchronized_traffic(vp: &VideoPort<'_, '_>, bar0: u32) {
+    let mut n = 0u32;
+    loop {
+        vp.synchronize_execution(Priority::High, &|vp| {
+            for _ in 0..6 {
+                vp.write_register_ulong(bar0 + regs::REG_SCRATCH, n);
+                let _ = vp.read_register_ulong(bar0 + regs::REG_SCRATCH);
+                vp.cpu().work(40);
+            }
+            true
+        });
+        vp.cpu().work(60);
+        n = n.wrapping_add(1);
+    }
 }
 
 /// A driver thread's ordinary register traffic, so that interrupts land in the middle of
