@@ -272,11 +272,7 @@ const SHRINK_BUDGET: u64 = 4_000;
 /// Reduces a failing run to the fewest forced choices that still fail one of the rules it
 /// failed (delta debugging over the recorded non-baseline choices, then one at a time).
 /// Returns the forced choices and (choices before, after, runs spent).
-fn shrink(
-    s: &ExploreSettings,
-    seed: u64,
-    original: &RunOptions,
-) -> Result<(BTreeMap<u64, u64>, ShrinkStats), String> {
+fn shrink(s: &ExploreSettings, seed: u64, original: &RunOptions) -> Result<(BTreeMap<u64, u64>, ShrinkStats), String> {
     let rec = run_with(&settings(s, seed, None), &RunOptions { schedule: original.schedule.clone(), record: true })
         .map_err(|e| e.to_string())?;
     let target = failed_rules(&rec);

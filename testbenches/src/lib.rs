@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod check;
 pub mod explore;
+pub mod gtkw;
 pub mod report;
 pub mod scenario;
 pub mod signals;

@@ -92,7 +92,7 @@ impl Rule for NoSpuriousReentry {
                         f.cycle,
                         format!(
                             "CPU{cpu} entered the ISR with no delivery of the line since the previous ISR entry: \
-                                 the ISR runs without an interrupt to service"
+                             the ISR runs without an interrupt to service"
                         ),
                     )
                     .on(cpu, Some(Routine::Isr))

@@ -107,9 +107,11 @@ impl Rule for SyncIsolation {
                     if !self.access_reported[c] {
                         self.access_reported[c] = true;
                         let msg = format!(
-                            "CPU{d} ISR's {:?} access to {:#010x} reached the adapter at cycle {} while CPU{c} runs a \
+                            "CPU{d} ISR's {} access to {:#010x} reached the adapter at cycle {} while CPU{c} runs a \
                              synchronized routine (since cycle {since})",
-                            ph.cmd, ph.addr, ph.cycle
+                            ph.cmd.map_or("reserved-command".to_string(), |c| format!("{c:?}")),
+                            ph.addr,
+                            ph.cycle
                         );
                         self.violations.push(Violation::new(ph.cycle, msg).on(d, Some(Routine::Isr)).signals(&[
                             "frame_n",
