@@ -13,6 +13,7 @@ pub mod adapter;
 mod irql;
 mod kernel;
 mod machine;
+pub mod ndis;
 pub mod pci;
 mod shared_line;
 pub mod stop_codes;

@@ -150,6 +150,11 @@ pub trait VideoMiniport {
     fn hw_initialize(&self, vp: &VideoPort<'_, '_>) -> bool;
     /// HwVidInterrupt: FALSE when the adapter did not interrupt, else dismiss and TRUE.
     fn hw_interrupt(&self, vp: &VideoPort<'_, '_>) -> bool;
+    /// The miniport's DPC routine, queued with [`VideoPort::queue_miniport_dpc`]; runs at
+    /// DISPATCH_LEVEL on the CPU that queued it.
+    fn hw_dpc(&self, vp: &VideoPort<'_, '_>) {
+        let _ = vp;
+    }
     /// HwVidStartIO: processes one request and sets its status; FALSE when the miniport
     /// does not handle requests (the default).
     fn hw_start_io(&self, vp: &VideoPort<'_, '_>, rp: &mut VideoRequestPacket) -> bool {
@@ -169,17 +174,19 @@ pub struct VideoDevice {
     miniport: RefCell<Option<Rc<dyn VideoMiniport>>>,
     /// The StartIO queue.
     pub start_io: StartIoQueue,
+    me: std::rc::Weak<VideoDevice>,
 }
 
 impl VideoDevice {
     /// The device as enumerated, with no interrupt connected yet.
     pub fn new(cfg: VideoPortConfig, pci: PciFunction) -> Rc<Self> {
-        Rc::new(VideoDevice {
+        Rc::new_cyclic(|me| VideoDevice {
             cfg,
             pci,
             interrupt: RefCell::new(None),
             miniport: RefCell::new(None),
             start_io: StartIoQueue::default(),
+            me: me.clone(),
         })
     }
 
@@ -415,6 +422,24 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         q.serving.set(ticket + 1);
         self.cpu.unmark(m);
         rp.status
+    }
+
+    /// VideoPortQueueDpc with the miniport's own DPC routine (HwVidDpcRoutine).
+    pub fn queue_miniport_dpc(&self) -> bool {
+        let (Some(dev), Some(mp)) = (self.dev.me.upgrade(), self.dev.miniport.borrow().clone()) else {
+            return false;
+        };
+        self.queue_dpc(Box::new(move |cpu| mp.hw_dpc(&VideoPort::new(cpu, &dev))))
+    }
+
+    /// VideoPortWritePortBufferUchar: `data` to one port, byte after byte (I/O writes are
+    /// not posted: each completes on the bus before the next).
+    pub fn write_port_buffer_uchar(&self, port: u32, data: &[u8]) {
+        let m = self.cpu.mark(Op::WritePort);
+        for &b in data {
+            self.cpu.io_write8(port, b);
+        }
+        self.cpu.unmark(m);
     }
 
     /// VideoPortSynchronizeExecution under the configured reading (semantics.md §2). A

@@ -6,9 +6,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use dirql_host::adapter::{regs, DirqlMiniport, Variant};
+use dirql_host::adapter::{ioctl, regs, regs_ext as ext, DirqlMiniport, Variant};
 use dirql_host::pci::{enumerate, ResourcePlan};
-use dirql_host::videoport::{video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig};
+use dirql_host::videoport::{
+    video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket,
+};
 use dirql_host::{Cpu, Machine, MachineConfig, SharedLineDevice, Stop};
 use dirql_sim::{PicConfig, Routine, Routing};
 use serde::Serialize;
@@ -46,6 +48,13 @@ pub const SCENARIOS: &[Scenario] = &[
         description: "a second device shares INTA# and raises its interrupt at seeded times; its ISR is chained \
                       after the display miniport's, which must return FALSE for interrupts that are not its own",
         default_cycles: 20_000,
+    },
+    Scenario {
+        name: "mode-set",
+        description: "StartIO requests from both CPUs while the retrace interrupts: CPU0 programs CRTC registers \
+                      (3D4h/3D5h), sets the mode through the timed window and loads the palette; CPU1 submits \
+                      command buffers with fences and waits for them",
+        default_cycles: 30_000,
     },
 ];
 
@@ -228,6 +237,20 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     let (err, mp) = (setup_error.clone(), miniport.clone());
     let scenario = s.scenario.name;
     let second_isr = second.as_ref().map(|d| d.isr());
+    let dev_slot: Rc<RefCell<Option<Rc<VideoDevice>>>> = Rc::new(RefCell::new(None));
+    if scenario == "mode-set" {
+        let slot = dev_slot.clone();
+        m.spawn(
+            1,
+            Box::new(move |cpu: &Cpu<'_>| loop {
+                let dev = slot.borrow().clone();
+                match dev {
+                    Some(dev) => command_requests(&VideoPort::new(cpu, &dev)),
+                    None => cpu.work(50),
+                }
+            }),
+        );
+    }
     m.spawn(
         0,
         Box::new(move |cpu: &Cpu<'_>| {
@@ -247,8 +270,10 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             }
             let vp = VideoPort::new(cpu, &dev);
             let bar0 = dev.pci.bars[0].map_or(0, |b| b.base);
+            *dev_slot.borrow_mut() = Some(dev.clone());
             match scenario {
                 "sync-readings" => synchronized_traffic(&vp, bar0),
+                "mode-set" => mode_requests(&vp),
                 _ => background_traffic(&vp, bar0),
             }
         }),
@@ -341,6 +366,40 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
 const SECOND_MIN_GAP: u64 = 300;
 /// See [`SECOND_MIN_GAP`].
 const SECOND_MAX_GAP: u64 = 3_000;
+
+/// The mode the adapter resets to (docs/contracts.md §1: htotal 50, vtotal 40).
+const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
+
+/// CPU0 in `mode-set`: CRTC registers, the timed mode sequence and a palette, again and
+/// again, through the serialized StartIO queue.
+fn mode_requests(vp: &VideoPort<'_, '_>) {
+    let reqs = [
+        (ioctl::SET_CRTC, vec![0x042A, 0x052E, 0x0132]),
+        (ioctl::SET_CURRENT_MODE, DEFAULT_MODE.to_vec()),
+        (ioctl::SET_COLOR_REGISTERS, vec![0, 0x10_2030, 0x40_5060, 0x70_8090]),
+    ];
+    loop {
+        for (code, input) in &reqs {
+            let mut rp = VideoRequestPacket { ioctl: *code, input: input.clone(), ..Default::default() };
+            vp.start_io(&mut rp);
+            vp.cpu().work(120);
+        }
+    }
+}
+
+/// CPU1 in `mode-set`: a command buffer ending in a fence, then a wait for that fence.
+fn command_requests(vp: &VideoPort<'_, '_>) {
+    let mut fence = 1u32;
+    loop {
+        let words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF, ext::OP_FENCE << 24, fence];
+        let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+        vp.start_io(&mut rp);
+        let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![fence], ..Default::default() };
+        vp.start_io(&mut rp);
+        vp.cpu().work(400);
+        fence += 1;
+    }
+}
 
 /// VpHighPriority routines back to back on CPU0, each a stretch of register traffic that
 /// stays well inside the VpHighPriority bound.

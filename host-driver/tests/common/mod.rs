@@ -56,6 +56,9 @@ impl VideoMiniport for TestMiniport {
         }
         self.inner.hw_interrupt(vp)
     }
+    fn hw_dpc(&self, vp: &VideoPort<'_, '_>) {
+        self.inner.hw_dpc(vp)
+    }
     fn hw_start_io(&self, vp: &VideoPort<'_, '_>, rp: &mut VideoRequestPacket) -> bool {
         let hook = self.start_io.borrow().clone();
         match hook {
