@@ -56,6 +56,9 @@ pub enum Op {
     NdisSynchronize = 15,
 }
 
+/// Cycles from the CPU accepting an interrupt to the first instruction of the dispatcher.
+pub const INTERRUPT_ENTRY_CYCLES: u64 = 3;
+
 /// A simulated bug check: the machine stops, and the report says why and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BugCheck {
@@ -77,6 +80,8 @@ pub struct BugCheck {
 pub(crate) enum Yield {
     /// A bus transaction; resumed with [`Resume::Data`] (at once when posted).
     Bus(Request),
+    /// Cycles of uninterruptible hardware work (interrupt entry).
+    Hardware(u64),
     /// Modelled CPU work of this many cycles.
     Work(u64),
     /// A lock is held elsewhere: try again next cycle.
@@ -533,6 +538,12 @@ impl<'y> Cpu<'y> {
     /// it, release, EOI, lower, then run DPCs if the IRQL fell below DISPATCH.
     fn take_interrupt(&self) {
         let Some(int) = self.k.interrupt() else { return };
+        // Interrupt entry is not free on a real CPU (state saved, IDT vectored, the HAL's
+        // prologue): the interrupted context, at its own IRQL, stays visible for these
+        // cycles before the ISR starts. The waveform then never shows a routine turning
+        // into the ISR within one cycle, which would be indistinguishable from the ISR
+        // preempting it.
+        self.y.suspend(Yield::Hardware(INTERRUPT_ENTRY_CYCLES));
         let old = self.irql();
         self.state().irql.set(int.synchronize_irql.max(old));
         let prev = self.enter(Routine::Isr);

@@ -570,6 +570,7 @@ impl Machine {
                     })),
                 }
             }
+            Yield::Hardware(n) => Wait::Posted { at: now + n },
             Yield::Work(n) => {
                 let extra = if self.work_jitter_pct > 0 {
                     self.rng.below_or_eq(n * u64::from(self.work_jitter_pct) / 100)

@@ -122,9 +122,12 @@ impl Rule for NoLostInterrupt {
             let cpu = phase_cpu(ph);
             if is_write(ph) {
                 self.last_write = Some((ph.cycle, cpu, cpu.and_then(|c| f.routine_of(c)), ctx.target(ph)));
-            } else if let (Some(c), Some(a)) = (cpu, self.open.as_mut()) {
+            }
+            if let (Some(c), Some(a)) = (cpu, self.open.as_ref()) {
                 if self.spans[c].entered.is_some() && ph.cycle >= a.at {
-                    // Seen by an ISR: done with this assertion.
+                    // Reached by an ISR — a status read, or an acknowledge written without
+                    // one (whether that ISR had the right to claim is isr-ownership's
+                    // question): the interrupt was not lost.
                     self.open = None;
                 }
             }
