@@ -56,6 +56,10 @@ pub enum Op {
     NdisSynchronize = 15,
 }
 
+/// Driver note kind 3 (docs/contracts.md): the CPU stopped in a bug check; the low bits
+/// are 1 + the stop code's index in `stop_codes::ALL`.
+pub const NOTE_BUG_CHECK: u32 = 3 << 28;
+
 /// Cycles from the CPU accepting an interrupt to the first instruction of the dispatcher.
 pub const INTERRUPT_ENTRY_CYCLES: u64 = 3;
 
@@ -582,8 +586,15 @@ impl<'y> Cpu<'y> {
 
     /// Stops the machine with a bug check. Never returns.
     pub fn bug_check(&self, code: &'static str, detail: String) -> ! {
-        let routine = self.enter(Routine::BugCheck);
-        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine, detail, cycle: self.now() };
+        // The stop code goes on the waveform too (note kind 3: index in stop_codes::ALL,
+        // docs/contracts.md), so a checker reading only the VCD knows why the CPU stopped.
+        let idx = crate::stop_codes::ALL.iter().position(|c| *c == code).map_or(0xFFF, |i| i as u32 + 1);
+        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine: self.routine(), detail, cycle: self.now() };
+        self.note(NOTE_BUG_CHECK | idx);
+        // One cycle with the CPU as it was (routine, IRQL, operation) before it shows the
+        // bug check: a breach in the ISR's first instruction is still seen as in the ISR.
+        self.y.suspend(Yield::Hardware(1));
+        self.enter(Routine::BugCheck);
         loop {
             self.y.suspend(Yield::BugCheck(bc.clone()));
         }

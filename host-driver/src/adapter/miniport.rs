@@ -81,17 +81,19 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "forbidden-call",
-        breaks: Some("run-completed"),
+        breaks: Some("irql-discipline"),
         scenario: Some("vblank"),
-        also_breaks: &[],
+        // The bug check stops the machine: the run does not complete.
+        also_breaks: &["run-completed"],
         description: "HwVidInterrupt calls VideoPortAllocatePool, which an ISR may not call: bug check \
                       VIDEO_PORT_ISR_FORBIDDEN_CALL (an irql-discipline violation)",
     },
     Variant {
         name: "slow-high-priority",
-        breaks: Some("run-completed"),
+        breaks: Some("irql-discipline"),
         scenario: Some("mode-set"),
-        also_breaks: &[],
+        // The bug check stops the machine: the run does not complete.
+        also_breaks: &["run-completed"],
         description: "validates the mode inside its VpHighPriority routine, which then runs past the bound: bug \
                       check DPC_WATCHDOG_VIOLATION (an irql-discipline violation)",
     },

@@ -18,6 +18,7 @@
 mod burst_integrity;
 mod decode;
 mod excerpt;
+mod irql_discipline;
 mod isr_dismissal;
 mod isr_ownership;
 mod lost_interrupt;
@@ -37,6 +38,7 @@ use serde::Serialize;
 pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
 pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH, SIGNALS};
+pub use irql_discipline::IrqlDiscipline;
 pub use isr_dismissal::IsrDismissal;
 pub use isr_ownership::IsrOwnership;
 pub use lost_interrupt::NoLostInterrupt;
@@ -310,6 +312,7 @@ impl Checker {
             Box::new(BurstIntegrity::new()),
             Box::new(RegisterIntegrity::new(p.clone())),
             Box::new(PciProtocol::new()),
+            Box::new(IrqlDiscipline::new(10 * 33)),
         ]);
         c.timing = TimingStats::new(p);
         c.progress = NEXT_PROGRESS.with(|n| n.borrow_mut().take());
