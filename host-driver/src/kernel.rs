@@ -108,13 +108,15 @@ pub(crate) enum Resume {
     Go,
     /// The bus transaction completed.
     Data(Completion),
-    /// The posted-write buffer was full: yield the same request again.
-    Retry,
     /// Take the interrupt now. What was yielded was not done, except `elapsed` cycles of a
-    /// `Work`, whose rest is to be yielded again.
+    /// `Work`, whose rest is to be yielded again; a bus request comes back in
+    /// `unperformed`, to be yielded again once the ISR is done (handed back rather than
+    /// cloned on every access).
     Interrupt {
         /// Cycles of the interrupted work already done.
         elapsed: u64,
+        /// The bus request that was not performed.
+        unperformed: Option<Request>,
     },
 }
 
@@ -376,24 +378,16 @@ impl<'y> Cpu<'y> {
     /// One scheduling point: hands `what` to the scheduler, taking interrupts meanwhile.
     fn point(&self, mut what: Yield) -> Resume {
         loop {
-            let retry = match &what {
-                Yield::Bus(r) => Some(Yield::Bus(r.clone())),
-                _ => None,
-            };
             let resumed = self.y.suspend(what);
             self.check_deadline();
             match resumed {
-                Resume::Interrupt { elapsed } => {
+                Resume::Interrupt { elapsed, unperformed } => {
                     self.take_interrupt();
-                    what = match (retry, elapsed) {
-                        (Some(r), _) => r,
-                        (None, _) => return Resume::Interrupt { elapsed },
-                    };
+                    match unperformed {
+                        Some(r) => what = Yield::Bus(r),
+                        None => return Resume::Interrupt { elapsed, unperformed: None },
+                    }
                 }
-                Resume::Retry => match retry {
-                    Some(r) => what = r,
-                    None => return Resume::Go,
-                },
                 r => return r,
             }
         }
@@ -410,7 +404,7 @@ impl<'y> Cpu<'y> {
                 None => left,
             };
             match self.point(Yield::Work(chunk)) {
-                Resume::Interrupt { elapsed } => left = left.saturating_sub(elapsed),
+                Resume::Interrupt { elapsed, .. } => left = left.saturating_sub(elapsed),
                 _ => left -= chunk,
             }
         }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
     BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, PciHostBridge,
-    PicConfig, Rng, Routine, Schedule, SimError, Status, SubmitError,
+    PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
 };
 
 use crate::irql::Irql;
@@ -111,9 +111,10 @@ enum Wait {
     Posted {
         at: Cycle,
     },
-    /// The posted buffer was full: re-yield the request at `at`.
+    /// The posted buffer was full: the scheduler submits `req` again at `at`.
     RetryAt {
         at: Cycle,
+        req: Request,
     },
     Spin {
         at: Cycle,
@@ -307,9 +308,9 @@ impl Machine {
             d.rst_n = 1;
             self.bridge.tick(now, &self.bus, &mut d);
             if self.bridge.has_completions() {
-                let done: Vec<Completion> = self.bridge.take_completions().collect();
-                for c in done {
-                    if let Some(s) = self.slots.get_mut(usize::from(c.origin)) {
+                let (bridge, slots) = (&mut self.bridge, &mut self.slots);
+                for c in bridge.take_completions() {
+                    if let Some(s) = slots.get_mut(usize::from(c.origin)) {
                         if matches!(s.wait, Wait::Bus(t) if t == c.tag) {
                             s.wait = Wait::Ready(Resume::Data(c));
                         }
@@ -470,7 +471,7 @@ impl Machine {
     fn runnable(&self, i: usize, now: Cycle) -> bool {
         match self.slots[i].wait {
             Wait::Ready(_) => true,
-            Wait::Until { at, .. } | Wait::Spin { at } | Wait::Posted { at } | Wait::RetryAt { at } => at <= now,
+            Wait::Until { at, .. } | Wait::Spin { at } | Wait::Posted { at } | Wait::RetryAt { at, .. } => at <= now,
             _ => false,
         }
     }
@@ -497,7 +498,7 @@ impl Machine {
                 },
                 Wait::Until { at, started } => {
                     if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: now - started }
+                        Resume::Interrupt { elapsed: now - started, unperformed: None }
                     } else if now >= at {
                         Resume::Go
                     } else {
@@ -505,10 +506,16 @@ impl Machine {
                     }
                 }
                 Wait::Posted { at } if now >= at => Resume::Go,
-                Wait::RetryAt { at } if now >= at => Resume::Retry,
+                Wait::RetryAt { at, .. } if now >= at => {
+                    // Submit again from here; the CPU stays suspended on its access.
+                    if let Wait::RetryAt { req, .. } = std::mem::replace(&mut self.slots[i].wait, Wait::Halted) {
+                        self.slots[i].wait = self.accept(i, Yield::Bus(req), now);
+                    }
+                    continue;
+                }
                 Wait::Spin { at } => {
                     if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: 0 }
+                        Resume::Interrupt { elapsed: 0, unperformed: None }
                     } else if now >= at {
                         Resume::Go
                     } else {
@@ -518,7 +525,7 @@ impl Machine {
                 Wait::Idle => {
                     let st = &self.k.cpus[i];
                     if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: 0 }
+                        Resume::Interrupt { elapsed: 0, unperformed: None }
                     } else if st.queued.get() > 0 {
                         Resume::Go
                     } else {
@@ -554,13 +561,24 @@ impl Machine {
         match y {
             Yield::Bus(req) => {
                 if self.deliverable(i, now) {
-                    return Wait::Ready(Resume::Interrupt { elapsed: 0 });
+                    return Wait::Ready(Resume::Interrupt { elapsed: 0, unperformed: Some(req) });
+                }
+                if self.bridge.posted_full(&req) {
+                    return Wait::RetryAt { at: now + 1, req };
                 }
                 let (tag, origin) = (req.tag, req.origin);
                 match self.bridge.submit(req, now) {
                     Ok(true) => Wait::Posted { at: now + 1 },
                     Ok(false) => Wait::Bus(tag),
-                    Err(SubmitError::PostedFull) => Wait::RetryAt { at: now + 1 },
+                    // posted_full() said there was room: cannot happen; retry next cycle
+                    // would need the request, which submit() consumed.
+                    Err(SubmitError::PostedFull) => Wait::Ready(Resume::Data(Completion {
+                        tag,
+                        origin,
+                        status: Status::RetryExhausted,
+                        data: Vec::new(),
+                        cycle: now,
+                    })),
                     Err(SubmitError::Empty { .. }) => Wait::Ready(Resume::Data(Completion {
                         tag,
                         origin,

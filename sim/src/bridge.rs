@@ -316,6 +316,14 @@ impl PciHostBridge {
         Ok(false)
     }
 
+    /// True when `req` is a write the bridge would post but its posted-write buffer is full
+    /// (so [`PciHostBridge::submit`] would refuse it).
+    pub fn posted_full(&self, req: &Request) -> bool {
+        matches!(req.cmd, Command::MemWrite | Command::MemWriteInvalidate)
+            && self.cfg.posted_depth > 0
+            && self.posted.len() >= self.cfg.posted_depth
+    }
+
     /// Completed non-posted requests since the last call.
     pub fn take_completions(&mut self) -> std::vec::Drain<'_, Completion> {
         self.completions.drain(..)
@@ -426,6 +434,9 @@ impl PciHostBridge {
     /// the bus; a memory write into [`MSI_WINDOW`] is claimed with fast DEVSEL# and no wait
     /// states, and becomes an [`MsiMessage`].
     fn serve_as_target(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
+        if !self.granted && self.target.is_none() && !self.target_release && bus.req_n != 0 {
+            return; // nobody else wants the bus: the common case, kept cheap
+        }
         // Arbitration: one grant at a time, never while our own transaction is under way.
         if self.granted {
             self.granted = bus.req_n == 0 || self.target.is_some() || bus.frame_n == 0 || bus.irdy_n == 0;
