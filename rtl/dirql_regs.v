@@ -32,7 +32,7 @@ module dirql_regs #(
   `include "dirql_regs.vh"
 
   localparam [31:0] FRAME_PERIOD_RESET =
-      (FRAME_CYCLES < 16) ? FRAME_PERIOD_MIN : FRAME_CYCLES[31:0];
+      (FRAME_CYCLES < 16) ? 32'd16 : FRAME_CYCLES[31:0];
 
   // Dword offsets of the registers (mem_addr_i is a dword address).
   localparam [9:0] A_ID           = REG_ID[11:2];
@@ -40,7 +40,7 @@ module dirql_regs #(
   localparam [9:0] A_INT_ENABLE   = REG_INT_ENABLE[11:2];
   localparam [9:0] A_INT_RAW      = REG_INT_RAW[11:2];
   localparam [9:0] A_SCRATCH      = REG_SCRATCH[11:2];
-  localparam [9:0] A_FRAME_PERIOD = REG_FRAME_PERIOD[11:2];
+  localparam [9:0] A_FRAME_PERIOD = REG_FRAME_CYCLES[11:2];
   localparam [9:0] A_FRAME_COUNT  = REG_FRAME_COUNT[11:2];
 
   // Byte-enable merge of a write into a 32-bit register.
@@ -91,7 +91,7 @@ module dirql_regs #(
     if (wr_frame_period) begin
       // Clamp: a frame shorter than the 8-cycle retrace window plus some
       // active time makes no sense and would let a driver flood itself.
-      frame_period_d = (frame_period_wr < FRAME_PERIOD_MIN) ? FRAME_PERIOD_MIN
+      frame_period_d = (frame_period_wr < 32'd16) ? 32'd16
                                                             : frame_period_wr;
     end
   end

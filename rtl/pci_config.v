@@ -43,9 +43,9 @@ module pci_config #(
   localparam [5:0] CFG_STAT_CMD   = 6'd1;   // 04h Status / Command
   localparam [5:0] CFG_CLASS_REV  = 6'd2;   // 08h Class Code / Revision ID
   localparam [5:0] CFG_HDR        = 6'd3;   // 0Ch BIST / Header Type / Lat / CLS
-  localparam [5:0] CFG_BAR0       = 6'd4;   // 10h Base Address 0
+  localparam [5:0] CFGD_BAR0       = 6'd4;   // 10h Base Address 0
   localparam [5:0] CFG_SUBSYS     = 6'd11;  // 2Ch Subsystem ID / Subsystem Vendor ID
-  localparam [5:0] CFG_INTR       = 6'd15;  // 3Ch Max_Lat / Min_Gnt / Int Pin / Int Line
+  localparam [5:0] CFGD_INTR       = 6'd15;  // 3Ch Max_Lat / Min_Gnt / Int Pin / Int Line
 
   // Command bits that software may set (6.2.2): I/O Space (0), Memory Space
   // (1), Bus Master (2), Parity Error Response (6), SERR# Enable (8),
@@ -79,8 +79,8 @@ module pci_config #(
   // Write side
   // -------------------------------------------------------------------------
   wire wr_stat_cmd = cfg_wr_i && (cfg_addr_i == CFG_STAT_CMD);
-  wire wr_bar0     = cfg_wr_i && (cfg_addr_i == CFG_BAR0);
-  wire wr_intr     = cfg_wr_i && (cfg_addr_i == CFG_INTR);
+  wire wr_bar0     = cfg_wr_i && (cfg_addr_i == CFGD_BAR0);
+  wire wr_intr     = cfg_wr_i && (cfg_addr_i == CFGD_INTR);
 
   always @* begin
     command_d         = command_q;
@@ -143,9 +143,9 @@ module pci_config #(
       CFG_STAT_CMD:  cfg_rdata_o = {status, command_q};
       CFG_CLASS_REV: cfg_rdata_o = {CLASS_CODE, REVISION};
       CFG_HDR:       cfg_rdata_o = 32'h0000_0000;  // header type 00h, single function
-      CFG_BAR0:      cfg_rdata_o = {bar0_base_q, 12'h000};  // mem, 32-bit, non-prefetchable
+      CFGD_BAR0:      cfg_rdata_o = {bar0_base_q, 12'h000};  // mem, 32-bit, non-prefetchable
       CFG_SUBSYS:    cfg_rdata_o = {DEVICE_ID, VENDOR_ID};
-      CFG_INTR:      cfg_rdata_o = {8'h00, 8'h00, INT_PIN, int_line_q};  // Max_Lat, Min_Gnt 0
+      CFGD_INTR:      cfg_rdata_o = {8'h00, 8'h00, INT_PIN, int_line_q};  // Max_Lat, Min_Gnt 0
       default:       cfg_rdata_o = 32'h0000_0000;
     endcase
   end

@@ -313,10 +313,10 @@ module tb_dirql_adapter;
     check(rdata[0] == 32'h1234_CCDD, "read with partial byte enables returns the dword");
 
     // --- FRAME_PERIOD clamp and frame counting
-    mem_write(REG_FRAME_PERIOD, 32'd5, 4'hF);
-    mem_read(REG_FRAME_PERIOD, v);
+    mem_write(REG_FRAME_CYCLES, 32'd5, 4'hF);
+    mem_read(REG_FRAME_CYCLES, v);
     check(v == 32'd16, "FRAME_PERIOD write of 5 clamps to 16");
-    mem_write(REG_FRAME_PERIOD, 32'd40, 4'hF);
+    mem_write(REG_FRAME_CYCLES, 32'd40, 4'hF);
     mem_read(REG_FRAME_COUNT, v);
     frames0 = v;
     idle(100);
