@@ -1,8 +1,10 @@
 // pci_target -- conventional 32-bit PCI target (PCI Local Bus Spec 3.0, ch. 3).
 //
-// Claims type-0 configuration transactions (function 0) and memory
-// transactions that hit BAR0, and turns every completed data phase into a
-// one-clock access on a simple register interface (cfg_* or mem_*).
+// Claims type-0 configuration transactions (function 0), memory transactions
+// that hit BAR0 (control registers) or BAR2 (framebuffer), and I/O
+// transactions that hit BAR1 (VGA ports), and turns every completed data
+// phase into a one-clock access on one register interface (acc_*), tagged
+// with the space it belongs to.
 //
 // Timing (interval a = the clock in which FRAME# is first asserted with the
 // address; interval k is sampled by every agent at rising edge k+1):
@@ -14,16 +16,26 @@
 // The target adds no wait states after that; bursts run at one dword per
 // clock while IRDY# stays asserted.
 //
+// Termination (3.3.3.2):
+//   * Retry (STOP# with DEVSEL#, without TRDY#, in the first data phase)
+//     for a write into the BAR0 CMD_FIFO window while the FIFO has no room.
+//   * Disconnect with data (STOP# with TRDY#) on the last dword of a BAR,
+//     on a configuration or I/O access (single data phase), on a memory
+//     burst with AD[1:0] != 00, and on the last FIFO word that still fits.
+//   * Disconnect without data (STOP# without TRDY#) in a later data phase
+//     of a FIFO burst when the FIFO filled up meanwhile.
+//
 // All bus outputs are flops or combinational from flops only (never from bus
 // inputs), as 3.10 / 4.2.3 timing requires; the simulation wrapper relies on
 // this too, because the device sees the resolved bus that includes its own
 // drive.
 //
-// Register interface: read data (cfg_rdata_i / mem_rdata_i) must be a
-// combinational function of *_addr_o and flops, free of side effects; it is
-// driven onto AD during every clock of the data phase. Writes are one-clock
-// strobes valid on the edge at which the data phase completes (IRDY# and TRDY#
-// both sampled asserted).
+// Register interface: read data (*_rdata_i) must be a combinational function
+// of acc_addr_o and flops; it is driven onto AD during every clock of the data
+// phase. Writes (acc_wr_o) and completed reads (acc_rd_o, for the few read
+// side effects such as the DAC auto-increment) are one-clock strobes valid on
+// the edge at which the data phase completes (IRDY# and TRDY# both sampled
+// asserted).
 `default_nettype none
 
 module pci_target #(
@@ -54,26 +66,39 @@ module pci_target #(
 
   // Configuration (from pci_config)
   input  wire [19:0] bar0_base_i,       // BAR0 address bits [31:12]
+  input  wire [26:0] bar1_base_i,       // BAR1 address bits [31:5]
+  input  wire [19:0] bar2_base_i,       // BAR2 address bits [31:12]
+  input  wire        io_space_en_i,     // Command[0]
   input  wire        mem_space_en_i,    // Command[1]
   input  wire        parity_err_resp_i, // Command[6]
   output wire        parity_err_det_o,  // pulse: sets Status[15]
 
-  // Configuration space register interface
-  output wire [5:0]  cfg_addr_o,   // dword register number
-  output wire        cfg_wr_o,
-  output wire [3:0]  cfg_be_o,     // active high
-  output wire [31:0] cfg_wdata_o,
-  input  wire [31:0] cfg_rdata_i,
+  // Flow control of the command FIFO window
+  input  wire [7:0]  fifo_room_i,       // free FIFO slots (combinational from flops)
 
-  // BAR0 memory register interface
-  output wire [9:0]  mem_addr_o,   // dword offset within BAR0
-  output wire        mem_wr_o,
-  output wire [3:0]  mem_be_o,     // active high
-  output wire [31:0] mem_wdata_o,
-  input  wire [31:0] mem_rdata_i
+  // Register interface, all spaces
+  output wire [1:0]  acc_space_o,  // SPACE_CFG / SPACE_BAR0 / SPACE_BAR1 / SPACE_BAR2
+  output wire [9:0]  acc_addr_o,   // dword offset within the space
+  output wire        acc_wr_o,
+  output wire        acc_rd_o,
+  output wire [3:0]  acc_be_o,     // active high
+  output wire [31:0] acc_wdata_o,
+  input  wire [31:0] cfg_rdata_i,
+  input  wire [31:0] bar0_rdata_i,
+  input  wire [31:0] bar1_rdata_i,
+  input  wire [31:0] bar2_rdata_i
 );
 
+  `include "dirql_regs.vh"
+
+  localparam [1:0] SPACE_CFG  = 2'd0;
+  localparam [1:0] SPACE_BAR0 = 2'd1;
+  localparam [1:0] SPACE_BAR1 = 2'd2;
+  localparam [1:0] SPACE_BAR2 = 2'd3;
+
   // Bus commands, C/BE#[3:0] in the address phase (3.1.1, Table 3-1).
+  localparam [3:0] CMD_IO_READ       = 4'b0010;
+  localparam [3:0] CMD_IO_WRITE      = 4'b0011;
   localparam [3:0] CMD_MEM_READ      = 4'b0110;
   localparam [3:0] CMD_MEM_WRITE     = 4'b0111;
   localparam [3:0] CMD_CFG_READ      = 4'b1010;
@@ -82,13 +107,16 @@ module pci_target #(
   localparam [3:0] CMD_MEM_READ_LINE = 4'b1110;
   localparam [3:0] CMD_MEM_WRITE_INV = 4'b1111;
 
-  localparam [9:0] LAST_DWORD = 10'h3FF;  // last dword of the 4 KiB BAR0
+  localparam [9:0] LAST_DWORD = 10'h3FF;  // last dword of the 4 KiB BAR0 and BAR2
+  // CMD_FIFO window as dword addresses in BAR0.
+  localparam [9:0] FIFO_FIRST = REG_CMD_FIFO[11:2];
+  localparam [9:0] FIFO_LAST  = REG_CMD_FIFO_END[11:2];
 
   // Target state machine.
   localparam [2:0] ST_IDLE  = 3'd0;  // not in a transaction of ours; outputs released
   localparam [2:0] ST_CLAIM = 3'd1;  // decoded, before the first data transfer clock
   localparam [2:0] ST_DATA  = 3'd2;  // DEVSEL# and TRDY# asserted, transferring data
-  localparam [2:0] ST_STOP  = 3'd3;  // disconnected: STOP# until FRAME# is deasserted
+  localparam [2:0] ST_STOP  = 3'd3;  // STOP# without TRDY# until FRAME# is deasserted
   localparam [2:0] ST_TURN  = 3'd4;  // drive DEVSEL#/TRDY#/STOP# high one clock (s/t/s)
 
   localparam DEVSEL_FAST = (DEVSEL_TIMING == 0);
@@ -107,18 +135,28 @@ module pci_target #(
                         (cmd == CMD_MEM_READ_LINE);
   // Memory Write and Invalidate is a memory write to a target (3.1.1).
   wire cmd_is_mem_wr  = (cmd == CMD_MEM_WRITE) || (cmd == CMD_MEM_WRITE_INV);
+  wire cmd_is_io      = (cmd == CMD_IO_READ) || (cmd == CMD_IO_WRITE);
   wire cmd_is_cfg     = (cmd == CMD_CFG_READ) || (cmd == CMD_CFG_WRITE);
-  wire cmd_is_write   = (cmd == CMD_MEM_WRITE) || (cmd == CMD_MEM_WRITE_INV) ||
-                        (cmd == CMD_CFG_WRITE);
+  wire cmd_is_write   = cmd_is_mem_wr || (cmd == CMD_IO_WRITE) || (cmd == CMD_CFG_WRITE);
 
   // Type 0 configuration (3.2.2.3.1): IDSEL asserted and AD[1:0] = 00.
   // AD[10:8] is the function number; as a single-function device we claim
   // function 0 only, so enumeration of functions 1..7 ends in Master-Abort.
-  wire cfg_hit = cmd_is_cfg && idsel_i && (ad_i[1:0] == 2'b00) && (ad_i[10:8] == 3'b000);
+  wire cfg_hit  = cmd_is_cfg && idsel_i && (ad_i[1:0] == 2'b00) && (ad_i[10:8] == 3'b000);
   // Memory decode (3.2.2.2, 6.2.5.1): only while Command.Memory Space is set.
-  wire mem_hit = (cmd_is_mem_rd || cmd_is_mem_wr) && mem_space_en_i &&
-                 (ad_i[31:12] == bar0_base_i);
-  wire claim   = addr_phase && (cfg_hit || mem_hit);
+  wire mem_cmd  = (cmd_is_mem_rd || cmd_is_mem_wr) && mem_space_en_i;
+  wire bar0_hit = mem_cmd && (ad_i[31:12] == bar0_base_i);
+  wire bar2_hit = mem_cmd && (ad_i[31:12] == bar2_base_i);
+  // I/O decode (3.2.2.1): all 32 address bits are decoded; AD[1:0] name the
+  // byte and must agree with the byte enables, which the VGA block decodes.
+  wire bar1_hit = cmd_is_io && io_space_en_i && (ad_i[31:5] == bar1_base_i);
+  wire claim    = addr_phase && (cfg_hit || bar0_hit || bar1_hit || bar2_hit);
+
+  wire [1:0] claim_space = cfg_hit  ? SPACE_CFG  :
+                           bar1_hit ? SPACE_BAR1 :
+                           bar0_hit ? SPACE_BAR0 : SPACE_BAR2;
+  wire [9:0] claim_addr  = cfg_hit  ? {4'b0000, ad_i[7:2]} :
+                           bar1_hit ? {7'b0000000, ad_i[4:2]} : ad_i[11:2];
 
   // -------------------------------------------------------------------------
   // Transaction state
@@ -130,19 +168,39 @@ module pci_target #(
   reg       ctl_oe_d,    ctl_oe_q;
   reg       ad_oe_d,     ad_oe_q;
   reg [9:0] addr_d,      addr_q;      // dword address of the current data phase
-  reg       is_cfg_d,    is_cfg_q;
+  reg [1:0] space_d,     space_q;
   reg       is_write_d,  is_write_q;
-  reg       single_d,    single_q;    // at most one data phase (config, odd burst order)
+  reg       single_d,    single_q;    // at most one data phase (config, I/O, odd burst order)
 
   // A data phase completes on the edge where IRDY# and TRDY# were both
   // asserted (3.3.1). trdy_q is only set in ST_DATA.
   wire phase_done = trdy_q && !irdy_ni;
 
-  // Disconnect with data (3.3.3.2.1, "Disconnect-A"): assert STOP# together
-  // with TRDY# on the last data phase we can accept, but only if the master
-  // still has FRAME# asserted, i.e. it may want another phase. A master that
-  // already deasserted FRAME# gets a plain completion.
-  wire next_addr_last = (addr_q + 10'd1) == LAST_DWORD;
+  // FIFO window writes: is the given dword of BAR0 in it?
+  function automatic in_fifo(input [1:0] sp, input [9:0] a, input wr);
+    in_fifo = wr && (sp == SPACE_BAR0) && (a >= FIFO_FIRST) && (a <= FIFO_LAST);
+  endfunction
+
+  // First data phase of the claimed transaction (address in addr_q).
+  wire first_fifo  = in_fifo(space_q, addr_q, is_write_q);
+  wire first_retry = first_fifo && (fifo_room_i == 8'd0);
+  wire first_last  = single_q || (addr_q == LAST_DWORD) ||
+                     (first_fifo && (fifo_room_i == 8'd1));
+  // Fast write claim: same decisions from the address on AD.
+  wire claim_fifo  = in_fifo(claim_space, claim_addr, cmd_is_write);
+  wire claim_retry = claim_fifo && (fifo_room_i == 8'd0);
+  wire claim_last  = cfg_hit || bar1_hit || (ad_i[1:0] != 2'b00) ||
+                     (claim_addr == LAST_DWORD) || (claim_fifo && (fifo_room_i == 8'd1));
+  // Burst continuation: the phase completing now takes one slot (the engine
+  // can only free more), so the next phase fits if room > 1 and is the last
+  // that fits if room == 2.
+  wire [9:0] next_addr  = addr_q + 10'd1;
+  wire next_fifo  = in_fifo(space_q, next_addr, is_write_q);
+  wire cur_fifo   = first_fifo;
+  wire [7:0] room_next = fifo_room_i - (cur_fifo ? 8'd1 : 8'd0);
+  wire next_nodata = next_fifo && (room_next == 8'd0);
+  wire next_last   = single_q || (next_addr == LAST_DWORD) ||
+                     (next_fifo && (room_next == 8'd1));
 
   always @* begin
     state_d    = state_q;
@@ -152,7 +210,7 @@ module pci_target #(
     ctl_oe_d   = ctl_oe_q;
     ad_oe_d    = ad_oe_q;
     addr_d     = addr_q;
-    is_cfg_d   = is_cfg_q;
+    space_d    = space_q;
     is_write_d = is_write_q;
     single_d   = single_q;
 
@@ -168,23 +226,29 @@ module pci_target #(
         ad_oe_d  = 1'b0;
         if (claim) begin
           state_d    = ST_CLAIM;
-          is_cfg_d   = cfg_hit;
+          space_d    = claim_space;
           is_write_d = cmd_is_write;
-          // Memory burst order AD[1:0] != 00 (cache line wrap, reserved) is
-          // not supported: disconnect after the first data phase (3.2.2.2).
-          single_d   = cfg_hit || (ad_i[1:0] != 2'b00);
-          addr_d     = cfg_hit ? {4'b0000, ad_i[7:2]} : ad_i[11:2];
+          // Configuration and I/O: one data phase. Memory burst order
+          // AD[1:0] != 00 (cache line wrap, reserved) is not supported:
+          // disconnect after the first data phase (3.2.2.2).
+          single_d   = cfg_hit || bar1_hit || (ad_i[1:0] != 2'b00);
+          addr_d     = claim_addr;
           if (DEVSEL_FAST) begin
             // Fast decode: DEVSEL# in a+1 (3.6.1).
             devsel_d = 1'b1;
             ctl_oe_d = 1'b1;
             if (cmd_is_write) begin
-              // A write needs no turnaround: accept data right away. FRAME#
-              // is asserted in the address phase, so a single-phase
-              // transaction gets STOP# with TRDY# here.
-              state_d = ST_DATA;
-              trdy_d  = 1'b1;
-              stop_d  = cfg_hit || (ad_i[1:0] != 2'b00) || (ad_i[11:2] == LAST_DWORD);
+              // A write needs no turnaround: accept data right away (or
+              // retry it). FRAME# is asserted in the address phase, so a
+              // single-phase transaction gets STOP# with TRDY# here.
+              if (claim_retry) begin
+                state_d = ST_STOP;
+                stop_d  = 1'b1;
+              end else begin
+                state_d = ST_DATA;
+                trdy_d  = 1'b1;
+                stop_d  = claim_last;
+              end
             end
           end
         end
@@ -200,13 +264,19 @@ module pci_target #(
           state_d  = ST_TURN;
           devsel_d = 1'b0;
           ctl_oe_d = devsel_q;  // drive high only if DEVSEL# was driven low
+        end else if (first_retry) begin
+          // Target retry (3.3.3.2.2): STOP# with DEVSEL#, no TRDY#, no data.
+          state_d  = ST_STOP;
+          devsel_d = 1'b1;
+          stop_d   = 1'b1;
+          ctl_oe_d = 1'b1;
         end else begin
           state_d  = ST_DATA;
           devsel_d = 1'b1;
           trdy_d   = 1'b1;
           ctl_oe_d = 1'b1;
           ad_oe_d  = !is_write_q;
-          stop_d   = !frame_ni && (single_q || (addr_q == LAST_DWORD));
+          stop_d   = !frame_ni && first_last;
         end
       end
 
@@ -226,10 +296,15 @@ module pci_target #(
             // a read until the end of the transaction (3.3.1).
             state_d = ST_STOP;
             trdy_d  = 1'b0;
+          end else if (next_nodata) begin
+            // The FIFO filled up under a burst: disconnect without data.
+            state_d = ST_STOP;
+            trdy_d  = 1'b0;
+            stop_d  = 1'b1;
           end else begin
             // Linear burst: the next phase is the next dword (3.2.2.2).
-            addr_d = addr_q + 10'd1;
-            stop_d = single_q || next_addr_last;
+            addr_d = next_addr;
+            stop_d = next_last;
           end
         end else if (frame_ni && irdy_ni) begin
           // Bus Idle in the middle of a data phase: only a master that
@@ -301,7 +376,7 @@ module pci_target #(
       ctl_oe_q     <= 1'b0;
       ad_oe_q      <= 1'b0;
       addr_q       <= 10'd0;
-      is_cfg_q     <= 1'b0;
+      space_q      <= SPACE_CFG;
       is_write_q   <= 1'b0;
       single_q     <= 1'b0;
       par_q        <= 1'b0;
@@ -318,7 +393,7 @@ module pci_target #(
       ctl_oe_q     <= ctl_oe_d;
       ad_oe_q      <= ad_oe_d;
       addr_q       <= addr_d;
-      is_cfg_q     <= is_cfg_d;
+      space_q      <= space_d;
       is_write_q   <= is_write_d;
       single_q     <= single_d;
       par_q        <= par_d;
@@ -334,7 +409,15 @@ module pci_target #(
   // -------------------------------------------------------------------------
   // AD carries read data only while we drive it, so a waveform of ad_o is
   // not mistaken for bus data.
-  wire [31:0] rdata = is_cfg_q ? cfg_rdata_i : mem_rdata_i;
+  reg [31:0] rdata;
+  always @* begin
+    case (space_q)
+      SPACE_CFG:  rdata = cfg_rdata_i;
+      SPACE_BAR0: rdata = bar0_rdata_i;
+      SPACE_BAR1: rdata = bar1_rdata_i;
+      default:    rdata = bar2_rdata_i;
+    endcase
+  end
   assign ad_o      = ad_oe_q ? rdata : 32'h0000_0000;
   assign ad_oe_o   = ad_oe_q;
   assign par_o     = par_q;
@@ -347,19 +430,16 @@ module pci_target #(
 
   assign parity_err_det_o = write_par_err;
 
-  // Writes: byte enables of the completing phase (C/BE# is valid in every
+  // Accesses: byte enables of the completing phase (C/BE# is valid in every
   // data phase, 3.2.2); only enabled bytes are written.
-  wire wr_phase = (state_q == ST_DATA) && phase_done && is_write_q;
+  wire done_phase = (state_q == ST_DATA) && phase_done;
 
-  assign cfg_addr_o  = addr_q[5:0];
-  assign cfg_wr_o    = wr_phase && is_cfg_q;
-  assign cfg_be_o    = ~cbe_ni;
-  assign cfg_wdata_o = ad_i;
-
-  assign mem_addr_o  = addr_q;
-  assign mem_wr_o    = wr_phase && !is_cfg_q;
-  assign mem_be_o    = ~cbe_ni;
-  assign mem_wdata_o = ad_i;
+  assign acc_space_o = space_q;
+  assign acc_addr_o  = addr_q;
+  assign acc_wr_o    = done_phase && is_write_q;
+  assign acc_rd_o    = done_phase && !is_write_q;
+  assign acc_be_o    = ~cbe_ni;
+  assign acc_wdata_o = ad_i;
 
 endmodule
 

@@ -42,6 +42,10 @@ module dirql_pci_bus (
   input  wire        d_serr_n,
   input  wire        d_req_n,
   input  wire        d_inta_n,
+  input  wire        d_frame_n,    // device as bus master (MSI writes)
+  input  wire        d_irdy_n,
+  input  wire [3:0]  d_cbe_n,
+  input  wire        d_mst_oe,
 
   // Resolved bus
   output wire        frame_n,
@@ -62,11 +66,12 @@ module dirql_pci_bus (
   output wire [1:0]  ad_drivers    // {device drives AD, host drives AD}
 );
 
-  // Only the host masters the bus in v0, so it is the only FRAME#/IRDY#/C/BE#
-  // driver; its h_* values are already 1 when released.
-  assign frame_n  = h_frame_n;
-  assign irdy_n   = h_irdy_n;
-  assign cbe_n    = h_cbe_n;
+  // Master-driven signals: the host bridge (its h_* values are already 1 when
+  // released) and the device while it masters an MSI write (d_mst_oe). Wired
+  // AND, so two masters at once show up as a corrupted bus, not a silent win.
+  assign frame_n  = h_frame_n & (d_mst_oe ? d_frame_n : 1'b1);
+  assign irdy_n   = h_irdy_n  & (d_mst_oe ? d_irdy_n  : 1'b1);
+  assign cbe_n    = h_cbe_n   & (d_mst_oe ? d_cbe_n   : 4'hF);
   assign idsel    = h_idsel;
 
   // Target-driven s/t/s signals: the host drives them only as a target (MSI

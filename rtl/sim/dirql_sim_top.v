@@ -104,6 +104,10 @@ module dirql_sim_top (
   wire        dev_serr_n;
   wire        dev_req_n;
   wire        dev_inta_n;
+  wire        dev_frame_n;
+  wire        dev_irdy_n;
+  wire [3:0]  dev_cbe_n;
+  wire        dev_mst_oe;
 
   // Resolved bus
   wire        bus_frame_n;
@@ -193,6 +197,10 @@ module dirql_sim_top (
     .d_serr_n   (dev_serr_n),
     .d_req_n    (dev_req_n),
     .d_inta_n   (dev_inta_n),
+    .d_frame_n  (dev_frame_n),
+    .d_irdy_n   (dev_irdy_n),
+    .d_cbe_n    (dev_cbe_n),
+    .d_mst_oe   (dev_mst_oe),
     .frame_n    (bus_frame_n),
     .irdy_n     (bus_irdy_n),
     .trdy_n     (bus_trdy_n),
@@ -218,16 +226,23 @@ module dirql_sim_top (
     .ad_o      (dev_ad),
     .ad_oe_o   (dev_ad_oe),
     .cbe_ni    (bus_cbe_n),
+    .cbe_no    (dev_cbe_n),
     .par_i     (bus_par),
     .par_o     (dev_par),
     .par_oe_o  (dev_par_oe),
     .frame_ni  (bus_frame_n),
     .irdy_ni   (bus_irdy_n),
+    .trdy_ni   (bus_trdy_n),
+    .devsel_ni (bus_devsel_n),
+    .stop_ni   (bus_stop_n),
     .idsel_i   (bus_idsel),
     .trdy_no   (dev_trdy_n),
     .devsel_no (dev_devsel_n),
     .stop_no   (dev_stop_n),
     .ctl_oe_o  (dev_ctl_oe),
+    .frame_no  (dev_frame_n),
+    .irdy_no   (dev_irdy_n),
+    .mst_oe_o  (dev_mst_oe),
     .perr_no   (dev_perr_n),
     .serr_no   (dev_serr_n),
     .req_no    (dev_req_n),
@@ -252,14 +267,14 @@ module dirql_sim_top (
 
   // Device probes: hierarchical references into the adapter, legal here because this
   // wrapper is simulation-only; the synthesizable modules stay free of debug ports.
-  assign dev_probe0_o = {{(32-5){1'b0}}, dut.u_regs.int_raw_q};     // INT_RAW
-  assign dev_probe1_o = {{(32-5){1'b0}}, dut.u_regs.int_enable_q};  // INT_ENABLE
-  assign dev_probe2_o = 32'd0;  // reserved: CRTC index
-  assign dev_probe3_o = 32'd0;  // reserved: timed-window state
-  assign dev_probe4_o = 32'd0;  // reserved: command FIFO level
-  assign dev_probe5_o = 32'd0;
-  assign dev_probe6_o = 32'd0;
-  assign dev_probe7_o = 32'd0;
+  assign dev_probe0_o = {{(32-5){1'b0}}, dut.u_irq.int_raw_q};     // INT_RAW
+  assign dev_probe1_o = {{(32-5){1'b0}}, dut.u_irq.int_enable_q};  // INT_ENABLE
+  assign dev_probe2_o = {24'd0, dut.u_vga.crtc_idx_q};             // CRTC index register
+  assign dev_probe3_o = dut.u_seq.probe_o;                         // timed window state / writes
+  assign dev_probe4_o = {24'd0, dut.u_cmd.level_o};                // command FIFO level
+  assign dev_probe5_o = {24'd0, dut.u_vga.cr11_q};                 // CR11
+  assign dev_probe6_o = dut.u_vga.crtc_wr_probe_o;                 // CRTC data write this cycle
+  assign dev_probe7_o = 32'd0;                                     // reserved
 
 endmodule
 

@@ -12,15 +12,18 @@ module tb_dirql_adapter;
   // 0 = fast, 1 = medium; overridden by run_iverilog.sh with -P.
   parameter integer DEVSEL = 1;
   defparam top.dut.DEVSEL_TIMING = DEVSEL;
-  defparam top.dut.FRAME_CYCLES  = 2000;
 
   `include "dirql_regs.vh"
 
+  localparam [3:0] CMD_IO_READ   = 4'b0010;
+  localparam [3:0] CMD_IO_WRITE  = 4'b0011;
   localparam [3:0] CMD_MEM_READ  = 4'b0110;
   localparam [3:0] CMD_MEM_WRITE = 4'b0111;
   localparam [3:0] CMD_CFG_READ  = 4'b1010;
   localparam [3:0] CMD_CFG_WRITE = 4'b1011;
   localparam [31:0] BAR0_ADDR    = 32'hF000_0000;
+  localparam [31:0] BAR1_ADDR    = 32'h0000_C000;
+  localparam [31:0] BAR2_ADDR    = 32'hF100_0000;
 
   // ---------------------------------------------------------------------
   // DUT
@@ -100,10 +103,15 @@ module tb_dirql_adapter;
     prev_par_exp = ^{ad, cbe_n};
   end
 
+  // Probe 6 monitor: a CRTC data write that CR11[7] dropped.
+  reg dut_probe6_seen_dropped_r = 1'b0;
+  always @(posedge clk)
+    if (top.dev_probe6_o[8] && top.dev_probe6_o[9]) dut_probe6_seen_dropped_r = 1'b1;
+
   // W1C of INT_STATUS completing on the edge where VBLANK is latched.
   reg race_seen = 1'b0;
   always @(posedge clk)
-    if (top.dut.u_regs.wr_int_status && top.dut.vretrace_pulse) race_seen = 1'b1;
+    if (top.dut.int_w1c && top.dut.vretrace_pulse) race_seen = 1'b1;
 
   // ---------------------------------------------------------------------
   // PCI master (host bridge model)
@@ -220,6 +228,30 @@ module tb_dirql_adapter;
     end
   endtask
 
+  // 8-bit I/O access to BAR1 offset off (= port - 3C0h): one byte enable on
+  // lane off & 3, AD[1:0] = off[1:0] (PCI 3.0 3.2.2.1).
+  task io_write8(input [4:0] off, input [7:0] value);
+    begin
+      wdata[0] = {4{value}}; wbe[0] = 4'b0001 << off[1:0];
+      pci_xfer(CMD_IO_WRITE, BAR1_ADDR | off, 1'b0, 1);
+    end
+  endtask
+
+  task io_read8(input [4:0] off, output [7:0] value);
+    begin
+      wbe[0] = 4'b0001 << off[1:0];
+      pci_xfer(CMD_IO_READ, BAR1_ADDR | off, 1'b0, 1);
+      value = rdata[0] >> (8 * off[1:0]);
+    end
+  endtask
+
+  task crtc_write(input [7:0] idx, input [7:0] value);
+    begin
+      io_write8(5'h14, idx);
+      io_write8(5'h15, value);
+    end
+  endtask
+
   task idle(input integer n);
     integer j;
     begin
@@ -283,17 +315,31 @@ module tb_dirql_adapter;
     cfg_write(6'd4, BAR0_ADDR, 4'hF);
     cfg_read(6'd4, v);
     check(v == BAR0_ADDR, "BAR0 assigned F0000000");
-    cfg_read(6'd5, v);
     cfg_write(6'd5, 32'hFFFF_FFFF, 4'hF);
     cfg_read(6'd5, v);
-    check(v == 32'h0, "BAR1 unimplemented: reads 0 after write");
+    check(v == 32'hFFFF_FFE1, "BAR1 size probe reads FFFFFFE1 (32-byte I/O)");
+    cfg_write(6'd5, BAR1_ADDR, 4'hF);
+    cfg_write(6'd6, 32'hFFFF_FFFF, 4'hF);
+    cfg_read(6'd6, v);
+    check(v == 32'hFFFF_F008, "BAR2 size probe reads FFFFF008 (4 KiB prefetchable)");
+    cfg_write(6'd6, BAR2_ADDR, 4'hF);
+    cfg_read(6'd1, v);
+    check(v[20] == 1'b1, "Status[4] Capabilities List");
+    cfg_read(6'd13, v);
+    check(v[7:0] == 8'h40, "Capabilities Pointer = 40h");
+    cfg_read(6'd16, v);
+    check(v[7:0] == 8'h05 && v[19:17] == 3'd3, "MSI capability ID 05h, 8 vectors capable");
+    // I/O is not claimed before Command.I/O Space.
+    wbe[0] = 4'b0001;
+    pci_xfer(CMD_IO_READ, BAR1_ADDR | 32'h1A, 1'b0, 1);
+    check(master_abort, "BAR1 I/O read with I/O Space off: Master-Abort");
 
     // --- memory is not claimed before Command.Memory Space
     mem_read(REG_ID, v);
     check(master_abort, "BAR0 read with Memory Space off: Master-Abort");
-    cfg_write(6'd1, 32'h0000_0002, 4'hF);
+    cfg_write(6'd1, 32'h0000_0003, 4'hF);
     cfg_read(6'd1, v);
-    check(v[15:0] == 16'h0002, "Command = Memory Space");
+    check(v[15:0] == 16'h0003, "Command = I/O + Memory Space");
 
     // --- single memory read/write, timing
     mem_read(REG_ID, v);
@@ -312,11 +358,22 @@ module tb_dirql_adapter;
     pci_xfer(CMD_MEM_READ, BAR0_ADDR | REG_SCRATCH, 1'b0, 1);
     check(rdata[0] == 32'h1234_CCDD, "read with partial byte enables returns the dword");
 
-    // --- FRAME_PERIOD clamp and frame counting
-    mem_write(REG_FRAME_PERIOD, 32'd5, 4'hF);
-    mem_read(REG_FRAME_PERIOD, v);
-    check(v == 32'd16, "FRAME_PERIOD write of 5 clamps to 16");
-    mem_write(REG_FRAME_PERIOD, 32'd40, 4'hF);
+    // --- FRAME_CYCLES follows the CRTC; CR11 protect; a 40-clock mode
+    mem_read(REG_FRAME_CYCLES, v);
+    check(v == 32'd2000, "FRAME_CYCLES = 50 x 40 = 2000 after reset");
+    crtc_write(8'h11, 8'h92);            // protect CR00-07, keep latch armed
+    crtc_write(8'h00, 8'd10);
+    mem_read(REG_FRAME_CYCLES, v);
+    check(v == 32'd2000, "CR11[7] protects CR00: htotal write dropped");
+    check(dut_probe6_seen_dropped_r == 1'b1, "probe 6 showed the dropped CR00 write");
+    crtc_write(8'h11, 8'h13);            // unprotect, vsync end 3
+    crtc_write(8'h00, 8'd10);            // htotal 10
+    crtc_write(8'h06, 8'd4);             // vtotal 4
+    crtc_write(8'h10, 8'd2);             // vsync start line 2
+    mem_read(REG_FRAME_CYCLES, v);
+    check(v == 32'd40, "FRAME_CYCLES = 10 x 4 after CRTC writes");
+    io_read8(5'h15, v[7:0]);
+    check(v[7:0] == 8'd2, "CRTC data read returns CR10 through the index");
     mem_read(REG_FRAME_COUNT, v);
     frames0 = v;
     idle(100);
@@ -354,11 +411,11 @@ module tb_dirql_adapter;
     check(cycle - t1 == 40, "VBLANK interrupts exactly FRAME_PERIOD = 40 clocks apart");
 
     // --- Interrupt Disable masks INTA# but not Status[3]
-    cfg_write(6'd1, 32'h0000_0402, 4'hF);
+    cfg_write(6'd1, 32'h0000_0403, 4'hF);
     check(inta_n === 1'b1 && cycle == t_done + 1, "Command[10] releases INTA# on the next clock");
     cfg_read(6'd1, v);
     check(v[19] == 1'b1 && v[10] == 1'b1, "Status[3] still set with Interrupt Disable");
-    cfg_write(6'd1, 32'h0000_0002, 4'hF);
+    cfg_write(6'd1, 32'h0000_0003, 4'hF);
     check(inta_n === 1'b0, "clearing Interrupt Disable re-asserts INTA#");
     mem_write(REG_INT_ENABLE, 32'h0, 4'hF);
     check(inta_n === 1'b1, "INT_ENABLE = 0 releases INTA#");
@@ -368,11 +425,11 @@ module tb_dirql_adapter;
     h_inta2_n = 1'b1;
 
     // --- an event in the same clock as its W1C is not lost: slide a W1C
-    // over the end of a frame until its data phase completes on the very
+    // over the start of retrace until its data phase completes on the very
     // edge at which vga_timing raises VBLANK.
     race_seen = 1'b0;
     for (j = 0; j < 45 && !race_seen; j = j + 1) begin
-      while (top.dut.u_vga_timing.cycle_q != 32'd0) tick;
+      while (top.dut.vretrace_pulse !== 1'b1) tick;
       idle(j);
       mem_write(REG_INT_STATUS, 32'h1 << INT_VBLANK_BIT, 4'hF);
     end
@@ -401,7 +458,7 @@ module tb_dirql_adapter;
           "config burst: disconnect after the first data phase");
 
     // --- data parity error on a write
-    cfg_write(6'd1, 32'h0000_0042, 4'hF);   // Memory Space + Parity Error Response
+    cfg_write(6'd1, 32'h0000_0043, 4'hF);   // Memory Space + Parity Error Response
     bad_data_par = 1'b1;
     mem_write(REG_SCRATCH, 32'h5555_AAAA, 4'hF);
     bad_data_par = 1'b0;
@@ -413,12 +470,12 @@ module tb_dirql_adapter;
     check(perr_n === 1'b1, "PERR# for one clock only");
     cfg_read(6'd1, v);
     check(v[31] == 1'b1, "Status[15] Detected Parity Error set");
-    cfg_write(6'd1, 32'h8000_0042, 4'b0011);
+    cfg_write(6'd1, 32'h8000_0043, 4'b0011);
     cfg_read(6'd1, v);
     check(v[31] == 1'b1, "Status[15] W1C ignored with byte lane 3 disabled");
-    cfg_write(6'd1, 32'h8000_0042, 4'b1000);
+    cfg_write(6'd1, 32'h8000_0043, 4'b1000);
     cfg_read(6'd1, v);
-    check(v[31] == 1'b0 && v[15:0] == 16'h0042, "Status[15] is W1C, Command untouched by BE");
+    check(v[31] == 1'b0 && v[15:0] == 16'h0043, "Status[15] is W1C, Command untouched by BE");
 
     // Without Parity Error Response: no PERR#, but Status[15] still set (3.7.4).
     cfg_write(6'd1, 32'h0000_0002, 4'hF);

@@ -88,7 +88,8 @@ fn bar0_size_probe_reads_back_4k_mask() {
     let mut r = Rig::new(BridgeConfig::default());
     r.cfg_write(0x10, u32::MAX);
     assert_eq!(r.cfg_read(0x10), 0xFFFF_F000);
-    assert_eq!(r.cfg_read(0x14), 0, "BAR1 unimplemented in v0");
+    // contracts.md §1: BAR1 is the 32-byte I/O window (bit 0 = I/O space indicator).
+    assert_eq!(r.cfg_read(0x14), 1, "BAR1 is an unassigned I/O BAR");
 }
 
 #[test]
