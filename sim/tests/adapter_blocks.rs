@@ -91,7 +91,7 @@ impl Rig {
 
     /// Unposted bridge, generous retry budget.
     fn plain() -> Self {
-        Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 64 })
+        Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 64, ..BridgeConfig::default() })
     }
 
     fn dev_mastering(&self) -> bool {

@@ -166,7 +166,7 @@ fn check_streams_a_large_vcd_with_flat_memory() {
     }
     let dir = tempfile::tempdir().unwrap();
     let vcd = dir.path().join("big.vcd");
-    let cycles = 500_000u64;
+    let cycles = 1_000_000u64;
     let (code, _, err) = dirql(&["run", "vblank", "--cycles", &cycles.to_string(), "--vcd", vcd.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let size = std::fs::metadata(&vcd).unwrap().len();

@@ -70,8 +70,10 @@ const PENDING_RULES: &[&str] = &["isr-ownership", "register-integrity", "burst-i
 
 /// Variants the checker cannot catch yet, each with the reason. They must pass every rule
 /// until then — and the test fails the day one of them fails, so the list gets emptied.
-/// - unsync-crtc, clobber-index, split-sequence: need the CRTC index/data ports and the
-///   timed window, which the RTL on this branch does not have yet;
+/// - unsync-crtc, clobber-index: the race needs an ISR that dismisses the retrace
+///   through the CRTC index/data pair (CR11), i.e. the RTL's VINT_W1C = 0 and the
+///   reference miniport's CR11 path on;
+/// - split-sequence: needs the interrupt to land inside the timed window;
 /// - dpc-unsync: sync-isolation sees ISR/synchronized-routine overlaps; a DPC that never
 ///   synchronizes needs a check of ISR-shared registers touched outside synchronization.
 const PENDING_RTL: &[&str] = &["unsync-crtc", "clobber-index", "split-sequence", "dpc-unsync"];

@@ -18,6 +18,8 @@ use super::{is_write, phase_cpu, Ctx, Rule, Violation, TRACED_CPUS};
 pub const NOTE_BURST: u32 = 2;
 /// Timed-window states in dev[3][7:0].
 const WIN_OPEN: u32 = 1;
+/// The window committed the mode in this cycle: what the sequence's last write produces.
+const WIN_COMMITTED: u32 = 2;
 const WIN_ABORTED: u32 = 3;
 
 #[derive(Clone, Debug)]
@@ -123,7 +125,8 @@ impl Rule for BurstIntegrity {
                 let Some(s) = self.seq[c].as_mut() else { continue };
                 debug_assert_eq!(s.cpu, c);
                 if from == Some(c) && is_write(ph) && s.writes < s.announced {
-                    if s.windowed && win != WIN_OPEN {
+                    let last = s.writes + 1 == s.announced;
+                    if s.windowed && win != WIN_OPEN && !(last && win == WIN_COMMITTED) {
                         let w = s.writes + 1;
                         self.fail(
                             c,

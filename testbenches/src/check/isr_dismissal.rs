@@ -41,6 +41,12 @@ pub struct IsrDismissal {
     /// Last cycle the adapter's INTA# was seen released.
     last_released: u64,
     prev_dev_inta_n: bool,
+    /// Pending & enabled sources (device probes 0 & 1) in the previous cycle, and the cycle
+    /// each source last rose in INT_RAW: a line still low at EOI only because a source
+    /// latched after the delivery is a new interrupt, not an undismissed one.
+    prev_pending: u32,
+    rose_at: [u64; 32],
+    prev_raw: u32,
     claimed: Vec<Claimed>,
     /// CRTC index as last written on the bus.
     crtc_index: Option<u8>,
@@ -57,6 +63,9 @@ impl IsrDismissal {
             last_delivery: 0,
             last_released: 0,
             prev_dev_inta_n: true,
+            prev_pending: 0,
+            rose_at: [0; 32],
+            prev_raw: 0,
             claimed: Vec::new(),
             crtc_index: None,
             checked: 0,
@@ -147,7 +156,15 @@ impl Rule for IsrDismissal {
         if f.pic & PIC_EOI != 0 && !self.claimed.is_empty() {
             let line_low = !self.prev_dev_inta_n;
             for c in std::mem::take(&mut self.claimed) {
-                if line_low && self.last_released < c.delivered {
+                // Sources pending now that were already set at the delivery. With none of
+                // them (and the probes showing what holds the line), the line is held by a
+                // source that latched after the delivery: a new interrupt, which the
+                // controller rightly delivers again. With no probe information at all the
+                // rule stays strict.
+                let stale =
+                    (0..32).filter(|&b| self.prev_pending & (1 << b) != 0 && self.rose_at[b] <= c.delivered).count();
+                let held_by_new_source = self.prev_pending != 0 && stale == 0;
+                if line_low && self.last_released < c.delivered && !held_by_new_source {
                     let why = match c.acked {
                         None => format!("no acknowledging write to {} reached the adapter", self.profile.ack_name),
                         Some(w) => format!("the acknowledge reached the adapter at cycle {w} but did not release it"),
@@ -176,6 +193,14 @@ impl Rule for IsrDismissal {
             self.last_released = f.cycle;
         }
         self.prev_dev_inta_n = f.dev_inta_n;
+        let raw = f.dev[0];
+        for b in 0..32 {
+            if raw & !self.prev_raw & (1 << b) != 0 {
+                self.rose_at[b] = f.cycle;
+            }
+        }
+        self.prev_raw = raw;
+        self.prev_pending = f.dev[0] & f.dev[1];
     }
 
     fn checked(&self) -> u64 {
