@@ -24,7 +24,7 @@
 
 module dirql_adapter #(
   parameter integer DEVSEL_TIMING = 1,  // 0 = fast, 1 = medium DEVSEL#
-  parameter integer VINT_W1C      = 1,  // 1: INT_STATUS W1C also clears the vertical latch
+  parameter integer VINT_W1C      = 0,  // 0: VGA-strict, only CR11[4] clears the vertical latch; 1: INT_STATUS W1C also clears it
   parameter integer SEQ_GAP       = 8   // G of the timed programming window, clocks
 ) (
   // Clock and reset

@@ -49,7 +49,9 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "no-readback",
         breaks: Some("isr-dismissal"),
-        scenario: Some("vblank"),
+        // The retrace is dismissed through CR11 with an I/O write, which is never posted:
+        // the defect shows on the MMIO-acknowledged command-engine sources (fences).
+        scenario: Some("mode-set"),
         also_breaks: &[],
         description: "acknowledges with a posted MMIO write and returns without a read-back, so the line can \
                       still be low when the interrupt controller looks again",
@@ -170,7 +172,7 @@ impl DirqlMiniport {
             variant,
             bar0: Cell::new(0),
             bar1: Cell::new(None),
-            cr11_dismiss: Cell::new(false),
+            cr11_dismiss: Cell::new(true),
             vblanks: Cell::new(0),
             isr_fence: Cell::new(0),
             completed_fence: Cell::new(0),
@@ -426,6 +428,11 @@ impl VideoMiniport for DirqlMiniport {
         if mine & INT_VBLANK != 0 && vga_dismiss && !self.is("no-ack") {
             self.dismiss_retrace_cr11(vp);
         }
+        // Read what the sources carry before acknowledging them (the fence value), so the
+        // read-back below is the one and only flush of the acknowledge.
+        if mine & INT_CMD_DONE != 0 {
+            self.isr_fence.set(vp.read_register_ulong(self.reg(ext::REG_FENCE_VALUE)));
+        }
         if w1c != 0 && !self.is("no-ack") {
             vp.write_register_ulong(status_reg, w1c);
             if !self.is("no-readback") {
@@ -433,9 +440,6 @@ impl VideoMiniport for DirqlMiniport {
                 // so INTA# is released before the controller looks again.
                 vp.read_register_ulong(status_reg);
             }
-        }
-        if mine & INT_CMD_DONE != 0 {
-            self.isr_fence.set(vp.read_register_ulong(self.reg(ext::REG_FENCE_VALUE)));
         }
         if mine & INT_VBLANK != 0 {
             self.vblanks.set(self.vblanks.get() + 1);

@@ -38,6 +38,8 @@ struct Seq {
 /// The rule's state.
 pub struct BurstIntegrity {
     seq: [Option<Seq>; TRACED_CPUS],
+    /// The adapter's timed-window state in the previous cycle.
+    prev_win: u32,
     checked: u64,
     violations: Vec<Violation>,
 }
@@ -64,7 +66,7 @@ const SIGS: &[&str] = &[
 impl BurstIntegrity {
     /// A fresh rule.
     pub fn new() -> Self {
-        BurstIntegrity { seq: [None, None], checked: 0, violations: Vec::new() }
+        BurstIntegrity { seq: [None, None], prev_win: 0, checked: 0, violations: Vec::new() }
     }
 
     fn fail(&mut self, c: usize, cycle: u64, what: String) {
@@ -103,6 +105,29 @@ impl Rule for BurstIntegrity {
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         let win = f.dev[3] & 0xFF;
+        // Any abort of the adapter's timed window is a sequence that did not reach it in
+        // one piece, announced by the driver or not (an unannounced one cannot be judged
+        // write by write, but its abort is plain on the signals). Inside an announced
+        // sequence the abort is reported below, with the sequence's details.
+        if win == WIN_ABORTED && self.prev_win != WIN_ABORTED && self.seq.iter().all(Option::is_none) {
+            self.checked += 1;
+            let who: Vec<String> = (0..TRACED_CPUS)
+                .map(|c| format!("CPU{c} {}", f.routine_of(c).map_or("?", Routine::name)))
+                .collect();
+            self.violations.push(
+                Violation::new(
+                    f.cycle,
+                    format!(
+                        "the adapter aborted a timed programming sequence (dev[3] state 3, SEQ_ERROR): consecutive \
+                         window writes came more than the allowed gap apart, outside any sequence the driver \
+                         announced as a validated burst ({})",
+                        who.join(", ")
+                    ),
+                )
+                .signals(SIGS),
+            );
+        }
+        self.prev_win = win;
         for c in 0..TRACED_CPUS {
             let noted = f.note[c] >> 28 == NOTE_BURST;
             if noted && self.seq[c].is_none() {
@@ -177,12 +202,10 @@ impl Rule for BurstIntegrity {
         }
     }
 
-    fn finish(&mut self, last_cycle: u64) {
-        for c in 0..TRACED_CPUS {
-            if self.seq[c].as_ref().is_some_and(|s| s.first.is_some()) {
-                self.end(c, last_cycle);
-            }
-        }
+    fn finish(&mut self, _last_cycle: u64) {
+        // A sequence still under way when the waveform ends is neither intact nor broken:
+        // the waveform simply stops; whatever it did until then was judged as it happened.
+        self.seq = [None, None];
     }
 
     fn checked(&self) -> u64 {
