@@ -39,6 +39,12 @@ lint:
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 
+## bench: every layer against Verilator's own speed (figures; results kept in docs/perf.md)
+bench:
+	@scripts/ensure-deps.sh sim
+	$(CARGO) build --release -p dirql-testbenches
+	$(DIRQL) bench --build
+
 clean:
 	$(CARGO) clean
 	rm -rf build

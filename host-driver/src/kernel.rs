@@ -16,6 +16,7 @@ use corosensei::Yielder;
 use dirql_sim::{Command, Completion, Phase, Request, Routine, Status};
 
 use crate::irql::Irql;
+use crate::stop_codes;
 
 /// Driver-level operation markers traced in `host.cpuN_op` (see docs/waveform.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +44,24 @@ pub enum Op {
     QueueDpc = 9,
     /// End of interrupt to the controller.
     Eoi = 10,
+    /// VideoPortZeroMemory / VideoPortZeroDeviceMemory.
+    ZeroMemory = 11,
+    /// VideoPortLogError.
+    LogError = 12,
+    /// VideoPortEnableInterrupt / VideoPortDisableInterrupt.
+    InterruptControl = 13,
+    /// A request handed to HwVidStartIO (or waiting for the previous one to complete).
+    StartIo = 14,
+    /// NdisMSynchronizeWithInterruptEx.
+    NdisSynchronize = 15,
 }
+
+/// Driver note kind 3 (docs/contracts.md): the CPU stopped in a bug check; the low bits
+/// are 1 + the stop code's index in `stop_codes::ALL`.
+pub const NOTE_BUG_CHECK: u32 = 3 << 28;
+
+/// Cycles from the CPU accepting an interrupt to the first instruction of the dispatcher.
+pub const INTERRUPT_ENTRY_CYCLES: u64 = 3;
 
 /// A simulated bug check: the machine stops, and the report says why and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,12 +76,16 @@ pub struct BugCheck {
     pub routine: Routine,
     /// What happened, with the values involved.
     pub detail: String,
+    /// The cycle it happened in (the machine stops there; the waveform ends there).
+    pub cycle: u64,
 }
 
 /// What a CPU coroutine asks of the scheduler.
 pub(crate) enum Yield {
     /// A bus transaction; resumed with [`Resume::Data`] (at once when posted).
     Bus(Request),
+    /// Cycles of uninterruptible hardware work (interrupt entry).
+    Hardware(u64),
     /// Modelled CPU work of this many cycles.
     Work(u64),
     /// A lock is held elsewhere: try again next cycle.
@@ -86,13 +108,15 @@ pub(crate) enum Resume {
     Go,
     /// The bus transaction completed.
     Data(Completion),
-    /// The posted-write buffer was full: yield the same request again.
-    Retry,
     /// Take the interrupt now. What was yielded was not done, except `elapsed` cycles of a
-    /// `Work`, whose rest is to be yielded again.
+    /// `Work`, whose rest is to be yielded again; a bus request comes back in
+    /// `unperformed`, to be yielded again once the ISR is done (handed back rather than
+    /// cloned on every access).
     Interrupt {
         /// Cycles of the interrupted work already done.
         elapsed: u64,
+        /// The bus request that was not performed.
+        unperformed: Option<Request>,
     },
 }
 
@@ -153,6 +177,14 @@ pub struct CpuState {
     pub(crate) op: Cell<u8>,
     pub(crate) isr_ret: Cell<u8>,
     pub(crate) note: Cell<u32>,
+    /// VideoPortDisableInterrupt on this processor: the device line is not taken here
+    /// (semantics.md §3: the obsolete routines act on the current processor only).
+    pub(crate) line_masked: Cell<bool>,
+    /// A bound on the routine running now (a VpHighPriority routine): past this cycle the
+    /// CPU bug-checks with the stop code given.
+    pub(crate) deadline: Cell<Option<(u64, &'static str)>>,
+    /// Jobs plus DPCs queued: the idle loop reads this instead of borrowing the queues.
+    pub(crate) queued: Cell<u32>,
     pub(crate) jobs: RefCell<VecDeque<Job>>,
     pub(crate) dpcs: RefCell<VecDeque<Dpc>>,
 }
@@ -166,6 +198,13 @@ pub struct KernelStats {
     pub unclaimed: u64,
     /// DPCs run.
     pub dpcs: u64,
+    /// Interrupt storms detected (the line still asserted at end of interrupt through
+    /// [`crate::MachineConfig::storm_threshold`] deliveries in a row).
+    pub storms: u64,
+    /// Cycle at which the line was disabled after a storm, if it was.
+    pub line_disabled_at: Option<u64>,
+    /// Errors logged with VideoPortLogError, as `cycle: text`.
+    pub logged_errors: Vec<String>,
 }
 
 /// State shared by every CPU and the scheduler (one OS thread: `Cell`s suffice).
@@ -196,6 +235,11 @@ impl Kernel {
     /// Counters so far.
     pub fn stats(&self) -> KernelStats {
         self.stats.borrow().clone()
+    }
+
+    /// Appends to the error log (VideoPortLogError).
+    pub fn log_error(&self, text: String) {
+        self.stats.borrow_mut().logged_errors.push(text);
     }
 
     /// Number of CPUs.
@@ -274,6 +318,35 @@ impl<'y> Cpu<'y> {
         self.state().note.replace(value)
     }
 
+    /// Sets (or clears) a bound on the routine running now: past cycle `at` the CPU
+    /// bug-checks with `code`. Returns the previous bound, to restore.
+    pub fn set_deadline(&self, d: Option<(u64, &'static str)>) -> Option<(u64, &'static str)> {
+        self.state().deadline.replace(d)
+    }
+
+    fn check_deadline(&self) {
+        if let Some((at, code)) = self.state().deadline.get() {
+            if self.now() > at {
+                self.state().deadline.set(None);
+                self.bug_check(
+                    code,
+                    format!("routine still running at cycle {}, past its bound at cycle {at}", self.now()),
+                );
+            }
+        }
+    }
+
+    /// VideoPortDisableInterrupt / VideoPortEnableInterrupt: masks the device line on this
+    /// processor only (semantics.md §3); the adapter can still interrupt another one.
+    pub fn set_line_masked_here(&self, masked: bool) {
+        self.state().line_masked.set(masked);
+    }
+
+    /// True while VideoPortDisableInterrupt is in effect on this processor.
+    pub fn line_masked_here(&self) -> bool {
+        self.state().line_masked.get()
+    }
+
     /// Restores an operation marker from [`Cpu::mark`].
     pub fn unmark(&self, prev: u8) {
         self.state().op.set(prev);
@@ -284,7 +357,7 @@ impl<'y> Cpu<'y> {
     pub fn raise_irql(&self, new: Irql) -> Irql {
         let old = self.irql();
         if new < old {
-            self.bug_check("IRQL_NOT_GREATER_OR_EQUAL", format!("KeRaiseIrql to {new} from {old}"));
+            self.bug_check(stop_codes::IRQL_NOT_GREATER_OR_EQUAL, format!("KeRaiseIrql to {new} from {old}"));
         }
         self.state().irql.set(new);
         old
@@ -294,7 +367,7 @@ impl<'y> Cpu<'y> {
     pub fn lower_irql(&self, new: Irql) {
         let old = self.irql();
         if new > old {
-            self.bug_check("IRQL_NOT_LESS_OR_EQUAL", format!("KeLowerIrql to {new} from {old}"));
+            self.bug_check(stop_codes::IRQL_NOT_LESS_OR_EQUAL, format!("KeLowerIrql to {new} from {old}"));
         }
         self.state().irql.set(new);
         if new < Irql::DISPATCH && old >= Irql::DISPATCH {
@@ -305,22 +378,16 @@ impl<'y> Cpu<'y> {
     /// One scheduling point: hands `what` to the scheduler, taking interrupts meanwhile.
     fn point(&self, mut what: Yield) -> Resume {
         loop {
-            let retry = match &what {
-                Yield::Bus(r) => Some(Yield::Bus(r.clone())),
-                _ => None,
-            };
-            match self.y.suspend(what) {
-                Resume::Interrupt { elapsed } => {
+            let resumed = self.y.suspend(what);
+            self.check_deadline();
+            match resumed {
+                Resume::Interrupt { elapsed, unperformed } => {
                     self.take_interrupt();
-                    what = match (retry, elapsed) {
-                        (Some(r), _) => r,
-                        (None, _) => return Resume::Interrupt { elapsed },
-                    };
+                    match unperformed {
+                        Some(r) => what = Yield::Bus(r),
+                        None => return Resume::Interrupt { elapsed, unperformed: None },
+                    }
                 }
-                Resume::Retry => match retry {
-                    Some(r) => what = r,
-                    None => return Resume::Go,
-                },
                 r => return r,
             }
         }
@@ -330,9 +397,15 @@ impl<'y> Cpu<'y> {
     pub fn work(&self, cycles: u64) {
         let mut left = cycles;
         while left > 0 {
-            match self.point(Yield::Work(left)) {
-                Resume::Interrupt { elapsed } => left = left.saturating_sub(elapsed),
-                _ => left = 0,
+            // Under a deadline, stop exactly one cycle past it so the bug check names the
+            // cycle the bound was crossed (the waveform is kept up to that cycle).
+            let chunk = match self.state().deadline.get() {
+                Some((at, _)) => left.min(at.saturating_sub(self.now()) + 1),
+                None => left,
+            };
+            match self.point(Yield::Work(chunk)) {
+                Resume::Interrupt { elapsed, .. } => left = left.saturating_sub(elapsed),
+                _ => left -= chunk,
             }
         }
     }
@@ -398,7 +471,10 @@ impl<'y> Cpu<'y> {
     /// KeAcquireSpinLockAtDpcLevel-style: spins (one try per cycle) until `lock` is free.
     pub fn acquire(&self, lock: &SpinLock) {
         if lock.owner.get() == Some(self.id) {
-            self.bug_check("SPIN_LOCK_ALREADY_OWNED", format!("CPU {} acquired a spin lock it holds", self.id));
+            self.bug_check(
+                stop_codes::SPIN_LOCK_ALREADY_OWNED,
+                format!("CPU {} acquired a spin lock it holds", self.id),
+            );
         }
         while lock.owner.get().is_some() {
             let prev = self.enter(Routine::Spin);
@@ -411,7 +487,10 @@ impl<'y> Cpu<'y> {
     /// Releases a spin lock this CPU holds.
     pub fn release(&self, lock: &SpinLock) {
         if lock.owner.get() != Some(self.id) {
-            self.bug_check("SPIN_LOCK_NOT_OWNED", format!("CPU {} released a spin lock it does not hold", self.id));
+            self.bug_check(
+                stop_codes::SPIN_LOCK_NOT_OWNED,
+                format!("CPU {} released a spin lock it does not hold", self.id),
+            );
         }
         lock.owner.set(None);
     }
@@ -432,13 +511,16 @@ impl<'y> Cpu<'y> {
     /// Queues a DPC on this CPU (KeInsertQueueDpc); it runs when the IRQL drops below
     /// DISPATCH_LEVEL.
     pub fn queue_dpc(&self, dpc: Dpc) {
-        self.state().dpcs.borrow_mut().push_back(dpc);
+        let st = self.state();
+        st.dpcs.borrow_mut().push_back(dpc);
+        st.queued.set(st.queued.get() + 1);
     }
 
     pub(crate) fn drain_dpcs(&self) {
         loop {
             let next = self.state().dpcs.borrow_mut().pop_front();
             let Some(dpc) = next else { break };
+            self.state().queued.set(self.state().queued.get() - 1);
             let old = self.raise_irql(Irql::DISPATCH);
             let prev = self.enter(Routine::Dpc);
             self.k.stats.borrow_mut().dpcs += 1;
@@ -454,20 +536,33 @@ impl<'y> Cpu<'y> {
     /// it, release, EOI, lower, then run DPCs if the IRQL fell below DISPATCH.
     fn take_interrupt(&self) {
         let Some(int) = self.k.interrupt() else { return };
+        // Interrupt entry is not free on a real CPU (state saved, IDT vectored, the HAL's
+        // prologue): the interrupted context, at its own IRQL, stays visible for these
+        // cycles before the ISR starts. The waveform then never shows a routine turning
+        // into the ISR within one cycle, which would be indistinguishable from the ISR
+        // preempting it.
+        self.y.suspend(Yield::Hardware(INTERRUPT_ENTRY_CYCLES));
         let old = self.irql();
         self.state().irql.set(int.synchronize_irql.max(old));
         let prev = self.enter(Routine::Isr);
         self.acquire(&int.lock);
         self.enter(Routine::Isr);
+        // The chain is called in connection order until one claims. Only the first ISR
+        // connected — the device under test's, through the video port or NDIS — is traced
+        // in `isr_ret`: the checkers judge the adapter's driver, and a FALSE from it
+        // followed by another device's TRUE must not read as the adapter claiming.
         let mut claimed = false;
-        for isr in int.isrs() {
-            if isr(self) {
+        for (n, isr) in int.isrs().into_iter().enumerate() {
+            let mine = isr(self);
+            if n == 0 {
+                let shift = 2 * u32::from(self.id);
+                self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+            }
+            if mine {
                 claimed = true;
                 break;
             }
         }
-        let shift = 2 * u32::from(self.id);
-        self.state().isr_ret.set(self.state().isr_ret.get() | (if claimed { 2u8 } else { 1u8 }) << shift);
         {
             let mut s = self.k.stats.borrow_mut();
             s.interrupts += 1;
@@ -485,8 +580,15 @@ impl<'y> Cpu<'y> {
 
     /// Stops the machine with a bug check. Never returns.
     pub fn bug_check(&self, code: &'static str, detail: String) -> ! {
-        let routine = self.enter(Routine::BugCheck);
-        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine, detail };
+        // The stop code goes on the waveform too (note kind 3: index in stop_codes::ALL,
+        // docs/contracts.md), so a checker reading only the VCD knows why the CPU stopped.
+        let idx = crate::stop_codes::ALL.iter().position(|c| *c == code).map_or(0xFFF, |i| i as u32 + 1);
+        let bc = BugCheck { code, cpu: self.id, irql: self.irql(), routine: self.routine(), detail, cycle: self.now() };
+        self.note(NOTE_BUG_CHECK | idx);
+        // One cycle with the CPU as it was (routine, IRQL, operation) before it shows the
+        // bug check: a breach in the ISR's first instruction is still seen as in the ISR.
+        self.y.suspend(Yield::Hardware(1));
+        self.enter(Routine::BugCheck);
         loop {
             self.y.suspend(Yield::BugCheck(bc.clone()));
         }
@@ -513,6 +615,10 @@ impl<'y> Cpu<'y> {
 
     /// The next job queued for this CPU.
     pub(crate) fn next_job(&self) -> Option<Job> {
-        self.state().jobs.borrow_mut().pop_front()
+        let j = self.state().jobs.borrow_mut().pop_front();
+        if j.is_some() {
+            self.state().queued.set(self.state().queued.get() - 1);
+        }
+        j
     }
 }

@@ -13,9 +13,13 @@ pub mod adapter;
 mod irql;
 mod kernel;
 mod machine;
+pub mod ndis;
 pub mod pci;
+mod shared_line;
+pub mod stop_codes;
 pub mod videoport;
 
 pub use irql::Irql;
-pub use kernel::{BugCheck, Cpu, Dpc, InterruptObject, Isr, Job, Kernel, KernelStats, Op, SpinLock};
-pub use machine::{Machine, MachineConfig, Stop};
+pub use kernel::{BugCheck, Cpu, Dpc, InterruptObject, Isr, Job, Kernel, KernelStats, Op, SpinLock, NOTE_BUG_CHECK};
+pub use machine::{Machine, MachineConfig, Stop, StormAction};
+pub use shared_line::SharedLineDevice;

@@ -15,11 +15,13 @@ use std::rc::Rc;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
     BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, PciHostBridge,
-    PicConfig, Rng, Routine, SimError, Status, SubmitError,
+    PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
 };
 
 use crate::irql::Irql;
-use crate::kernel::{BugCheck, Cpu, Job, Kernel, Resume, Yield};
+use crate::kernel::{BugCheck, Cpu, InterruptObject, Job, Kernel, Resume, Yield};
+use crate::shared_line::SharedLineDevice;
+use crate::stop_codes;
 
 /// Settings of a machine.
 #[derive(Clone, Debug)]
@@ -40,6 +42,29 @@ pub struct MachineConfig {
     pub vcd: Option<PathBuf>,
     /// A run in which every busy CPU only spins for this many cycles is a deadlock.
     pub watchdog_cycles: u64,
+    /// Interrupt storm: the line still asserted at end of interrupt through this many
+    /// deliveries in a row (0 = never detect).
+    pub storm_threshold: u32,
+    /// What the OS does about a storm.
+    pub storm_action: StormAction,
+    /// Let Verilator run quiet stretches (no host activity possible) on its own. The result
+    /// is identical cycle for cycle and byte for byte; off only to prove exactly that.
+    pub fast_path: bool,
+    /// How scheduling choices are made; `None` = uniform random from `seed`.
+    pub schedule: Option<Schedule>,
+    /// Keep every non-baseline choice, so the run can be replayed (and shrunk) as a forced
+    /// schedule (see [`Machine::choices`]).
+    pub record_choices: bool,
+}
+
+/// What the OS does when it detects an interrupt storm on the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StormAction {
+    /// Disable the line at the interrupt controller and go on (what Windows does with a
+    /// level-triggered line nobody dismisses); the storm is counted in the stats.
+    DisableLine,
+    /// Stop with bug check HARDWARE_INTERRUPT_STORM (0xF2).
+    BugCheck,
 }
 
 impl Default for MachineConfig {
@@ -53,6 +78,11 @@ impl Default for MachineConfig {
             reset_cycles: 4,
             vcd: None,
             watchdog_cycles: 100_000,
+            storm_threshold: 500,
+            storm_action: StormAction::DisableLine,
+            fast_path: true,
+            schedule: None,
+            record_choices: false,
         }
     }
 }
@@ -81,9 +111,10 @@ enum Wait {
     Posted {
         at: Cycle,
     },
-    /// The posted buffer was full: re-yield the request at `at`.
+    /// The posted buffer was full: the scheduler submits `req` again at `at`.
     RetryAt {
         at: Cycle,
+        req: Request,
     },
     Spin {
         at: Cycle,
@@ -122,6 +153,24 @@ pub struct Machine {
     events: Vec<BridgeEvent>,
     watchdog: u64,
     spinning_since: Option<Cycle>,
+    storm_threshold: u32,
+    storm_action: StormAction,
+    /// Deliveries in a row after which the line was still asserted at EOI.
+    low_at_eoi: u32,
+    /// The line was disabled after a storm: nothing unmasks it again.
+    line_disabled: bool,
+    second: Option<SecondSource>,
+    /// The connected interrupt object, cached so the per-cycle probe needs no RefCell.
+    line_int: Option<Rc<InterruptObject>>,
+    fast_path: bool,
+}
+
+/// The seeded interrupt source of the second device on the shared line.
+struct SecondSource {
+    dev: Rc<SharedLineDevice>,
+    next_at: Cycle,
+    min_gap: u64,
+    max_gap: u64,
 }
 
 /// Upper bound on zero-time resumptions of one CPU within one cycle: driver code that
@@ -142,7 +191,13 @@ impl Machine {
             model,
             bridge: PciHostBridge::new(cfg.bridge),
             pic,
-            rng: Rng::new(cfg.seed),
+            rng: {
+                let mut r = cfg.schedule.as_ref().map_or_else(|| Rng::new(cfg.seed), Rng::with_schedule);
+                if cfg.record_choices {
+                    r.record();
+                }
+                r
+            },
             k,
             slots,
             drive: Drive::idle(),
@@ -157,7 +212,20 @@ impl Machine {
             events: Vec::new(),
             watchdog: cfg.watchdog_cycles,
             spinning_since: None,
+            storm_threshold: cfg.storm_threshold,
+            storm_action: cfg.storm_action,
+            low_at_eoi: 0,
+            line_disabled: false,
+            second: None,
+            line_int: None,
+            fast_path: cfg.fast_path,
         })
+    }
+
+    /// The scheduler's choice source: how many choices were made, and (when recording)
+    /// the non-baseline ones.
+    pub fn choices(&self) -> &Rng {
+        &self.rng
     }
 
     /// The kernel state shared with driver code.
@@ -168,7 +236,9 @@ impl Machine {
     /// Queues `job` to run on `cpu` at PASSIVE_LEVEL as a thread.
     pub fn spawn(&mut self, cpu: u8, job: Job) {
         let i = usize::from(cpu).min(self.k.cpus.len() - 1);
-        self.k.cpus[i].jobs.borrow_mut().push_back(job);
+        let st = &self.k.cpus[i];
+        st.jobs.borrow_mut().push_back(job);
+        st.queued.set(st.queued.get() + 1);
     }
 
     /// Adds a per-cycle observer (the live checkers).
@@ -179,6 +249,15 @@ impl Machine {
     /// Drives the second agent on the shared INTA# line.
     pub fn set_second_device_irq(&mut self, asserted: bool) {
         self.inta2_low = asserted;
+    }
+
+    /// Puts `dev` on the shared INTA# line as the second agent: it raises its interrupt
+    /// at seeded times, `min_gap..=max_gap` cycles after the previous one (a raise that
+    /// finds the previous one still pending is coalesced into it, as a level line does).
+    pub fn attach_second_device(&mut self, dev: Rc<SharedLineDevice>, min_gap: u64, max_gap: u64) {
+        let max_gap = max_gap.max(min_gap);
+        let next_at = self.now + min_gap + self.rng.below_or_eq(max_gap - min_gap);
+        self.second = Some(SecondSource { dev, next_at, min_gap, max_gap });
     }
 
     /// Cycles simulated so far.
@@ -204,7 +283,9 @@ impl Machine {
     /// Runs until cycle `end`, or until a bug check or deadlock stops the machine.
     pub fn run_until(&mut self, end: Cycle) {
         while self.now < end && self.stop.is_none() {
-            self.step();
+            if !(self.fast_path && self.fast_forward(end)) {
+                self.step();
+            }
         }
     }
 
@@ -227,16 +308,24 @@ impl Machine {
             d.rst_n = 1;
             self.bridge.tick(now, &self.bus, &mut d);
             if self.bridge.has_completions() {
-                let done: Vec<Completion> = self.bridge.take_completions().collect();
-                for c in done {
-                    if let Some(s) = self.slots.get_mut(usize::from(c.origin)) {
+                let (bridge, slots) = (&mut self.bridge, &mut self.slots);
+                for c in bridge.take_completions() {
+                    if let Some(s) = slots.get_mut(usize::from(c.origin)) {
                         if matches!(s.wait, Wait::Bus(t) if t == c.tag) {
                             s.wait = Wait::Ready(Resume::Data(c));
                         }
                     }
                 }
             }
+            if let Some(s) = &mut self.second {
+                if now >= s.next_at {
+                    s.dev.raise(now);
+                    s.next_at = now + s.min_gap + self.rng.below_or_eq(s.max_gap - s.min_gap);
+                }
+                self.inta2_low = s.dev.pending();
+            }
             self.run_cpus(now);
+            // take_events swaps out a Vec that is empty (unallocated) in the common case.
             self.events.extend(self.bridge.take_events());
         }
         self.probe(&mut d);
@@ -251,6 +340,73 @@ impl Machine {
         self.bus = bus;
         self.drive = d;
         self.now = now;
+    }
+
+    /// The quiet-cycle fast path. When nothing on the host side can act before some later
+    /// cycle — the bridge is quiet and released, no interrupt request is pending or can
+    /// arise from the current line level, every CPU is idle or inside modelled work — the
+    /// host's inputs are constant, so Verilator runs those cycles in C++ alone and stops
+    /// early at the first cycle whose bus differs. Observers still see every cycle's frame,
+    /// and no seeded choice is skipped (none is drawn in a quiet cycle), so the run is the
+    /// same as stepping: same frames, same verdicts, same VCD bytes.
+    fn fast_forward(&mut self, end: Cycle) -> bool {
+        let now = self.now;
+        if now <= self.reset_until
+            || !self.bridge.is_quiet()
+            || self.drive.ad_oe != 0
+            || self.drive.par_oe != 0
+            || self.pic.next_ready().is_some()
+            || (self.bus.inta_n == 0 && !self.pic.in_service() && !self.pic.masked())
+        {
+            return false;
+        }
+        let mut until = end;
+        for (i, s) in self.slots.iter().enumerate() {
+            match s.wait {
+                Wait::Halted => {}
+                Wait::Idle => {
+                    if self.k.cpus[i].queued.get() > 0 {
+                        return false;
+                    }
+                }
+                Wait::Until { at, .. } => until = until.min(at.saturating_sub(1)),
+                _ => return false,
+            }
+        }
+        // The second device on the shared line raises its interrupt in step().
+        if let Some(s) = &self.second {
+            until = until.min(s.next_at.saturating_sub(1));
+        }
+        // Quiet cycles are now+1 ..= until; a CPU acting at `until + 1` goes through step().
+        if until <= now + 1 {
+            return false;
+        }
+        let mut d = self.drive;
+        d.isr_ret = 0;
+        d.pic = self.pic.probe();
+        d.bus_cpu = 0;
+        d.posted = 0;
+        let last = self.bus;
+        let (n, bus) = self.model.run_quiet(&d, &last, until - now);
+        if !self.observers.is_empty() {
+            for j in 1..n {
+                let f = Frame::live(now + j, &d, &last);
+                for o in &mut self.observers {
+                    o(&f);
+                }
+            }
+            let f = Frame::live(now + n, &d, &bus);
+            for o in &mut self.observers {
+                o(&f);
+            }
+        }
+        let at = now + n;
+        self.k.now.set(at);
+        self.pic.sample(at, bus.inta_n == 0, &mut self.rng);
+        self.bus = bus;
+        self.drive = d;
+        self.now = at;
+        true
     }
 
     fn probe(&mut self, d: &mut Drive) {
@@ -272,7 +428,7 @@ impl Machine {
             ret |= c.isr_ret.replace(0);
         }
         d.isr_ret = ret;
-        d.lock_owner = self.k.interrupt.borrow().as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
+        d.lock_owner = self.line_int.as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
         d.pic = self.pic.probe();
         d.bus_cpu = self.bridge.bus_owner().map_or(0, |c| c + 1);
         d.posted = self.bridge.posted_depth().min(15) as u8;
@@ -315,7 +471,7 @@ impl Machine {
     fn runnable(&self, i: usize, now: Cycle) -> bool {
         match self.slots[i].wait {
             Wait::Ready(_) => true,
-            Wait::Until { at, .. } | Wait::Spin { at } | Wait::Posted { at } | Wait::RetryAt { at } => at <= now,
+            Wait::Until { at, .. } | Wait::Spin { at } | Wait::Posted { at } | Wait::RetryAt { at, .. } => at <= now,
             _ => false,
         }
     }
@@ -323,7 +479,10 @@ impl Machine {
     #[inline]
     fn deliverable(&self, i: usize, now: Cycle) -> bool {
         match self.line_irql {
-            Some(dirql) => self.k.cpus[i].irql.get() < dirql && self.pic.ready_for(now) == Some(i as u8),
+            Some(dirql) => {
+                let c = &self.k.cpus[i];
+                c.irql.get() < dirql && !c.line_masked.get() && self.pic.ready_for(now) == Some(i as u8)
+            }
             None => false,
         }
     }
@@ -339,7 +498,7 @@ impl Machine {
                 },
                 Wait::Until { at, started } => {
                     if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: now - started }
+                        Resume::Interrupt { elapsed: now - started, unperformed: None }
                     } else if now >= at {
                         Resume::Go
                     } else {
@@ -347,10 +506,16 @@ impl Machine {
                     }
                 }
                 Wait::Posted { at } if now >= at => Resume::Go,
-                Wait::RetryAt { at } if now >= at => Resume::Retry,
+                Wait::RetryAt { at, .. } if now >= at => {
+                    // Submit again from here; the CPU stays suspended on its access.
+                    if let Wait::RetryAt { req, .. } = std::mem::replace(&mut self.slots[i].wait, Wait::Halted) {
+                        self.slots[i].wait = self.accept(i, Yield::Bus(req), now);
+                    }
+                    continue;
+                }
                 Wait::Spin { at } => {
                     if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: 0 }
+                        Resume::Interrupt { elapsed: 0, unperformed: None }
                     } else if now >= at {
                         Resume::Go
                     } else {
@@ -360,8 +525,8 @@ impl Machine {
                 Wait::Idle => {
                     let st = &self.k.cpus[i];
                     if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: 0 }
-                    } else if !st.jobs.borrow().is_empty() || !st.dpcs.borrow().is_empty() {
+                        Resume::Interrupt { elapsed: 0, unperformed: None }
+                    } else if st.queued.get() > 0 {
                         Resume::Go
                     } else {
                         return;
@@ -380,11 +545,12 @@ impl Machine {
             budget -= 1;
             if budget == 0 {
                 self.stop = Some(Stop::BugCheck(BugCheck {
-                    code: "DIRQL_NO_PROGRESS",
+                    code: stop_codes::DIRQL_NO_PROGRESS,
                     cpu: i as u8,
                     irql: self.k.cpus[i].irql.get(),
                     routine: Routine::from_code(self.k.cpus[i].routine.get()).unwrap_or(Routine::Idle),
                     detail: format!("CPU {i} ran {ZERO_TIME_BUDGET} times in cycle {now} without using simulated time"),
+                    cycle: now,
                 }));
                 return;
             }
@@ -395,13 +561,24 @@ impl Machine {
         match y {
             Yield::Bus(req) => {
                 if self.deliverable(i, now) {
-                    return Wait::Ready(Resume::Interrupt { elapsed: 0 });
+                    return Wait::Ready(Resume::Interrupt { elapsed: 0, unperformed: Some(req) });
+                }
+                if self.bridge.posted_full(&req) {
+                    return Wait::RetryAt { at: now + 1, req };
                 }
                 let (tag, origin) = (req.tag, req.origin);
                 match self.bridge.submit(req, now) {
                     Ok(true) => Wait::Posted { at: now + 1 },
                     Ok(false) => Wait::Bus(tag),
-                    Err(SubmitError::PostedFull) => Wait::RetryAt { at: now + 1 },
+                    // posted_full() said there was room: cannot happen; retry next cycle
+                    // would need the request, which submit() consumed.
+                    Err(SubmitError::PostedFull) => Wait::Ready(Resume::Data(Completion {
+                        tag,
+                        origin,
+                        status: Status::RetryExhausted,
+                        data: Vec::new(),
+                        cycle: now,
+                    })),
                     Err(SubmitError::Empty { .. }) => Wait::Ready(Resume::Data(Completion {
                         tag,
                         origin,
@@ -411,6 +588,7 @@ impl Machine {
                     })),
                 }
             }
+            Yield::Hardware(n) => Wait::Posted { at: now + n },
             Yield::Work(n) => {
                 let extra = if self.work_jitter_pct > 0 {
                     self.rng.below_or_eq(n * u64::from(self.work_jitter_pct) / 100)
@@ -424,14 +602,16 @@ impl Machine {
             }
             Yield::Spin => Wait::Spin { at: now + 1 },
             Yield::Eoi => {
+                self.note_eoi(i, now);
                 self.pic.eoi();
                 // The controller looks at the line again at EOI (semantics.md §6).
                 self.pic.sample(now, self.bus.inta_n == 0, &mut self.rng);
                 Wait::Ready(Resume::Go)
             }
             Yield::Unmask => {
-                self.line_irql = self.k.interrupt().map(|i| i.dirql);
-                self.pic.set_masked(false);
+                self.line_int = self.k.interrupt();
+                self.line_irql = self.line_int.as_ref().map(|i| i.dirql);
+                self.pic.set_masked(self.line_disabled);
                 Wait::Ready(Resume::Go)
             }
             Yield::Mask => {
@@ -442,6 +622,44 @@ impl Machine {
             Yield::BugCheck(bc) => {
                 self.stop = Some(Stop::BugCheck(bc));
                 Wait::Halted
+            }
+        }
+    }
+}
+
+impl Machine {
+    /// Storm detection at end of interrupt (semantics.md §6: a level line nobody dismisses
+    /// is delivered again at every EOI).
+    fn note_eoi(&mut self, cpu: usize, now: Cycle) {
+        if self.bus.inta_n != 0 {
+            self.low_at_eoi = 0;
+            return;
+        }
+        self.low_at_eoi += 1;
+        if self.storm_threshold == 0 || self.low_at_eoi < self.storm_threshold || self.line_disabled {
+            return;
+        }
+        let n = self.low_at_eoi;
+        {
+            let mut st = self.k.stats.borrow_mut();
+            st.storms += 1;
+            st.line_disabled_at = Some(now);
+        }
+        match self.storm_action {
+            StormAction::DisableLine => {
+                self.line_disabled = true;
+                self.pic.set_masked(true);
+            }
+            StormAction::BugCheck => {
+                let c = &self.k.cpus[cpu];
+                self.stop = Some(Stop::BugCheck(BugCheck {
+                    code: stop_codes::HARDWARE_INTERRUPT_STORM,
+                    cpu: cpu as u8,
+                    irql: c.irql.get(),
+                    routine: Routine::from_code(c.routine.get()).unwrap_or(Routine::Idle),
+                    detail: format!("INTA# still asserted at end of interrupt after {n} deliveries in a row"),
+                    cycle: now,
+                }));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! after the one it models; the readings of VideoPortSynchronizeExecution that sources
 //! disagree on (semantics.md §2) are a setting, [`SyncReading`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use dirql_sim::Routine;
@@ -10,6 +10,7 @@ use dirql_sim::Routine;
 use crate::irql::Irql;
 use crate::kernel::{Cpu, InterruptObject, Op};
 use crate::pci::PciFunction;
+use crate::stop_codes;
 
 /// Which source's VideoPortSynchronizeExecution the model follows (semantics.md §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,11 +65,76 @@ pub struct VideoPortConfig {
     pub smp: bool,
     /// Cycles per microsecond for VideoPortStallExecution (33 at 33 MHz).
     pub cycles_per_us: u64,
+    /// Longest VideoPortStallExecution allowed in HwVidInterrupt or above DISPATCH_LEVEL,
+    /// in microseconds ("no more than a very few microseconds", hwvid-interrupt.md).
+    pub isr_stall_max_us: u64,
+    /// Longest a VpHighPriority routine may run, in cycles ("must return control as
+    /// quickly as possible"); past it the CPU bug-checks DPC_WATCHDOG_VIOLATION.
+    pub high_priority_max_cycles: u64,
 }
 
 impl Default for VideoPortConfig {
     fn default() -> Self {
-        VideoPortConfig { reading: SyncReading::Current, smp: true, cycles_per_us: 33 }
+        VideoPortConfig {
+            reading: SyncReading::Current,
+            smp: true,
+            cycles_per_us: 33,
+            isr_stall_max_us: 10,
+            high_priority_max_cycles: 1500,
+        }
+    }
+}
+
+/// VIDEO_REQUEST_PACKET: one request to HwVidStartIO. The control codes are the
+/// miniport's (public IOCTL_VIDEO_* or its private ones); `status` is set by the miniport.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VideoRequestPacket {
+    /// IoControlCode.
+    pub ioctl: u32,
+    /// InputBuffer, in dwords.
+    pub input: Vec<u32>,
+    /// OutputBuffer, in dwords, filled by the miniport.
+    pub output: Vec<u32>,
+    /// StatusBlock->Status: 0 = NO_ERROR, else a Win32-style error code.
+    pub status: u32,
+}
+
+/// NO_ERROR.
+pub const NO_ERROR: u32 = 0;
+/// ERROR_INVALID_FUNCTION: the miniport does not handle the control code.
+pub const ERROR_INVALID_FUNCTION: u32 = 1;
+/// ERROR_INVALID_PARAMETER.
+pub const ERROR_INVALID_PARAMETER: u32 = 87;
+/// ERROR_IO_DEVICE: the adapter did not do what it was asked.
+pub const ERROR_IO_DEVICE: u32 = 1117;
+
+/// StartIO serialization: the video port hands HwVidStartIO one request at a time and
+/// does not start the next until the previous completes (a ticket queue, so requests
+/// start in the order they arrived).
+#[derive(Debug, Default)]
+pub struct StartIoQueue {
+    next_ticket: Cell<u64>,
+    serving: Cell<u64>,
+    active: Cell<Option<u8>>,
+    started: Cell<u64>,
+    completed: Cell<u64>,
+    overlapped: Cell<u64>,
+}
+
+impl StartIoQueue {
+    /// Requests handed to HwVidStartIO so far.
+    pub fn started(&self) -> u64 {
+        self.started.get()
+    }
+
+    /// Requests completed.
+    pub fn completed(&self) -> u64 {
+        self.completed.get()
+    }
+
+    /// Requests started while another was still in HwVidStartIO (must stay 0).
+    pub fn overlapped(&self) -> u64 {
+        self.overlapped.get()
     }
 }
 
@@ -84,6 +150,18 @@ pub trait VideoMiniport {
     fn hw_initialize(&self, vp: &VideoPort<'_, '_>) -> bool;
     /// HwVidInterrupt: FALSE when the adapter did not interrupt, else dismiss and TRUE.
     fn hw_interrupt(&self, vp: &VideoPort<'_, '_>) -> bool;
+    /// The miniport's DPC routine, queued with [`VideoPort::queue_miniport_dpc`]; runs at
+    /// DISPATCH_LEVEL on the CPU that queued it.
+    fn hw_dpc(&self, vp: &VideoPort<'_, '_>) {
+        let _ = vp;
+    }
+    /// HwVidStartIO: processes one request and sets its status; FALSE when the miniport
+    /// does not handle requests (the default).
+    fn hw_start_io(&self, vp: &VideoPort<'_, '_>, rp: &mut VideoRequestPacket) -> bool {
+        let _ = vp;
+        rp.status = ERROR_INVALID_FUNCTION;
+        false
+    }
 }
 
 /// The video port's per-device state (its device extension).
@@ -93,12 +171,23 @@ pub struct VideoDevice {
     /// The enumerated PCI function.
     pub pci: PciFunction,
     interrupt: RefCell<Option<Rc<InterruptObject>>>,
+    miniport: RefCell<Option<Rc<dyn VideoMiniport>>>,
+    /// The StartIO queue.
+    pub start_io: StartIoQueue,
+    me: std::rc::Weak<VideoDevice>,
 }
 
 impl VideoDevice {
     /// The device as enumerated, with no interrupt connected yet.
     pub fn new(cfg: VideoPortConfig, pci: PciFunction) -> Rc<Self> {
-        Rc::new(VideoDevice { cfg, pci, interrupt: RefCell::new(None) })
+        Rc::new_cyclic(|me| VideoDevice {
+            cfg,
+            pci,
+            interrupt: RefCell::new(None),
+            miniport: RefCell::new(None),
+            start_io: StartIoQueue::default(),
+            me: me.clone(),
+        })
     }
 
     /// The connected interrupt object, if any.
@@ -130,13 +219,37 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         self.dev
     }
 
-    /// HwVidInterrupt may call only the services listed in `seeds/hwvid-interrupt.md`;
-    /// anything else is a bug check, as the page warns.
-    fn not_from_isr(&self, service: &str) {
-        if self.cpu.routine() == Routine::Isr {
+    /// True when the code running now is HwVidInterrupt, or a routine synchronized with
+    /// it at a raised IRQL (hwvid-synchronize-execution-callback.md: "like a HwVidInterrupt
+    /// function, [it] cannot call certain VideoPortXxx functions").
+    fn in_isr_context(&self) -> bool {
+        match self.cpu.routine() {
+            Routine::Isr => true,
+            Routine::Sync => self.cpu.irql() > Irql::DISPATCH,
+            _ => false,
+        }
+    }
+
+    /// The rules every service checks on entry: one that an ISR may not call
+    /// (`isr_ok` false) called from HwVidInterrupt, or a call above the service's highest
+    /// IRQL, is a bug check (hwvid-interrupt.md: "Violation of this requirement will cause
+    /// system failure").
+    fn service(&self, name: &str, isr_ok: bool, max_irql: Irql) {
+        if !isr_ok && self.in_isr_context() {
             self.cpu.bug_check(
-                "VIDEO_PORT_ISR_FORBIDDEN_CALL",
-                format!("HwVidInterrupt called {service}, which an ISR may not call (hwvid-interrupt.md)"),
+                stop_codes::VIDEO_PORT_ISR_FORBIDDEN_CALL,
+                format!(
+                    "{} called {name}, which HwVidInterrupt and routines synchronized with it may not call \
+                     (hwvid-interrupt.md)",
+                    self.cpu.routine().name()
+                ),
+            );
+        }
+        let irql = self.cpu.irql();
+        if irql > max_irql {
+            self.cpu.bug_check(
+                stop_codes::DRIVER_IRQL_NOT_LESS_OR_EQUAL,
+                format!("{name} called at {irql}; its callers must run at or below {max_irql}"),
             );
         }
     }
@@ -178,8 +291,21 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         self.cpu.unmark(m);
     }
 
-    /// VideoPortStallExecution: busy-waits `us` microseconds of simulated time.
+    /// VideoPortStallExecution: busy-waits `us` microseconds of simulated time. From
+    /// HwVidInterrupt or above DISPATCH_LEVEL, longer than the configured bound is a bug
+    /// check.
     pub fn stall_execution(&self, us: u64) {
+        let max = self.dev.cfg.isr_stall_max_us;
+        if us > max && (self.in_isr_context() || self.cpu.irql() > Irql::DISPATCH) {
+            self.cpu.bug_check(
+                stop_codes::VIDEO_PORT_STALL_TOO_LONG,
+                format!(
+                    "VideoPortStallExecution({us} us) at {} in {}; the bound is {max} us",
+                    self.cpu.irql(),
+                    self.cpu.routine().name()
+                ),
+            );
+        }
         let m = self.cpu.mark(Op::Stall);
         self.cpu.work(us * self.dev.cfg.cycles_per_us);
         self.cpu.unmark(m);
@@ -193,14 +319,146 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         true
     }
 
-    /// VideoPortSynchronizeExecution under the configured reading (semantics.md §2).
+    /// VideoPortZeroMemory: clears driver memory (modelled at one cycle per 8 dwords).
+    pub fn zero_memory(&self, buf: &mut [u32]) {
+        self.service("VideoPortZeroMemory", true, Irql::HIGH);
+        let m = self.cpu.mark(Op::ZeroMemory);
+        buf.fill(0);
+        self.cpu.work((buf.len() as u64).div_ceil(8));
+        self.cpu.unmark(m);
+    }
+
+    /// VideoPortZeroDeviceMemory: clears `dwords` dwords of device memory at `addr` with
+    /// a burst of zero writes.
+    pub fn zero_device_memory(&self, addr: u32, dwords: usize) {
+        self.service("VideoPortZeroDeviceMemory", true, Irql::HIGH);
+        let m = self.cpu.mark(Op::ZeroMemory);
+        self.cpu.mem_write_burst(addr, &vec![0; dwords]);
+        self.cpu.unmark(m);
+    }
+
+    /// VideoPortLogError: records `text` with the cycle in the kernel's error log.
+    pub fn log_error(&self, text: &str) {
+        self.service("VideoPortLogError", true, Irql::HIGH);
+        let m = self.cpu.mark(Op::LogError);
+        self.cpu.work(4);
+        self.cpu.kernel().log_error(format!(
+            "{}: CPU{} {}: {text}",
+            self.cpu.now(),
+            self.cpu.id(),
+            self.cpu.routine().name()
+        ));
+        self.cpu.unmark(m);
+    }
+
+    /// VideoPortDisableInterrupt (obsolete): the device's interrupt is not taken on *this*
+    /// processor until VideoPortEnableInterrupt; another processor can still take it
+    /// (semantics.md §3). Returns TRUE (NO_ERROR).
+    pub fn disable_interrupt(&self) -> bool {
+        self.service("VideoPortDisableInterrupt", true, Irql::HIGH);
+        let m = self.cpu.mark(Op::InterruptControl);
+        self.cpu.set_line_masked_here(true);
+        self.cpu.work(2);
+        self.cpu.unmark(m);
+        true
+    }
+
+    /// VideoPortEnableInterrupt (obsolete): undoes VideoPortDisableInterrupt on this
+    /// processor.
+    pub fn enable_interrupt(&self) -> bool {
+        self.service("VideoPortEnableInterrupt", true, Irql::HIGH);
+        let m = self.cpu.mark(Op::InterruptControl);
+        self.cpu.set_line_masked_here(false);
+        self.cpu.work(2);
+        self.cpu.unmark(m);
+        true
+    }
+
+    /// VideoPortAllocatePool (nonpaged): callers at or below DISPATCH_LEVEL, never from
+    /// HwVidInterrupt. Returns a zeroed buffer of `dwords`.
+    pub fn allocate_pool(&self, dwords: usize) -> Vec<u32> {
+        self.service("VideoPortAllocatePool", false, Irql::DISPATCH);
+        self.cpu.work(20);
+        vec![0; dwords]
+    }
+
+    /// VideoPortGetRegistryParameters: PASSIVE_LEVEL only. The model has no registry;
+    /// the value is `default`.
+    pub fn get_registry_parameters(&self, name: &str, default: u32) -> u32 {
+        self.service(&format!("VideoPortGetRegistryParameters({name})"), false, Irql::PASSIVE);
+        self.cpu.work(40);
+        default
+    }
+
+    /// What the I/O manager does with an IOCTL for the adapter: waits until no other
+    /// request is in HwVidStartIO, then calls it (serialized; semantics of
+    /// hwvid-synchronize-execution-callback.md: "the video port driver does not send a
+    /// request to a miniport driver's HwVidStartIO function until it completes processing
+    /// of the preceding request"). PASSIVE_LEVEL only. Returns the request's status.
+    pub fn start_io(&self, rp: &mut VideoRequestPacket) -> u32 {
+        self.service("HwVidStartIO request", false, Irql::PASSIVE);
+        let Some(mp) = self.dev.miniport.borrow().clone() else {
+            rp.status = ERROR_INVALID_FUNCTION;
+            return rp.status;
+        };
+        let q = &self.dev.start_io;
+        let ticket = q.next_ticket.get();
+        q.next_ticket.set(ticket + 1);
+        let m = self.cpu.mark(Op::StartIo);
+        while q.serving.get() != ticket || q.active.get().is_some() {
+            // The thread waits on the video port's request queue.
+            self.cpu.work(8);
+        }
+        q.active.set(Some(self.cpu.id()));
+        q.started.set(q.started.get() + 1);
+        let prev = self.cpu.enter(Routine::StartIo);
+        mp.hw_start_io(self, rp);
+        self.cpu.enter(prev);
+        if q.active.get() != Some(self.cpu.id()) {
+            q.overlapped.set(q.overlapped.get() + 1);
+        }
+        q.active.set(None);
+        q.completed.set(q.completed.get() + 1);
+        q.serving.set(ticket + 1);
+        self.cpu.unmark(m);
+        rp.status
+    }
+
+    /// VideoPortQueueDpc with the miniport's own DPC routine (HwVidDpcRoutine).
+    pub fn queue_miniport_dpc(&self) -> bool {
+        let (Some(dev), Some(mp)) = (self.dev.me.upgrade(), self.dev.miniport.borrow().clone()) else {
+            return false;
+        };
+        self.queue_dpc(Box::new(move |cpu| mp.hw_dpc(&VideoPort::new(cpu, &dev))))
+    }
+
+    /// VideoPortWritePortBufferUchar: `data` to one port, byte after byte (I/O writes are
+    /// not posted: each completes on the bus before the next).
+    pub fn write_port_buffer_uchar(&self, port: u32, data: &[u8]) {
+        let m = self.cpu.mark(Op::WritePort);
+        for &b in data {
+            self.cpu.io_write8(port, b);
+        }
+        self.cpu.unmark(m);
+    }
+
+    /// VideoPortSynchronizeExecution under the configured reading (semantics.md §2). A
+    /// VpHighPriority routine that runs longer than the configured bound is a bug check.
     pub fn synchronize_execution(&self, priority: Priority, routine: &dyn Fn(&VideoPort<'_, '_>) -> bool) -> bool {
-        self.not_from_isr("VideoPortSynchronizeExecution");
+        self.service("VideoPortSynchronizeExecution", false, Irql::DISPATCH);
         let m = self.cpu.mark(Op::Synchronize);
+        let bound = self.dev.cfg.high_priority_max_cycles;
         let int = self.dev.interrupt();
         let run = |cpu: &Cpu<'_>| {
             let prev = cpu.enter(Routine::Sync);
+            // The bound runs from the routine's start: time spent waiting for the lock
+            // is the video port's, not the routine's.
+            let deadline = (priority == Priority::High)
+                .then(|| cpu.set_deadline(Some((cpu.now() + bound, stop_codes::DPC_WATCHDOG_VIOLATION))));
             let r = routine(&VideoPort::new(cpu, self.dev));
+            if let Some(prev) = deadline {
+                cpu.set_deadline(prev);
+            }
             cpu.enter(prev);
             r
         };
@@ -222,11 +480,24 @@ impl<'a, 'y> VideoPort<'a, 'y> {
                 locked(i);
                 true
             }
-            (Legacy, Medium, None) | (Legacy, High, _) => {
+            (Legacy, Medium, None) | (Legacy, High, None) => {
                 // "Raised so high that every interrupt in the system is masked": HIGH_LEVEL
                 // here, and the device's line masked for every CPU meanwhile.
                 self.cpu.mask_all_interrupts(true);
                 raised(Irql::HIGH);
+                self.cpu.mask_all_interrupts(false);
+                true
+            }
+            (Legacy, High, Some(i)) => {
+                // As above; and since masking stops only interrupts not yet taken, an ISR
+                // already running on another processor is waited out (its lock) — with
+                // every interrupt in the system masked, none can be running.
+                self.cpu.mask_all_interrupts(true);
+                let old = self.cpu.raise_irql(Irql::HIGH);
+                self.cpu.acquire(&i.lock);
+                run(self.cpu);
+                self.cpu.release(&i.lock);
+                self.cpu.lower_irql(old);
                 self.cpu.mask_all_interrupts(false);
                 true
             }
@@ -249,6 +520,7 @@ pub fn video_port_initialize(
 ) -> Result<(), String> {
     let vp = VideoPort::new(cpu, dev);
     miniport.hw_find_adapter(&vp)?;
+    *dev.miniport.borrow_mut() = Some(miniport.clone());
     let pci = &dev.pci;
     if miniport.has_interrupt() && pci.interrupt_pin != 0 && pci.interrupt_line != 0xFF && pci.interrupt_line != 0 {
         let int = Rc::new(InterruptObject::new(Irql::for_line(pci.interrupt_line)));

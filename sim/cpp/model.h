@@ -27,6 +27,9 @@ class Model {
   // One PCI clock: apply `d`, rising edge (dump at k*period), read the wired bus,
   // falling edge (dump at k*period + period/2).
   Bus step(const Drive& d);
+  // Up to `max` clocks with constant inputs `d`, stopping after the first clock whose wired
+  // bus differs from `last`. Returns how many clocks ran; `out` is the bus of the last one.
+  uint64_t run_quiet(const Drive& d, const Bus& last, uint64_t max, Bus& out);
   // `cycles` clocks with constant inputs and no Rust in the loop: the "bare" benchmark.
   void run_bare(uint64_t cycles, bool reset);
   void flush_trace();
@@ -34,6 +37,9 @@ class Model {
   uint64_t cycles() const { return cycle_; }
 
  private:
+  void apply(const Drive& d);  // set the inputs
+  Bus clock();                 // one clock with the inputs as they are
+
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Vdirql_sim_top> top_;
   std::unique_ptr<VerilatedVcdC> vcd_;

@@ -141,6 +141,11 @@ pub enum BridgeEvent {
         /// Address.
         addr: u32,
     },
+    /// A target reported a data parity error (PERR#) on a write the bridge mastered.
+    ParityError {
+        /// When PERR# was seen.
+        cycle: Cycle,
+    },
     /// Retry budget exhausted at `addr`.
     RetryExhausted {
         /// When.
@@ -162,12 +167,40 @@ pub struct BridgeConfig {
     pub drain_delay: u32,
     /// Retries of one transaction before it is given up.
     pub retry_limit: u32,
+    /// Injected faults.
+    pub faults: Faults,
 }
 
 impl Default for BridgeConfig {
     fn default() -> Self {
-        BridgeConfig { posted_depth: 4, drain_delay: 12, retry_limit: 64 }
+        BridgeConfig { posted_depth: 4, drain_delay: 12, retry_limit: 64, faults: Faults::default() }
     }
+}
+
+/// Faults the bridge injects on purpose, to show that each ends in a report, never a hang.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Every Nth memory or I/O transaction is sent to an address nobody decodes (top bit
+    /// flipped): a real master abort on the bus.
+    pub master_abort_every: Option<u32>,
+    /// Every Nth write data phase is driven with wrong PAR: the target must answer PERR#.
+    pub bad_parity_every: Option<u32>,
+}
+
+/// The x86 MSI address window (Intel SDM vol. 3, 11.11.1): a memory write here is an
+/// interrupt message, not memory.
+pub const MSI_WINDOW: std::ops::RangeInclusive<u32> = 0xFEE0_0000..=0xFEEF_FFFF;
+
+/// A message-signalled interrupt the bridge received as target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MsiMessage {
+    /// Cycle the write completed.
+    pub cycle: Cycle,
+    /// Address written (encodes the destination CPU on x86).
+    pub addr: u32,
+    /// Data written (the vector; the low bits carry the message number with multiple
+    /// messages).
+    pub data: u32,
 }
 
 /// A request refused by [`PciHostBridge::submit`].
@@ -223,6 +256,15 @@ pub struct PciHostBridge {
     completions: Vec<Completion>,
     events: Vec<BridgeEvent>,
     transactions: u64,
+    /// Transactions and write phases counted for fault injection.
+    fault_txn: u32,
+    fault_phase: u32,
+    /// The device holds the bus: GNT# given.
+    granted: bool,
+    /// As target: an MSI write being received (address, data so far).
+    target: Option<(u32, Option<u32>)>,
+    target_release: bool,
+    msis: Vec<MsiMessage>,
 }
 
 const RELEASED: Drive = Drive::idle();
@@ -240,6 +282,12 @@ impl PciHostBridge {
             completions: Vec::new(),
             events: Vec::new(),
             transactions: 0,
+            fault_txn: 0,
+            fault_phase: 0,
+            granted: false,
+            target: None,
+            target_release: false,
+            msis: Vec::new(),
         }
     }
 
@@ -268,6 +316,14 @@ impl PciHostBridge {
         Ok(false)
     }
 
+    /// True when `req` is a write the bridge would post but its posted-write buffer is full
+    /// (so [`PciHostBridge::submit`] would refuse it).
+    pub fn posted_full(&self, req: &Request) -> bool {
+        matches!(req.cmd, Command::MemWrite | Command::MemWriteInvalidate)
+            && self.cfg.posted_depth > 0
+            && self.posted.len() >= self.cfg.posted_depth
+    }
+
     /// Completed non-posted requests since the last call.
     pub fn take_completions(&mut self) -> std::vec::Drain<'_, Completion> {
         self.completions.drain(..)
@@ -290,7 +346,23 @@ impl PciHostBridge {
 
     /// True when nothing is queued, posted or on the bus.
     pub fn is_quiet(&self) -> bool {
-        self.active.is_none() && self.queue.is_empty() && self.posted.is_empty() && self.state == State::Idle
+        self.active.is_none()
+            && self.queue.is_empty()
+            && self.posted.is_empty()
+            && self.state == State::Idle
+            && !self.granted
+            && self.target.is_none()
+            && !self.target_release
+    }
+
+    /// MSI messages received since the last call.
+    pub fn take_msis(&mut self) -> std::vec::Drain<'_, MsiMessage> {
+        self.msis.drain(..)
+    }
+
+    /// True when MSI messages are waiting to be taken.
+    pub fn has_msis(&self) -> bool {
+        !self.msis.is_empty()
     }
 
     /// Transactions started on the bus so far (retries included).
@@ -312,7 +384,20 @@ impl PciHostBridge {
         if self.prev.ad_oe != 0 {
             next.par = ((self.prev.ad.count_ones() + u32::from(self.prev.cbe_n & 0xF).count_ones()) & 1) as u8;
             next.par_oe = 1;
+            // Fault: wrong parity on every Nth write data phase (after an IRDY# phase).
+            if let Some(n) = self.cfg.faults.bad_parity_every.filter(|&n| n > 0) {
+                if self.prev.irdy_n == 0 {
+                    self.fault_phase += 1;
+                    if self.fault_phase % n == 0 {
+                        next.par ^= 1;
+                    }
+                }
+            }
         }
+        if bus.perr_n == 0 {
+            self.events.push(BridgeEvent::ParityError { cycle: now });
+        }
+        self.serve_as_target(now, bus, &mut next);
         match self.state {
             State::Idle => self.start(now, bus, &mut next),
             State::Release => {
@@ -338,11 +423,73 @@ impl PciHostBridge {
         d.par = next.par;
         d.par_oe = next.par_oe;
         d.idsel = next.idsel;
+        d.gnt_n = next.gnt_n;
+        d.devsel_n = next.devsel_n;
+        d.trdy_n = next.trdy_n;
+        d.stop_n = next.stop_n;
+    }
+
+    /// The bridge as arbiter and as target of the device's MSI writes (spec 3.4 and 6.8):
+    /// GNT# goes to the device while it requests and the bridge has nothing of its own on
+    /// the bus; a memory write into [`MSI_WINDOW`] is claimed with fast DEVSEL# and no wait
+    /// states, and becomes an [`MsiMessage`].
+    fn serve_as_target(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
+        if !self.granted && self.target.is_none() && !self.target_release && bus.req_n != 0 {
+            return; // nobody else wants the bus: the common case, kept cheap
+        }
+        // Arbitration: one grant at a time, never while our own transaction is under way.
+        if self.granted {
+            self.granted = bus.req_n == 0 || self.target.is_some() || bus.frame_n == 0 || bus.irdy_n == 0;
+        } else if bus.req_n == 0 && self.state == State::Idle && self.active.is_none() {
+            self.granted = true;
+        }
+        next.gnt_n = u8::from(!self.granted);
+        if self.target_release {
+            // One clock driving DEVSEL#/TRDY# high after the last phase (sustained tri-state).
+            self.target_release = false;
+        }
+        let ours = self.prev.frame_n == 0 || self.prev.irdy_n == 0;
+        match self.target {
+            None => {
+                // An address phase someone else drove: FRAME# newly asserted, not by us.
+                let fresh = bus.frame_n == 0 && self.prev.frame_n == 1 && self.prev.irdy_n == 1 && !ours;
+                if fresh
+                    && self.granted
+                    && Command::from_code(bus.cbe_n) == Some(Command::MemWrite)
+                    && MSI_WINDOW.contains(&bus.ad)
+                {
+                    self.target = Some((bus.ad, None));
+                    next.devsel_n = 0;
+                    next.trdy_n = 0;
+                }
+            }
+            Some((addr, data)) => {
+                let mut data = data;
+                if bus.irdy_n == 0 && bus.trdy_n == 0 {
+                    data = Some(bus.ad);
+                    self.msis.push(MsiMessage { cycle: now, addr, data: bus.ad });
+                }
+                if bus.frame_n == 1 && data.is_some() {
+                    // Last phase done (an MSI is one dword; a longer burst is disconnected).
+                    self.target = None;
+                    self.target_release = true;
+                } else {
+                    self.target = Some((addr, data));
+                    next.devsel_n = 0;
+                    if data.is_some() {
+                        // A second dword is not a message: disconnect without data.
+                        next.stop_n = 0;
+                    } else {
+                        next.trdy_n = 0;
+                    }
+                }
+            }
+        }
     }
 
     fn start(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
-        if bus.frame_n == 0 || bus.irdy_n == 0 {
-            return; // someone else's transaction is still on the bus
+        if bus.frame_n == 0 || bus.irdy_n == 0 || self.granted || self.target.is_some() {
+            return; // someone else's transaction is still on the bus, or the device has GNT#
         }
         if self.active.is_some() {
             // A transaction the target retried or disconnected: re-issue the rest.
@@ -377,6 +524,12 @@ impl PciHostBridge {
         a.issued_at = a.done;
         next.frame_n = 0;
         next.ad = a.req.addr.wrapping_add(4 * a.done as u32);
+        if let Some(n) = self.cfg.faults.master_abort_every.filter(|&n| n > 0 && !a.req.cmd.is_config()) {
+            self.fault_txn += 1;
+            if self.fault_txn % n == 0 {
+                next.ad ^= 0x8000_0000; // nobody decodes it: a real master abort
+            }
+        }
         next.ad_oe = 1;
         next.cbe_n = a.req.cmd as u8;
         next.idsel = u8::from(a.req.cmd.is_config());

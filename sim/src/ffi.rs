@@ -65,6 +65,7 @@ pub(crate) mod bridge {
 
         fn new_model(vcd_path: &str) -> Result<UniquePtr<Model>>;
         fn step(self: Pin<&mut Model>, d: &Drive) -> Bus;
+        fn run_quiet(self: Pin<&mut Model>, d: &Drive, last: &Bus, max: u64, out: &mut Bus) -> u64;
         fn run_bare(self: Pin<&mut Model>, cycles: u64, reset: bool);
         fn flush_trace(self: Pin<&mut Model>);
         fn close_trace(self: Pin<&mut Model>);

@@ -15,12 +15,15 @@ mod model;
 mod pic;
 mod rng;
 
-pub use bridge::{BridgeConfig, BridgeEvent, Command, Completion, PciHostBridge, Phase, Request, Status, SubmitError};
+pub use bridge::{
+    BridgeConfig, BridgeEvent, Command, Completion, Faults, MsiMessage, PciHostBridge, Phase, Request, Status,
+    SubmitError, MSI_WINDOW,
+};
 pub use ffi::bridge::{Bus, Drive};
 pub use frame::{Frame, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
 pub use model::{Model, SimError, PERIOD_NS};
-pub use pic::{InterruptController, PicConfig, Routing};
-pub use rng::Rng;
+pub use pic::{InterruptController, LineFaults, PicConfig, Routing};
+pub use rng::{format_forced, Rng, Schedule, ScheduleParseError};
 
 /// Simulated time, in PCI clock cycles since reset was applied.
 pub type Cycle = u64;

@@ -49,6 +49,16 @@ impl Model {
         self.inner.pin_mut().step(d)
     }
 
+    /// Up to `max` clocks with the same inputs `d`, entirely in C++, stopping after the
+    /// first clock whose wired bus differs from `last`. Returns the clocks run and the bus
+    /// of the last one; every clock before it had exactly `last`. This is the quiet-cycle
+    /// fast path: while the host can do nothing, only Verilator runs.
+    pub fn run_quiet(&mut self, d: &Drive, last: &Bus, max: u64) -> (u64, Bus) {
+        let mut out = *last;
+        let n = self.inner.pin_mut().run_quiet(d, last, max, &mut out);
+        (n, out)
+    }
+
     /// `cycles` clocks from a C++ loop with idle inputs: the benchmark's "bare" limit.
     pub fn run_bare(&mut self, cycles: u64, reset: bool) {
         self.inner.pin_mut().run_bare(cycles, reset);

@@ -24,12 +24,24 @@ pub struct PicConfig {
     pub jitter: u32,
     /// Delivery target.
     pub routing: Routing,
+    /// Injected faults on the line.
+    pub faults: LineFaults,
 }
 
 impl Default for PicConfig {
     fn default() -> Self {
-        PicConfig { latency: 2, jitter: 2, routing: Routing::Random }
+        PicConfig { latency: 2, jitter: 2, routing: Routing::Random, faults: LineFaults::default() }
     }
+}
+
+/// Faults injected on the interrupt line between the device and the controller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineFaults {
+    /// Cycles `[from, to)` in which the controller does not see the line at all (a broken
+    /// trace): an assertion then is seen only after the window, if the line is still low.
+    pub drop_window: Option<(Cycle, Cycle)>,
+    /// Extra cycles added to every delivery.
+    pub extra_latency: u32,
 }
 
 /// The controller's state for the line.
@@ -64,13 +76,17 @@ impl InterruptController {
         if self.in_service || self.masked {
             return;
         }
+        let line_low = line_low && !self.cfg.faults.drop_window.is_some_and(|(a, b)| (a..b).contains(&now));
         match (line_low, self.request) {
             (true, None) => {
                 let cpu = match self.cfg.routing {
                     Routing::Fixed(c) => c.min(self.cpus - 1),
                     Routing::Random => rng.below_or_eq(u64::from(self.cpus - 1)) as u8,
                 };
-                let at = now + Cycle::from(self.cfg.latency) + rng.below_or_eq(u64::from(self.cfg.jitter));
+                let at = now
+                    + Cycle::from(self.cfg.latency)
+                    + Cycle::from(self.cfg.faults.extra_latency)
+                    + rng.below_or_eq(u64::from(self.cfg.jitter));
                 self.request = Some((cpu, at));
             }
             // A level request goes away with the level (8259/IOAPIC level mode).
@@ -120,6 +136,11 @@ impl InterruptController {
         self.in_service
     }
 
+    /// True while the line is masked.
+    pub fn masked(&self) -> bool {
+        self.masked
+    }
+
     /// Deliveries so far.
     pub fn deliveries(&self) -> u64 {
         self.deliveries
@@ -145,7 +166,25 @@ mod tests {
     use super::*;
 
     fn pic() -> InterruptController {
-        InterruptController::new(PicConfig { latency: 2, jitter: 0, routing: Routing::Fixed(0) }, 2)
+        InterruptController::new(
+            PicConfig { latency: 2, jitter: 0, routing: Routing::Fixed(0), ..Default::default() },
+            2,
+        )
+    }
+
+    #[test]
+    fn dropped_line_is_seen_only_after_the_window_and_delay_adds_latency() {
+        let faults = LineFaults { drop_window: Some((10, 20)), extra_latency: 5 };
+        let mut p =
+            InterruptController::new(PicConfig { latency: 2, jitter: 0, routing: Routing::Fixed(1), faults }, 2);
+        let mut r = Rng::new(0);
+        for t in 10..20 {
+            p.sample(t, true, &mut r);
+            assert_eq!(p.next_ready(), None, "cycle {t}: the line is dropped");
+        }
+        p.sample(20, true, &mut r);
+        assert_eq!(p.next_ready(), Some(27), "2 latency + 5 injected");
+        assert_eq!(p.ready_for(27), Some(1));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use dirql_sim::{BridgeConfig, Bus, Command, Completion, Drive, Model, PciHostBridge, Phase, Request, Status};
+use dirql_sim::{
+    BridgeConfig, BridgeEvent, Bus, Command, Completion, Drive, Faults, Model, PciHostBridge, Phase, Request, Status,
+};
 
 struct Rig {
     model: Model,
@@ -134,7 +136,7 @@ fn byte_enables_write_only_enabled_lanes() {
 
 #[test]
 fn posted_write_waits_in_buffer_but_a_read_pushes_it_out_first() {
-    let mut r = Rig::new(BridgeConfig { posted_depth: 4, drain_delay: 50, retry_limit: 8 });
+    let mut r = Rig::new(BridgeConfig { posted_depth: 4, drain_delay: 50, retry_limit: 8, ..BridgeConfig::default() });
     r.enable_bar0(0xE000_0000);
     assert!(r.bridge.submit(Request::single(Command::MemWrite, 0xE000_0010, 0x5555_AAAA, 0, 1), r.now).unwrap());
     for _ in 0..10 {
@@ -149,7 +151,7 @@ fn posted_write_waits_in_buffer_but_a_read_pushes_it_out_first() {
 
 #[test]
 fn posted_buffer_refuses_when_full() {
-    let mut r = Rig::new(BridgeConfig { posted_depth: 2, drain_delay: 100, retry_limit: 8 });
+    let mut r = Rig::new(BridgeConfig { posted_depth: 2, drain_delay: 100, retry_limit: 8, ..BridgeConfig::default() });
     let w = |v| Request::single(Command::MemWrite, 0xE000_0010, v, 0, 1);
     assert!(r.bridge.submit(w(1), 0).is_ok());
     assert!(r.bridge.submit(w(2), 0).is_ok());
@@ -170,4 +172,39 @@ fn burst_write_and_read_back_cross_registers_and_disconnect_at_bar_end() {
     assert_eq!(c.status, Status::MasterAbort);
     assert_eq!(c.data.len(), 2);
     assert_eq!(c.data[1], u32::MAX);
+}
+
+#[test]
+fn injected_bad_parity_is_answered_with_perr_and_reported() {
+    let faults = Faults { bad_parity_every: Some(1), ..Faults::default() };
+    let mut r = Rig::new(BridgeConfig { posted_depth: 0, faults, ..BridgeConfig::default() });
+    // Config writes carry bad parity too, but Parity Error Response is still off: no PERR#.
+    r.cfg_write(0x10, 0xE000_0000);
+    r.cfg_write(0x04, (1 << 1) | (1 << 6));
+    assert!(r.bridge.take_events().iter().all(|e| !matches!(e, BridgeEvent::ParityError { .. })));
+    r.mem_write(0xE000_0010, 0x1234_5678);
+    for _ in 0..4 {
+        r.tick();
+    }
+    let ev = r.bridge.take_events();
+    assert!(ev.iter().any(|e| matches!(e, BridgeEvent::ParityError { .. })), "{ev:?}");
+    // Detected Parity Error (Status bit 15) is latched in config space.
+    let clean = Faults::default();
+    let mut r2 = r;
+    r2.bridge = PciHostBridge::new(BridgeConfig { posted_depth: 0, faults: clean, ..BridgeConfig::default() });
+    assert_ne!(r2.cfg_read(0x04) & (1 << 31), 0, "Status.Detected Parity Error set");
+}
+
+#[test]
+fn injected_master_abort_hits_every_nth_transaction_only() {
+    let faults = Faults { master_abort_every: Some(2), ..Faults::default() };
+    let mut r = Rig::new(BridgeConfig { posted_depth: 0, faults, ..BridgeConfig::default() });
+    r.enable_bar0(0xE000_0000);
+    let a = r.mem_read(0xE000_0000);
+    let b = r.mem_read(0xE000_0000);
+    let c = r.mem_read(0xE000_0000);
+    assert_eq!((a.status, a.data[0]), (Status::Ok, 0xD1C0_0001));
+    assert_eq!((b.status, b.data[0]), (Status::MasterAbort, u32::MAX));
+    assert_eq!(c.status, Status::Ok);
+    assert!(r.bridge.take_events().iter().any(|e| matches!(e, BridgeEvent::MasterAbort { .. })));
 }

@@ -5,6 +5,10 @@
 //! [`check::read_vcd`]); [`report`] renders verdicts for people. The `dirql` binary is the
 //! command-line contract on top.
 
+pub mod bench;
 pub mod check;
+pub mod explore;
+pub mod gtkw;
 pub mod report;
 pub mod scenario;
+pub mod signals;

@@ -2,16 +2,20 @@
 //! fails, 2 on bad input.
 
 use std::fs::File;
-use std::io::BufReader;
-use std::path::PathBuf;
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use dirql_host::adapter::{Variant, VARIANTS};
 use dirql_host::videoport::SyncReading;
-use dirql_testbenches::check::{read_vcd, Checker};
-use dirql_testbenches::report::rules_table;
-use dirql_testbenches::scenario::{run, RunSettings, Scenario, SCENARIOS};
+use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
+use dirql_testbenches::check::{read_vcd, set_next_progress, take_last_timing, Checker, RuleReport, SourceTiming};
+use dirql_testbenches::explore::{explore, ExploreSettings, Strategy};
+use dirql_testbenches::gtkw::write_gtkw;
+use dirql_testbenches::report::{junit, rules_table, timing_svg, timing_table};
+use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings, Scenario, SCENARIOS};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -55,6 +59,77 @@ enum Cmd {
         /// Virtual CPUs (1 or 2).
         #[arg(long, default_value_t = 2)]
         cpus: u8,
+        /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
+        /// `dirql explore`); every other choice takes its baseline.
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Also write a JUnit XML report here (one test case per rule).
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Write the timing histograms (SVG) here instead of beside the VCD.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+    },
+    /// Run many seeds of a scenario in parallel and replay the first failure with a waveform.
+    Explore {
+        /// Scenario name.
+        scenario: String,
+        /// Driver variant.
+        #[arg(long, default_value = "reference")]
+        driver: String,
+        /// Number of seeds.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// First seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Cycles per run (default: the scenario's own).
+        #[arg(long)]
+        cycles: Option<u64>,
+        /// Reading of VideoPortSynchronizeExecution: current, legacy or reactos.
+        #[arg(long, default_value = "current")]
+        reading: String,
+        /// Virtual CPUs (1 or 2).
+        #[arg(long, default_value_t = 2)]
+        cpus: u8,
+        /// Where the replay's waveform goes.
+        #[arg(long, default_value = "build/waves")]
+        replay_dir: PathBuf,
+        /// How choices are made: `random` (uniform from each seed) or `pct` (the baseline
+        /// schedule with a few random deviations at random depths).
+        #[arg(long, default_value = "random")]
+        strategy: String,
+        /// Deviations per run with `--strategy pct`.
+        #[arg(long, default_value_t = 2)]
+        depth: u32,
+        /// Do not shrink the first failure.
+        #[arg(long)]
+        no_shrink: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure every layer against Verilator's own speed (prints figures; no pass/fail).
+    Bench {
+        /// Repetitions of each measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Cycles per untraced measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        cycles: u64,
+        /// Also time a clean build and a rebuild after touching one RTL file (run from the
+        /// repository root).
+        #[arg(long)]
+        build: bool,
+        /// Folder for the temporary waveforms.
+        #[arg(long, default_value = "build/bench")]
+        scratch: PathBuf,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -66,6 +141,15 @@ enum Cmd {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// Also write a JUnit XML report here (one test case per rule).
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Write a GTKWave save file beside the VCD, centred on the first violation.
+        #[arg(long)]
+        gtkw: bool,
+        /// Write the timing histograms (SVG) here instead of beside the VCD.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
     },
 }
 
@@ -74,6 +158,7 @@ struct BadInput(String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    dirql_testbenches::signals::install();
     match dispatch(cli.cmd) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -90,7 +175,22 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             list(json);
             Ok(true)
         }
-        Cmd::Run { scenario, driver, seed, cycles, vcd, reading, cpus, json } => {
+        Cmd::Run {
+            scenario,
+            driver,
+            seed,
+            cycles,
+            vcd,
+            reading,
+            cpus,
+            schedule,
+            json,
+            junit: junit_path,
+            report_dir,
+        } => {
+            let schedule = schedule
+                .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
+                .transpose()?;
             let sc = Scenario::by_name(&scenario).ok_or_else(|| {
                 BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
             })?;
@@ -107,41 +207,283 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             if cycles == 0 {
                 return Err(BadInput("--cycles 0: give at least one cycle".into()));
             }
-            let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd, reading, cpus };
-            let r = run(&settings).map_err(|e| BadInput(e.to_string()))?;
+            if cycles >= LONG_RUN {
+                progress_on_terminal(Some(cycles));
+            }
+            let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd: vcd.clone(), reading, cpus };
+            let r =
+                run_with(&settings, &RunOptions { schedule, record: false }).map_err(|e| BadInput(e.to_string()))?;
+            let timing = take_last_timing().map(|t| t.sources().to_vec()).unwrap_or_default();
+            let suite = format!("{}.{}.seed{}", r.scenario, r.driver, r.seed);
+            let extras = write_extras(
+                &r.rules,
+                &timing,
+                vcd.as_deref(),
+                vcd.is_some(),
+                report_dir.as_deref(),
+                junit_path.as_deref(),
+                &suite,
+            )?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                let mut j = serde_json::to_value(&r).unwrap_or_default();
+                j["timing"] = json!(timing);
+                j["files"] = json!(extras);
+                println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
             } else {
                 println!("dirql run {}  driver={}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
                 print!("{}", rules_table(&r.rules));
                 println!("  interrupts taken: {} ({} unclaimed)", r.interrupts, r.unclaimed);
+                print!("{}", timing_table(&timing));
                 println!("verdict: {}", r.verdict.to_uppercase());
                 if let Some(v) = &r.vcd {
                     println!("waveform: {v}");
                 }
+                for f in &extras {
+                    println!("wrote: {f}");
+                }
             }
             Ok(r.verdict == "pass")
         }
-        Cmd::Check { vcd, json } => {
+        Cmd::Explore {
+            scenario,
+            driver,
+            seeds,
+            first_seed,
+            jobs,
+            cycles,
+            reading,
+            cpus,
+            replay_dir,
+            strategy,
+            depth,
+            no_shrink,
+            json,
+        } => {
+            let strategy = match strategy.as_str() {
+                "random" => Strategy::Random,
+                "pct" if depth >= 1 => Strategy::Pct { depth },
+                "pct" => return Err(BadInput("--depth must be at least 1 with --strategy pct".into())),
+                other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
+            };
+            let sc = Scenario::by_name(&scenario).ok_or_else(|| {
+                BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
+            })?;
+            let drv = Variant::by_name(&driver).ok_or_else(|| {
+                BadInput(format!("unknown driver '{driver}'; known: {}", names(VARIANTS.iter().map(|v| v.name))))
+            })?;
+            let reading = SyncReading::from_name(&reading).ok_or_else(|| {
+                BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos"))
+            })?;
+            if !(1..=2).contains(&cpus) {
+                return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
+            }
+            if seeds == 0 || jobs == Some(0) {
+                return Err(BadInput("--seeds and --jobs must be at least 1".into()));
+            }
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let settings = ExploreSettings {
+                scenario: sc,
+                driver: drv,
+                first_seed,
+                seeds,
+                jobs,
+                cycles: cycles.unwrap_or(sc.default_cycles),
+                reading,
+                cpus,
+                replay_dir,
+                strategy,
+                shrink: !no_shrink,
+            };
+            let r = explore(&settings).map_err(BadInput)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                println!(
+                    "dirql explore {}  driver={}  seeds={} ({} jobs)  {:.1} seeds/s",
+                    r.scenario, r.driver, r.seeds_run, r.jobs, r.seeds_per_s
+                );
+                println!("  failing seeds: {}", r.failures);
+                for (rule, n) in &r.failures_by_rule {
+                    println!("    {rule:<20} {n}");
+                }
+                if let (Some(seed), Some(k)) = (r.first_failing_seed, r.seeds_to_first_failure) {
+                    println!("  first failing seed: {seed} (found after {k} seed(s))");
+                }
+                if let (Some(t), Some((b, a, runs))) = (&r.shrunk_schedule, r.shrink_stats) {
+                    let shown = if t == "baseline" {
+                        "baseline (no forced choice: the nominal schedule already fails)"
+                    } else {
+                        t.as_str()
+                    };
+                    println!("  shrunk: {b} forced choice(s) -> {a} in {runs} run(s): {shown}");
+                }
+                if let Some(rep) = &r.replay {
+                    println!("  replayed with a waveform: {} (same verdict: {})", rep.vcd, rep.same_verdict);
+                    if let Some((c, m)) = &rep.first_violation {
+                        println!("    first violation at cycle {c}: {m}");
+                    }
+                }
+                if let Some(cmd) = &r.replay_command {
+                    println!("  replay: {cmd}");
+                }
+                println!("verdict: {}", if r.failures == 0 { "PASS" } else { "FAIL" });
+            }
+            Ok(r.failures == 0)
+        }
+        Cmd::Bench { reps, cycles, build, scratch, json } => {
+            if reps == 0 || cycles < 10_000 {
+                return Err(BadInput(format!("--reps {reps} --cycles {cycles}: need reps >= 1 and cycles >= 10000")));
+            }
+            let root = if build {
+                let cwd = std::env::current_dir().map_err(|e| BadInput(e.to_string()))?;
+                if !cwd.join("rtl/dirql_regs.v").exists() {
+                    return Err(BadInput(format!("--build: {} is not the dirql repository root", cwd.display())));
+                }
+                Some(cwd)
+            } else {
+                None
+            };
+            let settings = BenchSettings {
+                reps,
+                cycles,
+                trace_cycles: cycles / 4,
+                check_cycles: cycles * 4,
+                scratch,
+                build: root,
+            };
+            let r = bench(&settings, |m| eprintln!("bench: {m}")).map_err(BadInput)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print!("{}", bench_table(&r));
+            }
+            Ok(true)
+        }
+        Cmd::Check { vcd, json, junit: junit_path, gtkw, report_dir } => {
             let shown = vcd.display().to_string();
             let file = File::open(&vcd).map_err(|e| BadInput(format!("cannot open {shown}: {e}")))?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let progress = ByteProgress::new(file, size);
             let mut checker = Checker::for_dirql();
-            let frames = read_vcd(&shown, BufReader::with_capacity(1 << 20, file), |f| checker.feed(f))
+            let frames = read_vcd(&shown, BufReader::with_capacity(1 << 20, progress), |f| checker.feed(f))
                 .map_err(|e| BadInput(e.to_string()))?;
-            let rules = checker.finish();
+            let (rules, timing) = checker.finish_all();
+            let timing = timing.sources().to_vec();
             let pass = rules.iter().all(|r| r.verdict == "pass");
             let verdict = if pass { "pass" } else { "fail" };
+            let suite = vcd.file_stem().map_or("waveform".into(), |s| s.to_string_lossy().into_owned());
+            let extras =
+                write_extras(&rules, &timing, Some(&vcd), gtkw, report_dir.as_deref(), junit_path.as_deref(), &suite)?;
             if json {
-                let j = json!({ "file": shown, "cycles": frames, "verdict": verdict, "rules": rules });
+                let j = json!({ "file": shown, "cycles": frames, "verdict": verdict, "rules": rules, "timing": timing, "files": extras });
                 println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
             } else {
                 println!("dirql check {shown}  cycles={frames}");
                 print!("{}", rules_table(&rules));
+                print!("{}", timing_table(&timing));
                 println!("verdict: {}", verdict.to_uppercase());
+                for f in &extras {
+                    println!("wrote: {f}");
+                }
             }
             Ok(pass)
         }
     }
+}
+
+/// Runs this long or longer show progress (on a terminal).
+const LONG_RUN: u64 = 2_000_000;
+
+/// Progress on stderr, only when stderr is a terminal: cycles done, rate and, when the
+/// total is known, ETA.
+fn progress_on_terminal(total: Option<u64>) {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let start = Instant::now();
+    set_next_progress(Box::new(move |cycle| {
+        let secs = start.elapsed().as_secs_f64().max(1e-6);
+        let rate = cycle as f64 / secs;
+        let eta = total.map_or(String::new(), |t| format!(", ETA {:.0} s", t.saturating_sub(cycle) as f64 / rate));
+        eprint!("\r  {cycle} cycles, {:.0} kcycles/s{eta}   ", rate / 1000.0);
+        if total.is_some_and(|t| cycle + dirql_testbenches::check::PROGRESS_EVERY > t) {
+            eprintln!();
+        }
+    }));
+}
+
+/// A reader that shows how far through the file a check is (terminal only).
+struct ByteProgress<R> {
+    inner: R,
+    done: u64,
+    size: u64,
+    next: u64,
+    start: Instant,
+    on: bool,
+}
+
+impl<R: Read> ByteProgress<R> {
+    fn new(inner: R, size: u64) -> Self {
+        let on = std::io::stderr().is_terminal() && size >= 64 << 20;
+        ByteProgress { inner, done: 0, size, next: 0, start: Instant::now(), on }
+    }
+}
+
+impl<R: Read> Read for ByteProgress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if self.on && (self.done >= self.next || n == 0) {
+            self.next = self.done + (16 << 20);
+            let secs = self.start.elapsed().as_secs_f64().max(1e-6);
+            let rate = self.done as f64 / secs;
+            let eta = self.size.saturating_sub(self.done) as f64 / rate.max(1.0);
+            eprint!("\r  {} / {} MB, {:.0} MB/s, ETA {:.0} s   ", self.done >> 20, self.size >> 20, rate / 1e6, eta);
+            if n == 0 {
+                eprintln!();
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Writes the optional reports: JUnit, the GTKWave save file, the timing SVGs. Returns
+/// the paths written.
+fn write_extras(
+    rules: &[RuleReport],
+    timing: &[SourceTiming],
+    vcd: Option<&Path>,
+    gtkw: bool,
+    report_dir: Option<&Path>,
+    junit_path: Option<&Path>,
+    suite: &str,
+) -> Result<Vec<String>, BadInput> {
+    let mut out = Vec::new();
+    let io = |p: &Path, e: std::io::Error| BadInput(format!("cannot write {}: {e}", p.display()));
+    if let Some(p) = junit_path {
+        std::fs::write(p, junit(suite, rules)).map_err(|e| io(p, e))?;
+        out.push(p.display().to_string());
+    }
+    if let (Some(v), true) = (vcd, gtkw) {
+        let first =
+            rules.iter().flat_map(|r| r.violations.iter().map(move |v| (v.cycle, r.name.as_str()))).min_by_key(|x| x.0);
+        let p = write_gtkw(v, first).map_err(|e| io(v, e))?;
+        out.push(p.display().to_string());
+    }
+    let dir =
+        report_dir.map(Path::to_path_buf).or_else(|| vcd.map(|v| v.parent().unwrap_or(Path::new(".")).to_path_buf()));
+    if let Some(dir) = dir {
+        let stem = vcd.and_then(Path::file_stem).map_or("dirql".into(), |s| s.to_string_lossy().into_owned());
+        if !timing.is_empty() {
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        }
+        for t in timing {
+            let p = dir.join(format!("{stem}.timing-{}.svg", t.source.to_lowercase()));
+            std::fs::write(&p, timing_svg(t)).map_err(|e| io(&p, e))?;
+            out.push(p.display().to_string());
+        }
+    }
+    Ok(out)
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

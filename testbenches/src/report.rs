@@ -1,30 +1,228 @@
-//! Reports people read: one line per rule, then the first violations with their cycle.
+//! Reports people (and CI dashboards) read: the per-rule summary with the first
+//! violations drawn as waveform excerpts, JUnit XML, interrupt timing tables and SVG
+//! histograms.
 
 use std::fmt::Write;
 
-use crate::check::RuleReport;
+use crate::check::{Distribution, RuleReport, SourceTiming};
 
 /// Violations shown per rule in the human summary (the JSON holds them all).
 const SHOWN: usize = 5;
 
-/// The per-rule table and the first violations of each failing rule.
+/// The per-rule table and the first violations of each failing rule, each with its CPU,
+/// routine, signals and (for the first few) an excerpt of the waveform.
 pub fn rules_table(rules: &[RuleReport]) -> String {
     let mut s = String::new();
+    let w = rules.iter().map(|r| r.name.len()).max().unwrap_or(0).max(18);
     for r in rules {
         let _ = writeln!(
             s,
-            "  {:<18} {:<4}  {} checked, {} violation(s)",
+            "  {:<w$} {:<4}  {} checked, {} violation(s)",
             r.name,
             r.verdict.to_uppercase(),
             r.checked,
             r.violations.len()
         );
         for v in r.violations.iter().take(SHOWN) {
-            let _ = writeln!(s, "      cycle {} ({} ns): {}", v.cycle, v.time_ns, v.message);
+            let who = match (v.cpu, v.routine) {
+                (Some(c), Some(rt)) => format!(" CPU{c} {rt}:"),
+                (Some(c), None) => format!(" CPU{c}:"),
+                _ => String::new(),
+            };
+            let _ = writeln!(s, "      cycle {} ({} ns):{who} {}", v.cycle, v.time_ns, v.message);
+            if !v.signals.is_empty() {
+                let _ = writeln!(s, "        signals: {}", v.signals.join(", "));
+            }
+            if let Some(x) = &v.excerpt {
+                for line in x.lines() {
+                    let _ = writeln!(s, "        {line}");
+                }
+            }
         }
         if r.violations.len() > SHOWN {
             let _ = writeln!(s, "      ... and {} more (see --json)", r.violations.len() - SHOWN);
         }
     }
     s
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// JUnit XML: one test suite (the scenario or file), one test case per rule.
+pub fn junit(suite: &str, rules: &[RuleReport]) -> String {
+    let failures = rules.iter().filter(|r| r.verdict != "pass").count();
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let suite = xml_escape(suite);
+    let _ = writeln!(s, "<testsuites tests=\"{}\" failures=\"{failures}\">", rules.len());
+    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\">", rules.len());
+    for r in rules {
+        let name = xml_escape(&r.name);
+        if r.verdict == "pass" {
+            let _ = writeln!(s, "    <testcase classname=\"{suite}\" name=\"{name}\"/>");
+            continue;
+        }
+        let _ = writeln!(s, "    <testcase classname=\"{suite}\" name=\"{name}\">");
+        let first = r.violations.first().map_or(String::new(), |v| format!("cycle {}: {}", v.cycle, v.message));
+        let _ = writeln!(
+            s,
+            "      <failure message=\"{}\" type=\"{}\">",
+            xml_escape(&format!("{} violation(s); first at {first}", r.violations.len())),
+            name
+        );
+        for v in &r.violations {
+            let _ = writeln!(s, "cycle {} ({} ns): {}", v.cycle, v.time_ns, xml_escape(&v.message));
+        }
+        let _ = writeln!(s, "      </failure>\n    </testcase>");
+    }
+    let _ = writeln!(s, "  </testsuite>\n</testsuites>");
+    s
+}
+
+/// The four latencies of a source, in order, with their labels.
+pub fn measures(t: &SourceTiming) -> [(&'static str, &Distribution); 4] {
+    [
+        ("INTA# -> ISR entry", &t.to_isr_entry),
+        ("INTA# -> acknowledge", &t.to_ack),
+        ("INTA# -> INTA# release", &t.to_release),
+        ("ISR duration", &t.isr_duration),
+    ]
+}
+
+/// Interrupt timing per source: min / median / p99 / max in cycles and ns.
+pub fn timing_table(sources: &[SourceTiming]) -> String {
+    let mut s = String::new();
+    if sources.is_empty() {
+        return "  interrupt timing: no interrupt serviced\n".into();
+    }
+    let _ = writeln!(s, "  interrupt timing (cycles / ns):");
+    for t in sources {
+        let _ = writeln!(s, "    {} ({} serviced)", t.source, t.to_ack.count);
+        let _ = writeln!(s, "      {:<24} {:>14} {:>14} {:>14} {:>14}", "", "min", "median", "p99", "max");
+        for (label, d) in measures(t) {
+            let cell = |c: u64, ns: u64| format!("{c} / {ns}");
+            let _ = writeln!(
+                s,
+                "      {label:<24} {:>14} {:>14} {:>14} {:>14}",
+                cell(d.min, d.ns[0]),
+                cell(d.median, d.ns[1]),
+                cell(d.p99, d.ns[2]),
+                cell(d.max, d.ns[3])
+            );
+        }
+    }
+    s
+}
+
+/// An SVG picture of one source: a histogram per measure, cycles on the x axis.
+pub fn timing_svg(t: &SourceTiming) -> String {
+    const W: f64 = 520.0;
+    const H: f64 = 120.0;
+    const BINS: usize = 24;
+    let mut s = String::new();
+    let total_h = 40.0 + 4.0 * (H + 40.0);
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{total_h}\" font-family=\"monospace\" font-size=\"11\">",
+        W + 80.0
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"10\" y=\"20\" font-size=\"14\">{} interrupt timing (cycles; 1 cycle = 30 ns)</text>",
+        t.source
+    );
+    for (k, (label, d)) in measures(t).into_iter().enumerate() {
+        let top = 40.0 + k as f64 * (H + 40.0);
+        let _ = writeln!(
+            s,
+            "<text x=\"10\" y=\"{}\">{label}: n={} min {} median {} p99 {} max {}</text>",
+            top + 12.0,
+            d.count,
+            d.min,
+            d.median,
+            d.p99,
+            d.max
+        );
+        let (lo, hi) = (d.min, d.max.max(d.min + 1));
+        let width = (hi - lo + 1).div_ceil(BINS as u64).max(1);
+        let mut bins = [0usize; BINS];
+        for &x in &d.samples {
+            let b = ((u64::from(x) - lo) / width) as usize;
+            bins[b.min(BINS - 1)] += 1;
+        }
+        let peak = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
+        let bw = W / BINS as f64;
+        for (i, &n) in bins.iter().enumerate() {
+            let h = (H - 30.0) * n as f64 / peak;
+            let x = 40.0 + i as f64 * bw;
+            let y = top + H - h;
+            let _ = writeln!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#4a7bd0\"><title>{}..{} cycles: {n}</title></rect>",
+                bw - 1.0,
+                lo + i as u64 * width,
+                lo + (i as u64 + 1) * width - 1
+            );
+        }
+        let _ = writeln!(s, "<line x1=\"40\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"black\"/>", top + H, 40.0 + W);
+        let _ = writeln!(s, "<text x=\"40\" y=\"{}\">{lo}</text>", top + H + 14.0);
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            40.0 + W,
+            top + H + 14.0,
+            lo + BINS as u64 * width - 1
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Violation;
+
+    fn rules() -> Vec<RuleReport> {
+        vec![
+            RuleReport { name: "a-rule".into(), verdict: "pass", checked: 3, violations: vec![] },
+            RuleReport {
+                name: "b<rule>".into(),
+                verdict: "fail",
+                checked: 1,
+                violations: vec![Violation::new(7, "x & y".into()).on(1, Some(dirql_sim::Routine::Isr))],
+            },
+        ]
+    }
+
+    #[test]
+    fn junit_has_one_testcase_per_rule_and_a_failure_for_the_failing_one() {
+        let x = junit("vblank", &rules());
+        assert_eq!(x.matches("<testcase ").count(), 2);
+        assert_eq!(x.matches("<failure ").count(), 1);
+        assert!(x.contains("b&lt;rule&gt;") && x.contains("cycle 7: x &amp; y"), "{x}");
+        assert!(x.contains("failures=\"1\""));
+    }
+
+    #[test]
+    fn summary_names_cpu_and_routine() {
+        let t = rules_table(&rules());
+        assert!(t.contains("cycle 7 (210 ns): CPU1 ISR: x & y"), "{t}");
+    }
+
+    #[test]
+    fn svg_has_a_bar_per_bin_and_the_source_name() {
+        let d = Distribution::of(vec![3, 4, 4, 9, 30]);
+        let t = SourceTiming {
+            source: "VBLANK",
+            to_isr_entry: d.clone(),
+            to_ack: d.clone(),
+            to_release: d.clone(),
+            isr_duration: d,
+        };
+        let svg = timing_svg(&t);
+        assert!(svg.starts_with("<svg") && svg.contains("VBLANK"));
+        assert_eq!(svg.matches("<rect").count(), 4 * 24);
+    }
 }

@@ -1,15 +1,18 @@
 //! Scenarios: how a run sets the machine up and what the driver does in it. Each one runs
 //! the firmware's PCI enumeration and VideoPortInitialize on CPU 0, then its own work.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use dirql_host::adapter::{regs, DirqlMiniport, Variant};
+use dirql_host::adapter::{ioctl, regs, regs_ext as ext, DirqlMiniport, Variant};
 use dirql_host::pci::{enumerate, ResourcePlan};
-use dirql_host::videoport::{video_port_initialize, SyncReading, VideoDevice, VideoPort, VideoPortConfig};
-use dirql_host::{Cpu, Machine, MachineConfig, Stop};
+use dirql_host::videoport::{
+    video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket,
+};
+use dirql_host::{Cpu, Machine, MachineConfig, SharedLineDevice, Stop};
+use dirql_sim::{PicConfig, Routine, Routing};
 use serde::Serialize;
 
 use crate::check::{Checker, RuleReport, Violation};
@@ -26,12 +29,34 @@ pub struct Scenario {
 }
 
 /// Every scenario.
-pub const SCENARIOS: &[Scenario] = &[Scenario {
-    name: "vblank",
-    description: "the adapter raises vertical-retrace interrupts on INTA# while a driver thread on CPU0 does \
-                  register traffic; each interrupt must be serviced and dismissed",
-    default_cycles: 20_000,
-}];
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "vblank",
+        description: "the adapter raises vertical-retrace interrupts on INTA# while a driver thread on CPU0 does \
+                      register traffic; each interrupt must be serviced and dismissed",
+        default_cycles: 20_000,
+    },
+    Scenario {
+        name: "sync-readings",
+        description: "CPU0 runs VpHighPriority synchronized routines back to back while the interrupt controller \
+                      routes the adapter's interrupts to CPU1: under `reactos` the ISR runs on CPU1 during the \
+                      routine (sync_overlap_cycles > 0), under `current` and `legacy` it cannot",
+        default_cycles: 20_000,
+    },
+    Scenario {
+        name: "shared-line",
+        description: "a second device shares INTA# and raises its interrupt at seeded times; its ISR is chained \
+                      after the display miniport's, which must return FALSE for interrupts that are not its own",
+        default_cycles: 20_000,
+    },
+    Scenario {
+        name: "mode-set",
+        description: "StartIO requests from both CPUs while the retrace interrupts: CPU0 programs CRTC registers \
+                      (3D4h/3D5h), sets the mode through the timed window and loads the palette; CPU1 submits \
+                      command buffers with fences and waits for them",
+        default_cycles: 30_000,
+    },
+];
 
 impl Scenario {
     /// The scenario called `name`.
@@ -82,6 +107,51 @@ pub struct RunResult {
     pub unclaimed: u64,
     /// The waveform written.
     pub vcd: Option<String>,
+    /// The bug check that stopped the run, if one did (stop code, CPU, IRQL, routine,
+    /// cycle); the stop codes are listed in `dirql_host::stop_codes`.
+    pub bug_check: Option<BugCheckReport>,
+    /// Cycles in which one CPU ran an ISR while the other ran a routine synchronized
+    /// through VideoPortSynchronizeExecution: 0 when the readings keep them apart.
+    pub sync_overlap_cycles: u64,
+    /// Interrupt storms detected (the OS then disables the line).
+    pub storms: u64,
+    /// Cycle at which the line was disabled after a storm.
+    pub line_disabled_at: Option<u64>,
+    /// The second device on the shared line, when the scenario has one.
+    pub second_device: Option<SecondDeviceReport>,
+    /// Scheduling choices made.
+    pub choices: u64,
+    /// With recording: the non-baseline choices as a forced schedule (`INDEX=VALUE,...`),
+    /// which `dirql run --schedule` replays.
+    pub recorded_schedule: Option<String>,
+}
+
+/// A bug check, as the run result reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BugCheckReport {
+    /// Stop code.
+    pub code: &'static str,
+    /// CPU.
+    pub cpu: u8,
+    /// IRQL, as a number.
+    pub irql: u8,
+    /// Routine name.
+    pub routine: &'static str,
+    /// Cycle.
+    pub cycle: u64,
+    /// What happened.
+    pub detail: String,
+}
+
+/// What the second device on the shared line saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecondDeviceReport {
+    /// Interrupts it raised.
+    pub raised: u64,
+    /// Interrupts its ISR dismissed.
+    pub serviced: u64,
+    /// Still pending at the end of the run.
+    pub pending_at_end: bool,
 }
 
 /// A run that could not be set up (bad input or an unusable environment).
@@ -104,16 +174,56 @@ pub enum RunError {
 /// or setup failure); it is reported next to the signal-level rules.
 pub const RUN_RULE: &str = "run-completed";
 
+/// Cycles simulated between two looks at the signal flag (and two flushes of the trace).
+const RUN_CHUNK: u64 = 1 << 16;
+
 /// Runs a scenario: live checking on every cycle, waveform when asked.
 pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
+    run_with(s, &RunOptions::default())
+}
+
+/// How a run makes its scheduling choices, beyond the seed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// A schedule instead of the seed's uniform choices (forced or PCT).
+    pub schedule: Option<dirql_sim::Schedule>,
+    /// Record the non-baseline choices into [`RunResult::recorded_schedule`].
+    pub record: bool,
+}
+
+/// [`run`] with a schedule and/or recording.
+pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunError> {
     if let Some(dir) = s.vcd.as_ref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Folder {
             path: s.vcd.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
             source: e,
         })?;
     }
-    let cfg = MachineConfig { cpus: s.cpus, seed: s.seed, vcd: s.vcd.clone(), ..MachineConfig::default() };
+    let mut cfg = MachineConfig {
+        cpus: s.cpus,
+        seed: s.seed,
+        vcd: s.vcd.clone(),
+        schedule: opts.schedule.clone(),
+        record_choices: opts.record,
+        ..MachineConfig::default()
+    };
+    if s.scenario.name == "sync-readings" {
+        // Every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
+        cfg.pic = PicConfig { routing: Routing::Fixed(1), ..cfg.pic };
+    }
     let mut m = Machine::new(&cfg)?;
+    let overlap = Rc::new(Cell::new(0u64));
+    let ov = overlap.clone();
+    m.observe(Box::new(move |f| {
+        let (sync, isr) = (Routine::Sync as u8, Routine::Isr as u8);
+        if (f.routine[0] == sync && f.routine[1] == isr) || (f.routine[1] == sync && f.routine[0] == isr) {
+            ov.set(ov.get() + 1);
+        }
+    }));
+    let second = (s.scenario.name == "shared-line").then(SharedLineDevice::new);
+    if let Some(d) = &second {
+        m.attach_second_device(d.clone(), SECOND_MIN_GAP, SECOND_MAX_GAP);
+    }
     let checker = Rc::new(RefCell::new(Some(Checker::for_dirql())));
     let live = checker.clone();
     m.observe(Box::new(move |f| {
@@ -126,6 +236,21 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     let vp_cfg = VideoPortConfig { reading: s.reading, smp: s.cpus > 1, ..VideoPortConfig::default() };
     let (err, mp) = (setup_error.clone(), miniport.clone());
     let scenario = s.scenario.name;
+    let second_isr = second.as_ref().map(|d| d.isr());
+    let dev_slot: Rc<RefCell<Option<Rc<VideoDevice>>>> = Rc::new(RefCell::new(None));
+    if scenario == "mode-set" {
+        let slot = dev_slot.clone();
+        m.spawn(
+            1,
+            Box::new(move |cpu: &Cpu<'_>| loop {
+                let dev = slot.borrow().clone();
+                match dev {
+                    Some(dev) => command_requests(&VideoPort::new(cpu, &dev)),
+                    None => cpu.work(50),
+                }
+            }),
+        );
+    }
     m.spawn(
         0,
         Box::new(move |cpu: &Cpu<'_>| {
@@ -138,21 +263,48 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
                 *err.borrow_mut() = Some(e);
                 return;
             }
-            if scenario == "vblank" {
-                background_traffic(&VideoPort::new(cpu, &dev), dev.pci.bars[0].map_or(0, |b| b.base));
+            if let (Some(isr), Some(int)) = (second_isr, dev.interrupt()) {
+                // The other device's driver connects to the same interrupt object: its ISR
+                // is called only when the display miniport's returns FALSE.
+                int.connect("second-device", isr);
+            }
+            let vp = VideoPort::new(cpu, &dev);
+            let bar0 = dev.pci.bars[0].map_or(0, |b| b.base);
+            *dev_slot.borrow_mut() = Some(dev.clone());
+            match scenario {
+                "sync-readings" => synchronized_traffic(&vp, bar0),
+                "mode-set" => mode_requests(&vp),
+                _ => background_traffic(&vp, bar0),
             }
         }),
     );
 
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| m.run_until(s.cycles)));
+    // In chunks: between them the waveform is flushed (so even a hard kill leaves a file
+    // valid up to the last chunk) and a SIGINT/SIGTERM ends the run cleanly.
+    let mut signal = None;
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        while m.now() < s.cycles && m.stopped().is_none() {
+            m.run_until((m.now() + RUN_CHUNK).min(s.cycles));
+            m.flush_trace();
+            if let Some(sig) = crate::signals::pending() {
+                signal = Some(sig);
+                break;
+            }
+        }
+    }));
     m.close_trace();
     let cycles = m.now();
     let mut stopped = match (&outcome, m.stopped()) {
+        (Ok(()), None) if signal.is_some() => Some(format!(
+            "interrupted by {} at cycle {cycles}; the waveform is complete up to that cycle",
+            signal.unwrap_or("a signal")
+        )),
         (Err(p), _) => Some(format!("driver code panicked at cycle {cycles}: {}", panic_text(p.as_ref()))),
         (Ok(()), Some(Stop::BugCheck(b))) => Some(format!(
-            "bug check {} on CPU{} at cycle {cycles} (IRQL {}, in {}): {}",
+            "bug check {} on CPU{} at cycle {} (IRQL {}, in {}): {}",
             b.code,
             b.cpu,
+            b.cycle,
             b.irql,
             b.routine.name(),
             b.detail
@@ -174,6 +326,17 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
     });
     let stats = m.kernel().stats();
     let verdict = if rules.iter().all(|r| r.verdict == "pass") { "pass" } else { "fail" };
+    let bug_check = match m.stopped() {
+        Some(Stop::BugCheck(b)) => Some(BugCheckReport {
+            code: b.code,
+            cpu: b.cpu,
+            irql: b.irql.0,
+            routine: b.routine.name(),
+            cycle: b.cycle,
+            detail: b.detail.clone(),
+        }),
+        _ => None,
+    };
     Ok(RunResult {
         scenario: s.scenario.name,
         driver: s.driver.name,
@@ -185,7 +348,75 @@ pub fn run(s: &RunSettings) -> Result<RunResult, RunError> {
         interrupts: stats.interrupts,
         unclaimed: stats.unclaimed,
         vcd: s.vcd.as_ref().map(|p| p.display().to_string()),
+        bug_check,
+        sync_overlap_cycles: overlap.get(),
+        storms: stats.storms,
+        line_disabled_at: stats.line_disabled_at,
+        second_device: second.map(|d| SecondDeviceReport {
+            raised: d.raised(),
+            serviced: d.serviced(),
+            pending_at_end: d.pending(),
+        }),
+        choices: m.choices().choices(),
+        recorded_schedule: m.choices().recorded().map(dirql_sim::format_forced),
     })
+}
+
+/// Cycles between the second device's interrupts on the shared line (seeded in between).
+const SECOND_MIN_GAP: u64 = 300;
+/// See [`SECOND_MIN_GAP`].
+const SECOND_MAX_GAP: u64 = 3_000;
+
+/// The mode the adapter resets to (docs/contracts.md §1: htotal 50, vtotal 40).
+const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
+
+/// CPU0 in `mode-set`: CRTC registers, the timed mode sequence and a palette, again and
+/// again, through the serialized StartIO queue.
+fn mode_requests(vp: &VideoPort<'_, '_>) {
+    let reqs = [
+        (ioctl::SET_CRTC, vec![0x042A, 0x052E, 0x0132]),
+        (ioctl::SET_CURRENT_MODE, DEFAULT_MODE.to_vec()),
+        (ioctl::SET_COLOR_REGISTERS, vec![0, 0x10_2030, 0x40_5060, 0x70_8090]),
+    ];
+    loop {
+        for (code, input) in &reqs {
+            let mut rp = VideoRequestPacket { ioctl: *code, input: input.clone(), ..Default::default() };
+            vp.start_io(&mut rp);
+            vp.cpu().work(120);
+        }
+    }
+}
+
+/// CPU1 in `mode-set`: a command buffer ending in a fence, then a wait for that fence.
+fn command_requests(vp: &VideoPort<'_, '_>) {
+    let mut fence = 1u32;
+    loop {
+        let words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF, ext::OP_FENCE << 24, fence];
+        let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+        vp.start_io(&mut rp);
+        let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![fence], ..Default::default() };
+        vp.start_io(&mut rp);
+        vp.cpu().work(400);
+        fence += 1;
+    }
+}
+
+/// VpHighPriority routines back to back on CPU0, each a stretch of register traffic that
+/// stays well inside the VpHighPriority bound.
+fn synchronized_traffic(vp: &VideoPort<'_, '_>, bar0: u32) {
+    let mut n = 0u32;
+    loop {
+        vp.synchronize_execution(Priority::High, &|vp| {
+            for _ in 0..6 {
+                vp.write_register_ulong(bar0 + regs::REG_SCRATCH, n);
+                let _ = vp.read_register_ulong(bar0 + regs::REG_SCRATCH);
+                vp.cpu().work(40);
+            }
+            true
+        });
+        vp.cpu().work(60);
+        n = n.wrapping_add(1);
+    }
 }
 
 /// A driver thread's ordinary register traffic, so that interrupts land in the middle of

@@ -5,7 +5,12 @@
 use std::cell::Cell;
 
 use crate::adapter::regs::*;
-use crate::videoport::{VideoMiniport, VideoPort};
+use crate::adapter::regs_ext as ext;
+use crate::stop_codes;
+use crate::videoport::{
+    Priority, VideoMiniport, VideoPort, VideoRequestPacket, ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER,
+    ERROR_IO_DEVICE, NO_ERROR,
+};
 
 /// A driver variant: the reference, or a twin with one declared defect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -16,6 +21,10 @@ pub struct Variant {
     pub breaks: Option<&'static str>,
     /// The scenario that exposes it.
     pub scenario: Option<&'static str>,
+    /// Rules the defect is known to trip downstream, after the declared one (e.g. the
+    /// OS disabling a storming line, so later interrupts are lost). Declared so that the
+    /// test can still demand that nothing else fails and that `breaks` fails first.
+    pub also_breaks: &'static [&'static str],
     /// What is wrong with it, in one sentence.
     pub description: &'static str,
 }
@@ -26,6 +35,7 @@ pub const VARIANTS: &[Variant] = &[
         name: "reference",
         breaks: None,
         scenario: None,
+        also_breaks: &[],
         description: "HwVidInterrupt reads status and enable, returns FALSE if nothing of ours is pending, \
                       acknowledges with a write-back and flushes it with a read-back",
     },
@@ -33,16 +43,100 @@ pub const VARIANTS: &[Variant] = &[
         name: "no-ack",
         breaks: Some("isr-dismissal"),
         scenario: Some("vblank"),
+        also_breaks: &[],
         description: "claims the interrupt but never writes INT_STATUS, so INTA# stays asserted",
     },
     Variant {
         name: "no-readback",
         breaks: Some("isr-dismissal"),
         scenario: Some("vblank"),
+        also_breaks: &[],
         description: "acknowledges with a posted MMIO write and returns without a read-back, so the line can \
                       still be low when the interrupt controller looks again",
     },
+    Variant {
+        name: "claims-foreign",
+        breaks: Some("isr-ownership"),
+        scenario: Some("shared-line"),
+        // The other device's line stays low, the OS disables the storming line, and the
+        // adapter's later retrace interrupts are lost with it.
+        also_breaks: &["no-lost-interrupt"],
+        description: "never looks at INT_STATUS: acknowledges every source and returns TRUE for every interrupt on \
+                      the shared line, so the other device's ISR is never called",
+    },
+    Variant {
+        name: "unsync-crtc",
+        breaks: Some("register-integrity"),
+        scenario: Some("mode-set"),
+        also_breaks: &[],
+        description: "programs CRTC registers through the 3D4h/3D5h pair without VideoPortSynchronizeExecution, \
+                      so the ISR's CR11 dismissal can move the index between its index and data writes",
+    },
+    Variant {
+        name: "clobber-index",
+        breaks: Some("register-integrity"),
+        scenario: Some("mode-set"),
+        also_breaks: &[],
+        description: "HwVidInterrupt dismisses the retrace through CR11 but leaves the CRTC index at 0x11",
+    },
+    Variant {
+        name: "forbidden-call",
+        breaks: Some("irql-discipline"),
+        scenario: Some("vblank"),
+        // The bug check stops the machine: the run does not complete.
+        also_breaks: &["run-completed"],
+        description: "HwVidInterrupt calls VideoPortAllocatePool, which an ISR may not call: bug check \
+                      VIDEO_PORT_ISR_FORBIDDEN_CALL (an irql-discipline violation)",
+    },
+    Variant {
+        name: "slow-high-priority",
+        breaks: Some("irql-discipline"),
+        scenario: Some("mode-set"),
+        // The bug check stops the machine: the run does not complete.
+        also_breaks: &["run-completed"],
+        description: "validates the mode inside its VpHighPriority routine, which then runs past the bound: bug \
+                      check DPC_WATCHDOG_VIOLATION (an irql-discipline violation)",
+    },
+    Variant {
+        name: "split-sequence",
+        breaks: Some("burst-integrity"),
+        scenario: Some("mode-set"),
+        also_breaks: &[],
+        description: "writes the timed MODE sequence one register at a time outside VideoPortSynchronizeExecution, \
+                      so an interrupt can land inside it",
+    },
+    Variant {
+        name: "dpc-unsync",
+        breaks: Some("sync-isolation"),
+        scenario: Some("vblank"),
+        also_breaks: &[],
+        description: "its DPC read-modify-writes INT_ENABLE, which HwVidInterrupt also edits, without \
+                      VideoPortSynchronizeExecution",
+    },
 ];
+
+/// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
+pub fn expected_stop_code(variant: &str) -> Option<&'static str> {
+    match variant {
+        "forbidden-call" => Some(stop_codes::VIDEO_PORT_ISR_FORBIDDEN_CALL),
+        "slow-high-priority" => Some(stop_codes::DPC_WATCHDOG_VIOLATION),
+        _ => None,
+    }
+}
+
+/// Private IOCTLs of the dirql miniport (FILE_DEVICE_VIDEO, function codes 0x800+).
+pub mod ioctl {
+    /// IOCTL_VIDEO_SET_CURRENT_MODE: input = the eight MODE words (timed window).
+    pub const SET_CURRENT_MODE: u32 = 0x0023_040C;
+    /// IOCTL_VIDEO_SET_COLOR_REGISTERS: input = [first entry, then 0x00RRGGBB per entry].
+    pub const SET_COLOR_REGISTERS: u32 = 0x0023_041C;
+    /// Program CRTC registers through 3D4h/3D5h: input = (index << 8 | value) per write.
+    pub const SET_CRTC: u32 = 0x0023_2000;
+    /// Submit a command buffer: input = command words (FILL / COPY / FENCE).
+    pub const SUBMIT_COMMANDS: u32 = 0x0023_2004;
+    /// Wait until the command engine has reached fence `input[0]`.
+    pub const WAIT_FENCE: u32 = 0x0023_2008;
+}
 
 impl Variant {
     /// The variant called `name`.
@@ -55,13 +149,193 @@ impl Variant {
 pub struct DirqlMiniport {
     variant: &'static Variant,
     bar0: Cell<u32>,
+    /// BAR1, the VGA port window, when the adapter has one.
+    bar1: Cell<Option<u32>>,
+    /// Dismiss the retrace through CR11 (VGA-strict) rather than a W1C to INT_STATUS[0].
+    /// Off until the RTL's VINT_W1C=0 lands (docs/contracts.md §1).
+    cr11_dismiss: Cell<bool>,
     vblanks: Cell<u64>,
+    /// Shared with HwVidInterrupt (touched elsewhere only through
+    /// VideoPortSynchronizeExecution): the last fence value the ISR read.
+    isr_fence: Cell<u32>,
+    /// Fences completed by the DPC.
+    completed_fence: Cell<u32>,
+    dpcs: Cell<u64>,
 }
 
 impl DirqlMiniport {
     /// A miniport of the given variant.
     pub fn new(variant: &'static Variant) -> Self {
-        DirqlMiniport { variant, bar0: Cell::new(0), vblanks: Cell::new(0) }
+        DirqlMiniport {
+            variant,
+            bar0: Cell::new(0),
+            bar1: Cell::new(None),
+            cr11_dismiss: Cell::new(false),
+            vblanks: Cell::new(0),
+            isr_fence: Cell::new(0),
+            completed_fence: Cell::new(0),
+            dpcs: Cell::new(0),
+        }
+    }
+
+    /// Chooses how the retrace interrupt is dismissed: through CR11 (`true`, VGA-strict,
+    /// needs BAR1) or with a W1C to INT_STATUS (`false`, while the RTL has VINT_W1C=1).
+    pub fn set_cr11_dismiss(&self, on: bool) {
+        self.cr11_dismiss.set(on);
+    }
+
+    /// The last fence the DPC completed.
+    pub fn completed_fence(&self) -> u32 {
+        self.completed_fence.get()
+    }
+
+    /// DPCs run.
+    pub fn dpcs(&self) -> u64 {
+        self.dpcs.get()
+    }
+
+    fn port(&self, off: u32) -> Option<u32> {
+        self.bar1.get().map(|b| b + off)
+    }
+
+    /// One CRTC register write through the index/data pair, with driver note kind 1 on
+    /// the bus for the data write (docs/contracts.md §3).
+    fn crtc_write(&self, vp: &VideoPort<'_, '_>, index: u8, value: u8) {
+        let (Some(ip), Some(dp)) = (self.port(ext::VGA_CRTC_INDEX), self.port(ext::VGA_CRTC_DATA)) else { return };
+        vp.write_port_uchar(ip, index);
+        let prev = vp.cpu().note(ext::NOTE_CRTC_WRITE | u32::from(index) << 8 | u32::from(value));
+        vp.write_port_uchar(dp, value);
+        vp.cpu().note(prev);
+    }
+
+    /// Dismisses the vertical-retrace interrupt the VGA way (semantics.md §4): save the
+    /// CRTC index, select CR11, clear bit 4 then set it again, restore the index.
+    fn dismiss_retrace_cr11(&self, vp: &VideoPort<'_, '_>) {
+        let (Some(ip), Some(dp)) = (self.port(ext::VGA_CRTC_INDEX), self.port(ext::VGA_CRTC_DATA)) else { return };
+        let saved = vp.read_port_uchar(ip);
+        vp.write_port_uchar(ip, ext::CR_VSE);
+        let cr11 = vp.read_port_uchar(dp);
+        for value in [cr11 & !ext::CR11_REARM, cr11 | ext::CR11_REARM] {
+            let prev = vp.cpu().note(ext::NOTE_CRTC_WRITE | u32::from(ext::CR_VSE) << 8 | u32::from(value));
+            vp.write_port_uchar(dp, value);
+            vp.cpu().note(prev);
+        }
+        if !self.is("clobber-index") {
+            vp.write_port_uchar(ip, saved);
+        }
+    }
+
+    /// The DPC queued by HwVidInterrupt: completes fences and re-arms sources the ISR
+    /// masked. INT_ENABLE and `isr_fence` are shared with the ISR, so it touches them only
+    /// through VideoPortSynchronizeExecution (hwvid-interrupt.md remarks).
+    fn dpc(&self, vp: &VideoPort<'_, '_>) {
+        self.dpcs.set(self.dpcs.get() + 1);
+        let enable = self.reg(REG_INT_ENABLE);
+        let rearm = |vp: &VideoPort<'_, '_>| {
+            let e = vp.read_register_ulong(enable);
+            vp.write_register_ulong(enable, e | INT_VBLANK);
+            self.completed_fence.set(self.completed_fence.get().max(self.isr_fence.get()));
+            true
+        };
+        if self.is("dpc-unsync") {
+            rearm(vp);
+        } else {
+            vp.synchronize_execution(Priority::Medium, &rearm);
+        }
+    }
+
+    /// IOCTL_VIDEO_SET_CURRENT_MODE through the timed window: a validated burst
+    /// (HwVidSynchronizeExecutionCallback use (b)), VpHighPriority, note kind 2 set from
+    /// before the first write until after the last.
+    fn set_mode(&self, vp: &VideoPort<'_, '_>, mode: &[u32]) -> u32 {
+        if mode.len() != ext::MODE_WORDS || mode.iter().any(|&w| w == 0 || w > 0xFF) {
+            return ERROR_INVALID_PARAMETER;
+        }
+        let (unlock, mode0) = (self.reg(ext::REG_SEQ_UNLOCK), self.reg(ext::REG_MODE0));
+        let writes = 1 + ext::MODE_WORDS as u32;
+        if self.is("split-sequence") {
+            // The defect: the same writes, unsynchronized and one by one.
+            vp.write_register_ulong(unlock, ext::SEQ_UNLOCK_KEY);
+            for (i, &w) in mode.iter().enumerate() {
+                vp.cpu().work(30);
+                vp.write_register_ulong(mode0 + 4 * i as u32, w);
+            }
+        } else {
+            vp.synchronize_execution(Priority::High, &|vp| {
+                if self.is("slow-high-priority") {
+                    // The defect: validation work inside the high-priority routine.
+                    vp.cpu().work(4 * vp.device().cfg.high_priority_max_cycles);
+                }
+                let prev = vp.cpu().note(ext::NOTE_BURST | writes);
+                vp.write_register_ulong(unlock, ext::SEQ_UNLOCK_KEY);
+                vp.write_register_buffer_ulong(mode0, mode);
+                // Flush the posted burst before the note goes away.
+                let _ = vp.read_register_ulong(self.reg(ext::REG_SEQ_STATUS));
+                vp.cpu().note(prev);
+                true
+            });
+        }
+        let st = vp.read_register_ulong(self.reg(ext::REG_SEQ_STATUS));
+        if st & ext::SEQ_COMMITTED != 0 {
+            NO_ERROR
+        } else {
+            ERROR_IO_DEVICE
+        }
+    }
+
+    /// CRTC registers through 3D4h/3D5h. The ISR moves the CRTC index (CR11 dismissal), so
+    /// each index/data pair is written with the ISR excluded (VpMediumPriority).
+    fn set_crtc(&self, vp: &VideoPort<'_, '_>, writes: &[u32]) -> u32 {
+        if self.bar1.get().is_none() {
+            return ERROR_INVALID_FUNCTION;
+        }
+        for &w in writes {
+            let (index, value) = ((w >> 8) as u8, w as u8);
+            if self.is("unsync-crtc") {
+                self.crtc_write(vp, index, value);
+                vp.cpu().work(20);
+            } else {
+                vp.synchronize_execution(Priority::Medium, &|vp| {
+                    self.crtc_write(vp, index, value);
+                    true
+                });
+            }
+        }
+        NO_ERROR
+    }
+
+    /// IOCTL_VIDEO_SET_COLOR_REGISTERS: a DAC burst (index once, then R, G, B per entry).
+    fn load_palette(&self, vp: &VideoPort<'_, '_>, input: &[u32]) -> u32 {
+        let (Some(first), Some(idx), Some(data)) =
+            (input.first(), self.port(ext::VGA_DAC_WINDEX), self.port(ext::VGA_DAC_DATA))
+        else {
+            return ERROR_INVALID_PARAMETER;
+        };
+        vp.write_port_uchar(idx, *first as u8);
+        let bytes: Vec<u8> =
+            input[1..].iter().flat_map(|&rgb| [(rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8]).collect();
+        vp.write_port_buffer_uchar(data, &bytes);
+        NO_ERROR
+    }
+
+    /// A command buffer as one burst into CMD_FIFO; the bridge retries while it is full.
+    fn submit(&self, vp: &VideoPort<'_, '_>, words: &[u32]) -> u32 {
+        if words.is_empty() {
+            return ERROR_INVALID_PARAMETER;
+        }
+        vp.write_register_buffer_ulong(self.reg(ext::REG_CMD_FIFO), words);
+        NO_ERROR
+    }
+
+    /// Waits (at PASSIVE, polling the DPC's completed fence) for fence `value`.
+    fn wait_fence(&self, vp: &VideoPort<'_, '_>, value: u32, max_polls: u32) -> u32 {
+        for _ in 0..max_polls {
+            if self.completed_fence.get() >= value {
+                return NO_ERROR;
+            }
+            vp.cpu().work(200);
+        }
+        ERROR_IO_DEVICE
     }
 
     /// Vertical-retrace interrupts serviced.
@@ -97,6 +371,7 @@ impl VideoMiniport for DirqlMiniport {
         }
         let bar0 = pci.bars[0].ok_or("HwVidFindAdapter: BAR0 was not assigned")?;
         self.bar0.set(bar0.base);
+        self.bar1.set(pci.bars[1].map(|b| b.base));
         let id = vp.read_register_ulong(self.reg(REG_ID));
         if id != ID_VALUE {
             return Err(format!("HwVidFindAdapter: REG_ID reads {id:#010x}, expected {ID_VALUE:#010x}"));
@@ -107,29 +382,67 @@ impl VideoMiniport for DirqlMiniport {
     fn hw_initialize(&self, vp: &VideoPort<'_, '_>) -> bool {
         // Clear anything latched before we were ready, then enable the retrace interrupt.
         vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
-        vp.write_register_ulong(self.reg(REG_INT_ENABLE), INT_VBLANK);
+        vp.write_register_ulong(self.reg(REG_INT_ENABLE), INT_VBLANK | INT_CMD_DONE | INT_CMD_ERROR | INT_SEQ_ERROR);
+        true
+    }
+
+    fn hw_dpc(&self, vp: &VideoPort<'_, '_>) {
+        self.dpc(vp);
+    }
+
+    fn hw_start_io(&self, vp: &VideoPort<'_, '_>, rp: &mut VideoRequestPacket) -> bool {
+        rp.status = match rp.ioctl {
+            ioctl::SET_CURRENT_MODE => self.set_mode(vp, &rp.input),
+            ioctl::SET_COLOR_REGISTERS => self.load_palette(vp, &rp.input),
+            ioctl::SET_CRTC => self.set_crtc(vp, &rp.input),
+            ioctl::SUBMIT_COMMANDS => self.submit(vp, &rp.input),
+            ioctl::WAIT_FENCE => self.wait_fence(vp, rp.input.first().copied().unwrap_or(0), 10),
+            _ => ERROR_INVALID_FUNCTION,
+        };
         true
     }
 
     /// HwVidInterrupt (hwvid-interrupt.md; the Permedia 3 shape, semantics.md §3).
     fn hw_interrupt(&self, vp: &VideoPort<'_, '_>) -> bool {
-        let status = vp.read_register_ulong(self.reg(REG_INT_STATUS));
-        let enable = vp.read_register_ulong(self.reg(REG_INT_ENABLE));
-        let mine = status & enable;
+        if self.is("forbidden-call") {
+            // The defect: a service outside the ISR's list (bug check).
+            let _ = vp.allocate_pool(16);
+        }
+        let status_reg = self.reg(REG_INT_STATUS);
+        let mine = if self.is("claims-foreign") {
+            // The defect: no look at the status; every source acknowledged, always TRUE.
+            INT_ALL
+        } else {
+            let status = vp.read_register_ulong(status_reg);
+            let enable = vp.read_register_ulong(self.reg(REG_INT_ENABLE));
+            status & enable
+        };
         if mine == 0 {
             // The line is shared: not ours, say so at once.
             return false;
         }
-        if !self.is("no-ack") {
-            vp.write_register_ulong(self.reg(REG_INT_STATUS), mine);
+        let vga_dismiss = self.cr11_dismiss.get() && self.bar1.get().is_some();
+        let w1c = if vga_dismiss { mine & !INT_VBLANK } else { mine };
+        if mine & INT_VBLANK != 0 && vga_dismiss && !self.is("no-ack") {
+            self.dismiss_retrace_cr11(vp);
+        }
+        if w1c != 0 && !self.is("no-ack") {
+            vp.write_register_ulong(status_reg, w1c);
             if !self.is("no-readback") {
                 // The read pushes the posted acknowledge to the adapter before we return,
                 // so INTA# is released before the controller looks again.
-                vp.read_register_ulong(self.reg(REG_INT_STATUS));
+                vp.read_register_ulong(status_reg);
             }
+        }
+        if mine & INT_CMD_DONE != 0 {
+            self.isr_fence.set(vp.read_register_ulong(self.reg(ext::REG_FENCE_VALUE)));
         }
         if mine & INT_VBLANK != 0 {
             self.vblanks.set(self.vblanks.get() + 1);
+        }
+        if mine & (INT_VBLANK | INT_CMD_DONE) != 0 && !self.is("claims-foreign") {
+            // Fence completion and re-arming happen in the DPC (HwVidDpcRoutine).
+            vp.queue_miniport_dpc();
         }
         true
     }

@@ -4,5 +4,6 @@
 
 mod miniport;
 pub mod regs;
+pub mod regs_ext;
 
-pub use miniport::{DirqlMiniport, Variant, VARIANTS};
+pub use miniport::{expected_stop_code, ioctl, DirqlMiniport, Variant, VARIANTS};

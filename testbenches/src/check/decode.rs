@@ -32,16 +32,19 @@ pub struct PciDecoder {
     addr: u32,
     idsel: bool,
     bar0: Option<u32>,
+    bar1: Option<u32>,
 }
 
 /// Config offset of BAR0 in the type-0 header.
 const CFG_BAR0: u32 = 0x10;
+/// Config offset of BAR1 (the VGA I/O window, contracts.md §1).
+const CFG_BAR1: u32 = 0x14;
 
 impl PciDecoder {
     /// Feeds one cycle; returns the data phase that completed in it, if any.
     pub fn feed(&mut self, f: &Frame) -> Option<DataPhase> {
         if !f.rst_n {
-            *self = PciDecoder { bar0: None, ..Default::default() };
+            *self = PciDecoder::default();
             return None;
         }
         if !self.busy {
@@ -68,6 +71,10 @@ impl PciDecoder {
             if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR0 && ph.be == 0xF {
                 self.bar0 = Some(ph.data & !0xF);
             }
+            if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR1 && ph.be == 0xF {
+                // An I/O BAR: bits [1:0] are flags (PCI 3.0 §6.2.5.1).
+                self.bar1 = Some(ph.data & !0x3);
+            }
             self.addr = self.addr.wrapping_add(4);
             out = Some(ph);
         }
@@ -82,5 +89,10 @@ impl PciDecoder {
     /// BAR0 as last written by configuration software (seen on the bus).
     pub fn bar0(&self) -> Option<u32> {
         self.bar0
+    }
+
+    /// BAR1 (I/O) as last written by configuration software.
+    pub fn bar1(&self) -> Option<u32> {
+        self.bar1
     }
 }

@@ -3,10 +3,14 @@
 //! returned (posted writes flushed), and the adapter's INTA# was released before the
 //! interrupt controller looked at the line again at end of interrupt (hwvid-interrupt.md:
 //! "it must dismiss the interrupt on its adapter before it returns TRUE"; semantics.md §6).
+//!
+//! An acknowledge is a non-zero write-1-to-clear to INT_STATUS, or the VGA way: a write of
+//! CR11 with bit 4 = 0 through the CRTC data port while the CRTC index (tracked from the
+//! writes to the index port) is 0x11 (contracts.md §1; semantics.md §4).
 
 use dirql_sim::{Frame, Routine, PIC_DELIVER, PIC_EOI};
 
-use super::{DataPhase, DeviceProfile, Rule, Violation};
+use super::{io_byte, Ctx, DataPhase, DeviceProfile, Rule, Target, Violation};
 use dirql_sim::Command;
 
 /// Per-CPU view of the ISR in progress.
@@ -38,6 +42,8 @@ pub struct IsrDismissal {
     last_released: u64,
     prev_dev_inta_n: bool,
     claimed: Vec<Claimed>,
+    /// CRTC index as last written on the bus.
+    crtc_index: Option<u8>,
     checked: u64,
     violations: Vec<Violation>,
 }
@@ -52,15 +58,32 @@ impl IsrDismissal {
             last_released: 0,
             prev_dev_inta_n: true,
             claimed: Vec::new(),
+            crtc_index: None,
             checked: 0,
             violations: Vec::new(),
         }
     }
 
-    fn is_ack(&self, ph: &DataPhase, bar0: Option<u32>) -> bool {
-        matches!(ph.cmd, Some(Command::MemWrite | Command::MemWriteInvalidate))
-            && bar0.is_some_and(|b| ph.addr == b.wrapping_add(self.profile.ack_offset))
-            && ph.data != 0
+    /// Whether `ph` acknowledges an interrupt; tracks the CRTC index as a side effect.
+    fn is_ack(&mut self, ph: &DataPhase, ctx: &Ctx<'_>) -> bool {
+        match ctx.target(ph) {
+            Target::Bar0(off) => {
+                matches!(ph.cmd, Some(Command::MemWrite | Command::MemWriteInvalidate))
+                    && off == self.profile.ack_offset
+                    && ph.data != 0
+            }
+            Target::Bar1(off) if ph.cmd == Some(Command::IoWrite) => {
+                let p = &self.profile;
+                // Index and data may come in one word write: the index lane applies first.
+                if let Some(i) = io_byte(ph, off, p.crtc_index_offset) {
+                    self.crtc_index = Some(i);
+                }
+                io_byte(ph, off, p.crtc_data_offset).is_some_and(|d| {
+                    self.crtc_index == Some(p.crtc_vint_index) && d & (1 << p.crtc_vint_clear_bit) == 0
+                })
+            }
+            _ => false,
+        }
     }
 }
 
@@ -69,12 +92,12 @@ impl Rule for IsrDismissal {
         "isr-dismissal"
     }
 
-    fn on_frame(&mut self, f: &Frame, phase: Option<&DataPhase>, bar0: Option<u32>) {
+    fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         if f.pic & PIC_DELIVER != 0 {
             self.last_delivery = f.cycle;
         }
         // Acknowledging writes: credit the ISR of the CPU that issued them.
-        if let Some(ph) = phase.filter(|p| self.is_ack(p, bar0)) {
+        if let Some(ph) = ctx.phase.filter(|p| self.is_ack(p, ctx)) {
             let cpu = usize::from(ph.bus_cpu).wrapping_sub(1);
             if let Some(run) = self.isr.get_mut(cpu).filter(|r| r.entered.is_some()) {
                 run.acked.get_or_insert(ph.cycle);
@@ -91,15 +114,26 @@ impl Rule for IsrDismissal {
                     self.checked += 1;
                     let entered = run.entered.unwrap_or(f.cycle);
                     if run.acked.is_none() {
-                        self.violations.push(Violation::new(
-                            f.cycle,
-                            format!(
+                        self.violations.push(
+                            Violation::new(
+                                f.cycle,
+                                format!(
                                 "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE but no acknowledging write to \
-                                 {} reached the adapter before it returned{}",
+                                 {} (nor CR11 bit 4 = 0) reached the adapter before it returned{}",
                                 self.profile.ack_name,
                                 if self.prev_dev_inta_n { "" } else { "; the adapter's INTA# is still asserted" }
                             ),
-                        ));
+                            )
+                            .on(cpu, Some(Routine::Isr))
+                            .signals(&[
+                                "dev_inta_n",
+                                "isr_ret",
+                                "bus_cpu",
+                                "posted",
+                                "cpu0_routine",
+                                "cpu1_routine",
+                            ]),
+                        );
                     }
                     self.claimed.push(Claimed { cpu, returned: f.cycle, delivered: run.delivered, acked: run.acked });
                 }
@@ -132,7 +166,9 @@ impl Rule for IsrDismissal {
                              since before that delivery: {why}{late} — the line will be taken again (spurious re-entry)",
                             c.cpu, c.returned, c.delivered
                         ),
-                    ));
+                    )
+                    .on(c.cpu, Some(Routine::Isr))
+                    .signals(&["dev_inta_n", "pic_eoi", "pic_deliver", "isr_ret", "posted", "bus_cpu"]));
                 }
             }
         }
@@ -148,5 +184,9 @@ impl Rule for IsrDismissal {
 
     fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+
+    fn violations_mut(&mut self) -> &mut Vec<Violation> {
+        &mut self.violations
     }
 }

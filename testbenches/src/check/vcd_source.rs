@@ -76,6 +76,14 @@ pub enum VcdError {
         /// The missing signals, comma-separated.
         missing: String,
     },
+    /// The file ends in the middle of a line: cut off while being written or copied.
+    #[error("{path} is truncated: its last line is incomplete after {frames} clock cycle(s); a run stopped by dirql (or a signal) ends on a whole line, so this file was cut by something else")]
+    Truncated {
+        /// The file.
+        path: String,
+        /// Complete cycles before the cut.
+        frames: u64,
+    },
     /// The file holds no clock edge.
     #[error("{path} holds no rising clock edge: nothing to check (empty or truncated waveform)")]
     Empty {
@@ -101,11 +109,51 @@ fn bits(v: &vcd::Vector) -> u64 {
 
 const CLK: usize = 0;
 
+/// A reader that remembers the last byte it handed out, to tell a file that ends on a
+/// whole line from one cut in the middle of a line.
+struct LastByte<R> {
+    inner: R,
+    last: Option<u8>,
+}
+
+impl<R: BufRead> std::io::Read for LastByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+        }
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for LastByte<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if amt > 0 {
+            if let Ok(b) = self.inner.fill_buf() {
+                if let Some(&x) = b.get(amt - 1) {
+                    self.last = Some(x);
+                }
+            }
+        }
+        self.inner.consume(amt);
+    }
+}
+
 /// Streams the frames of the VCD in `reader` into `sink`; returns the number of frames.
 pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, VcdError> {
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
-    let mut p = vcd::Parser::new(reader);
-    let header = p.parse_header().map_err(|e| malformed(e.to_string()))?;
+    let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
+    let header = p.parse_header().map_err(|e| {
+        // A header that stops part-way (but did start like a VCD) was cut off.
+        if e.kind() == std::io::ErrorKind::UnexpectedEof && p.reader().last.is_some() {
+            VcdError::Truncated { path: path.to_string(), frames: 0 }
+        } else {
+            malformed(e.to_string())
+        }
+    })?;
     let mut vars = Vec::new();
     flatten(&header.items, "", &mut vars);
     if vars.is_empty() {
@@ -135,7 +183,15 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
         *clk_prev = clk;
     };
     for cmd in p.by_ref() {
-        match cmd.map_err(|e| malformed(e.to_string()))? {
+        let cmd = match cmd {
+            Ok(c) => c,
+            // The body ended inside a command: cut off, not malformed.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(VcdError::Truncated { path: path.to_string(), frames });
+            }
+            Err(e) => return Err(malformed(e.to_string())),
+        };
+        match cmd {
             Command::Timestamp(_) => emit(&val, &mut clk_emitted, &mut frames),
             Command::ChangeScalar(code, v) => {
                 if let Some(ss) = slots.get(&code) {
@@ -154,6 +210,9 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
             }
             _ => {}
         }
+    }
+    if !matches!(p.reader().last, Some(b'\n') | None) {
+        return Err(VcdError::Truncated { path: path.to_string(), frames });
     }
     emit(&val, &mut clk_emitted, &mut frames);
     if frames == 0 {

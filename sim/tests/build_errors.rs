@@ -1,0 +1,57 @@
+//! A failed build explains itself: the command, its output, and the fix. Each case runs
+//! the real build script through cargo, in a target folder of its own.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::path::Path;
+use std::process::Command;
+
+fn build(target: &Path, envs: &[(&str, &str)]) -> (bool, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut c = Command::new(env!("CARGO"));
+    c.args(["build", "--offline", "--release", "-q", "-p", "dirql-sim"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn missing_verilator_rtl_syntax_error_and_missing_compiler_each_name_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("target");
+
+    let (ok, err) = build(&target, &[("VERILATOR", "/nonexistent/verilator")]);
+    assert!(!ok);
+    assert!(err.contains("command: /nonexistent/verilator --version"), "{err}");
+    assert!(err.contains("apt-get install --no-install-recommends verilator"), "{err}");
+
+    // A copy of the RTL with one syntax error in it.
+    let rtl = tmp.path().join("rtl");
+    std::fs::create_dir_all(rtl.join("sim")).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rtl");
+    for dir in ["", "sim"] {
+        for e in std::fs::read_dir(src.join(dir)).unwrap().flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), rtl.join(dir).join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let regs = rtl.join("dirql_regs.v");
+    let text = std::fs::read_to_string(&regs).unwrap();
+    std::fs::write(&regs, text.replacen("endmodule", "wire broken = ;\nendmodule", 1)).unwrap();
+    let (ok, err) = build(&target, &[("DIRQL_RTL_DIR", rtl.to_str().unwrap())]);
+    assert!(!ok);
+    assert!(err.contains("exit status"), "{err}");
+    assert!(err.contains("dirql_regs.v"), "the compiler's message naming the file is shown: {err}");
+    assert!(err.contains("fix:"), "{err}");
+
+    // No C++ compiler: cxx's own build script (link-cplusplus) stops first and names the
+    // compiler it tried; `make` never gets here, scripts/ensure-deps.sh installs g++ first.
+    let (ok, err) = build(&target, &[("CXX", "/nonexistent/c++")]);
+    assert!(!ok);
+    assert!(err.contains("/nonexistent/c++"), "{err}");
+}

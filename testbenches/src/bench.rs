@@ -1,0 +1,358 @@
+//! `dirql bench`: every layer measured against the limit the simulator itself sets, side by
+//! side in one process. Each figure is the median of several repetitions with its spread;
+//! each ratio is taken pair by pair (repetition i of one layer against repetition i of its
+//! reference) and then the median is taken, so it holds on a noisy machine.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+use std::time::Instant;
+
+use dirql_host::adapter::regs;
+use dirql_host::pci::{enumerate, ResourcePlan};
+use dirql_host::{Cpu, Machine, MachineConfig};
+use dirql_sim::Model;
+use serde::Serialize;
+
+/// A figure: median and spread of the repetitions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figure {
+    /// Median.
+    pub median: f64,
+    /// Smallest repetition.
+    pub min: f64,
+    /// Largest repetition.
+    pub max: f64,
+}
+
+impl Figure {
+    fn of(mut v: Vec<f64>) -> Self {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n == 0 {
+            0.0
+        } else if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Figure { median, min: v.first().copied().unwrap_or(0.0), max: v.last().copied().unwrap_or(0.0) }
+    }
+}
+
+/// Settings of a benchmark run.
+#[derive(Clone, Debug)]
+pub struct BenchSettings {
+    /// Repetitions of each measurement.
+    pub reps: usize,
+    /// Cycles per untraced measurement.
+    pub cycles: u64,
+    /// Cycles per traced measurement.
+    pub trace_cycles: u64,
+    /// Cycles of the run whose VCD the checker reads.
+    pub check_cycles: u64,
+    /// Folder for temporary waveforms.
+    pub scratch: PathBuf,
+    /// Also time a clean build and a rebuild after touching an RTL file (slow).
+    pub build: Option<PathBuf>,
+}
+
+/// The benchmark's results; field names are the JSON contract.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    /// Verilated model clocked from a C++ loop, no host: the limit.
+    pub bare_cycles_per_s: f64,
+    /// Full harness, adapter idle, no host traffic.
+    pub idle_cycles_per_s: f64,
+    /// idle / bare, pair by pair.
+    pub idle_ratio: f64,
+    /// MMIO transactions per second through driver → CPU → bridge → PCI → RTL.
+    pub mmio_txn_per_s: f64,
+    /// Bus cycles each MMIO transaction took, end to end.
+    pub mmio_cycles_per_txn: f64,
+    /// bare cycles/s ÷ cycles per transaction.
+    pub bus_limit_txn_per_s: f64,
+    /// mmio / bus limit, pair by pair.
+    pub mmio_ratio: f64,
+    /// Vertical-retrace interrupts serviced end to end per second (vblank scenario: one per
+    /// 2000-cycle frame, so this is bounded by the frame rate the harness reaches).
+    pub irq_round_trips_per_s: f64,
+    /// Full harness with VCD tracing.
+    pub trace_cycles_per_s: f64,
+    /// Verilator's own tracer in the bare loop.
+    pub bare_trace_cycles_per_s: f64,
+    /// trace / bare trace, pair by pair.
+    pub trace_ratio: f64,
+    /// `dirql check` throughput.
+    pub check_mb_per_s: f64,
+    /// Size of the VCD checked.
+    pub check_file_mb: f64,
+    /// Peak resident memory of the `dirql check` process.
+    pub check_peak_rss_mb: f64,
+    /// Clean build of the Verilated model crate, seconds (with `--build`).
+    pub build_clean_s: Option<f64>,
+    /// Rebuild after touching one RTL file, seconds (with `--build`).
+    pub build_rebuild_s: Option<f64>,
+    /// Every figure with its spread.
+    pub detail: Vec<(String, Figure)>,
+    /// Repetitions per figure.
+    pub reps: usize,
+}
+
+fn per_s(n: f64, t: f64) -> f64 {
+    if t > 0.0 {
+        n / t
+    } else {
+        0.0
+    }
+}
+
+fn bare(cycles: u64, vcd: Option<&Path>) -> Result<f64, String> {
+    let mut m = Model::new(vcd).map_err(|e| e.to_string())?;
+    m.run_bare(4, true);
+    let t = Instant::now();
+    m.run_bare(cycles, false);
+    let dt = t.elapsed().as_secs_f64();
+    m.close_trace();
+    Ok(per_s(cycles as f64, dt))
+}
+
+fn machine(cycles_vcd: Option<&Path>) -> Result<Machine, String> {
+    let cfg = MachineConfig { vcd: cycles_vcd.map(Path::to_path_buf), ..MachineConfig::default() };
+    Machine::new(&cfg).map_err(|e| e.to_string())
+}
+
+fn idle(cycles: u64) -> Result<f64, String> {
+    let mut m = machine(None)?;
+    m.run_until(4);
+    let t = Instant::now();
+    m.run_until(4 + cycles);
+    Ok(per_s(cycles as f64, t.elapsed().as_secs_f64()))
+}
+
+/// Returns (transactions per second, cycles per transaction).
+fn mmio(cycles: u64) -> Result<(f64, f64), String> {
+    let mut m = machine(None)?;
+    let count = Rc::new(Cell::new(0u64));
+    let c = count.clone();
+    m.spawn(
+        0,
+        Box::new(move |cpu: &Cpu<'_>| {
+            let Some(f) = enumerate(cpu, &ResourcePlan::default()) else { return };
+            let bar0 = f.bars[0].map_or(0, |b| b.base);
+            loop {
+                cpu.mem_write32(bar0 + regs::REG_SCRATCH, 0x5A5A_0000 | (c.get() as u32 & 0xFFFF));
+                let _ = cpu.mem_read32(bar0 + regs::REG_SCRATCH);
+                c.set(c.get() + 2);
+            }
+        }),
+    );
+    // Let enumeration finish before timing.
+    m.run_until(2_000);
+    let (c0, t) = (count.get(), Instant::now());
+    m.run_until(2_000 + cycles);
+    let dt = t.elapsed().as_secs_f64();
+    let n = (count.get() - c0) as f64;
+    Ok((per_s(n, dt), if n > 0.0 { cycles as f64 / n } else { 0.0 }))
+}
+
+fn traced(cycles: u64, vcd: &Path) -> Result<f64, String> {
+    let mut m = machine(Some(vcd))?;
+    let t = Instant::now();
+    m.run_until(cycles);
+    m.close_trace();
+    Ok(per_s(cycles as f64, t.elapsed().as_secs_f64()))
+}
+
+fn irq_round_trips(cycles: u64) -> Result<f64, String> {
+    use crate::scenario::{run, RunSettings, Scenario};
+    let s = RunSettings {
+        scenario: Scenario::by_name("vblank").ok_or("no vblank scenario")?,
+        driver: dirql_host::adapter::Variant::by_name("reference").ok_or("no reference driver")?,
+        seed: 1,
+        cycles,
+        vcd: None,
+        reading: dirql_host::videoport::SyncReading::Current,
+        cpus: 2,
+    };
+    let t = Instant::now();
+    let r = run(&s).map_err(|e| e.to_string())?;
+    Ok(per_s(r.interrupts as f64, t.elapsed().as_secs_f64()))
+}
+
+/// Runs `dirql check` on `vcd` in a child process; returns (MB/s, peak RSS in MB).
+fn check(vcd: &Path) -> Result<(f64, f64), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let size = std::fs::metadata(vcd).map_err(|e| e.to_string())?.len() as f64 / 1e6;
+    let t = Instant::now();
+    let out = Command::new(exe).arg("check").arg(vcd).output().map_err(|e| e.to_string())?;
+    let dt = t.elapsed().as_secs_f64();
+    if out.status.code() == Some(2) {
+        return Err(format!("dirql check failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok((per_s(size, dt), children_peak_rss_mb()))
+}
+
+/// Largest resident set of any child waited for so far (getrusage RUSAGE_CHILDREN).
+fn children_peak_rss_mb() -> f64 {
+    // SAFETY: getrusage only writes into the zeroed struct we pass; RUSAGE_CHILDREN is valid.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru);
+        ru
+    };
+    ru.ru_maxrss as f64 / 1024.0
+}
+
+fn time_cargo(root: &Path, target: &Path) -> Result<f64, String> {
+    let t = Instant::now();
+    let st = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "-q", "-p", "dirql-sim"])
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !st.success() {
+        return Err(format!("cargo build in {} failed: {st}", root.display()));
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// Clean build, then a rebuild after touching one RTL file (its mtime and contents are
+/// restored: a trailing comment is appended and removed).
+fn build_times(root: &Path, reps: usize) -> Result<(f64, f64), String> {
+    let target = std::env::temp_dir().join(format!("dirql-bench-target-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&target);
+    let clean = time_cargo(root, &target)?;
+    let rtl = root.join("rtl/dirql_regs.v");
+    let orig = std::fs::read_to_string(&rtl).map_err(|e| format!("{}: {e}", rtl.display()))?;
+    let mut times = Vec::new();
+    for i in 0..reps.max(1) {
+        std::fs::write(&rtl, format!("{orig}// bench touch {i}\n")).map_err(|e| e.to_string())?;
+        let r = time_cargo(root, &target);
+        std::fs::write(&rtl, &orig).map_err(|e| e.to_string())?;
+        times.push(r?);
+    }
+    let _ = std::fs::remove_dir_all(&target);
+    Ok((clean, Figure::of(times).median))
+}
+
+/// Runs every measurement.
+pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchReport, String> {
+    std::fs::create_dir_all(&s.scratch).map_err(|e| format!("{}: {e}", s.scratch.display()))?;
+    let mut v: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    let mut push = |k: &'static str, x: f64| v.entry(k).or_default().push(x);
+    let trace_path = s.scratch.join("bench-trace.vcd");
+    for rep in 0..s.reps {
+        progress(&format!("repetition {}/{}", rep + 1, s.reps));
+        let b = bare(s.cycles, None)?;
+        let i = idle(s.cycles)?;
+        let (m, cpt) = mmio(s.cycles)?;
+        let bt = bare(s.trace_cycles, Some(&trace_path))?;
+        let t = traced(s.trace_cycles, &trace_path)?;
+        let irq = irq_round_trips(s.cycles)?;
+        push("bare_cycles_per_s", b);
+        push("idle_cycles_per_s", i);
+        push("idle_ratio", i / b);
+        push("mmio_txn_per_s", m);
+        push("mmio_cycles_per_txn", cpt);
+        let limit = if cpt > 0.0 { b / cpt } else { 0.0 };
+        push("bus_limit_txn_per_s", limit);
+        push("mmio_ratio", if limit > 0.0 { m / limit } else { 0.0 });
+        push("bare_trace_cycles_per_s", bt);
+        push("trace_cycles_per_s", t);
+        push("trace_ratio", t / bt);
+        push("irq_round_trips_per_s", irq);
+    }
+    progress("checking a large VCD");
+    let check_vcd = s.scratch.join("bench-check.vcd");
+    traced(s.check_cycles, &check_vcd)?;
+    let size = std::fs::metadata(&check_vcd).map_err(|e| e.to_string())?.len() as f64 / 1e6;
+    let mut rss = 0.0f64;
+    for _ in 0..s.reps {
+        let (mbps, r) = check(&check_vcd)?;
+        push("check_mb_per_s", mbps);
+        rss = rss.max(r);
+    }
+    let _ = std::fs::remove_file(&check_vcd);
+    let _ = std::fs::remove_file(&trace_path);
+    let (build_clean_s, build_rebuild_s) = match &s.build {
+        Some(root) => {
+            progress("timing a clean build and a rebuild after an RTL edit");
+            let (c, r) = build_times(root, s.reps.min(3))?;
+            (Some(c), Some(r))
+        }
+        None => (None, None),
+    };
+    let detail: Vec<(String, Figure)> = v.into_iter().map(|(k, xs)| (k.to_string(), Figure::of(xs))).collect();
+    let med = |k: &str| detail.iter().find(|(n, _)| n == k).map_or(0.0, |(_, f)| f.median);
+    Ok(BenchReport {
+        bare_cycles_per_s: med("bare_cycles_per_s"),
+        idle_cycles_per_s: med("idle_cycles_per_s"),
+        idle_ratio: med("idle_ratio"),
+        mmio_txn_per_s: med("mmio_txn_per_s"),
+        mmio_cycles_per_txn: med("mmio_cycles_per_txn"),
+        bus_limit_txn_per_s: med("bus_limit_txn_per_s"),
+        mmio_ratio: med("mmio_ratio"),
+        irq_round_trips_per_s: med("irq_round_trips_per_s"),
+        trace_cycles_per_s: med("trace_cycles_per_s"),
+        bare_trace_cycles_per_s: med("bare_trace_cycles_per_s"),
+        trace_ratio: med("trace_ratio"),
+        check_mb_per_s: med("check_mb_per_s"),
+        check_file_mb: size,
+        check_peak_rss_mb: rss,
+        build_clean_s,
+        build_rebuild_s,
+        detail,
+        reps: s.reps,
+    })
+}
+
+/// The table people read.
+pub fn table(r: &BenchReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let f = |k: &str| r.detail.iter().find(|(n, _)| n == k).map(|(_, f)| f.clone());
+    let row = |s: &mut String, name: &str, key: &str, unit: &str, goal: &str| {
+        if let Some(x) = f(key) {
+            let _ = writeln!(s, "  {name:<34} {:>14.0} {unit:<10} [{:.0} .. {:.0}]  {goal}", x.median, x.min, x.max);
+        }
+    };
+    let ratio = |s: &mut String, name: &str, key: &str, goal: f64| {
+        if let Some(x) = f(key) {
+            let ok = if x.median >= goal { "meets" } else { "MISSES" };
+            let _ = writeln!(
+                s,
+                "  {name:<34} {:>14.3} {:<10} [{:.3} .. {:.3}]  goal >= {goal} ({ok})",
+                x.median, "", x.min, x.max
+            );
+        }
+    };
+    let _ = writeln!(s, "dirql bench: median of {} repetitions [min .. max]", r.reps);
+    row(&mut s, "bare (C++ loop, no host)", "bare_cycles_per_s", "cycles/s", "the limit");
+    row(&mut s, "idle co-simulation", "idle_cycles_per_s", "cycles/s", "");
+    ratio(&mut s, "  idle / bare", "idle_ratio", 0.8);
+    row(&mut s, "register traffic (MMIO)", "mmio_txn_per_s", "txn/s", "");
+    row(&mut s, "  bus cycles per transaction", "mmio_cycles_per_txn", "cycles", "");
+    row(&mut s, "  bus limit (bare / cycles per txn)", "bus_limit_txn_per_s", "txn/s", "");
+    ratio(&mut s, "  mmio / bus limit", "mmio_ratio", 0.5);
+    row(&mut s, "interrupt round trips", "irq_round_trips_per_s", "irq/s", "");
+    row(&mut s, "bare with Verilator's tracer", "bare_trace_cycles_per_s", "cycles/s", "");
+    row(&mut s, "co-simulation with VCD", "trace_cycles_per_s", "cycles/s", "");
+    ratio(&mut s, "  traced / bare traced", "trace_ratio", 0.8);
+    if let Some(x) = f("check_mb_per_s") {
+        let ok = if x.median >= 100.0 { "meets" } else { "MISSES" };
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>14.1} {:<10} [{:.1} .. {:.1}]  goal >= 100 ({ok}); {:.0} MB file, peak RSS {:.1} MB",
+            "dirql check", x.median, "MB/s", x.min, x.max, r.check_file_mb, r.check_peak_rss_mb
+        );
+    }
+    if let (Some(c), Some(b)) = (r.build_clean_s, r.build_rebuild_s) {
+        let ok = if b <= 5.0 { "meets" } else { "MISSES" };
+        let _ = writeln!(s, "  {:<34} {:>14.1} s", "clean build (dirql-sim)", c);
+        let _ = writeln!(s, "  {:<34} {:>14.1} s          goal <= 5 ({ok})", "rebuild after an RTL edit", b);
+    }
+    s
+}

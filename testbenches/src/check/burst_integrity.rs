@@ -1,0 +1,196 @@
+//! Rule `burst-integrity`: a validated burst sequence (driver note kind 2,
+//! VideoPortSynchronizeExecution use (b), semantics.md §4) reaches the adapter as
+//! contiguous data phases or back-to-back transactions of its CPU, with no other
+//! transaction and no ISR in between; when the sequence opens the adapter's timed window
+//! (dev[3]), every later write of it lands while the window is open, and a window abort
+//! during it is a violation (contracts.md §1 SEQ_UNLOCK, §2 probe 3, §3 note kind 2).
+//!
+//! The sequence spans from its first write to its last (the note's count); writes may be
+//! posted and drain after the note is cleared, so the sequence ends when the announced
+//! count has reached the adapter, or when the note is gone and the CPU has nothing left on
+//! the bus or in the bridge.
+
+use dirql_sim::{Frame, Routine};
+
+use super::{is_write, phase_cpu, Ctx, Rule, Violation, TRACED_CPUS};
+
+/// Driver note kind of a validated burst (contracts.md §3).
+pub const NOTE_BURST: u32 = 2;
+/// Timed-window states in dev[3][7:0].
+const WIN_OPEN: u32 = 1;
+const WIN_ABORTED: u32 = 3;
+
+#[derive(Clone, Debug)]
+struct Seq {
+    cpu: usize,
+    announced: u32,
+    noted_at: u64,
+    writes: u32,
+    first: Option<u64>,
+    last: Option<u64>,
+    /// The window opened during the sequence.
+    windowed: bool,
+    broken: bool,
+}
+
+/// The rule's state.
+pub struct BurstIntegrity {
+    seq: [Option<Seq>; TRACED_CPUS],
+    checked: u64,
+    violations: Vec<Violation>,
+}
+
+impl Default for BurstIntegrity {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const SIGS: &[&str] = &[
+    "frame_n",
+    "irdy_n",
+    "trdy_n",
+    "ad",
+    "bus_cpu",
+    "seq_window",
+    "cpu0_note",
+    "cpu1_note",
+    "cpu0_routine",
+    "cpu1_routine",
+];
+
+impl BurstIntegrity {
+    /// A fresh rule.
+    pub fn new() -> Self {
+        BurstIntegrity { seq: [None, None], checked: 0, violations: Vec::new() }
+    }
+
+    fn fail(&mut self, c: usize, cycle: u64, what: String) {
+        if let Some(s) = self.seq[c].as_mut() {
+            if s.broken {
+                return;
+            }
+            s.broken = true;
+            let msg = format!(
+                "CPU{c} burst sequence ({} writes announced at cycle {}, {} reached the adapter so far, first at \
+                 cycle {}): {what}",
+                s.announced,
+                s.noted_at,
+                s.writes,
+                s.first.map_or("-".into(), |x| x.to_string())
+            );
+            self.violations.push(Violation::new(cycle, msg).on(c, None).signals(SIGS));
+        }
+    }
+
+    fn end(&mut self, c: usize, cycle: u64) {
+        if let Some(s) = self.seq[c].as_ref() {
+            if s.writes != s.announced && !s.broken {
+                let what = format!("ended after {} of its {} writes", s.writes, s.announced);
+                self.fail(c, cycle, what);
+            }
+        }
+        self.seq[c] = None;
+    }
+}
+
+impl Rule for BurstIntegrity {
+    fn name(&self) -> &'static str {
+        "burst-integrity"
+    }
+
+    fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        let win = f.dev[3] & 0xFF;
+        for c in 0..TRACED_CPUS {
+            let noted = f.note[c] >> 28 == NOTE_BURST;
+            if noted && self.seq[c].is_none() {
+                self.checked += 1;
+                self.seq[c] = Some(Seq {
+                    cpu: c,
+                    announced: f.note[c] & 0xFFFF,
+                    noted_at: f.cycle,
+                    writes: 0,
+                    first: None,
+                    last: None,
+                    windowed: false,
+                    broken: false,
+                });
+            }
+        }
+        if let Some(ph) = ctx.phase {
+            let from = phase_cpu(ph);
+            for c in 0..TRACED_CPUS {
+                let Some(s) = self.seq[c].as_mut() else { continue };
+                debug_assert_eq!(s.cpu, c);
+                if from == Some(c) && is_write(ph) && s.writes < s.announced {
+                    if s.windowed && win != WIN_OPEN {
+                        let w = s.writes + 1;
+                        self.fail(
+                            c,
+                            ph.cycle,
+                            format!(
+                                "write {w} landed while the adapter's timed window was not open (dev[3] state {win})"
+                            ),
+                        );
+                    }
+                    let s = self.seq[c].as_mut().expect("checked above");
+                    s.writes += 1;
+                    s.first.get_or_insert(ph.cycle);
+                    s.last = Some(ph.cycle);
+                } else if s.first.is_some() && s.writes < s.announced {
+                    let who = match from {
+                        Some(o) => format!("CPU{o} ({})", f.routine_of(o).map_or("?", Routine::name)),
+                        None => "another master".into(),
+                    };
+                    let dir = if is_write(ph) { "write" } else { "read" };
+                    self.fail(c, ph.cycle, format!("a {dir} by {who} to {:#010x} came between its writes", ph.addr));
+                }
+            }
+        }
+        for c in 0..TRACED_CPUS {
+            let Some(s) = self.seq[c].as_mut() else { continue };
+            if s.first.is_some() && win == WIN_OPEN {
+                s.windowed = true;
+            }
+            let (started, unfinished, windowed) = (s.first.is_some(), s.writes < s.announced, s.windowed);
+            if started && unfinished {
+                if let Some(d) = (0..TRACED_CPUS).find(|&d| f.routine_of(d) == Some(Routine::Isr)) {
+                    self.fail(c, f.cycle, format!("the ISR ran on CPU{d} in the middle of it"));
+                }
+            }
+            if (started || windowed) && win == WIN_ABORTED {
+                self.fail(
+                    c,
+                    f.cycle,
+                    "the adapter aborted its timed window during the sequence (dev[3] state 3)".into(),
+                );
+            }
+            let s = self.seq[c].as_ref().expect("present");
+            let noted = f.note[c] >> 28 == NOTE_BURST;
+            let idle = f.posted == 0 && usize::from(f.bus_cpu) != c + 1;
+            if !noted && (s.writes >= s.announced || idle) {
+                self.end(c, f.cycle);
+            }
+        }
+    }
+
+    fn finish(&mut self, last_cycle: u64) {
+        for c in 0..TRACED_CPUS {
+            if self.seq[c].as_ref().is_some_and(|s| s.first.is_some()) {
+                self.end(c, last_cycle);
+            }
+        }
+    }
+
+    fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    fn violations_mut(&mut self) -> &mut Vec<Violation> {
+        &mut self.violations
+    }
+}

@@ -1,0 +1,163 @@
+//! A few signals around a cycle, drawn as text: one row per cycle, one column per signal,
+//! the violation's cycle marked. Small enough for a terminal, exact enough to match the
+//! waveform in GTKWave (same names, same cycle numbers).
+
+use std::fmt::Write;
+
+use dirql_sim::Frame;
+
+/// Cycles drawn before and after the violation.
+pub const EXCERPT_HALF_WIDTH: u64 = 6;
+
+/// Every signal an excerpt (and the GTKWave save file) can name, with the path below
+/// `dirql_sim_top` in the VCD.
+pub const SIGNALS: &[(&str, &str)] = &[
+    ("frame_n", "pci.frame_n"),
+    ("irdy_n", "pci.irdy_n"),
+    ("trdy_n", "pci.trdy_n"),
+    ("devsel_n", "pci.devsel_n"),
+    ("stop_n", "pci.stop_n"),
+    ("cbe_n", "pci.cbe_n"),
+    ("ad", "pci.ad"),
+    ("par", "pci.par"),
+    ("ad_drivers", "pci.ad_drivers"),
+    ("inta_n", "pci.inta_n"),
+    ("dev_inta_n", "pci.dev_inta_n"),
+    ("cpu0_irql", "host.cpu0_irql"),
+    ("cpu1_irql", "host.cpu1_irql"),
+    ("cpu0_routine", "host.cpu0_routine"),
+    ("cpu1_routine", "host.cpu1_routine"),
+    ("cpu0_op", "host.cpu0_op"),
+    ("cpu1_op", "host.cpu1_op"),
+    ("cpu0_note", "host.cpu0_note"),
+    ("cpu1_note", "host.cpu1_note"),
+    ("isr_ret", "host.isr_ret"),
+    ("lock_owner", "host.lock_owner"),
+    ("pic_in_service", "host.pic_in_service"),
+    ("pic_deliver", "host.pic_deliver"),
+    ("pic_eoi", "host.pic_eoi"),
+    ("pic_masked", "host.pic_masked"),
+    ("bus_cpu", "host.bus_cpu"),
+    ("posted", "host.posted"),
+    ("int_raw", "dev_probe0_o"),
+    ("int_enable", "dev_probe1_o"),
+    ("crtc_index", "dev_probe2_o"),
+    ("seq_window", "dev_probe3_o"),
+    ("fifo_level", "dev_probe4_o"),
+    ("cr11", "dev_probe5_o"),
+    ("crtc_write", "dev_probe6_o"),
+];
+
+/// The value of signal `name` in `f` (`None` for an unknown name).
+pub fn signal_value(f: &Frame, name: &str) -> Option<u64> {
+    let b = |x: bool| u64::from(x);
+    Some(match name {
+        "frame_n" => b(f.frame_n),
+        "irdy_n" => b(f.irdy_n),
+        "trdy_n" => b(f.trdy_n),
+        "devsel_n" => b(f.devsel_n),
+        "stop_n" => b(f.stop_n),
+        "cbe_n" => u64::from(f.cbe_n),
+        "ad" => u64::from(f.ad),
+        "par" => b(f.par),
+        "ad_drivers" => u64::from(f.ad_drivers),
+        "inta_n" => b(f.inta_n),
+        "dev_inta_n" => b(f.dev_inta_n),
+        "cpu0_irql" => u64::from(f.irql[0]),
+        "cpu1_irql" => u64::from(f.irql[1]),
+        "cpu0_routine" => u64::from(f.routine[0]),
+        "cpu1_routine" => u64::from(f.routine[1]),
+        "cpu0_op" => u64::from(f.op[0]),
+        "cpu1_op" => u64::from(f.op[1]),
+        "cpu0_note" => u64::from(f.note[0]),
+        "cpu1_note" => u64::from(f.note[1]),
+        "isr_ret" => u64::from(f.isr_ret),
+        "lock_owner" => u64::from(f.lock_owner),
+        "pic_in_service" => u64::from(f.pic & 1),
+        "pic_deliver" => u64::from((f.pic >> 1) & 1),
+        "pic_eoi" => u64::from((f.pic >> 2) & 1),
+        "pic_masked" => u64::from((f.pic >> 3) & 1),
+        "bus_cpu" => u64::from(f.bus_cpu),
+        "posted" => u64::from(f.posted),
+        "int_raw" => u64::from(f.dev[0]),
+        "int_enable" => u64::from(f.dev[1]),
+        "crtc_index" => u64::from(f.dev[2]),
+        "seq_window" => u64::from(f.dev[3]),
+        "fifo_level" => u64::from(f.dev[4]),
+        "cr11" => u64::from(f.dev[5]),
+        "crtc_write" => u64::from(f.dev[6]),
+        _ => return None,
+    })
+}
+
+fn is_bit(name: &str) -> bool {
+    matches!(
+        name,
+        "frame_n"
+            | "irdy_n"
+            | "trdy_n"
+            | "devsel_n"
+            | "stop_n"
+            | "par"
+            | "inta_n"
+            | "dev_inta_n"
+            | "pic_in_service"
+            | "pic_deliver"
+            | "pic_eoi"
+            | "pic_masked"
+    )
+}
+
+/// Draws `signals` for the frames in `frames` within ±[`EXCERPT_HALF_WIDTH`] of `cycle`.
+/// Single-bit signals are drawn as a level (`‾` high, `_` low), buses as hex, with `·`
+/// where a bus did not change since the row above.
+pub fn draw_excerpt<'a>(frames: impl Iterator<Item = &'a Frame>, cycle: u64, signals: &[&str]) -> String {
+    let lo = cycle.saturating_sub(EXCERPT_HALF_WIDTH);
+    let hi = cycle + EXCERPT_HALF_WIDTH;
+    let widths: Vec<usize> = signals.iter().map(|s| s.len().max(if is_bit(s) { 1 } else { 8 })).collect();
+    let mut s = String::new();
+    let _ = write!(s, "  {:>9}", "cycle");
+    for (name, w) in signals.iter().zip(&widths) {
+        let _ = write!(s, " {name:>w$}");
+    }
+    s.push('\n');
+    let mut prev: Vec<Option<u64>> = vec![None; signals.len()];
+    for f in frames.filter(|f| f.cycle >= lo && f.cycle <= hi) {
+        let mark = if f.cycle == cycle { '>' } else { ' ' };
+        let _ = write!(s, "{mark} {:>9}", f.cycle);
+        for (i, (name, w)) in signals.iter().zip(&widths).enumerate() {
+            let v = signal_value(f, name);
+            let cell = match v {
+                None => "?".to_string(),
+                Some(x) if is_bit(name) => if x != 0 { "‾" } else { "_" }.to_string(),
+                Some(x) if prev[i] == Some(x) => "·".to_string(),
+                Some(x) => format!("{x:x}"),
+            };
+            prev[i] = v;
+            let _ = write!(s, " {cell:>w$}");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_signal_name_has_a_value_and_the_cycle_is_marked() {
+        let f = Frame::default();
+        for (n, _) in SIGNALS {
+            assert!(signal_value(&f, n).is_some(), "{n}");
+        }
+        let frames: Vec<Frame> =
+            (0..20).map(|c| Frame { cycle: c, dev_inta_n: c < 10, ad: c as u32, ..Frame::default() }).collect();
+        let t = draw_excerpt(frames.iter(), 10, &["dev_inta_n", "ad"]);
+        assert_eq!(t.lines().count(), 1 + 13, "{t}");
+        let marked: Vec<&str> = t.lines().filter(|l| l.starts_with('>')).collect();
+        assert_eq!(marked.len(), 1);
+        assert!(marked[0].contains(" 10 ") && marked[0].contains('_'), "{t}");
+        assert!(t.lines().nth(1).unwrap_or_default().contains('‾'), "{t}");
+    }
+}

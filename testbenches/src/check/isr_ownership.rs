@@ -1,0 +1,183 @@
+//! Rule `isr-ownership`: an ISR returns FALSE exactly when none of its adapter's enabled
+//! sources is pending at its status read, and a FALSE-returning ISR touches nothing else
+//! on the adapter (hwvid-interrupt.md: "if its adapter did not interrupt, return FALSE at
+//! once — the line is shared"; semantics.md §3).
+//!
+//! "Pending" is `INT_RAW & INT_ENABLE` from the device probes dev[0] and dev[1] in the
+//! cycle of the ISR's first status read (a read of INT_STATUS, INT_RAW or Input Status 0).
+//! A source that latches or clears in exactly that cycle could go either way, so the rule
+//! calls a source pending only when the probes agree in the cycle before and the cycle of
+//! the read, and not pending only when they agree it is not.
+
+use dirql_sim::{Frame, Routine};
+
+use super::{is_write, phase_cpu, Ctx, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
+use crate::check::timing::source_names;
+
+#[derive(Clone, Debug, Default)]
+struct Run {
+    span: IsrSpan,
+    /// Cycle of the first status read and the pending sources around it (before, at).
+    status: Option<(u64, u32, u32)>,
+    /// Pending sources at entry.
+    pending_at_entry: u32,
+    /// Posted writes of the code it interrupted may still drain: ignore this CPU's writes
+    /// until its first read has completed (a read pushes them out, semantics.md §6).
+    posted_at_entry: bool,
+    read_done: bool,
+    /// First access other than a status or enable read: cycle and what.
+    touched: Option<(u64, String)>,
+}
+
+/// The rule's state.
+pub struct IsrOwnership {
+    profile: DeviceProfile,
+    runs: Vec<Run>,
+    prev_pending: u32,
+    checked: u64,
+    violations: Vec<Violation>,
+}
+
+impl IsrOwnership {
+    /// A fresh rule for the device described by `profile`.
+    pub fn new(profile: DeviceProfile) -> Self {
+        IsrOwnership {
+            profile,
+            runs: vec![Run::default(); TRACED_CPUS],
+            prev_pending: 0,
+            checked: 0,
+            violations: Vec::new(),
+        }
+    }
+
+    fn is_status_read(&self, t: Target) -> bool {
+        match t {
+            Target::Bar0(o) => self.profile.status_offsets.contains(&o),
+            Target::Bar1(o) => self.profile.io_status_offsets.contains(&o),
+            _ => false,
+        }
+    }
+}
+
+fn describe(t: Target, write: bool) -> String {
+    let what = if write { "write to" } else { "read of" };
+    match t {
+        Target::Bar0(o) => format!("{what} BAR0+{o:#05x}"),
+        Target::Bar1(o) => format!("{what} I/O port {:#05x}h", 0x3C0 + o),
+        Target::Config => format!("configuration {what} the adapter"),
+        Target::Other => format!("{what} another address of the adapter"),
+    }
+}
+
+impl Rule for IsrOwnership {
+    fn name(&self) -> &'static str {
+        "isr-ownership"
+    }
+
+    fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        let pending = f.dev[0] & f.dev[1] & 0x1F;
+        for cpu in 0..TRACED_CPUS {
+            if self.runs[cpu].span.update(f, cpu) {
+                self.runs[cpu] = Run {
+                    span: self.runs[cpu].span,
+                    pending_at_entry: pending,
+                    posted_at_entry: f.posted != 0,
+                    ..Run::default()
+                };
+            }
+        }
+        if let Some(ph) = ctx.phase {
+            if let Some(cpu) = phase_cpu(ph).filter(|&c| self.runs[c].span.entered.is_some()) {
+                let t = ctx.target(ph);
+                let write = is_write(ph);
+                let status = !write && self.is_status_read(t);
+                let benign =
+                    !write && (status || matches!(t, Target::Bar0(o) if self.profile.benign_read_offsets.contains(&o)));
+                let run = &mut self.runs[cpu];
+                if status && run.status.is_none() {
+                    run.status = Some((ph.cycle, self.prev_pending, pending));
+                }
+                let stale_write = write && run.posted_at_entry && !run.read_done;
+                if !benign && !stale_write && run.touched.is_none() {
+                    run.touched = Some((ph.cycle, describe(t, write)));
+                }
+                if !write {
+                    run.read_done = true;
+                }
+            }
+        }
+        for cpu in 0..TRACED_CPUS {
+            let Some(claimed) = f.isr_return(cpu) else { continue };
+            let run = std::mem::take(&mut self.runs[cpu]);
+            self.runs[cpu].span = run.span;
+            self.checked += 1;
+            let entered = run.span.entered.unwrap_or(f.cycle);
+            let sigs: &[&'static str] =
+                &["int_raw", "int_enable", "isr_ret", "bus_cpu", "ad", "cpu0_routine", "cpu1_routine"];
+            let v = |msg: String| Violation::new(f.cycle, msg).on(cpu, Some(Routine::Isr)).signals(sigs);
+            match (claimed, run.status) {
+                (true, None) => self.violations.push(v(format!(
+                    "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE without reading the adapter's interrupt \
+                     status: it claims the interrupt without knowing its adapter raised it"
+                ))),
+                (true, Some((at, before, now))) if before | now == 0 => self.violations.push(v(format!(
+                    "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE although at its status read (cycle {at}) \
+                     none of the adapter's enabled sources was pending (INT_RAW & INT_ENABLE = 0, INT_RAW = \
+                     {:#x}, INT_ENABLE = {:#x}): it claimed an interrupt that is not its own (shared line)",
+                    f.dev[0], f.dev[1]
+                ))),
+                (false, Some((at, before, now))) if before & now != 0 => self.violations.push(v(format!(
+                    "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE although at its status read (cycle {at}) \
+                     its adapter had {} pending and enabled (INT_RAW & INT_ENABLE = {:#x}): the interrupt is left to \
+                     no one",
+                    source_names(before & now),
+                    before & now
+                ))),
+                (false, None) if run.pending_at_entry & pending != 0 => self.violations.push(v(format!(
+                    "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE without reading the adapter's status \
+                     while {} was pending and enabled",
+                    source_names(run.pending_at_entry & pending)
+                ))),
+                _ => {}
+            }
+            if !claimed {
+                if let Some((at, what)) = run.touched {
+                    self.violations.push(
+                        Violation::new(
+                            at,
+                            format!(
+                                "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE at cycle {} but touched the \
+                                 adapter beyond its status read: {what} at cycle {at} (an ISR that does not own the \
+                                 interrupt must touch nothing else)",
+                                f.cycle
+                            ),
+                        )
+                        .on(cpu, Some(Routine::Isr))
+                        .signals(&[
+                            "frame_n",
+                            "cbe_n",
+                            "ad",
+                            "bus_cpu",
+                            "isr_ret",
+                            "cpu0_routine",
+                            "cpu1_routine",
+                        ]),
+                    );
+                }
+            }
+        }
+        self.prev_pending = pending;
+    }
+
+    fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    fn violations_mut(&mut self) -> &mut Vec<Violation> {
+        &mut self.violations
+    }
+}

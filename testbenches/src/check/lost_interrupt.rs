@@ -1,0 +1,243 @@
+//! Rule `no-lost-interrupt`: every assertion of the adapter's INTA# is seen by an ISR. An
+//! interrupt raised while the ISR was excluded — the interrupt lock held by a synchronized
+//! routine, IRQL raised, the line masked or still in service — must be delivered once the
+//! exclusion ends (semantics.md §1, §6: INTA# is level-sensitive and stays asserted until
+//! the driver clears the condition).
+//!
+//! An assertion (falling edge of the adapter's own INTA#) counts as seen when a CPU running
+//! the ISR completes a read of the adapter at or after it. Violations: (a) the assertion is
+//! withdrawn by clearing the latched source before any ISR saw it (somebody else ate the
+//! interrupt — withdrawing it by clearing the enable only defers it and is not counted);
+//! (b) no ISR sees it within [`DeviceProfile::delivery_bound`] cycles in which nothing
+//! excluded the ISR; (c) at the end of the waveform it has been excluded for longer than
+//! that bound and never seen.
+
+use dirql_sim::{Frame, Routine, PIC_IN_SERVICE, PIC_MASKED};
+
+use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
+use crate::check::timing::source_names;
+
+#[derive(Clone, Debug)]
+struct Assertion {
+    at: u64,
+    sources: u32,
+    deliverable: u64,
+    /// Current exclusion: since when, and why.
+    excluded: Option<(u64, String)>,
+    /// The last exclusion that ended: (start, end, why).
+    last_exclusion: Option<(u64, u64, String)>,
+    reported: bool,
+}
+
+/// The rule's state.
+pub struct NoLostInterrupt {
+    profile: DeviceProfile,
+    dirql: DeviceIrql,
+    spans: [IsrSpan; TRACED_CPUS],
+    open: Option<Assertion>,
+    prev_dev_inta_n: bool,
+    prev_raw: u32,
+    prev_enable: u32,
+    /// Last write to the adapter: cycle, CPU, routine, where.
+    last_write: Option<(u64, Option<usize>, Option<Routine>, Target)>,
+    checked: u64,
+    violations: Vec<Violation>,
+}
+
+const SIGS: &[&str] = &[
+    "dev_inta_n",
+    "int_raw",
+    "int_enable",
+    "pic_masked",
+    "pic_in_service",
+    "lock_owner",
+    "cpu0_irql",
+    "cpu1_irql",
+    "cpu0_routine",
+    "cpu1_routine",
+];
+
+impl NoLostInterrupt {
+    /// A fresh rule for the device described by `profile`.
+    pub fn new(profile: DeviceProfile) -> Self {
+        let dirql = DeviceIrql(None, profile.default_dirql);
+        NoLostInterrupt {
+            profile,
+            dirql,
+            spans: [IsrSpan::default(); TRACED_CPUS],
+            open: None,
+            prev_dev_inta_n: true,
+            prev_raw: 0,
+            prev_enable: 0,
+            last_write: None,
+            checked: 0,
+            violations: Vec::new(),
+        }
+    }
+
+    /// Why the ISR cannot run this cycle, if something excludes it.
+    fn exclusion(&self, f: &Frame) -> Option<String> {
+        if f.pic & PIC_MASKED != 0 {
+            return Some("the line masked at the interrupt controller".into());
+        }
+        if f.pic & PIC_IN_SERVICE != 0 {
+            return Some("the previous interrupt still in service (no EOI yet)".into());
+        }
+        if f.lock_owner != 0 {
+            let c = usize::from(f.lock_owner - 1);
+            let r = if c < TRACED_CPUS { f.routine_of(c).map_or("?", Routine::name) } else { "?" };
+            return Some(format!("the interrupt lock held by CPU{c} ({r})"));
+        }
+        for c in 0..TRACED_CPUS {
+            if f.routine_of(c) == Some(Routine::Isr) {
+                return Some(format!("the ISR running on CPU{c}"));
+            }
+            if f.irql[c] >= self.dirql.get() {
+                return Some(format!("CPU{c} at IRQL {} (device IRQL {})", f.irql[c], self.dirql.get()));
+            }
+        }
+        None
+    }
+}
+
+fn who(cpu: Option<usize>, r: Option<Routine>) -> String {
+    match cpu {
+        Some(c) => format!("CPU{c} ({})", r.map_or("?", Routine::name)),
+        None => "the host bridge".into(),
+    }
+}
+
+impl Rule for NoLostInterrupt {
+    fn name(&self) -> &'static str {
+        "no-lost-interrupt"
+    }
+
+    fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        self.dirql.update(f);
+        for cpu in 0..TRACED_CPUS {
+            self.spans[cpu].update(f, cpu);
+        }
+        let (raw, enable) = (f.dev[0] & 0x1F, f.dev[1] & 0x1F);
+        if let Some(ph) = ctx.phase {
+            let cpu = phase_cpu(ph);
+            if is_write(ph) {
+                self.last_write = Some((ph.cycle, cpu, cpu.and_then(|c| f.routine_of(c)), ctx.target(ph)));
+            }
+            if let (Some(c), Some(a)) = (cpu, self.open.as_ref()) {
+                if self.spans[c].entered.is_some() && ph.cycle >= a.at {
+                    // Reached by an ISR — a status read, or an acknowledge written without
+                    // one (whether that ISR had the right to claim is isr-ownership's
+                    // question): the interrupt was not lost.
+                    self.open = None;
+                }
+            }
+        }
+        if self.prev_dev_inta_n && !f.dev_inta_n {
+            self.checked += 1;
+            self.open = Some(Assertion {
+                at: f.cycle,
+                sources: raw & enable,
+                deliverable: 0,
+                excluded: None,
+                last_exclusion: None,
+                reported: false,
+            });
+        } else if !self.prev_dev_inta_n && f.dev_inta_n {
+            if let Some(a) = self.open.take() {
+                let withdrawn_by_enable = self.prev_raw & self.prev_enable & raw & !enable != 0;
+                if !withdrawn_by_enable && !a.reported {
+                    let by = match self.last_write {
+                        Some((w, cpu, r, t)) => {
+                            format!(", last write to the adapter: {t:?} by {} at cycle {w}", who(cpu, r))
+                        }
+                        None => String::new(),
+                    };
+                    let mut v = Violation::new(
+                        f.cycle,
+                        format!(
+                            "INTA# asserted at cycle {} ({}) was withdrawn at cycle {} before any ISR read the adapter: \
+                             the latched source was cleared behind the ISR's back and the interrupt is lost{by}",
+                            a.at,
+                            source_names(a.sources),
+                            f.cycle
+                        ),
+                    )
+                    .signals(SIGS);
+                    if let Some((_, Some(c), r, _)) = self.last_write {
+                        v = v.on(c, r);
+                    }
+                    self.violations.push(v);
+                }
+            }
+        }
+        let excl = self.exclusion(f);
+        if let Some(a) = self.open.as_mut() {
+            match (excl, a.excluded.take()) {
+                (Some(why), None) => a.excluded = Some((f.cycle, why)),
+                (Some(_), Some(cur)) => a.excluded = Some(cur),
+                (None, prev) => {
+                    if let Some((s, why)) = prev {
+                        a.last_exclusion = Some((s, f.cycle, why));
+                    }
+                    a.deliverable += 1;
+                    if a.deliverable == self.profile.delivery_bound && !a.reported {
+                        a.reported = true;
+                        let after = match &a.last_exclusion {
+                            Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
+                            None => "; nothing excluded the ISR meanwhile".into(),
+                        };
+                        self.violations.push(
+                            Violation::new(
+                                f.cycle,
+                                format!(
+                                    "INTA# asserted at cycle {} ({}) has not been seen by any ISR after {} cycles in \
+                                     which nothing excluded the ISR{after}: the interrupt was not delivered",
+                                    a.at,
+                                    source_names(a.sources),
+                                    a.deliverable
+                                ),
+                            )
+                            .signals(SIGS),
+                        );
+                    }
+                }
+            }
+        }
+        self.prev_dev_inta_n = f.dev_inta_n;
+        self.prev_raw = raw;
+        self.prev_enable = enable;
+    }
+
+    fn finish(&mut self, last_cycle: u64) {
+        if let Some(a) = self.open.take() {
+            if let Some((s, why)) =
+                a.excluded.filter(|(s, _)| !a.reported && last_cycle - s >= self.profile.delivery_bound)
+            {
+                self.violations.push(
+                    Violation::new(
+                        s,
+                        format!(
+                            "INTA# asserted at cycle {} ({}) was never delivered: {why} from cycle {s} to the end of \
+                             the waveform (cycle {last_cycle}) — the exclusion never ended",
+                            a.at,
+                            source_names(a.sources)
+                        ),
+                    )
+                    .signals(SIGS),
+                );
+            }
+        }
+    }
+
+    fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    fn violations_mut(&mut self) -> &mut Vec<Violation> {
+        &mut self.violations
+    }
+}

@@ -1,0 +1,138 @@
+//! Rule `no-spurious-reentry`: every delivery of the line runs the ISR exactly once, and
+//! the ISR never runs on two CPUs at once (the interrupt object's spin lock excludes it,
+//! semantics.md §1; a level-triggered controller delivers only while the line is low,
+//! §6).
+//!
+//! Checked: (a) two CPUs in the ISR in the same cycle; (b) an ISR entered with no delivery
+//! by the interrupt controller since the previous ISR entry (a routine called as an ISR
+//! without an interrupt); (c) a second delivery before any ISR ran for the first; (d) a
+//! delivery while the shared INTA# line was released in the interval before and in the
+//! delivery's own.
+//!
+//! A re-delivery because a TRUE-returning ISR left INTA# asserted at end of interrupt is
+//! the other rule's finding (`isr-dismissal`), not counted here twice: the controller
+//! rightly takes a line that is still low.
+
+use dirql_sim::{Frame, Routine, PIC_DELIVER};
+
+use super::{Ctx, IsrSpan, Rule, Violation, TRACED_CPUS};
+
+/// The rule's state.
+pub struct NoSpuriousReentry {
+    spans: [IsrSpan; TRACED_CPUS],
+    /// Deliveries not yet matched by an ISR entry (and the cycle of the oldest).
+    credit: Option<u64>,
+    overlap: bool,
+    prev_inta_n: bool,
+    checked: u64,
+    violations: Vec<Violation>,
+}
+
+impl Default for NoSpuriousReentry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NoSpuriousReentry {
+    /// A fresh rule.
+    pub fn new() -> Self {
+        NoSpuriousReentry {
+            spans: [IsrSpan::default(); TRACED_CPUS],
+            credit: None,
+            overlap: false,
+            prev_inta_n: true,
+            checked: 0,
+            violations: Vec::new(),
+        }
+    }
+}
+
+const SIGS: &[&str] =
+    &["inta_n", "pic_deliver", "pic_in_service", "pic_eoi", "lock_owner", "cpu0_routine", "cpu1_routine"];
+
+impl Rule for NoSpuriousReentry {
+    fn name(&self) -> &'static str {
+        "no-spurious-reentry"
+    }
+
+    fn on_frame(&mut self, f: &Frame, _ctx: &Ctx<'_>) {
+        if f.pic & PIC_DELIVER != 0 {
+            self.checked += 1;
+            if self.prev_inta_n && f.inta_n {
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        "the interrupt controller delivered the line although INTA# was released in the interval \
+                         before and in this one: a level-sensitive line was taken with nothing asserting it"
+                            .into(),
+                    )
+                    .signals(SIGS),
+                );
+            }
+            if let Some(first) = self.credit {
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "second delivery of the line with no ISR run for the delivery at cycle {first}: the \
+                             interrupt controller took the line again before the first was serviced"
+                        ),
+                    )
+                    .signals(SIGS),
+                );
+            } else {
+                self.credit = Some(f.cycle);
+            }
+        }
+        for cpu in 0..TRACED_CPUS {
+            if self.spans[cpu].update(f, cpu) && self.credit.take().is_none() {
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "CPU{cpu} entered the ISR with no delivery of the line since the previous ISR entry: \
+                             the ISR runs without an interrupt to service"
+                        ),
+                    )
+                    .on(cpu, Some(Routine::Isr))
+                    .signals(SIGS),
+                );
+            }
+        }
+        let in_isr: Vec<usize> = (0..TRACED_CPUS).filter(|&c| f.routine_of(c) == Some(Routine::Isr)).collect();
+        if in_isr.len() > 1 && !self.overlap {
+            self.violations.push(
+                Violation::new(
+                    f.cycle,
+                    format!(
+                        "the ISR runs on CPU{} and CPU{} at once (interrupt lock owner: {}): the interrupt object's \
+                         spin lock did not exclude the second entry",
+                        in_isr[0],
+                        in_isr[1],
+                        match f.lock_owner {
+                            0 => "none".to_string(),
+                            n => format!("CPU{}", n - 1),
+                        }
+                    ),
+                )
+                .on(in_isr[1], Some(Routine::Isr))
+                .signals(SIGS),
+            );
+        }
+        self.overlap = in_isr.len() > 1;
+        self.prev_inta_n = f.inta_n;
+    }
+
+    fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    fn violations_mut(&mut self) -> &mut Vec<Violation> {
+        &mut self.violations
+    }
+}

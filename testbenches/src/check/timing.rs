@@ -1,0 +1,207 @@
+//! Interrupt timing per source, the numbers hardware engineers validate: from the
+//! assertion of a source (its bit of INT_RAW & INT_ENABLE rising, which drives INTA#) to
+//! the entry of the ISR that serviced it, to its acknowledge (the bit clearing), to the
+//! release of the adapter's INTA#, and that ISR's duration. Samples are kept per source
+//! (a few bytes per interrupt; an interrupt comes every few thousand cycles).
+
+use dirql_sim::{Frame, PERIOD_NS};
+use serde::Serialize;
+
+use super::{Ctx, DeviceProfile, IsrSpan, TRACED_CPUS};
+
+/// Interrupt sources, by bit of INT_STATUS (contracts.md §1).
+pub const SOURCE_NAMES: [&str; 5] = ["VBLANK", "CMD_DONE", "CMD_ERROR", "FIFO_LOW", "SEQ_ERROR"];
+
+/// The names of the sources in `bits`, joined by `|`.
+pub fn source_names(bits: u32) -> String {
+    let v: Vec<&str> = SOURCE_NAMES.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| *n).collect();
+    if v.is_empty() {
+        "no source".into()
+    } else {
+        v.join("|")
+    }
+}
+
+/// min / median / p99 / max of a set of cycle counts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Distribution {
+    /// Samples.
+    pub count: usize,
+    /// Cycles.
+    pub min: u64,
+    /// Cycles.
+    pub median: u64,
+    /// Cycles (nearest rank).
+    pub p99: u64,
+    /// Cycles.
+    pub max: u64,
+    /// The same four in ns: min, median, p99, max.
+    pub ns: [u64; 4],
+    /// The samples, sorted (for the histogram).
+    #[serde(skip)]
+    pub samples: Vec<u32>,
+}
+
+impl Distribution {
+    /// The distribution of `samples`.
+    pub fn of(mut samples: Vec<u32>) -> Self {
+        samples.sort_unstable();
+        let n = samples.len();
+        if n == 0 {
+            return Distribution::default();
+        }
+        let rank = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1] as u64;
+        let (min, median, p99, max) = (samples[0] as u64, rank(0.5), rank(0.99), samples[n - 1] as u64);
+        Distribution { count: n, min, median, p99, max, ns: [min, median, p99, max].map(|c| c * PERIOD_NS), samples }
+    }
+}
+
+/// Timing of one source.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SourceTiming {
+    /// Source name.
+    pub source: &'static str,
+    /// INTA# assertion to ISR entry.
+    pub to_isr_entry: Distribution,
+    /// INTA# assertion to acknowledge (the source's bit clears on the adapter).
+    pub to_ack: Distribution,
+    /// INTA# assertion to the adapter releasing INTA#.
+    pub to_release: Distribution,
+    /// Duration of the ISR that serviced it (entry to return).
+    pub isr_duration: Distribution,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    at: u64,
+    entry: Option<u64>,
+    ack: Option<(u64, usize)>,
+    release: Option<u64>,
+}
+
+#[derive(Default)]
+struct Samples {
+    entry: Vec<u32>,
+    ack: Vec<u32>,
+    release: Vec<u32>,
+    duration: Vec<u32>,
+}
+
+/// Collects timing while frames stream by.
+pub struct TimingStats {
+    spans: [IsrSpan; TRACED_CPUS],
+    open: [Option<Open>; 5],
+    /// Waiting for the ISR's return: (source, entry, cpu).
+    awaiting_return: Vec<(usize, u64, usize)>,
+    prev_pending: u32,
+    samples: Vec<Samples>,
+    result: Vec<SourceTiming>,
+}
+
+impl TimingStats {
+    /// Fresh statistics for the device of `profile`.
+    pub fn new(_profile: DeviceProfile) -> Self {
+        TimingStats {
+            spans: [IsrSpan::default(); TRACED_CPUS],
+            open: [None; 5],
+            awaiting_return: Vec::new(),
+            prev_pending: 0,
+            samples: (0..5).map(|_| Samples::default()).collect(),
+            result: Vec::new(),
+        }
+    }
+
+    /// One cycle.
+    pub fn on_frame(&mut self, f: &Frame, _ctx: &Ctx<'_>) {
+        for c in 0..TRACED_CPUS {
+            if self.spans[c].update(f, c) {
+                for o in self.open.iter_mut().flatten() {
+                    o.entry.get_or_insert(f.cycle);
+                }
+            }
+        }
+        let pending = f.dev[0] & f.dev[1] & 0x1F;
+        for s in 0..5 {
+            let bit = 1 << s;
+            if pending & bit != 0 && self.prev_pending & bit == 0 {
+                // An ISR already running when the source asserts may service it: entry 0.
+                let running = self.spans.iter().any(|sp| sp.entered.is_some());
+                self.open[s] = Some(Open { at: f.cycle, entry: running.then_some(f.cycle), ack: None, release: None });
+            }
+            if pending & bit == 0 && self.prev_pending & bit != 0 {
+                if let Some(o) = self.open[s].as_mut() {
+                    // Acknowledged by the ISR running now; cleared by anyone else: no sample.
+                    match (0..TRACED_CPUS).find(|&c| self.spans[c].entered.is_some()) {
+                        Some(c) => o.ack = Some((f.cycle, c)),
+                        None => self.open[s] = None,
+                    }
+                }
+            }
+        }
+        for s in 0..5 {
+            let Some(o) = self.open[s].as_mut() else { continue };
+            if let Some((ack, cpu)) = o.ack {
+                if o.release.is_none() && f.dev_inta_n {
+                    o.release = Some(f.cycle);
+                }
+                if let Some(rel) = o.release {
+                    let entry = o.entry.unwrap_or(o.at).max(o.at);
+                    let sm = &mut self.samples[s];
+                    let d = |x: u64| u32::try_from(x - o.at).unwrap_or(u32::MAX);
+                    sm.entry.push(d(entry));
+                    sm.ack.push(d(ack));
+                    sm.release.push(d(rel));
+                    let isr_entry = self.spans[cpu].entered.unwrap_or(entry);
+                    self.awaiting_return.push((s, isr_entry, cpu));
+                    self.open[s] = None;
+                }
+            }
+        }
+        if !self.awaiting_return.is_empty() {
+            let samples = &mut self.samples;
+            self.awaiting_return.retain(|&(s, entered, cpu)| match f.isr_return(cpu) {
+                Some(_) => {
+                    samples[s].duration.push(u32::try_from(f.cycle - entered).unwrap_or(u32::MAX));
+                    false
+                }
+                None => true,
+            });
+        }
+        self.prev_pending = pending;
+    }
+
+    /// End of the waveform: computes the distributions.
+    pub fn finish(&mut self, _last: u64) {
+        self.result = self
+            .samples
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, s)| !s.ack.is_empty())
+            .map(|(i, s)| SourceTiming {
+                source: SOURCE_NAMES[i],
+                to_isr_entry: Distribution::of(std::mem::take(&mut s.entry)),
+                to_ack: Distribution::of(std::mem::take(&mut s.ack)),
+                to_release: Distribution::of(std::mem::take(&mut s.release)),
+                isr_duration: Distribution::of(std::mem::take(&mut s.duration)),
+            })
+            .collect();
+    }
+
+    /// Per source with at least one serviced interrupt.
+    pub fn sources(&self) -> &[SourceTiming] {
+        &self.result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distribution_quantiles_are_nearest_rank() {
+        let d = Distribution::of((1..=100).rev().collect());
+        assert_eq!((d.min, d.median, d.p99, d.max), (1, 50, 99, 100));
+        assert_eq!(d.ns[3], 100 * PERIOD_NS);
+        assert_eq!(Distribution::of(vec![]).count, 0);
+    }
+}

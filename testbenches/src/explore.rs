@@ -1,0 +1,342 @@
+//! `dirql explore`: many seeds of one scenario and driver, in parallel, without tracing;
+//! the first failing seed is then replayed with a waveform and must give the same verdict.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crossbeam_channel::{bounded, unbounded};
+use dirql_host::adapter::Variant;
+use dirql_host::videoport::SyncReading;
+use serde::Serialize;
+
+use dirql_sim::{format_forced, Schedule};
+
+use crate::scenario::{run_with, RunOptions, RunResult, RunSettings, Scenario};
+
+/// How each explored run makes its scheduling choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Strategy {
+    /// Every choice uniformly random from the run's seed.
+    Random,
+    /// The baseline schedule with `depth` random deviations at random depths (PCT).
+    Pct {
+        /// Change points per run.
+        depth: u32,
+    },
+}
+
+/// What to explore.
+#[derive(Clone, Debug)]
+pub struct ExploreSettings {
+    /// Scenario.
+    pub scenario: &'static Scenario,
+    /// Driver variant.
+    pub driver: &'static Variant,
+    /// First seed; seeds `first .. first + seeds` are run.
+    pub first_seed: u64,
+    /// Number of seeds.
+    pub seeds: u64,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Cycles per run.
+    pub cycles: u64,
+    /// Reading of VideoPortSynchronizeExecution.
+    pub reading: SyncReading,
+    /// Virtual CPUs.
+    pub cpus: u8,
+    /// Where the replay's waveform goes.
+    pub replay_dir: PathBuf,
+    /// How choices are made.
+    pub strategy: Strategy,
+    /// Shrink the first failure to the fewest forced choices that still fail.
+    pub shrink: bool,
+}
+
+/// The replay of the first failing seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replay {
+    /// Its waveform.
+    pub vcd: String,
+    /// True when the traced replay failed the same rules as the untraced run.
+    pub same_verdict: bool,
+    /// Rules the replay failed.
+    pub failed_rules: Vec<String>,
+    /// First violation of the replay: cycle and message.
+    pub first_violation: Option<(u64, String)>,
+}
+
+/// The summary of an exploration.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExploreReport {
+    /// Scenario.
+    pub scenario: &'static str,
+    /// Driver.
+    pub driver: &'static str,
+    /// Seeds run.
+    pub seeds_run: u64,
+    /// Seeds whose run failed.
+    pub failures: u64,
+    /// Failing seeds per rule.
+    pub failures_by_rule: BTreeMap<String, u64>,
+    /// Smallest failing seed.
+    pub first_failing_seed: Option<u64>,
+    /// How many seeds, counted from the first, it took to reach it.
+    pub seeds_to_first_failure: Option<u64>,
+    /// One line that replays it with a waveform.
+    pub replay_command: Option<String>,
+    /// The replay.
+    pub replay: Option<Replay>,
+    /// Worker threads used.
+    pub jobs: usize,
+    /// Wall time.
+    pub elapsed_s: f64,
+    /// Throughput.
+    pub seeds_per_s: f64,
+    /// Strategy used.
+    pub strategy: Strategy,
+    /// The first failure, shrunk: forced choices (`INDEX=VALUE,...`; empty = the baseline
+    /// schedule already fails).
+    pub shrunk_schedule: Option<String>,
+    /// Forced choices before and after shrinking, and the runs shrinking took.
+    pub shrink_stats: Option<(usize, usize, u64)>,
+}
+
+struct Outcome {
+    seed: u64,
+    failed: Vec<String>,
+    error: Option<String>,
+}
+
+fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
+    let schedule = match s.strategy {
+        Strategy::Random => None,
+        Strategy::Pct { depth } => Some(Schedule::Pct { seed, depth, horizon }),
+    };
+    RunOptions { schedule, record: false }
+}
+
+fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings {
+    RunSettings {
+        scenario: s.scenario,
+        driver: s.driver,
+        seed,
+        cycles: s.cycles,
+        vcd,
+        reading: s.reading,
+        cpus: s.cpus,
+    }
+}
+
+fn failed_rules(r: &RunResult) -> Vec<String> {
+    r.rules.iter().filter(|x| x.verdict != "pass").map(|x| x.name.clone()).collect()
+}
+
+/// Runs the exploration. Errors are setup errors (the simulator could not start).
+pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
+    let start = Instant::now();
+    let jobs = s.jobs.max(1);
+    // PCT places its change points among as many choices as the baseline run makes.
+    let horizon = match s.strategy {
+        Strategy::Random => 0,
+        Strategy::Pct { .. } => {
+            let base = RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), record: false };
+            run_with(&settings(s, 0, None), &base).map_err(|e| e.to_string())?.choices.max(1)
+        }
+    };
+    let (seed_tx, seed_rx) = bounded::<u64>(jobs * 4);
+    let (out_tx, out_rx) = unbounded::<Outcome>();
+    let tty = std::io::stderr().is_terminal();
+    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut done, mut failures, mut first_fail) = (0u64, 0u64, None::<u64>);
+    let mut setup_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let (rx, tx) = (seed_rx.clone(), out_tx.clone());
+            scope.spawn(move || {
+                for seed in rx {
+                    let o = match run_with(&settings(s, seed, None), &options(s, seed, horizon)) {
+                        Ok(r) => Outcome { seed, failed: failed_rules(&r), error: None },
+                        Err(e) => Outcome { seed, failed: vec![], error: Some(e.to_string()) },
+                    };
+                    if tx.send(o).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(out_tx);
+        scope.spawn(move || {
+            for seed in s.first_seed..s.first_seed.saturating_add(s.seeds) {
+                if crate::signals::pending().is_some() || seed_tx.send(seed).is_err() {
+                    break;
+                }
+            }
+        });
+        for o in out_rx.iter() {
+            done += 1;
+            if let Some(e) = o.error {
+                setup_error.get_or_insert(e);
+            } else if !o.failed.is_empty() {
+                failures += 1;
+                first_fail = Some(first_fail.map_or(o.seed, |f: u64| f.min(o.seed)));
+                for r in o.failed {
+                    *by_rule.entry(r).or_default() += 1;
+                }
+            }
+            if tty && (done % 16 == 0 || done == s.seeds) {
+                let el = start.elapsed().as_secs_f64();
+                let rate = done as f64 / el.max(1e-9);
+                let eta = (s.seeds - done) as f64 / rate.max(1e-9);
+                eprint!("\rexplore: {done}/{} seeds  {failures} failing  {rate:.1} seeds/s  ETA {eta:.0}s   ", s.seeds);
+                let _ = std::io::stderr().flush();
+            }
+        }
+    });
+    if tty {
+        eprintln!();
+    }
+    if let Some(e) = setup_error {
+        return Err(e);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut report = ExploreReport {
+        scenario: s.scenario.name,
+        driver: s.driver.name,
+        seeds_run: done,
+        failures,
+        failures_by_rule: by_rule,
+        first_failing_seed: first_fail,
+        seeds_to_first_failure: first_fail.map(|f| f - s.first_seed + 1),
+        replay_command: None,
+        replay: None,
+        jobs,
+        elapsed_s: elapsed,
+        seeds_per_s: done as f64 / elapsed.max(1e-9),
+        strategy: s.strategy,
+        shrunk_schedule: None,
+        shrink_stats: None,
+    };
+    if let Some(seed) = first_fail {
+        let original = options(s, seed, horizon);
+        let (replay_opts, forced_text) = if s.shrink {
+            let (forced, stats) = shrink(s, seed, &original)?;
+            let text = format_forced(&forced);
+            report.shrunk_schedule = Some(text.clone());
+            report.shrink_stats = Some(stats);
+            (RunOptions { schedule: Some(Schedule::Forced(forced)), record: false }, Some(text))
+        } else {
+            (original, None)
+        };
+        let vcd = s.replay_dir.join(format!("{}-{}-seed{seed}.vcd", s.scenario.name, s.driver.name));
+        let schedule_arg = match (&forced_text, s.strategy) {
+            (Some(t), _) => format!(" --schedule '{t}'"),
+            (None, Strategy::Random) => String::new(),
+            (None, Strategy::Pct { .. }) => " (PCT run: replay it with --shrink to get a --schedule)".into(),
+        };
+        report.replay_command = Some(format!(
+            "dirql run {} --driver {} --seed {seed} --cycles {} --reading {} --cpus {}{schedule_arg} --vcd {}",
+            s.scenario.name,
+            s.driver.name,
+            s.cycles,
+            s.reading.name(),
+            s.cpus,
+            vcd.display()
+        ));
+        // The untraced verdict of exactly what is replayed, for the comparison.
+        let untraced = run_with(&settings(s, seed, None), &replay_opts).map_err(|e| e.to_string())?;
+        let traced = run_with(&settings(s, seed, Some(vcd.clone())), &replay_opts).map_err(|e| e.to_string())?;
+        let first_violation = traced
+            .rules
+            .iter()
+            .flat_map(|r| r.violations.iter())
+            .min_by_key(|v| v.cycle)
+            .map(|v| (v.cycle, v.message.clone()));
+        report.replay = Some(Replay {
+            vcd: vcd.display().to_string(),
+            same_verdict: failed_rules(&untraced) == failed_rules(&traced) && untraced.rules == traced.rules,
+            failed_rules: failed_rules(&traced),
+            first_violation,
+        });
+    }
+    Ok(report)
+}
+
+/// Forced choices before shrinking, after, and the runs it took.
+type ShrinkStats = (usize, usize, u64);
+
+/// Largest number of runs shrinking may spend.
+const SHRINK_BUDGET: u64 = 4_000;
+
+/// Reduces a failing run to the fewest forced choices that still fail one of the rules it
+/// failed (delta debugging over the recorded non-baseline choices, then one at a time).
+/// Returns the forced choices and (choices before, after, runs spent).
+fn shrink(s: &ExploreSettings, seed: u64, original: &RunOptions) -> Result<(BTreeMap<u64, u64>, ShrinkStats), String> {
+    let rec = run_with(&settings(s, seed, None), &RunOptions { schedule: original.schedule.clone(), record: true })
+        .map_err(|e| e.to_string())?;
+    let target = failed_rules(&rec);
+    let full: BTreeMap<u64, u64> = rec
+        .recorded_schedule
+        .as_deref()
+        .map(|t| match t.parse::<Schedule>() {
+            Ok(Schedule::Forced(m)) => m,
+            _ => BTreeMap::new(),
+        })
+        .unwrap_or_default();
+    let mut runs = 0u64;
+    let fails = |m: &BTreeMap<u64, u64>, runs: &mut u64| -> bool {
+        *runs += 1;
+        let o = RunOptions { schedule: Some(Schedule::Forced(m.clone())), record: false };
+        run_with(&settings(s, seed, None), &o)
+            .map(|r| failed_rules(&r).iter().any(|x| target.contains(x)))
+            .unwrap_or(false)
+    };
+    let before = full.len();
+    if fails(&BTreeMap::new(), &mut runs) {
+        return Ok((BTreeMap::new(), (before, 0, runs)));
+    }
+    if !fails(&full, &mut runs) {
+        // Not reproducible as a forced schedule (should not happen): keep it whole.
+        return Ok((full, (before, before, runs)));
+    }
+    let mut items: Vec<(u64, u64)> = full.into_iter().collect();
+    let mut n = 2usize;
+    while items.len() >= 2 && runs < SHRINK_BUDGET {
+        let chunk = items.len().div_ceil(n);
+        let mut reduced = false;
+        let parts = n;
+        for i in 0..parts {
+            let lo = (i * chunk).min(items.len());
+            let hi = ((i + 1) * chunk).min(items.len());
+            if lo == hi {
+                continue;
+            }
+            let candidate: Vec<(u64, u64)> = items[..lo].iter().chain(&items[hi..]).copied().collect();
+            if fails(&candidate.iter().copied().collect(), &mut runs) {
+                items = candidate;
+                n = (n - 1).max(2);
+                reduced = true;
+                break;
+            }
+        }
+        if !reduced {
+            if n >= items.len() {
+                break;
+            }
+            n = (2 * n).min(items.len());
+        }
+    }
+    // One at a time, so no single choice left can go.
+    let mut i = 0;
+    while i < items.len() && items.len() > 1 && runs < SHRINK_BUDGET {
+        let candidate: Vec<(u64, u64)> = items.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &x)| x).collect();
+        if fails(&candidate.iter().copied().collect(), &mut runs) {
+            items = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    let after = items.len();
+    Ok((items.into_iter().collect(), (before, after, runs)))
+}

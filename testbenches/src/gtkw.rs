@@ -1,0 +1,139 @@
+//! GTKWave save files: written beside a VCD so that `gtkwave run.gtkw` opens the waveform
+//! with the useful signals grouped (PCI, interrupt line, adapter state, CPU0, CPU1) and,
+//! for a failing run, the view centred on the first violation with a marker on it.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use dirql_sim::PERIOD_NS;
+
+/// Path of the scope the wrapper's signals live in (Verilator adds `TOP`).
+const TOP: &str = "TOP.dirql_sim_top";
+
+/// (group, [(path below the wrapper, width)]).
+const GROUPS: &[(&str, &[(&str, u32)])] = &[
+    (
+        "PCI",
+        &[
+            ("clk_i", 1),
+            ("rst_ni", 1),
+            ("pci.frame_n", 1),
+            ("pci.irdy_n", 1),
+            ("pci.trdy_n", 1),
+            ("pci.devsel_n", 1),
+            ("pci.stop_n", 1),
+            ("pci.cbe_n", 4),
+            ("pci.ad", 32),
+            ("pci.par", 1),
+            ("pci.ad_drivers", 2),
+            ("host.bus_cpu", 2),
+            ("host.posted", 4),
+        ],
+    ),
+    (
+        "interrupt line",
+        &[
+            ("pci.inta_n", 1),
+            ("pci.dev_inta_n", 1),
+            ("host.pic_deliver", 1),
+            ("host.pic_in_service", 1),
+            ("host.pic_eoi", 1),
+            ("host.pic_masked", 1),
+            ("host.isr_ret", 4),
+            ("host.lock_owner", 2),
+        ],
+    ),
+    (
+        "adapter state",
+        &[
+            ("dev_probe0_o", 32),
+            ("dev_probe1_o", 32),
+            ("dev_probe2_o", 32),
+            ("dev_probe3_o", 32),
+            ("dev_probe4_o", 32),
+            ("dev_probe5_o", 32),
+            ("dev_probe6_o", 32),
+        ],
+    ),
+    ("CPU0", &[("host.cpu0_routine", 4), ("host.cpu0_irql", 5), ("host.cpu0_op", 8), ("host.cpu0_note", 32)]),
+    ("CPU1", &[("host.cpu1_routine", 4), ("host.cpu1_irql", 5), ("host.cpu1_op", 8), ("host.cpu1_note", 32)]),
+];
+
+/// What the probes mean, shown as comment rows in the adapter group (contracts.md §2).
+const PROBE_NOTE: &str = "probes: 0 INT_RAW 1 INT_ENABLE 2 CRTC idx 3 window 4 FIFO 5 CR11 6 CRTC write";
+/// Routine codes (docs/waveform.md).
+const ROUTINE_NOTE: &str = "routine: 0 idle 1 thread 2 ISR 3 DPC 4 sync 5 StartIO 6 spin 7 bugcheck 8 BIOS";
+
+/// The save file for `vcd`: beside it, same stem, `.gtkw`.
+pub fn gtkw_path(vcd: &Path) -> PathBuf {
+    vcd.with_extension("gtkw")
+}
+
+/// The text of a save file for `vcd`, centred on `focus` = (cycle, label) when given.
+pub fn gtkw_text(vcd: &Path, focus: Option<(u64, &str)>) -> String {
+    let mut s = String::new();
+    let abs = std::fs::canonicalize(vcd).unwrap_or_else(|_| vcd.to_path_buf());
+    let _ = writeln!(s, "[*] dirql: GTKWave save file for {}", abs.display());
+    let _ = writeln!(s, "[dumpfile] \"{}\"", abs.display());
+    let _ = writeln!(s, "[timestart] {}", focus.map_or(0, |(c, _)| c.saturating_sub(30) * PERIOD_NS));
+    // Zoom: -log2(time units per pixel); 1 ns units, ~2 ns per pixel shows ~60 cycles.
+    let marker = focus.map_or(-1i64, |(c, _)| i64::try_from(c * PERIOD_NS).unwrap_or(-1));
+    let named: Vec<String> = (0..26).map(|i| if i == 0 { marker.to_string() } else { "-1".into() }).collect();
+    let _ = writeln!(s, "*-1.000000 {marker} {}", named.join(" "));
+    if let Some((c, label)) = focus {
+        let _ = writeln!(s, "[markername] A{label} @ cycle {c}");
+    }
+    for (group, sigs) in GROUPS {
+        // 0x800200: open group; 0x1000200: close group (GTKWave TR_GRP_BEGIN / TR_GRP_END | TR_BLANK).
+        let _ = writeln!(s, "@800200\n-{group}");
+        if *group == "adapter state" {
+            let _ = writeln!(s, "@200\n-{PROBE_NOTE}");
+        }
+        if group.starts_with("CPU") {
+            let _ = writeln!(s, "@200\n-{ROUTINE_NOTE}");
+        }
+        for (path, width) in *sigs {
+            // @28: binary, @22: hexadecimal, @24: decimal.
+            let (flag, name) = match width {
+                1 => ("28", format!("{TOP}.{path}")),
+                w if path.contains("routine")
+                    || path.contains("irql")
+                    || path.contains("lock_owner")
+                    || path.contains("posted") =>
+                {
+                    ("24", format!("{TOP}.{path}[{}:0]", w - 1))
+                }
+                w => ("22", format!("{TOP}.{path}[{}:0]", w - 1)),
+            };
+            let _ = writeln!(s, "@{flag}\n{name}");
+        }
+        let _ = writeln!(s, "@1000200\n-{group}");
+    }
+    s
+}
+
+/// Writes the save file beside `vcd`; returns its path.
+pub fn write_gtkw(vcd: &Path, focus: Option<(u64, &str)>) -> std::io::Result<PathBuf> {
+    let p = gtkw_path(vcd);
+    std::fs::write(&p, gtkw_text(vcd, focus))?;
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_file_groups_signals_and_marks_the_focus() {
+        let t = gtkw_text(Path::new("/tmp/none.vcd"), Some((2027, "isr-dismissal")));
+        for g in ["-PCI", "-interrupt line", "-adapter state", "-CPU0", "-CPU1"] {
+            assert_eq!(t.matches(&format!("\n{g}\n")).count(), 2, "group {g} opened and closed: {t}");
+        }
+        assert!(t.contains("[timestart] 59910"), "{t}");
+        assert!(t.contains("*-1.000000 60810 60810 -1"), "{t}");
+        assert!(t.contains("TOP.dirql_sim_top.pci.ad[31:0]"));
+        assert!(t.contains("[markername] Aisr-dismissal @ cycle 2027"));
+        let clean = gtkw_text(Path::new("/tmp/none.vcd"), None);
+        assert!(clean.contains("[timestart] 0") && clean.contains("*-1.000000 -1 -1"));
+    }
+}

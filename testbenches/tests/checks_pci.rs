@@ -1,0 +1,266 @@
+//! The bus monitor (`pci-protocol`): a clean synthetic bus passes, and each check fires on
+//! exactly the violation injected for it, at the injected cycle; a real run is clean.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod checks_support;
+
+use checks_support::{assert_clean, assert_violation_at, Wave};
+use dirql_sim::{Command, Frame};
+use dirql_testbenches::check::{PciProtocol, RuleReport};
+
+/// Configuration, a write and a read, with gaps: index of interesting cycles returned.
+struct Clean {
+    w: Wave,
+    write_data: u64,
+    read_data: u64,
+}
+
+fn clean() -> Clean {
+    let mut w = Wave::new();
+    w.idle(2);
+    w.configure();
+    let write_data = w.mmio_write(0, 0x10, 0xA5A5_0001);
+    w.idle(2);
+    let read_data = w.mmio_read(0, 0x10, 0xA5A5_0001);
+    w.idle(3);
+    Clean { w, write_data, read_data }
+}
+
+fn monitor(frames: &[Frame]) -> RuleReport {
+    let mut w = Wave::new();
+    w.frames = frames.to_vec();
+    w.check(Box::new(PciProtocol::new()))
+}
+
+/// The frame of `cycle` (cycles start at 1).
+fn at(frames: &mut [Frame], cycle: u64) -> &mut Frame {
+    &mut frames[usize::try_from(cycle - 1).unwrap()]
+}
+
+#[test]
+fn clean_synthetic_bus_passes() {
+    let c = clean();
+    let r = monitor(&c.w.frames);
+    assert_clean(&r);
+    assert_eq!(r.checked, 4, "four transactions");
+}
+
+#[test]
+fn ad_contention_is_reported_at_its_cycle() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    at(&mut f, c.read_data).ad_drivers = 3;
+    assert_violation_at(&monitor(&f), c.read_data, "ad-contention");
+}
+
+#[test]
+fn missing_turnaround_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    // The target drives AD in the turnaround clock right after the host's address phase.
+    at(&mut f, c.read_data - 1).ad_drivers = 2;
+    assert_violation_at(&monitor(&f), c.read_data - 1, "turnaround");
+}
+
+#[test]
+fn wrong_parity_is_reported_one_clock_after_the_data() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    let p = at(&mut f, c.write_data + 1);
+    p.par = !p.par;
+    assert_violation_at(&monitor(&f), c.write_data + 1, "parity");
+    // And for a read's data phase (the target's parity).
+    let mut f = c.w.frames.clone();
+    let p = at(&mut f, c.read_data + 1);
+    p.par = !p.par;
+    assert_violation_at(&monitor(&f), c.read_data + 1, "parity");
+}
+
+#[test]
+fn irdy_without_frame_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    let idle = c.write_data + 2;
+    at(&mut f, idle).irdy_n = false;
+    assert_violation_at(&monitor(&f), idle, "irdy-without-frame");
+}
+
+#[test]
+fn irdy_in_address_phase_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    at(&mut f, c.write_data - 1).irdy_n = false;
+    assert_violation_at(&monitor(&f), c.write_data - 1, "irdy-in-address-phase");
+}
+
+#[test]
+fn frame_deasserted_without_irdy_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    // Read: FRAME# falls in the turnaround clock with IRDY# high.
+    at(&mut f, c.read_data - 1).irdy_n = true;
+    assert_violation_at(&monitor(&f), c.read_data - 1, "frame-deassert-without-irdy");
+}
+
+#[test]
+fn frame_reasserted_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    // After the last phase was signalled (turnaround clock, FRAME# high), FRAME# again.
+    at(&mut f, c.read_data).frame_n = false;
+    assert_violation_at(&monitor(&f), c.read_data, "frame-reassert");
+}
+
+#[test]
+fn irdy_withdrawn_is_reported() {
+    let mut w = Wave::new();
+    w.idle(2);
+    w.configure();
+    let d = w.mmio_read(0, 0x10, 7);
+    w.idle(2);
+    let mut f = w.frames.clone();
+    // Stretch the read by a wait state: the target has not asserted TRDY# yet, the master
+    // withdraws IRDY# in the wait state.
+    let turn = *at(&mut f, d - 1);
+    f.insert(usize::try_from(d - 1).unwrap(), turn);
+    for (i, x) in f.iter_mut().enumerate() {
+        x.cycle = i as u64 + 1;
+    }
+    assert_clean(&monitor(&f));
+    at(&mut f, d).irdy_n = true;
+    assert_violation_at(&monitor(&f), d, "irdy-withdrawn");
+}
+
+#[test]
+fn trdy_withdrawn_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    // The target asserts TRDY# in the turnaround clock while IRDY# is high...
+    let t = at(&mut f, c.read_data - 1);
+    t.trdy_n = false;
+    t.devsel_n = false;
+    t.irdy_n = true;
+    t.frame_n = false;
+    // ...and drops it in the next clock before IRDY# came.
+    let d = at(&mut f, c.read_data);
+    d.trdy_n = true;
+    d.irdy_n = false;
+    d.frame_n = true;
+    let r = monitor(&f);
+    assert_violation_at(&r, c.read_data, "trdy-withdrawn");
+}
+
+#[test]
+fn devsel_too_late_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    // Insert three wait states before the read's data phase: DEVSEL# first at clock 5.
+    let turn = *at(&mut f, c.read_data - 1);
+    let idx = usize::try_from(c.read_data - 1).unwrap();
+    for _ in 0..3 {
+        let mut t = turn;
+        t.frame_n = false;
+        f.insert(idx, t);
+    }
+    for (i, x) in f.iter_mut().enumerate() {
+        x.cycle = i as u64 + 1;
+    }
+    let data = c.read_data + 3;
+    assert_violation_at(&monitor(&f), data, "devsel-timing");
+}
+
+#[test]
+fn devsel_in_address_phase_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    at(&mut f, c.write_data - 1).devsel_n = false;
+    assert_violation_at(&monitor(&f), c.write_data - 1, "devsel-timing");
+}
+
+#[test]
+fn trdy_without_devsel_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    at(&mut f, c.write_data).devsel_n = true;
+    assert_violation_at(&monitor(&f), c.write_data, "trdy-without-devsel");
+}
+
+#[test]
+fn stop_without_devsel_is_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    let d = at(&mut f, c.write_data);
+    d.devsel_n = true;
+    d.trdy_n = true;
+    d.stop_n = false;
+    assert_violation_at(&monitor(&f), c.write_data, "stop-without-devsel");
+}
+
+#[test]
+fn devsel_dropped_and_stop_withdrawn_are_reported() {
+    let c = clean();
+    // DEVSEL# asserted in the turnaround clock, then dropped before the data phase.
+    let mut f = c.w.frames.clone();
+    at(&mut f, c.read_data - 1).devsel_n = false;
+    let d = at(&mut f, c.read_data);
+    d.devsel_n = true;
+    d.trdy_n = true;
+    let r = monitor(&f);
+    assert_violation_at(&r, c.read_data, "devsel-dropped");
+    // STOP# asserted while FRAME# is still low, then released before FRAME# rises.
+    let mut f = c.w.frames.clone();
+    let a = at(&mut f, c.read_data - 1);
+    a.frame_n = false;
+    a.devsel_n = false;
+    a.stop_n = false;
+    let b = at(&mut f, c.read_data);
+    b.frame_n = false;
+    b.stop_n = true;
+    b.trdy_n = true;
+    let r = monitor(&f);
+    assert_violation_at(&r, c.read_data, "stop-withdrawn");
+}
+
+#[test]
+fn target_signals_on_an_idle_bus_are_reported() {
+    let c = clean();
+    let mut f = c.w.frames.clone();
+    let idle = c.read_data + 2;
+    at(&mut f, idle).trdy_n = false;
+    assert_violation_at(&monitor(&f), idle, "target-signals-when-idle");
+}
+
+#[test]
+fn a_write_with_byte_lanes_of_a_config_cycle_is_still_clean() {
+    // A guard against a monitor that flags everything: a bridge-originated write and an I/O
+    // byte write are as clean as the rest.
+    let mut w = Wave::new();
+    w.configure();
+    w.write(None, Command::MemWrite, 0x100, 1, 0x3);
+    w.io_write_byte(1, 0x15, 0x22);
+    w.idle(2);
+    assert_clean(&w.check(Box::new(PciProtocol::new())));
+}
+
+#[test]
+fn a_real_run_of_the_reference_driver_is_clean_on_the_bus() {
+    use dirql_host::adapter::Variant;
+    use dirql_host::videoport::SyncReading;
+    use dirql_testbenches::scenario::{run, RunSettings, Scenario};
+    for seed in [1, 7] {
+        let s = RunSettings {
+            scenario: Scenario::by_name("vblank").unwrap(),
+            driver: Variant::by_name("reference").unwrap(),
+            seed,
+            cycles: 20_000,
+            vcd: None,
+            reading: SyncReading::Current,
+            cpus: 2,
+        };
+        let r = run(&s).unwrap();
+        let pci = r.rules.iter().find(|x| x.name == "pci-protocol").unwrap();
+        assert_eq!(pci.verdict, "pass", "{:?}", pci.violations.first());
+        assert!(pci.checked > 100, "only {} transactions monitored", pci.checked);
+    }
+}

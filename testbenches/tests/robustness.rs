@@ -1,0 +1,121 @@
+//! Nothing is lost: a run stopped by a signal, a panic in driver code or a deadlock leaves
+//! a complete, valid waveform up to the cycle reached, and a report that says what happened.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use dirql_host::{Cpu, Machine, MachineConfig, SpinLock, Stop};
+
+/// Reads a VCD with the `vcd` crate alone (not dirql's reader) and returns its last
+/// timestamp; panics if the file does not parse to its end.
+fn last_timestamp(path: &Path) -> u64 {
+    let mut p = vcd::Parser::new(BufReader::new(File::open(path).unwrap()));
+    p.parse_header().unwrap();
+    let mut last = 0;
+    for cmd in p {
+        if let vcd::Command::Timestamp(t) = cmd.unwrap() {
+            last = t;
+        }
+    }
+    last
+}
+
+fn interrupted_run_leaves_a_valid_waveform(signal: libc::c_int, name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("long.vcd");
+    let child = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["run", "vblank", "--cycles", "500000000", "--json", "--vcd", vcd.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run is well under way (the file grows), then interrupt it.
+    let start = Instant::now();
+    while std::fs::metadata(&vcd).map_or(0, |m| m.len()) < 4_000_000 {
+        assert!(start.elapsed() < Duration::from_secs(120), "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill() with a valid pid of our own child and a valid signal number.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "an interrupted run did not complete: exit 1");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cycles = j["cycles"].as_u64().unwrap();
+    assert!(cycles > 10_000 && cycles < 500_000_000, "stopped at cycle {cycles}");
+    let why = j["stopped"].as_str().unwrap();
+    assert!(why.contains(name) && why.contains(&cycles.to_string()), "{why}");
+    // Valid to its end, and its end is the cycle reported (falling edge of that cycle).
+    assert_eq!(last_timestamp(&vcd), cycles * 30 + 15);
+}
+
+#[test]
+fn sigint_halfway_leaves_a_vcd_an_independent_parser_reads_to_the_last_cycle() {
+    interrupted_run_leaves_a_valid_waveform(libc::SIGINT, "SIGINT");
+}
+
+#[test]
+fn sigterm_halfway_leaves_a_vcd_an_independent_parser_reads_to_the_last_cycle() {
+    interrupted_run_leaves_a_valid_waveform(libc::SIGTERM, "SIGTERM");
+}
+
+#[test]
+fn a_panic_in_driver_code_keeps_the_waveform_up_to_that_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("panic.vcd");
+    let mut m = Machine::new(&MachineConfig { vcd: Some(vcd.clone()), ..MachineConfig::default() }).unwrap();
+    m.spawn(
+        0,
+        Box::new(|cpu: &Cpu<'_>| {
+            cpu.work(3_000);
+            panic!("driver bug at cycle {}", cpu.now());
+        }),
+    );
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.run_until(100_000)));
+    assert!(r.is_err(), "the driver's panic reaches the harness");
+    let reached = m.now();
+    m.close_trace();
+    // work() is stretched by up to 25% (seeded jitter); the cycle in progress when the panic
+    // hit is not in the waveform, every one before it is.
+    assert!((3_000..3_760).contains(&reached), "stopped at cycle {reached}");
+    assert_eq!(last_timestamp(&vcd), reached * 30 + 15);
+}
+
+#[test]
+fn a_deadlock_is_stopped_by_the_watchdog_with_the_waveform_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("deadlock.vcd");
+    let cfg = MachineConfig { vcd: Some(vcd.clone()), watchdog_cycles: 5_000, ..MachineConfig::default() };
+    let mut m = Machine::new(&cfg).unwrap();
+    let (a, b) = (Rc::new(SpinLock::default()), Rc::new(SpinLock::default()));
+    // Classic ABBA: each CPU holds one lock and spins for the other's.
+    let (a0, b0, a1, b1) = (a.clone(), b.clone(), a, b);
+    m.spawn(
+        0,
+        Box::new(move |cpu: &Cpu<'_>| {
+            cpu.acquire(&a0);
+            cpu.work(50);
+            cpu.acquire(&b0);
+        }),
+    );
+    m.spawn(
+        1,
+        Box::new(move |cpu: &Cpu<'_>| {
+            cpu.acquire(&b1);
+            cpu.work(50);
+            cpu.acquire(&a1);
+        }),
+    );
+    m.run_until(1_000_000);
+    let cycle = match m.stopped() {
+        Some(Stop::Deadlock { cycle }) => *cycle,
+        other => panic!("expected the watchdog, got {other:?}"),
+    };
+    assert!((5_000..6_000).contains(&cycle), "watchdog fired at cycle {cycle}");
+    m.close_trace();
+    assert_eq!(last_timestamp(&vcd), m.now() * 30 + 15);
+}
