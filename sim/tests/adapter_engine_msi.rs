@@ -11,7 +11,9 @@ use dirql_sim::{BridgeConfig, Bus, Command, Completion, Drive, Model, PciHostBri
 const BAR0: u32 = 0xE000_0000;
 const BAR1: u32 = 0x0000_C000;
 const BAR2: u32 = 0xE100_0000;
-const MSI_ADDR: u32 = 0xFEE0_0000;
+/// Outside the bridge's own MSI window, so the rig answers these writes itself (the
+/// bridge still arbitrates: GNT# to the device when it is idle).
+const MSI_ADDR: u32 = 0xD000_0000;
 
 /// How the rig, as the host bridge's target side, answers a write the device masters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +41,6 @@ struct Rig {
     now: u64,
     /// Cycles in which host and device both drove AD.
     ad_contention: u64,
-    /// Grant the bus to the device when it requests it and the bridge is quiet.
-    grant: bool,
     answer: Answer,
     /// Address of the device-mastered transaction in progress.
     dev_txn: Option<u32>,
@@ -75,7 +75,6 @@ impl Rig {
             bus,
             now: 4,
             ad_contention: 0,
-            grant: true,
             answer: Answer::Accept,
             dev_txn: None,
             messages: Vec::new(),
@@ -92,7 +91,7 @@ impl Rig {
 
     /// Unposted bridge, generous retry budget.
     fn plain() -> Self {
-        Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 64 })
+        Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 64, ..BridgeConfig::default() })
     }
 
     fn dev_mastering(&self) -> bool {
@@ -107,10 +106,6 @@ impl Rig {
         self.bridge.tick(self.now, &prev, &mut d);
         if self.bad_par && d.par_oe == 1 {
             d.par ^= 1;
-        }
-        // Arbiter: the device gets the bus only while the bridge has nothing to do.
-        if self.grant && prev.req_n == 0 && self.bridge.is_quiet() {
-            d.gnt_n = 0;
         }
         // Host bridge as target of the device's writes (MSI).
         if let Some(addr) = self.dev_txn {
@@ -385,7 +380,7 @@ fn unknown_opcode_raises_cmd_error_and_stops_the_engine_until_reset() {
 #[test]
 fn full_fifo_answers_retry_and_the_low_watermark_interrupt_fires() {
     // Small retry budget first: the engine is busy for 1024 cycles, the bridge gives up.
-    let mut r = Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 16 });
+    let mut r = Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 16, ..BridgeConfig::default() });
     r.enable(false);
     r.set_reg(0x03C, 2); // FIFO_LOW_WM
     r.set_reg(0x008, 1 << 3);
@@ -410,7 +405,8 @@ fn full_fifo_answers_retry_and_the_low_watermark_interrupt_fires() {
 #[test]
 fn a_burst_into_a_full_fifo_gets_through_by_retries_and_disconnects() {
     let fences: Vec<u32> = (0..10).flat_map(|i| [FENCE, i]).collect(); // 20 words
-    let mut r = Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 1000 });
+    let mut r =
+        Rig::new(BridgeConfig { posted_depth: 0, drain_delay: 0, retry_limit: 1000, ..BridgeConfig::default() });
     r.enable(false);
     r.burst(Command::MemWrite, BAR0 + 0x200, &[FILL, 0, 16 | (16 << 16), 7]);
     let c = r.burst(Command::MemWrite, BAR0 + 0x200, &fences);
@@ -523,4 +519,16 @@ fn msi_waits_for_bus_master_enable() {
     r.cfg_write(0x04, 0b111);
     r.run(30);
     assert_eq!(r.messages.len(), 1, "sent once Bus Master was set");
+}
+
+#[test]
+fn msi_into_the_host_bridge_window_is_received_by_the_bridge() {
+    let mut r = msi_rig(Answer::Ignore);
+    r.cfg_write(0x44, *dirql_sim::MSI_WINDOW.start());
+    r.burst(Command::MemWrite, BAR0 + 0x200, &[FENCE, 3]);
+    r.run(30);
+    let got: Vec<_> = r.bridge.take_msis().map(|m| (m.addr, m.data)).collect();
+    assert_eq!(got, vec![(*dirql_sim::MSI_WINDOW.start(), 0x4421)], "the bridge took the message");
+    assert!(r.inta.iter().all(|&l| l == 1));
+    assert_eq!(r.ad_contention, 0);
 }
