@@ -48,6 +48,8 @@ module dirql_seq_window #(
   reg [63:0] shadow_d,    shadow_q;
   reg        aborted_d,   aborted_q;   // SEQ_STATUS[1]: last sequence aborted
   reg        committed_d, committed_q; // SEQ_STATUS[2]: last sequence committed
+  reg        just_commit_q;            // probe: the commit happened at the last edge
+  reg        just_abort_q;             // probe: the abort happened at the last edge
   reg        commit;
   reg        abort;
 
@@ -112,6 +114,8 @@ module dirql_seq_window #(
       shadow_q    <= 64'h0;
       aborted_q   <= 1'b0;
       committed_q <= 1'b0;
+      just_commit_q <= 1'b0;
+      just_abort_q  <= 1'b0;
     end else begin
       open_q      <= open_d;
       since_q     <= since_d;
@@ -119,6 +123,8 @@ module dirql_seq_window #(
       shadow_q    <= shadow_d;
       aborted_q   <= aborted_d;
       committed_q <= committed_d;
+      just_commit_q <= commit;
+      just_abort_q  <= abort;
     end
   end
 
@@ -128,8 +134,11 @@ module dirql_seq_window #(
   assign mode_o      = {mode_data_i, shadow_q[55:0]};
   assign seq_error_o = abort;
   assign status_o    = {16'h0000, 4'h0, count_q, 5'b00000, committed_q, aborted_q, open_q};
+  // Probe 3 is registered: every window write lands while the probe says
+  // "open" (1), and the clock after the edge that committed or aborted shows
+  // 2 or 3 for one clock (with the writes accepted up to then), then 0.
   assign probe_o     = {16'h0000, 4'h0, count_q,
-                        commit ? PS_COMMITTED : abort ? PS_ABORTED :
+                        just_commit_q ? PS_COMMITTED : just_abort_q ? PS_ABORTED :
                         open_q ? PS_OPEN : PS_LOCKED};
 
 endmodule

@@ -488,6 +488,85 @@ module tb_dirql_adapter;
     check(v[31] == 1'b1, "Status[15] set even with Command[6] clear");
     cfg_write(6'd1, 32'h8000_0002, 4'hF);
 
+    // --- CR11 dismissal through the CRTC ports (VGA): INTA# high one clock after
+    cfg_write(6'd1, 32'h0000_0003, 4'hF);
+    mem_write(REG_INT_STATUS, 32'h1F, 4'hF);
+    mem_write(REG_INT_ENABLE, 32'h1 << INT_VBLANK_BIT, 4'hF);
+    t0 = cycle;
+    while (inta_n !== 1'b0 && cycle - t0 < 100) tick;
+    check(inta_n === 1'b0, "VBLANK asserts INTA# again");
+    io_read8(5'h02, v[7:0]);
+    check(v[7] == 1'b1, "Input Status 0 [7]: vertical interrupt pending");
+    io_write8(5'h14, 8'h11);
+    io_write8(5'h15, 8'h03);             // CR11[4] = 0: clear
+    check(inta_n_at_done === 1'b0 && inta_n === 1'b1 && cycle == t_done + 1,
+          "CR11[4] = 0 releases INTA# in the interval after the data phase");
+    io_read8(5'h02, v[7:0]);
+    check(v[7] == 1'b0, "Input Status 0 [7] cleared");
+    idle(50);
+    check(inta_n === 1'b1, "no latch while CR11[4] = 0 (did not fire)");
+    io_write8(5'h15, 8'h13);             // re-arm
+    t0 = cycle;
+    while (inta_n !== 1'b0 && cycle - t0 < 100) tick;
+    check(inta_n === 1'b0, "re-armed: fires at the next retrace");
+    mem_write(REG_INT_ENABLE, 32'h0, 4'hF);
+
+    // --- timed window: an unbroken burst commits, a gap aborts
+    mem_write(REG_SEQ_UNLOCK, SEQ_UNLOCK_KEY, 4'hF);
+    wdata[0] = 32'd30; wdata[1] = 32'd24; wdata[2] = 32'd25; wdata[3] = 32'd27;
+    wdata[4] = 32'd20; wdata[5] = 32'd16; wdata[6] = 32'd12; wdata[7] = 32'd14;
+    for (j = 0; j < 8; j = j + 1) wbe[j] = 4'hF;
+    pci_xfer(CMD_MEM_WRITE, BAR0_ADDR | REG_MODE0, 1'b0, 8);
+    check(n_done == 8, "MODE block burst: 8 data phases");
+    mem_read(REG_SEQ_STATUS, v);
+    check(v[2:0] == 3'b100 && v[15:8] == 8'd8, "timed window committed 8 writes");
+    mem_read(REG_FRAME_CYCLES, v);
+    check(v == 32'd600, "committed mode: 30 x 20");
+    mem_write(REG_INT_STATUS, 32'h1F, 4'hF);
+    mem_write(REG_SEQ_UNLOCK, SEQ_UNLOCK_KEY, 4'hF);
+    mem_write(REG_MODE0, 32'd40, 4'hF);
+    idle(12);                            // an "ISR" in the middle: gap > G = 8
+    mem_write(REG_MODE0 + 12'h4, 32'd30, 4'hF);
+    mem_read(REG_SEQ_STATUS, v);
+    check(v[2:0] == 3'b010, "gap: sequence aborted");
+    mem_read(REG_INT_RAW, v);
+    check(v[INT_SEQ_ERROR_BIT] == 1'b1, "SEQ_ERROR latched");
+    mem_read(REG_FRAME_CYCLES, v);
+    check(v == 32'd600, "aborted sequence discarded");
+
+    // --- command engine: FILL 2 x 2 at (0, 0), FENCE 5, read back through BAR2
+    wdata[0] = 32'h0; wdata[1] = 32'h0; wdata[2] = 32'h0;
+    pci_xfer(CMD_MEM_WRITE, BAR2_ADDR | 32'h080, 1'b0, 3);   // clear (0..2, 1)
+    pci_xfer(CMD_MEM_WRITE, BAR2_ADDR | 32'h000, 1'b0, 3);   // clear (0..2, 0)
+    wdata[0] = {OP_FILL, 24'h0}; wdata[1] = 32'h0; wdata[2] = 32'h0002_0002;
+    wdata[3] = 32'h00AB_CDEF; wdata[4] = {OP_FENCE, 24'h0}; wdata[5] = 32'd5;
+    pci_xfer(CMD_MEM_WRITE, BAR0_ADDR | REG_CMD_FIFO, 1'b0, 6);
+    check(n_done == 6 && !got_stop, "6 command words in one burst");
+    idle(20);
+    mem_read(REG_FENCE_VALUE, v);
+    check(v == 32'd5, "FENCE_VALUE = 5");
+    pci_xfer(CMD_MEM_READ, BAR2_ADDR | 32'h000, 1'b0, 3);
+    check(rdata[0] == 32'h00AB_CDEF && rdata[1] == 32'h00AB_CDEF && rdata[2] == 32'h0,
+          "FILL row 0: two pixels, the third untouched");
+    pci_xfer(CMD_MEM_READ, BAR2_ADDR | 32'h080, 1'b0, 3);
+    check(rdata[0] == 32'h00AB_CDEF && rdata[1] == 32'h00AB_CDEF && rdata[2] == 32'h0,
+          "FILL row 1 at FB_PITCH");
+
+    // --- FIFO full: a 32 x 32 FILL keeps the engine busy; 16 words fill the FIFO
+    wdata[0] = {OP_FILL, 24'h0}; wdata[1] = 32'h0; wdata[2] = 32'h0020_0020; wdata[3] = 32'h1;
+    pci_xfer(CMD_MEM_WRITE, BAR0_ADDR | REG_CMD_FIFO, 1'b0, 4);
+    for (j = 0; j < 8; j = j + 1) wdata[j] = j[0] ? j : {OP_FENCE, 24'h0};
+    pci_xfer(CMD_MEM_WRITE, BAR0_ADDR | REG_CMD_FIFO, 1'b0, 8);
+    pci_xfer(CMD_MEM_WRITE, BAR0_ADDR | REG_CMD_FIFO, 1'b0, 8);
+    check(n_done == 8, "16 words fit the FIFO");
+    mem_read(REG_CMD_STATUS, v);
+    check(v[15:8] == 8'd16 && v[0] == 1'b1, "CMD_STATUS: busy, level 16");
+    mem_write(REG_CMD_FIFO, {OP_FENCE, 24'h0}, 4'hF);
+    check(got_stop && n_done == 0 && t_trdy < 0, "write to the full FIFO: retry (STOP# without TRDY#)");
+    mem_write(REG_CMD_CONTROL, 32'h1, 4'hF);
+    mem_read(REG_CMD_STATUS, v);
+    check(v[15:0] == 16'h0, "CMD_CONTROL reset flushes the FIFO");
+
     idle(4);
     check(contention == 0, "no AD contention");
     check(par_errors == 0, "device PAR correct after every clock it drove AD");
