@@ -402,8 +402,13 @@ fn first_retrace_comes_one_default_frame_after_reset_and_timing_follows_crtc() {
     assert!(seen[0] > 0 && seen[1] > 0, "retrace bit toggles: {seen:?}");
     // 3 of 10 lines are retrace.
     assert!((12..=24).contains(&seen[1]), "retrace fraction: {seen:?}");
-    // Two retrace latches exactly 200 cycles apart (W1C clears it: VINT_W1C = 1).
-    r.set_reg(0x004, 1);
+    // Two retrace latches exactly 200 cycles apart. VGA-strict (VINT_W1C = 0, the default):
+    // a W1C of INT_STATUS leaves the latch set; only CR11[4] = 0, then 1, clears it.
+    let dismiss = |r: &mut Rig| {
+        r.crtc_write(0x11, 0x08);
+        r.crtc_write(0x11, 0x18);
+    };
+    dismiss(&mut r);
     let rise = |r: &mut Rig| {
         for _ in 0..400 {
             r.tick();
@@ -415,7 +420,9 @@ fn first_retrace_comes_one_default_frame_after_reset_and_timing_follows_crtc() {
     };
     let t1 = rise(&mut r);
     r.set_reg(0x004, 1);
-    assert_eq!(raw(&r) & 1, 0, "W1C cleared the vertical latch");
+    assert_eq!(raw(&r) & 1, 1, "a W1C of INT_STATUS must not clear the VGA latch");
+    dismiss(&mut r);
+    assert_eq!(raw(&r) & 1, 0, "CR11[4] = 0 cleared the vertical latch");
     let t2 = rise(&mut r);
     assert_eq!(t2 - t1, 200, "one 20 x 10 frame between retraces");
     let count0 = r.reg(0x024);

@@ -84,7 +84,7 @@ fn check_of_a_written_waveform_exits_like_the_run() {
     let good = dir.path().join("good.vcd");
     let bad = dir.path().join("bad.vcd");
     assert_eq!(dirql(&["run", "vblank", "--vcd", good.to_str().unwrap()]).0, 0);
-    assert_eq!(dirql(&["run", "vblank", "--driver", "no-readback", "--vcd", bad.to_str().unwrap()]).0, 1);
+    assert_eq!(dirql(&["run", "mode-set", "--driver", "no-readback", "--vcd", bad.to_str().unwrap()]).0, 1);
     assert_eq!(dirql(&["check", good.to_str().unwrap()]).0, 0);
     let (code, out, _) = dirql(&["check", bad.to_str().unwrap(), "--json"]);
     assert_eq!(code, 1);

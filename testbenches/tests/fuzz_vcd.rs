@@ -22,7 +22,7 @@ fn seed_vcd() -> &'static [u8] {
         let p = dir.path().join("seed.vcd");
         let s = RunSettings {
             scenario: Scenario::by_name("vblank").unwrap(),
-            driver: Variant::by_name("no-readback").unwrap(),
+            driver: Variant::by_name("no-ack").unwrap(),
             seed: 1,
             cycles: 4_500,
             vcd: Some(p.clone()),

@@ -84,7 +84,19 @@ fn never_dismissing_storms_and_the_os_disables_the_line() {
 
 #[test]
 fn claims_foreign_starves_the_other_device_until_the_os_disables_the_line() {
-    let r = run_with("shared-line", "claims-foreign", 1, SyncReading::Current);
+    // Long enough for 500 deliveries with the line still low (each ISR dismisses the
+    // retrace through CR11, several I/O accesses).
+    let sc = Scenario::by_name("shared-line").unwrap();
+    let r = run(&RunSettings {
+        scenario: sc,
+        driver: Variant::by_name("claims-foreign").unwrap(),
+        seed: 1,
+        cycles: 40_000,
+        vcd: None,
+        reading: SyncReading::Current,
+        cpus: 2,
+    })
+    .unwrap();
     let d = r.second_device.clone().unwrap();
     assert!(d.raised >= 1);
     assert_eq!(d.serviced, 0, "the second device's ISR ran although the display ISR claimed everything");

@@ -73,10 +73,9 @@ const PENDING_RULES: &[&str] = &["isr-ownership", "register-integrity", "burst-i
 /// - unsync-crtc, clobber-index: the race needs an ISR that dismisses the retrace
 ///   through the CRTC index/data pair (CR11), i.e. the RTL's VINT_W1C = 0 and the
 ///   reference miniport's CR11 path on;
-/// - split-sequence: needs the interrupt to land inside the timed window;
 /// - dpc-unsync: sync-isolation sees ISR/synchronized-routine overlaps; a DPC that never
 ///   synchronizes needs a check of ISR-shared registers touched outside synchronization.
-const PENDING_RTL: &[&str] = &["unsync-crtc", "clobber-index", "split-sequence", "dpc-unsync"];
+const PENDING_RTL: &[&str] = &["unsync-crtc", "clobber-index", "dpc-unsync"];
 
 #[test]
 fn each_broken_variant_fails_exactly_its_declared_rule() {
@@ -109,15 +108,21 @@ fn each_broken_variant_fails_exactly_its_declared_rule() {
         fully_checked += 1;
         assert_eq!(r.verdict, "fail", "{}: the checker passed a broken driver", v.name);
         for rr in &r.rules {
-            let expect =
-                if rr.name == rule_name || v.also_breaks.contains(&rr.name.as_str()) { "fail" } else { "pass" };
+            // A declared downstream rule may fail (how soon depends on the run's length);
+            // every other rule must pass, and the declared one must fail.
+            if v.also_breaks.contains(&rr.name.as_str()) {
+                continue;
+            }
+            let expect = if rr.name == rule_name { "fail" } else { "pass" };
             assert_eq!(rr.verdict, expect, "{}: rule {} should {expect}: {:?}", v.name, rr.name, rr.violations.first());
         }
         // A declared consequence comes after the defect itself: the declared rule's first
         // violation is the run's first.
         let first = |name: &str| rule(&r.rules, name).violations.first().map(|x| x.cycle);
         for later in v.also_breaks {
-            assert!(first(rule_name) <= first(later), "{}: {later} fails before {rule_name}", v.name);
+            if let Some(l) = first(later) {
+                assert!(first(rule_name).is_some_and(|d| d <= l), "{}: {later} fails before {rule_name}", v.name);
+            }
         }
         if rule_name != RUN_RULE && !v.also_breaks.contains(&RUN_RULE) {
             assert_eq!(rule(&r.rules, RUN_RULE).verdict, "pass");
@@ -143,7 +148,7 @@ fn no_ack_violation_names_the_isr_return_cycle_and_the_missing_acknowledge() {
 
 #[test]
 fn no_readback_violation_blames_the_posted_write() {
-    let r = run_default("vblank", "no-readback", 1, None);
+    let r = run_default("mode-set", "no-readback", 1, None);
     let rr = rule(&r.rules, "isr-dismissal");
     assert!(rr.violations.iter().any(|v| v.message.contains("posted-write buffer")), "{:?}", rr.violations.first());
     assert!(r.unclaimed > 0, "the spurious re-entry finds nothing pending and is unclaimed");

@@ -21,9 +21,10 @@ pub struct Variant {
     pub breaks: Option<&'static str>,
     /// The scenario that exposes it.
     pub scenario: Option<&'static str>,
-    /// Rules the defect is known to trip downstream, after the declared one (e.g. the
-    /// OS disabling a storming line, so later interrupts are lost). Declared so that the
-    /// test can still demand that nothing else fails and that `breaks` fails first.
+    /// Rules the defect may trip downstream, after the declared one, depending on how long
+    /// the run is (e.g. the OS disabling a storming line, so later interrupts are lost).
+    /// Declared so that the test can still demand that nothing else fails and that
+    /// `breaks` fails first.
     pub also_breaks: &'static [&'static str],
     /// What is wrong with it, in one sentence.
     pub description: &'static str,

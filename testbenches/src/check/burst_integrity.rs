@@ -111,9 +111,8 @@ impl Rule for BurstIntegrity {
         // sequence the abort is reported below, with the sequence's details.
         if win == WIN_ABORTED && self.prev_win != WIN_ABORTED && self.seq.iter().all(Option::is_none) {
             self.checked += 1;
-            let who: Vec<String> = (0..TRACED_CPUS)
-                .map(|c| format!("CPU{c} {}", f.routine_of(c).map_or("?", Routine::name)))
-                .collect();
+            let who: Vec<String> =
+                (0..TRACED_CPUS).map(|c| format!("CPU{c} {}", f.routine_of(c).map_or("?", Routine::name))).collect();
             self.violations.push(
                 Violation::new(
                     f.cycle,
