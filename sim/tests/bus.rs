@@ -208,3 +208,25 @@ fn injected_master_abort_hits_every_nth_transaction_only() {
     assert_eq!(c.status, Status::Ok);
     assert!(r.bridge.take_events().iter().any(|e| matches!(e, BridgeEvent::MasterAbort { .. })));
 }
+
+#[test]
+fn two_live_models_in_one_thread_are_built_and_dropped_without_hanging() {
+    // Two live models in one thread (as a test comparing two runs side by side would
+    // have), traced, stepped and dropped. Reported once to hang on destruction inside
+    // Verilator's scope registry; not reproduced. A hang shows as the timeout below.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Model::new(Some(&dir.path().join("a.vcd"))).unwrap();
+        let mut b = Model::new(Some(&dir.path().join("b.vcd"))).unwrap();
+        let (x, y) = (a.step(&Drive::idle()), b.step(&Drive::idle()));
+        drop(a);
+        drop(b);
+        // And a model alone afterwards still works.
+        let mut c = Model::new(None).unwrap();
+        c.step(&Drive::idle());
+        tx.send((x, y)).unwrap();
+    });
+    let (x, y) = rx.recv_timeout(std::time::Duration::from_secs(120)).expect("two live models hung");
+    assert_eq!(x, y);
+}

@@ -91,9 +91,9 @@ fn each_broken_variant_fails_exactly_its_declared_rule() {
     for v in broken {
         let (rule_name, scenario) = (v.breaks.unwrap_or_default(), v.scenario.unwrap_or_default());
         let r = if INTERLEAVING.contains(&v.name) {
-            let found = (1..=SEED_BUDGET).map(|seed| (seed, run_default(scenario, v.name, seed, None))).find(|(_, r)| {
-                r.rules.iter().any(|x| x.name == rule_name && x.verdict == "fail")
-            });
+            let found = (1..=SEED_BUDGET)
+                .map(|seed| (seed, run_default(scenario, v.name, seed, None)))
+                .find(|(_, r)| r.rules.iter().any(|x| x.name == rule_name && x.verdict == "fail"));
             let (seed, r) = found.unwrap_or_else(|| panic!("{}: no failing seed in {SEED_BUDGET}", v.name));
             eprintln!("{}: {rule_name} fails first at seed {seed}", v.name);
             r
