@@ -19,7 +19,7 @@ sim:
 	$(CARGO) build --release -p dirql-testbenches
 	@mkdir -p $(WAVES)
 	$(DIRQL) run $(SCENARIO) --driver $(DRIVER) --seed $(SEED) --vcd $(WAVES)/$(SCENARIO).vcd
-	@echo "open it with: gtkwave $(WAVES)/$(SCENARIO).vcd"
+	@echo "open it with: gtkwave $(WAVES)/$(SCENARIO).vcd $(WAVES)/$(SCENARIO).gtkw"
 
 ## test: every test (Rust unit and scenario tests, the Icarus RTL bench)
 test:

@@ -38,7 +38,8 @@ pub const VARIANTS: &[Variant] = &[
         scenario: None,
         also_breaks: &[],
         description: "HwVidInterrupt reads status and enable, returns FALSE if nothing of ours is pending, \
-                      acknowledges with a write-back and flushes it with a read-back",
+                      dismisses the retrace through CR11 (saving and restoring the CRTC index), acknowledges the \
+                      MMIO sources with a write-back flushed by a read-back, and queues its DPC",
     },
     Variant {
         name: "no-ack",
