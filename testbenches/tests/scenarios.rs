@@ -73,9 +73,7 @@ const PENDING_RULES: &[&str] = &["isr-ownership", "register-integrity", "burst-i
 /// - clobber-index: the ISR leaving the CRTC index at 0x11 corrupts only code that
 ///   relies on the index persisting between synchronized blocks; the reference driver
 ///   selects the index again in every block, so no scenario exposes it yet;
-/// - dpc-unsync: sync-isolation sees ISR/synchronized-routine overlaps; a DPC that never
-///   synchronizes needs a check of ISR-shared registers touched outside synchronization.
-const PENDING_RTL: &[&str] = &["clobber-index", "dpc-unsync"];
+const PENDING_RTL: &[&str] = &["clobber-index"];
 
 /// Variants whose bug needs a particular interleaving: the test explores seeds until the
 /// declared rule fails (at most this many), as `dirql explore` would, and then checks that

@@ -7,7 +7,7 @@
 
 use dirql_sim::{Frame, Routine};
 
-use super::{phase_cpu, Ctx, DeviceIrql, DeviceProfile, Rule, Violation, TRACED_CPUS};
+use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, Rule, Target, Violation, TRACED_CPUS};
 
 /// The rule's state.
 pub struct SyncIsolation {
@@ -18,6 +18,11 @@ pub struct SyncIsolation {
     reported: [bool; TRACED_CPUS],
     access_reported: [bool; TRACED_CPUS],
     prev_synced: [bool; TRACED_CPUS],
+    /// Adapter registers the ISR has accessed (learned from the waveform): the state it
+    /// shares with the driver's other routines.
+    isr_shared: Vec<Target>,
+    /// Shared registers already reported as touched by an unsynchronized DPC.
+    dpc_reported: Vec<Target>,
     checked: u64,
     violations: Vec<Violation>,
 }
@@ -31,6 +36,8 @@ impl SyncIsolation {
             dirql: DeviceIrql(None, profile.default_dirql),
             sync_since: [None; TRACED_CPUS],
             reported: [false; TRACED_CPUS],
+            isr_shared: Vec::new(),
+            dpc_reported: Vec::new(),
             access_reported: [false; TRACED_CPUS],
             prev_synced: [false; TRACED_CPUS],
             checked: 0,
@@ -60,6 +67,37 @@ impl Rule for SyncIsolation {
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         self.dirql.update(f);
+        // State shared with the ISR, touched from a DPC outside a synchronized routine
+        // (hwvid-interrupt.md: routines that share registers or memory with HwVidInterrupt
+        // must use VideoPortSynchronizeExecution; a DPC at DISPATCH_LEVEL does not exclude
+        // the ISR, which can run on the other CPU meanwhile).
+        if let Some(ph) = ctx.phase {
+            let t = ctx.target(ph);
+            if matches!(t, Target::Bar0(_) | Target::Bar1(_)) {
+                if let Some(c) = phase_cpu(ph) {
+                    match f.routine_of(c) {
+                        Some(Routine::Isr) if !self.isr_shared.contains(&t) => self.isr_shared.push(t),
+                        Some(Routine::Dpc) if self.isr_shared.contains(&t) && !self.dpc_reported.contains(&t) => {
+                            self.dpc_reported.push(t);
+                            self.violations.push(
+                                Violation::new(
+                                    ph.cycle,
+                                    format!(
+                                        "CPU{c} DPC {} {t:?} at cycle {}, a register the ISR also accesses, outside \
+                                         VideoPortSynchronizeExecution: the ISR can run on the other CPU meanwhile",
+                                        if is_write(ph) { "wrote" } else { "read" },
+                                        ph.cycle
+                                    ),
+                                )
+                                .on(c, Some(Routine::Dpc))
+                                .signals(SIGS),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
         for c in 0..TRACED_CPUS {
             let synced = f.routine_of(c) == Some(Routine::Sync)
                 && (f.lock_owner == u8::try_from(c + 1).unwrap_or(0) || f.irql[c] >= self.dirql.get());
