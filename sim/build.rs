@@ -123,40 +123,60 @@ fn run() -> Result<(), String> {
         let argrefs: Vec<&str> = args.iter().map(String::as_str).collect();
         run_tool(&verilator, &argrefs)?;
 
-        // Generated file names are hashed: glob them, and compile them as one unit, which
-        // roughly halves their compile time.
+        // Generated file names are hashed: glob them. Unity builds roughly halve their
+        // compile time; one unity file per core (cc compiles them in parallel) keeps every
+        // core busy, which matters for the rebuild-after-an-RTL-edit time.
         let mut gen: Vec<PathBuf> = fs::read_dir(&mdir)
             .map_err(|e| e.to_string())?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
+            .filter(|p| p.extension().is_some_and(|e| e == "cpp") && !p.ends_with("dirql_unity"))
+            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("dirql_unity")))
             .collect();
         gen.sort();
-        let unity = mdir.join("dirql_unity.cpp");
-        let body: String = gen.iter().map(|p| format!("#include \"{}\"\n", p.display())).collect();
-        fs::write(&unity, body).map_err(|e| e.to_string())?;
+        // Largest files first, dealt round-robin, so the units come out about even.
+        gen.sort_by_key(|p| std::cmp::Reverse(fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
+        // Construction, initialisation and trace-declaration code (`__Slow` files) runs
+        // once per model; Verilator's own makefile compiles it with a cheaper optimisation
+        // level, and so do we: one more parallel unit at -O0 (it runs once per model).
+        let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let (slow, fast): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            gen.iter().partition(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("__Slow")));
+        let mut bodies = vec![String::new(); units];
+        for (i, p) in fast.iter().enumerate() {
+            bodies[i % units].push_str(&format!("#include \"{}\"\n", p.display()));
+        }
+        let slow_body: String = slow.iter().map(|p| format!("#include \"{}\"\n", p.display())).collect();
         fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
         let mut b = cpp_build(&vinclude);
-        b.include(&mdir).file(&unity).out_dir(&model_dir).compile("dirql_vmodel");
+        b.include(&mdir);
+        for (i, body) in bodies.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
+            let unity = mdir.join(format!("dirql_unity{i}.cpp"));
+            fs::write(&unity, body).map_err(|e| e.to_string())?;
+            b.file(&unity);
+        }
+        if !slow_body.is_empty() {
+            // A translation unit of its own, compiled alongside the others.
+            let unity = mdir.join("dirql_unity_slow.cpp");
+            fs::write(&unity, format!("#pragma GCC optimize (\"O0\")\n{slow_body}")).map_err(|e| e.to_string())?;
+            b.file(&unity);
+        }
+        b.out_dir(&model_dir).compile("dirql_vmodel");
         stamp(&model_dir, model_key)?;
     }
 
-    // 3. The bridge. cxx_build emits its own link line; ours follow in dependency order.
-    let mut b = cxx_build::bridge("src/ffi.rs");
-    b.file("cpp/model.cpp")
-        .include(&mdir)
-        .include(&vinclude)
-        .include(vinclude.join("vltstd"))
-        .std("c++17")
-        .opt_level(2)
-        .warnings(false)
-        .cargo_metadata(false);
-    for (k, v) in DEFINES {
-        b.define(k, Some(*v));
-    }
+    // 3. The bridge, keyed on its own sources and the generated top-level header (an RTL
+    // edit that keeps the wrapper's ports leaves it alone).
     let bridge_dir = out.join("bridge");
-    fs::create_dir_all(&bridge_dir).map_err(|e| e.to_string())?;
-    b.out_dir(&bridge_dir).compile("dirql_bridge");
-
+    let mut bparts: Vec<Vec<u8>> = vec![version.clone().into_bytes()];
+    for f in ["src/ffi.rs", "cpp/model.h", "cpp/model.cpp"] {
+        bparts.push(fs::read(manifest.join(f)).map_err(|e| format!("cannot read {f}: {e}"))?);
+    }
+    bparts.push(fs::read(mdir.join("Vdirql_sim_top.h")).unwrap_or_default());
+    let bridge_key = hash_of(&bparts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    if !fresh(&bridge_dir, "dirql_bridge", bridge_key) {
+        build_bridge(&mdir, &vinclude, &bridge_dir)?;
+        stamp(&bridge_dir, bridge_key)?;
+    }
     for dir in [&bridge_dir, &model_dir, &runtime_dir] {
         println!("cargo:rustc-link-search=native={}", dir.display());
     }
@@ -165,6 +185,25 @@ fn run() -> Result<(), String> {
     println!("cargo:rustc-link-lib=static=dirql_vruntime");
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
+    Ok(())
+}
+
+/// Compiles the cxx bridge and `cpp/model.cpp` into `libdirql_bridge.a`.
+fn build_bridge(mdir: &Path, vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
+    let mut b = cxx_build::bridge("src/ffi.rs");
+    b.file("cpp/model.cpp")
+        .include(mdir)
+        .include(vinclude)
+        .include(vinclude.join("vltstd"))
+        .std("c++17")
+        .opt_level(2)
+        .warnings(false)
+        .cargo_metadata(false);
+    for (k, v) in DEFINES {
+        b.define(k, Some(*v));
+    }
+    fs::create_dir_all(bridge_dir).map_err(|e| e.to_string())?;
+    b.out_dir(bridge_dir).compile("dirql_bridge");
     Ok(())
 }
 
