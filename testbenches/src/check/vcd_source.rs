@@ -1,11 +1,12 @@
 //! Frames from a VCD file, streaming: the file is read once, front to back, keeping only
 //! the current value of the signals the rules need, so memory stays flat for any length.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
 use dirql_sim::Frame;
-use vcd::{Command, IdCode, ScopeItem, Value};
+#[cfg(test)]
+use vcd::{Command, Value};
+use vcd::{IdCode, ScopeItem};
 
 /// The signals the rules read, by path below the wrapper `dirql_sim_top`.
 pub const REQUIRED_SIGNALS: &[&str] = &[
@@ -102,7 +103,7 @@ fn flatten(items: &[ScopeItem], prefix: &str, out: &mut Vec<(String, IdCode, u32
     }
 }
 
-#[inline]
+#[cfg(test)]
 fn bits(v: &vcd::Vector) -> u64 {
     v.iter().fold(0u64, |acc, b| (acc << 1) | u64::from(b == Value::V1))
 }
@@ -143,9 +144,129 @@ impl<R: BufRead> BufRead for LastByte<R> {
 }
 
 /// Streams the frames of the VCD in `reader` into `sink`; returns the number of frames.
+///
+/// The header (scopes, variables, id codes) is read by the `vcd` crate; the value-change
+/// body, which is nearly all of a long file, is scanned here a line at a time from a
+/// reused buffer: the crate reads the body one byte per call, which held checking to
+/// ~75 MB/s (docs/perf.md).
 pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, VcdError> {
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
+    let slots = header_slots(path, &mut p)?;
+    let mut val = vec![0u64; REQUIRED_SIGNALS.len()];
+    let mut clk_prev = 0u64;
+    let mut frames = 0u64;
+    let mut emit = |val: &[u64], clk_prev: &mut u64, frames: &mut u64| {
+        let clk = val[CLK];
+        if clk == 1 && *clk_prev == 0 {
+            *frames += 1;
+            sink(&frame_of(*frames, val));
+        }
+        *clk_prev = clk;
+    };
+    let r = p.reader();
+    let mut line: Vec<u8> = Vec::with_capacity(256);
+    let mut in_comment = false;
+    let mut lineno = 0u64;
+    loop {
+        line.clear();
+        let n = r.read_until(b'\n', &mut line).map_err(|e| VcdError::Io { path: path.to_string(), source: e })?;
+        if n == 0 {
+            break;
+        }
+        lineno += 1;
+        if line.last() != Some(&b'\n') {
+            // Cut in the middle of a line: a run stopped by dirql ends on a whole line.
+            return Err(VcdError::Truncated { path: path.to_string(), frames });
+        }
+        let mut toks = line.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty());
+        while let Some(t) = toks.next() {
+            if in_comment {
+                in_comment = t != b"$end";
+                continue;
+            }
+            let bad = |what: &str| malformed(format!("body line {lineno}: {what} `{}`", String::from_utf8_lossy(t)));
+            match t[0] {
+                b'#' => {
+                    if t.len() < 2 || !t[1..].iter().all(u8::is_ascii_digit) {
+                        return Err(bad("bad timestamp"));
+                    }
+                    emit(&val, &mut clk_prev, &mut frames);
+                }
+                b'$' => match t {
+                    b"$comment" => in_comment = true,
+                    b"$dumpvars" | b"$dumpall" | b"$dumpon" | b"$dumpoff" | b"$end" => {}
+                    _ => return Err(bad("unexpected keyword")),
+                },
+                b'b' | b'B' => {
+                    let Some(id) = toks.next() else { return Err(bad("vector change without an id")) };
+                    let mut v = 0u64;
+                    for &c in &t[1..] {
+                        match c {
+                            b'0' | b'1' => v = (v << 1) | u64::from(c == b'1'),
+                            b'x' | b'X' | b'z' | b'Z' => v <<= 1,
+                            _ => return Err(bad("bad vector value")),
+                        }
+                    }
+                    let key = id_key(id).ok_or_else(|| bad("bad id code"))?;
+                    for &s in slots.get(key) {
+                        val[s] = v;
+                    }
+                }
+                b'r' | b'R' | b's' | b'S' => {
+                    if toks.next().is_none() {
+                        return Err(bad("change without an id"));
+                    }
+                }
+                b'0' | b'1' | b'x' | b'X' | b'z' | b'Z' => {
+                    let key = id_key(&t[1..]).ok_or_else(|| bad("bad scalar change"))?;
+                    for &s in slots.get(key) {
+                        val[s] = u64::from(t[0] == b'1');
+                    }
+                }
+                _ => return Err(bad("unexpected token")),
+            }
+        }
+    }
+    emit(&val, &mut clk_prev, &mut frames);
+    if frames == 0 {
+        return Err(VcdError::Empty { path: path.to_string() });
+    }
+    Ok(frames)
+}
+
+/// An id code (printable ASCII 33..=126) as a number, the same for the header's codes and
+/// the body's; `None` for an empty or invalid one.
+fn id_key(id: &[u8]) -> Option<u64> {
+    if id.is_empty() {
+        return None;
+    }
+    id.iter().try_fold(0u64, |k, &c| {
+        if !(33..=126).contains(&c) {
+            return None;
+        }
+        k.checked_mul(94)?.checked_add(u64::from(c - 32))
+    })
+}
+
+/// Which frame slots each id code feeds, sorted by id for binary search.
+struct Slots {
+    by_id: Vec<(u64, Vec<usize>)>,
+}
+
+impl Slots {
+    #[inline]
+    fn get(&self, key: u64) -> &[usize] {
+        match self.by_id.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(i) => &self.by_id[i].1,
+            Err(_) => &[],
+        }
+    }
+}
+
+/// Reads the header and maps each required signal to its id code.
+fn header_slots<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Result<Slots, VcdError> {
+    let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let header = p.parse_header().map_err(|e| {
         // A header that stops part-way (but did start like a VCD) was cut off.
         if e.kind() == std::io::ErrorKind::UnexpectedEof && p.reader().last.is_some() {
@@ -159,51 +280,59 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
     if vars.is_empty() {
         return Err(malformed("no $var definitions in the header".into()));
     }
-    let mut slots: HashMap<IdCode, Vec<usize>> = HashMap::new();
+    let mut by_id: Vec<(u64, Vec<usize>)> = Vec::new();
     let mut missing = Vec::new();
     for (slot, want) in REQUIRED_SIGNALS.iter().enumerate() {
         let suffix = format!("dirql_sim_top.{want}");
         match vars.iter().find(|(name, _, _)| name.ends_with(&suffix)) {
-            Some((_, code, _)) => slots.entry(*code).or_default().push(slot),
+            Some((_, code, _)) => {
+                let key =
+                    id_key(code.to_string().as_bytes()).ok_or_else(|| malformed(format!("bad id code {code}")))?;
+                match by_id.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, v)) => v.push(slot),
+                    None => by_id.push((key, vec![slot])),
+                }
+            }
             None => missing.push(*want),
         }
     }
     if !missing.is_empty() {
         return Err(VcdError::Missing { path: path.to_string(), missing: missing.join(", ") });
     }
+    by_id.sort_by_key(|(k, _)| *k);
+    Ok(Slots { by_id })
+}
+
+/// The frames of a VCD read entirely by the `vcd` crate (its body parser too): the oracle
+/// the fast body scanner is tested against.
+#[cfg(test)]
+fn read_vcd_with_crate<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, VcdError> {
+    let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
+    let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
+    let slots = header_slots(path, &mut p)?;
     let mut val = vec![0u64; REQUIRED_SIGNALS.len()];
-    let mut clk_emitted = 0u64; // clock value when the last frame was considered
-    let mut frames = 0u64;
+    let (mut clk_prev, mut frames) = (0u64, 0u64);
     let mut emit = |val: &[u64], clk_prev: &mut u64, frames: &mut u64| {
-        let clk = val[CLK];
-        if clk == 1 && *clk_prev == 0 {
+        if val[CLK] == 1 && *clk_prev == 0 {
             *frames += 1;
             sink(&frame_of(*frames, val));
         }
-        *clk_prev = clk;
+        *clk_prev = val[CLK];
     };
     for cmd in p.by_ref() {
-        let cmd = match cmd {
-            Ok(c) => c,
-            // The body ended inside a command: cut off, not malformed.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return Err(VcdError::Truncated { path: path.to_string(), frames });
-            }
-            Err(e) => return Err(malformed(e.to_string())),
-        };
-        match cmd {
-            Command::Timestamp(_) => emit(&val, &mut clk_emitted, &mut frames),
+        match cmd.map_err(|e| malformed(e.to_string()))? {
+            Command::Timestamp(_) => emit(&val, &mut clk_prev, &mut frames),
             Command::ChangeScalar(code, v) => {
-                if let Some(ss) = slots.get(&code) {
-                    for &s in ss {
+                if let Some(k) = id_key(code.to_string().as_bytes()) {
+                    for &s in slots.get(k) {
                         val[s] = u64::from(v == Value::V1);
                     }
                 }
             }
             Command::ChangeVector(code, v) => {
-                if let Some(ss) = slots.get(&code) {
+                if let Some(k) = id_key(code.to_string().as_bytes()) {
                     let b = bits(&v);
-                    for &s in ss {
+                    for &s in slots.get(k) {
                         val[s] = b;
                     }
                 }
@@ -211,13 +340,7 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
             _ => {}
         }
     }
-    if !matches!(p.reader().last, Some(b'\n') | None) {
-        return Err(VcdError::Truncated { path: path.to_string(), frames });
-    }
-    emit(&val, &mut clk_emitted, &mut frames);
-    if frames == 0 {
-        return Err(VcdError::Empty { path: path.to_string() });
-    }
+    emit(&val, &mut clk_prev, &mut frames);
     Ok(frames)
 }
 
@@ -250,5 +373,60 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         posted: u(27),
         note: [v[28] as u32, v[29] as u32],
         dev: std::array::from_fn(|i| v[30 + i] as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn frames(bytes: &[u8], fast: bool) -> Vec<Frame> {
+        let mut out = Vec::new();
+        let r = if fast {
+            read_vcd("t", Cursor::new(bytes), |f| out.push(*f))
+        } else {
+            read_vcd_with_crate("t", Cursor::new(bytes), |f| out.push(*f))
+        };
+        r.expect("valid VCD");
+        out
+    }
+
+    #[test]
+    fn the_fast_body_scanner_gives_the_crates_frames_on_real_waveforms() {
+        use dirql_host::adapter::Variant;
+        use dirql_host::videoport::SyncReading;
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (scenario, driver) in [
+            ("vblank", "reference"),
+            ("mode-set", "unsync-crtc"),
+            ("shared-line", "claims-foreign"),
+            ("sync-readings", "reference"),
+        ] {
+            let p = dir.path().join(format!("{scenario}.vcd"));
+            let s = crate::scenario::RunSettings {
+                scenario: crate::scenario::Scenario::by_name(scenario).expect("scenario"),
+                driver: Variant::by_name(driver).expect("driver"),
+                seed: 3,
+                cycles: 12_000,
+                vcd: Some(p.clone()),
+                reading: SyncReading::ReactOs,
+                cpus: 2,
+            };
+            crate::scenario::run(&s).expect("run");
+            let bytes = std::fs::read(&p).expect("vcd");
+            let (a, b) = (frames(&bytes, true), frames(&bytes, false));
+            assert_eq!(a.len(), 12_000, "{scenario}");
+            assert!(a == b, "{scenario}: the fast scanner's frames differ from the crate's");
+            assert!(a.iter().any(|f| f.dev[0] != 0 && f.note.iter().any(|&n| n != 0) || f.isr_ret != 0));
+        }
+    }
+
+    #[test]
+    fn id_codes_decode_uniquely_and_reject_non_printables() {
+        assert_eq!(id_key(b"!"), Some(1));
+        assert_ne!(id_key(b"!#"), id_key(b"#!"));
+        assert_eq!(id_key(b""), None);
+        assert_eq!(id_key(b"a b"), None);
     }
 }
