@@ -191,18 +191,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             let schedule = schedule
                 .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
                 .transpose()?;
-            let sc = Scenario::by_name(&scenario).ok_or_else(|| {
-                BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
-            })?;
-            let drv = Variant::by_name(&driver).ok_or_else(|| {
-                BadInput(format!("unknown driver '{driver}'; known: {}", names(VARIANTS.iter().map(|v| v.name))))
-            })?;
-            let reading = SyncReading::from_name(&reading).ok_or_else(|| {
-                BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos"))
-            })?;
-            if !(1..=2).contains(&cpus) {
-                return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
-            }
+            let (sc, drv, reading) = resolve(&scenario, &driver, &reading, cpus)?;
             let cycles = cycles.unwrap_or(sc.default_cycles);
             if cycles == 0 {
                 return Err(BadInput("--cycles 0: give at least one cycle".into()));
@@ -265,18 +254,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 "pct" => return Err(BadInput("--depth must be at least 1 with --strategy pct".into())),
                 other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
             };
-            let sc = Scenario::by_name(&scenario).ok_or_else(|| {
-                BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
-            })?;
-            let drv = Variant::by_name(&driver).ok_or_else(|| {
-                BadInput(format!("unknown driver '{driver}'; known: {}", names(VARIANTS.iter().map(|v| v.name))))
-            })?;
-            let reading = SyncReading::from_name(&reading).ok_or_else(|| {
-                BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos"))
-            })?;
-            if !(1..=2).contains(&cpus) {
-                return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
-            }
+            let (sc, drv, reading) = resolve(&scenario, &driver, &reading, cpus)?;
             if seeds == 0 || jobs == Some(0) {
                 return Err(BadInput("--seeds and --jobs must be at least 1".into()));
             }
@@ -484,6 +462,28 @@ fn write_extras(
         }
     }
     Ok(out)
+}
+
+/// The scenario, driver variant, reading and CPU count a run or an exploration names,
+/// checked; the error names the bad one and lists the good ones.
+fn resolve(
+    scenario: &str,
+    driver: &str,
+    reading: &str,
+    cpus: u8,
+) -> Result<(&'static Scenario, &'static Variant, SyncReading), BadInput> {
+    let sc = Scenario::by_name(scenario).ok_or_else(|| {
+        BadInput(format!("unknown scenario '{scenario}'; known: {}", names(SCENARIOS.iter().map(|s| s.name))))
+    })?;
+    let drv = Variant::by_name(driver).ok_or_else(|| {
+        BadInput(format!("unknown driver '{driver}'; known: {}", names(VARIANTS.iter().map(|v| v.name))))
+    })?;
+    let reading = SyncReading::from_name(reading)
+        .ok_or_else(|| BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos")))?;
+    if !(1..=2).contains(&cpus) {
+        return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
+    }
+    Ok((sc, drv, reading))
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
