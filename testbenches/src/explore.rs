@@ -114,7 +114,7 @@ fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
         Strategy::Random => None,
         Strategy::Pct { depth } => Some(Schedule::Pct { seed, depth, horizon }),
     };
-    RunOptions { schedule, record: false }
+    RunOptions { schedule, ..RunOptions::default() }
 }
 
 fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings {
@@ -141,7 +141,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
     let horizon = match s.strategy {
         Strategy::Random => 0,
         Strategy::Pct { .. } => {
-            let base = RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), record: false };
+            let base = RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), ..RunOptions::default() };
             run_with(&settings(s, 0, None), &base).map_err(|e| e.to_string())?.choices.max(1)
         }
     };
@@ -225,7 +225,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
             let text = format_forced(&forced);
             report.shrunk_schedule = Some(text.clone());
             report.shrink_stats = Some(stats);
-            (RunOptions { schedule: Some(Schedule::Forced(forced)), record: false }, Some(text))
+            (RunOptions { schedule: Some(Schedule::Forced(forced)), ..RunOptions::default() }, Some(text))
         } else {
             (original, None)
         };
@@ -273,8 +273,11 @@ const SHRINK_BUDGET: u64 = 4_000;
 /// failed (delta debugging over the recorded non-baseline choices, then one at a time).
 /// Returns the forced choices and (choices before, after, runs spent).
 fn shrink(s: &ExploreSettings, seed: u64, original: &RunOptions) -> Result<(BTreeMap<u64, u64>, ShrinkStats), String> {
-    let rec = run_with(&settings(s, seed, None), &RunOptions { schedule: original.schedule.clone(), record: true })
-        .map_err(|e| e.to_string())?;
+    let rec = run_with(
+        &settings(s, seed, None),
+        &RunOptions { schedule: original.schedule.clone(), record: true, ..RunOptions::default() },
+    )
+    .map_err(|e| e.to_string())?;
     let target = failed_rules(&rec);
     let full: BTreeMap<u64, u64> = rec
         .recorded_schedule
@@ -287,7 +290,7 @@ fn shrink(s: &ExploreSettings, seed: u64, original: &RunOptions) -> Result<(BTre
     let mut runs = 0u64;
     let fails = |m: &BTreeMap<u64, u64>, runs: &mut u64| -> bool {
         *runs += 1;
-        let o = RunOptions { schedule: Some(Schedule::Forced(m.clone())), record: false };
+        let o = RunOptions { schedule: Some(Schedule::Forced(m.clone())), ..RunOptions::default() };
         run_with(&settings(s, seed, None), &o)
             .map(|r| failed_rules(&r).iter().any(|x| target.contains(x)))
             .unwrap_or(false)

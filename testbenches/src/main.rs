@@ -59,6 +59,11 @@ enum Cmd {
         /// Virtual CPUs (1 or 2).
         #[arg(long, default_value_t = 2)]
         cpus: u8,
+        /// Inject a bus fault (repeatable): `bad-parity` (wrong PAR on every 7th write data
+        /// phase) or `master-abort` (every 50th memory/I/O transaction sent where nobody
+        /// answers). See docs/robustness.md.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
         /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
         /// `dirql explore`); every other choice takes its baseline.
         #[arg(long)]
@@ -183,11 +188,22 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             vcd,
             reading,
             cpus,
+            faults,
             schedule,
             json,
             junit: junit_path,
             report_dir,
         } => {
+            let mut injected = dirql_sim::Faults::default();
+            for f in &faults {
+                match f.as_str() {
+                    "bad-parity" => injected.bad_parity_every = Some(7),
+                    "master-abort" => injected.master_abort_every = Some(50),
+                    other => {
+                        return Err(BadInput(format!("unknown --fault '{other}'; use bad-parity or master-abort")))
+                    }
+                }
+            }
             let schedule = schedule
                 .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
                 .transpose()?;
@@ -200,8 +216,8 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 progress_on_terminal(Some(cycles));
             }
             let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd: vcd.clone(), reading, cpus };
-            let r =
-                run_with(&settings, &RunOptions { schedule, record: false }).map_err(|e| BadInput(e.to_string()))?;
+            let r = run_with(&settings, &RunOptions { schedule, faults: injected, ..RunOptions::default() })
+                .map_err(|e| BadInput(e.to_string()))?;
             let timing = take_last_timing().map(|t| t.sources().to_vec()).unwrap_or_default();
             let suite = format!("{}.{}.seed{}", r.scenario, r.driver, r.seed);
             let extras = write_extras(
@@ -222,6 +238,9 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 println!("dirql run {}  driver={}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
                 print!("{}", rules_table(&r.rules));
                 println!("  interrupts taken: {} ({} unclaimed)", r.interrupts, r.unclaimed);
+                if let Some(first) = r.bus_events.first() {
+                    println!("  bus events: {} (first: {first})", r.bus_events.len());
+                }
                 print!("{}", timing_table(&timing));
                 println!("verdict: {}", r.verdict.to_uppercase());
                 if let Some(v) = &r.vcd {

@@ -124,6 +124,9 @@ pub struct RunResult {
     /// With recording: the non-baseline choices as a forced schedule (`INDEX=VALUE,...`),
     /// which `dirql run --schedule` replays.
     pub recorded_schedule: Option<String>,
+    /// What the host bridge reported about the bus (master and target aborts, parity
+    /// errors, exhausted retries), each with its cycle.
+    pub bus_events: Vec<String>,
 }
 
 /// A bug check, as the run result reports it.
@@ -189,6 +192,8 @@ pub struct RunOptions {
     pub schedule: Option<dirql_sim::Schedule>,
     /// Record the non-baseline choices into [`RunResult::recorded_schedule`].
     pub record: bool,
+    /// Faults the host bridge injects on the bus (docs/robustness.md).
+    pub faults: dirql_sim::Faults,
 }
 
 /// [`run`] with a schedule and/or recording.
@@ -207,6 +212,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         record_choices: opts.record,
         ..MachineConfig::default()
     };
+    cfg.bridge.faults = opts.faults;
     if s.scenario.name == "sync-readings" {
         // Every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
         cfg.pic = PicConfig { routing: Routing::Fixed(1), ..cfg.pic };
@@ -359,6 +365,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         }),
         choices: m.choices().choices(),
         recorded_schedule: m.choices().recorded().map(dirql_sim::format_forced),
+        bus_events: m.bus_events().iter().map(describe_bus_event).collect(),
     })
 }
 
@@ -416,6 +423,20 @@ fn synchronized_traffic(vp: &VideoPort<'_, '_>, bar0: u32) {
         });
         vp.cpu().work(60);
         n = n.wrapping_add(1);
+    }
+}
+
+fn describe_bus_event(e: &dirql_sim::BridgeEvent) -> String {
+    use dirql_sim::BridgeEvent::*;
+    match e {
+        MasterAbort { cycle, cmd, addr } => {
+            format!("cycle {cycle}: master abort: {cmd:?} at {addr:#010x}, nobody claimed it")
+        }
+        TargetAbort { cycle, addr } => format!("cycle {cycle}: target abort at {addr:#010x}"),
+        ParityError { cycle } => format!("cycle {cycle}: PERR#: the target saw a data parity error"),
+        RetryExhausted { cycle, addr, retries } => {
+            format!("cycle {cycle}: gave up at {addr:#010x} after {retries} retries")
+        }
     }
 }
 

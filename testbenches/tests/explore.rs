@@ -73,17 +73,17 @@ fn a_recorded_run_replays_byte_for_byte_from_its_forced_schedule() {
         reading: SyncReading::Current,
         cpus: 2,
     };
-    let rec = run_with(&s("a.vcd"), &RunOptions { schedule: None, record: true }).unwrap();
+    let rec = run_with(&s("a.vcd"), &RunOptions { schedule: None, record: true, ..RunOptions::default() }).unwrap();
     let text = rec.recorded_schedule.clone().unwrap();
     assert!(text.contains('='), "a seeded run makes non-baseline choices: {text}");
-    let forced = RunOptions { schedule: Some(text.parse().unwrap()), record: false };
+    let forced = RunOptions { schedule: Some(text.parse().unwrap()), ..RunOptions::default() };
     let again = run_with(&s("b.vcd"), &forced).unwrap();
     assert_eq!(rec.rules, again.rules);
     assert_eq!(rec.choices, again.choices);
     let (a, b) = (std::fs::read(dir.path().join("a.vcd")).unwrap(), std::fs::read(dir.path().join("b.vcd")).unwrap());
     assert!(a == b, "the forced replay's waveform differs from the recorded run's");
     // And the baseline (no forced choice) is a different run.
-    let base = RunOptions { schedule: Some("baseline".parse().unwrap()), record: false };
+    let base = RunOptions { schedule: Some("baseline".parse().unwrap()), ..RunOptions::default() };
     run_with(&s("c.vcd"), &base).unwrap();
     assert!(std::fs::read(dir.path().join("c.vcd")).unwrap() != a);
 }
