@@ -119,6 +119,14 @@ pub const VARIANTS: &[Variant] = &[
         description: "its DPC read-modify-writes INT_ENABLE, which HwVidInterrupt also edits, without \
                       VideoPortSynchronizeExecution",
     },
+    Variant {
+        name: "steals-status",
+        breaks: Some("no-lost-interrupt"),
+        scenario: Some("mode-set"),
+        also_breaks: &[],
+        description: "clears INT_STATUS (writes 1 to every source) from StartIO shortly after kicking the \
+                      command engine, so a fence interrupt latched but not yet serviced is cleared behind the ISR's back",
+    },
 ];
 
 /// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
@@ -330,6 +338,13 @@ impl DirqlMiniport {
             return ERROR_INVALID_PARAMETER;
         }
         vp.write_register_buffer_ulong(self.reg(ext::REG_CMD_FIFO), words);
+        if self.is("steals-status") {
+            // The defect: after kicking the engine, "clear stale status" by acknowledging
+            // every source from StartIO, outside the ISR.
+            vp.cpu().work(40);
+            vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
+            vp.read_register_ulong(self.reg(REG_INT_STATUS));
+        }
         NO_ERROR
     }
 
