@@ -59,9 +59,10 @@ enum Cmd {
         /// Virtual CPUs (1 or 2).
         #[arg(long, default_value_t = 2)]
         cpus: u8,
-        /// Inject a bus fault (repeatable): `bad-parity` (wrong PAR on every 7th write data
-        /// phase) or `master-abort` (every 50th memory/I/O transaction sent where nobody
-        /// answers). See docs/robustness.md.
+        /// Inject a fault (repeatable): `bad-parity` (wrong PAR on every 7th write data
+        /// phase), `master-abort` (every 50th memory/I/O transaction sent where nobody
+        /// answers), `drop-line` (the interrupt controller does not see INTA# in cycles
+        /// 3000-9000), `slow-line` (every delivery 40 cycles late). See docs/robustness.md.
         #[arg(long = "fault")]
         faults: Vec<String>,
         /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
@@ -195,12 +196,17 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             report_dir,
         } => {
             let mut injected = dirql_sim::Faults::default();
+            let mut line = dirql_sim::LineFaults::default();
             for f in &faults {
                 match f.as_str() {
                     "bad-parity" => injected.bad_parity_every = Some(7),
                     "master-abort" => injected.master_abort_every = Some(50),
+                    "drop-line" => line.drop_window = Some((3_000, 9_000)),
+                    "slow-line" => line.extra_latency = 40,
                     other => {
-                        return Err(BadInput(format!("unknown --fault '{other}'; use bad-parity or master-abort")))
+                        return Err(BadInput(format!(
+                            "unknown --fault '{other}'; use bad-parity, master-abort, drop-line or slow-line"
+                        )))
                     }
                 }
             }
@@ -216,8 +222,11 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 progress_on_terminal(Some(cycles));
             }
             let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd: vcd.clone(), reading, cpus };
-            let r = run_with(&settings, &RunOptions { schedule, faults: injected, ..RunOptions::default() })
-                .map_err(|e| BadInput(e.to_string()))?;
+            let r = run_with(
+                &settings,
+                &RunOptions { schedule, faults: injected, line_faults: line, ..RunOptions::default() },
+            )
+            .map_err(|e| BadInput(e.to_string()))?;
             let timing = take_last_timing().map(|t| t.sources().to_vec()).unwrap_or_default();
             let suite = format!("{}.{}.seed{}", r.scenario, r.driver, r.seed);
             let extras = write_extras(

@@ -194,6 +194,8 @@ pub struct RunOptions {
     pub record: bool,
     /// Faults the host bridge injects on the bus (docs/robustness.md).
     pub faults: dirql_sim::Faults,
+    /// Faults on the interrupt line between the adapter and the interrupt controller.
+    pub line_faults: dirql_sim::LineFaults,
 }
 
 /// [`run`] with a schedule and/or recording.
@@ -213,6 +215,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         ..MachineConfig::default()
     };
     cfg.bridge.faults = opts.faults;
+    cfg.pic.faults = opts.line_faults;
     if s.scenario.name == "sync-readings" {
         // Every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
         cfg.pic = PicConfig { routing: Routing::Fixed(1), ..cfg.pic };

@@ -159,3 +159,26 @@ fn injected_master_aborts_are_reported_with_their_cycle() {
     let c: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
     assert!(c["bus_events"].as_array().unwrap().is_empty());
 }
+
+fn run_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(args).output().unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn a_dropped_interrupt_line_fails_no_lost_interrupt_and_a_slow_one_shows_in_the_timing() {
+    // The controller does not see INTA# in cycles 3000-9000: the retrace of cycle ~4000 is
+    // never delivered within the bound, and nothing excluded the ISR meanwhile.
+    let (code, j) = run_json(&["run", "vblank", "--fault", "drop-line", "--json"]);
+    assert_eq!(code, Some(1));
+    for r in j["rules"].as_array().unwrap() {
+        let expect = if r["name"] == "no-lost-interrupt" { "fail" } else { "pass" };
+        assert_eq!(r["verdict"], expect, "{}: {}", r["name"], r["violations"][0]["message"]);
+    }
+    // Every delivery 40 cycles late: legal, and measured.
+    let (code, slow) = run_json(&["run", "vblank", "--fault", "slow-line", "--json"]);
+    let (_, base) = run_json(&["run", "vblank", "--json"]);
+    assert_eq!(code, Some(0));
+    let entry = |j: &serde_json::Value| j["timing"][0]["to_isr_entry"]["min"].as_u64().unwrap();
+    assert!(entry(&slow) >= entry(&base) + 40, "INTA# -> ISR entry {} vs {}", entry(&slow), entry(&base));
+}
