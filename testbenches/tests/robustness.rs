@@ -125,12 +125,8 @@ fn a_parity_fault_on_the_real_bus_fails_pci_protocol_and_nothing_else() {
     // The host bridge drives wrong PAR on every 7th write data phase: the bus monitor must
     // see it on the simulated signals, at the first corrupted phase, and no other rule may
     // mistake it for a driver bug.
-    let out = Command::new(env!("CARGO_BIN_EXE_dirql"))
-        .args(["run", "vblank", "--fault", "bad-parity", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, j) = run_json(&["run", "vblank", "--fault", "bad-parity", "--json"]);
+    assert_eq!(code, Some(1));
     for r in j["rules"].as_array().unwrap() {
         let expect = if r["name"] == "pci-protocol" { "fail" } else { "pass" };
         assert_eq!(r["verdict"], expect, "{}: {}", r["name"], r["violations"][0]["message"]);
@@ -138,25 +134,19 @@ fn a_parity_fault_on_the_real_bus_fails_pci_protocol_and_nothing_else() {
     let pci = j["rules"].as_array().unwrap().iter().find(|r| r["name"] == "pci-protocol").unwrap();
     assert!(pci["violations"][0]["message"].as_str().unwrap().contains("not even parity"));
     // The same scenario without the fault is clean.
-    let clean = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["run", "vblank"]).output().unwrap();
-    assert_eq!(clean.status.code(), Some(0));
+    assert_eq!(run_json(&["run", "vblank", "--json"]).0, Some(0));
 }
 
 #[test]
 fn injected_master_aborts_are_reported_with_their_cycle() {
-    let out = Command::new(env!("CARGO_BIN_EXE_dirql"))
-        .args(["run", "vblank", "--fault", "master-abort", "--json"])
-        .output()
-        .unwrap();
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, j) = run_json(&["run", "vblank", "--fault", "master-abort", "--json"]);
     let events = j["bus_events"].as_array().unwrap();
     assert!(!events.is_empty(), "no master abort reported");
     let first = events[0].as_str().unwrap();
     assert!(first.starts_with("cycle ") && first.contains("master abort"), "{first}");
     // A master abort is legal PCI: it is a reported event, not a driver-rule failure.
-    assert_eq!(out.status.code(), Some(0));
-    let clean = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["run", "vblank", "--json"]).output().unwrap();
-    let c: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
+    assert_eq!(code, Some(0));
+    let (_, c) = run_json(&["run", "vblank", "--json"]);
     assert!(c["bus_events"].as_array().unwrap().is_empty());
 }
 
