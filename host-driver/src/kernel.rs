@@ -94,6 +94,8 @@ pub(crate) enum Yield {
     Eoi,
     /// Unmask the device's line at the interrupt controller (interrupt connected).
     Unmask,
+    /// A message-signalled interrupt was connected: the local APICs deliver its vectors.
+    ConnectMessages,
     /// Mask the device's line at the interrupt controller.
     Mask,
     /// Nothing to run.
@@ -117,6 +119,8 @@ pub(crate) enum Resume {
         elapsed: u64,
         /// The bus request that was not performed.
         unperformed: Option<Request>,
+        /// `None` for the line; for a message-signalled interrupt, its message number.
+        message: Option<u32>,
     },
 }
 
@@ -169,6 +173,28 @@ impl InterruptObject {
     }
 }
 
+/// A message-signalled interrupt connection (IoConnectInterruptEx, CONNECT_MESSAGE_BASED):
+/// the device writes `base_vector + message` to a CPU's local APIC, which calls `handler`
+/// with the message number. MSIs are never shared: one handler, no chain.
+pub struct MessageInterrupt {
+    /// The interrupt object: DIRQL and the lock synchronized routines take.
+    pub object: Rc<InterruptObject>,
+    /// The x86 vector of message 0 (Message Data [7:0]); aligned to `messages`.
+    pub base_vector: u8,
+    /// Messages granted (a power of two, 1..=32).
+    pub messages: u32,
+    /// MiniportMessageInterrupt-style handler: (CPU, message number) -> recognized.
+    pub handler: Rc<dyn Fn(&Cpu<'_>, u32) -> bool>,
+}
+
+impl MessageInterrupt {
+    /// The message number a vector stands for, if it is one of ours.
+    pub fn message_of(&self, vector: u8) -> Option<u32> {
+        let m = u32::from(vector.wrapping_sub(self.base_vector));
+        (vector >= self.base_vector && m < self.messages).then_some(m)
+    }
+}
+
 /// Per-CPU state the scheduler reads every cycle for the waveform.
 #[derive(Default)]
 pub struct CpuState {
@@ -196,6 +222,11 @@ pub struct KernelStats {
     pub interrupts: u64,
     /// Interrupts no ISR claimed.
     pub unclaimed: u64,
+    /// Of `interrupts`, the message-signalled ones.
+    pub messages: u64,
+    /// MSI writes the local APICs could not deliver: to no CPU of this machine, or a
+    /// vector nobody connected (each also reported as a bus event).
+    pub stray_messages: u64,
     /// DPCs run.
     pub dpcs: u64,
     /// Interrupt storms detected (the line still asserted at end of interrupt through
@@ -211,6 +242,7 @@ pub struct KernelStats {
 pub struct Kernel {
     pub(crate) cpus: Vec<CpuState>,
     pub(crate) interrupt: RefCell<Option<Rc<InterruptObject>>>,
+    pub(crate) messages: RefCell<Option<Rc<MessageInterrupt>>>,
     pub(crate) stats: RefCell<KernelStats>,
     pub(crate) now: Cell<u64>,
     next_tag: Cell<u64>,
@@ -221,6 +253,7 @@ impl Kernel {
         Kernel {
             cpus: (0..cpus).map(|_| CpuState::default()).collect(),
             interrupt: RefCell::new(None),
+            messages: RefCell::new(None),
             stats: RefCell::new(KernelStats::default()),
             now: Cell::new(0),
             next_tag: Cell::new(1),
@@ -230,6 +263,11 @@ impl Kernel {
     /// The interrupt object of the device's line, once connected.
     pub fn interrupt(&self) -> Option<Rc<InterruptObject>> {
         self.interrupt.borrow().clone()
+    }
+
+    /// The message-signalled interrupt, once connected.
+    pub fn message_interrupt(&self) -> Option<Rc<MessageInterrupt>> {
+        self.messages.borrow().clone()
     }
 
     /// Counters so far.
@@ -381,11 +419,14 @@ impl<'y> Cpu<'y> {
             let resumed = self.y.suspend(what);
             self.check_deadline();
             match resumed {
-                Resume::Interrupt { elapsed, unperformed } => {
-                    self.take_interrupt();
+                Resume::Interrupt { elapsed, unperformed, message } => {
+                    match message {
+                        None => self.take_interrupt(),
+                        Some(m) => self.take_message(m),
+                    }
                     match unperformed {
                         Some(r) => what = Yield::Bus(r),
-                        None => return Resume::Interrupt { elapsed, unperformed: None },
+                        None => return Resume::Interrupt { elapsed, unperformed: None, message },
                     }
                 }
                 r => return r,
@@ -576,6 +617,41 @@ impl<'y> Cpu<'y> {
         self.unmark(op);
         self.enter(prev);
         self.lower_irql(old);
+    }
+
+    /// Takes message `message` of the message-signalled interrupt on this CPU: as for the
+    /// line (entry cycles, synchronize IRQL, the interrupt lock), but one handler with the
+    /// message number, and the end of interrupt goes to the local APIC only — there is no
+    /// line for anybody to look at again.
+    fn take_message(&self, message: u32) {
+        let Some(mi) = self.k.message_interrupt() else { return };
+        self.y.suspend(Yield::Hardware(INTERRUPT_ENTRY_CYCLES));
+        let old = self.irql();
+        self.state().irql.set(mi.object.synchronize_irql.max(old));
+        let prev = self.enter(Routine::Isr);
+        self.acquire(&mi.object.lock);
+        self.enter(Routine::Isr);
+        let mine = (mi.handler)(self, message);
+        let shift = 2 * u32::from(self.id);
+        self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+        {
+            let mut s = self.k.stats.borrow_mut();
+            s.interrupts += 1;
+            s.messages += 1;
+            if !mine {
+                s.unclaimed += 1;
+            }
+        }
+        self.release(&mi.object.lock);
+        self.enter(prev);
+        self.lower_irql(old);
+    }
+
+    /// IoConnectInterruptEx for message-signalled interrupts: from now on the local APICs
+    /// deliver the vectors of `mi` to its handler.
+    pub fn connect_message_interrupt(&self, mi: Rc<MessageInterrupt>) {
+        *self.k.messages.borrow_mut() = Some(mi);
+        self.y.suspend(Yield::ConnectMessages);
     }
 
     /// Stops the machine with a bug check. Never returns.

@@ -20,6 +20,8 @@ pub mod stop_codes;
 pub mod videoport;
 
 pub use irql::Irql;
-pub use kernel::{BugCheck, Cpu, Dpc, InterruptObject, Isr, Job, Kernel, KernelStats, Op, SpinLock, NOTE_BUG_CHECK};
+pub use kernel::{
+    BugCheck, Cpu, Dpc, InterruptObject, Isr, Job, Kernel, KernelStats, MessageInterrupt, Op, SpinLock, NOTE_BUG_CHECK,
+};
 pub use machine::{Machine, MachineConfig, Stop, StormAction};
 pub use shared_line::SharedLineDevice;

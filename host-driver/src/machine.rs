@@ -14,12 +14,12 @@ use std::rc::Rc;
 
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
-    BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, PciHostBridge,
-    PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
+    msi_probe, BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model,
+    MsiMessage, PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
 };
 
 use crate::irql::Irql;
-use crate::kernel::{BugCheck, Cpu, InterruptObject, Job, Kernel, Resume, Yield};
+use crate::kernel::{BugCheck, Cpu, InterruptObject, Job, Kernel, MessageInterrupt, Resume, Yield};
 use crate::shared_line::SharedLineDevice;
 use crate::stop_codes;
 
@@ -162,7 +162,21 @@ pub struct Machine {
     second: Option<SecondSource>,
     /// The connected interrupt object, cached so the per-cycle probe needs no RefCell.
     line_int: Option<Rc<InterruptObject>>,
+    /// The connected message-signalled interrupt, cached likewise.
+    msi: Option<Rc<MessageInterrupt>>,
+    /// Each CPU's local APIC: message numbers requested and not yet taken (the IRR; a
+    /// message that comes again before it is taken is merged into the pending one).
+    msi_pending: Vec<u32>,
+    /// Vectors taken this cycle, for the waveform (`host.msi`).
+    msi_probe: u16,
     fast_path: bool,
+}
+
+/// What a CPU is interrupted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Line,
+    Message(u32),
 }
 
 /// The seeded interrupt source of the second device on the shared line.
@@ -218,6 +232,9 @@ impl Machine {
             line_disabled: false,
             second: None,
             line_int: None,
+            msi: None,
+            msi_pending: vec![0; usize::from(cpus)],
+            msi_probe: 0,
             fast_path: cfg.fast_path,
         })
     }
@@ -317,6 +334,12 @@ impl Machine {
                     }
                 }
             }
+            if self.bridge.has_msis() {
+                let msgs: Vec<MsiMessage> = self.bridge.take_msis().collect();
+                for m in msgs {
+                    self.post_message(m);
+                }
+            }
             if let Some(s) = &mut self.second {
                 if now >= s.next_at {
                     s.dev.raise(now);
@@ -357,6 +380,8 @@ impl Machine {
             || self.drive.par_oe != 0
             || self.pic.next_ready().is_some()
             || (self.bus.inta_n == 0 && !self.pic.in_service() && !self.pic.masked())
+            || self.bus.req_n == 0
+            || self.msi_pending.iter().any(|&p| p != 0)
         {
             return false;
         }
@@ -383,6 +408,7 @@ impl Machine {
         }
         let mut d = self.drive;
         d.isr_ret = 0;
+        d.msi = 0;
         d.pic = self.pic.probe();
         d.bus_cpu = 0;
         d.posted = 0;
@@ -433,6 +459,22 @@ impl Machine {
         d.bus_cpu = self.bridge.bus_owner().map_or(0, |c| c + 1);
         d.posted = self.bridge.posted_depth().min(15) as u8;
         d.inta2_n = u8::from(!self.inta2_low);
+        d.msi = std::mem::take(&mut self.msi_probe);
+    }
+
+    /// An MSI write the bridge received, to the local APIC it addresses (x86: destination
+    /// ID in address bits 19:12, vector in data bits 7:0).
+    fn post_message(&mut self, m: MsiMessage) {
+        let cpu = ((m.addr >> 12) & 0xFF) as usize;
+        let vector = m.data as u8;
+        let message = self.msi.as_ref().and_then(|mi| mi.message_of(vector));
+        match (self.msi_pending.get_mut(cpu), message) {
+            (Some(p), Some(n)) => *p |= 1 << n,
+            _ => {
+                self.k.stats.borrow_mut().stray_messages += 1;
+                self.events.push(BridgeEvent::MsiDropped { cycle: m.cycle, addr: m.addr, data: m.data });
+            }
+        }
     }
 
     fn run_cpus(&mut self, now: Cycle) {
@@ -476,15 +518,41 @@ impl Machine {
         }
     }
 
+    /// What may interrupt CPU `i` now: the line first, then its lowest pending message.
     #[inline]
-    fn deliverable(&self, i: usize, now: Cycle) -> bool {
-        match self.line_irql {
-            Some(dirql) => {
-                let c = &self.k.cpus[i];
-                c.irql.get() < dirql && !c.line_masked.get() && self.pic.ready_for(now) == Some(i as u8)
+    fn deliverable(&self, i: usize, now: Cycle) -> Option<Source> {
+        let c = &self.k.cpus[i];
+        if let Some(dirql) = self.line_irql {
+            if c.irql.get() < dirql && !c.line_masked.get() && self.pic.ready_for(now) == Some(i as u8) {
+                return Some(Source::Line);
             }
-            None => false,
         }
+        let pending = self.msi_pending[i];
+        match &self.msi {
+            Some(mi) if pending != 0 && c.irql.get() < mi.object.dirql => {
+                Some(Source::Message(pending.trailing_zeros()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The resumption that takes `src` on CPU `i`: the controller or the local APIC
+    /// accepts it now.
+    fn take(&mut self, i: usize, src: Source, elapsed: u64, unperformed: Option<Request>) -> Resume {
+        let message = match src {
+            Source::Line => {
+                self.pic.acknowledge();
+                None
+            }
+            Source::Message(n) => {
+                self.msi_pending[i] &= !(1 << n);
+                if let Some(mi) = &self.msi {
+                    self.msi_probe |= msi_probe(i, mi.base_vector.wrapping_add(n as u8));
+                }
+                Some(n)
+            }
+        };
+        Resume::Interrupt { elapsed, unperformed, message }
     }
 
     fn run_cpu(&mut self, i: usize, now: Cycle) {
@@ -497,8 +565,8 @@ impl Machine {
                     _ => return,
                 },
                 Wait::Until { at, started } => {
-                    if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: now - started, unperformed: None }
+                    if let Some(src) = self.deliverable(i, now) {
+                        self.take(i, src, now - started, None)
                     } else if now >= at {
                         Resume::Go
                     } else {
@@ -514,8 +582,8 @@ impl Machine {
                     continue;
                 }
                 Wait::Spin { at } => {
-                    if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: 0, unperformed: None }
+                    if let Some(src) = self.deliverable(i, now) {
+                        self.take(i, src, 0, None)
                     } else if now >= at {
                         Resume::Go
                     } else {
@@ -523,10 +591,9 @@ impl Machine {
                     }
                 }
                 Wait::Idle => {
-                    let st = &self.k.cpus[i];
-                    if self.deliverable(i, now) {
-                        Resume::Interrupt { elapsed: 0, unperformed: None }
-                    } else if st.queued.get() > 0 {
+                    if let Some(src) = self.deliverable(i, now) {
+                        self.take(i, src, 0, None)
+                    } else if self.k.cpus[i].queued.get() > 0 {
                         Resume::Go
                     } else {
                         return;
@@ -534,9 +601,6 @@ impl Machine {
                 }
                 Wait::Posted { .. } | Wait::RetryAt { .. } => return,
             };
-            if matches!(resume, Resume::Interrupt { .. }) {
-                self.pic.acknowledge();
-            }
             let r = self.slots[i].co.resume(resume);
             self.slots[i].wait = match r {
                 CoroutineResult::Yield(y) => self.accept(i, y, now),
@@ -560,8 +624,8 @@ impl Machine {
     fn accept(&mut self, i: usize, y: Yield, now: Cycle) -> Wait {
         match y {
             Yield::Bus(req) => {
-                if self.deliverable(i, now) {
-                    return Wait::Ready(Resume::Interrupt { elapsed: 0, unperformed: Some(req) });
+                if let Some(src) = self.deliverable(i, now) {
+                    return Wait::Ready(self.take(i, src, 0, Some(req)));
                 }
                 if self.bridge.posted_full(&req) {
                     return Wait::RetryAt { at: now + 1, req };
@@ -612,6 +676,10 @@ impl Machine {
                 self.line_int = self.k.interrupt();
                 self.line_irql = self.line_int.as_ref().map(|i| i.dirql);
                 self.pic.set_masked(self.line_disabled);
+                Wait::Ready(Resume::Go)
+            }
+            Yield::ConnectMessages => {
+                self.msi = self.k.message_interrupt();
                 Wait::Ready(Resume::Go)
             }
             Yield::Mask => {

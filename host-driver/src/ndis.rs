@@ -4,18 +4,36 @@
 //! NdisMSynchronizeWithInterruptEx, and NDIS spin locks at DISPATCH_LEVEL for data shared
 //! only among lower-priority routines.
 //!
-//! MSI: registration and the handler shape are modelled, but delivery is not — an MSI is a
-//! memory write from the device, and the host bridge (`sim/src/bridge.rs`) does not yet
-//! decode the device's writes as a target, nor does the RTL send them. Registering MSI
-//! therefore fails with [`NdisError::MsiNotDeliverable`] until both exist.
+//! MSI end to end: registration programs the device's MSI capability the way the PnP
+//! manager does for a driver that asks for message interrupts (Message Address = the
+//! target CPU's local APIC, Message Data = a base vector aligned to the messages granted,
+//! Multiple Message Enable, MSI Enable, Bus Master); the device's message is a real Memory
+//! Write on the simulated bus, which the host bridge claims and the machine hands to that
+//! CPU's local APIC; the CPU calls MiniportMessageInterrupt with the message number.
 
 use std::rc::Rc;
 
 use dirql_sim::Routine;
 
 use crate::irql::Irql;
-use crate::kernel::{Cpu, InterruptObject, Op, SpinLock};
-use crate::pci::PciFunction;
+use crate::kernel::{Cpu, InterruptObject, MessageInterrupt, Op, SpinLock};
+use crate::pci::{cfg, PciFunction};
+
+/// The x86 vector the OS gives message 0 (aligned to 32, so any grant up to 32 messages
+/// keeps the message number in the low bits); its IRQL is the vector's priority class.
+pub const MSI_BASE_VECTOR: u8 = 0xB0;
+
+/// What NdisMRegisterInterruptEx is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterruptRequest {
+    /// The (shared, level-sensitive) line interrupt.
+    Line,
+    /// Message-signalled interrupts, as many as the device can take, to one CPU.
+    Msi {
+        /// The CPU whose local APIC the messages are addressed to.
+        target_cpu: u8,
+    },
+}
 
 /// Why NdisMRegisterInterruptEx failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -31,9 +49,14 @@ pub enum NdisError {
     /// MSI asked for but the device has no MSI capability.
     #[error("MSI requested but the device has no MSI capability")]
     NoMsiCapability,
-    /// MSI cannot be delivered in this model yet (see the module documentation).
-    #[error("MSI delivery is not modelled yet: the host bridge does not accept the device's memory write")]
-    MsiNotDeliverable,
+    /// MSI asked for a CPU the machine does not have.
+    #[error("MSI target CPU {cpu} does not exist (the machine has {cpus})")]
+    NoSuchCpu {
+        /// The CPU asked for.
+        cpu: u8,
+        /// CPUs in the machine.
+        cpus: usize,
+    },
 }
 
 /// The miniport's interrupt handlers (NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS).
@@ -70,15 +93,15 @@ pub struct NdisInterrupt {
     pub object: Rc<InterruptObject>,
 }
 
-/// NdisMRegisterInterruptEx. `msi` asks for message-signaled interrupts.
+/// NdisMRegisterInterruptEx for a line interrupt or for MSI messages.
 pub fn ndis_m_register_interrupt_ex(
     cpu: &Cpu<'_>,
     pci: &PciFunction,
     miniport: Rc<dyn NdisMiniportInterrupt>,
-    msi: bool,
+    request: InterruptRequest,
 ) -> Result<Rc<NdisInterrupt>, NdisError> {
-    if msi {
-        return Err(if pci.msi_cap.is_none() { NdisError::NoMsiCapability } else { NdisError::MsiNotDeliverable });
+    if let InterruptRequest::Msi { target_cpu } = request {
+        return register_messages(cpu, pci, miniport, target_cpu);
     }
     if pci.interrupt_pin == 0 || pci.interrupt_line == 0xFF || pci.interrupt_line == 0 {
         return Err(NdisError::NoInterruptResource { pin: pci.interrupt_pin, line: pci.interrupt_line });
@@ -98,6 +121,57 @@ pub fn ndis_m_register_interrupt_ex(
     );
     cpu.connect_interrupt(object.clone());
     Ok(Rc::new(NdisInterrupt { kind: NdisInterruptKind::Line, object }))
+}
+
+/// The MSI half of NdisMRegisterInterruptEx: grants every message the device can take,
+/// programs its capability (PCI 3.0 6.8.1) and connects MiniportMessageInterrupt.
+fn register_messages(
+    cpu: &Cpu<'_>,
+    pci: &PciFunction,
+    miniport: Rc<dyn NdisMiniportInterrupt>,
+    target_cpu: u8,
+) -> Result<Rc<NdisInterrupt>, NdisError> {
+    let cap = pci.msi_cap.ok_or(NdisError::NoMsiCapability)?;
+    let cpus = cpu.kernel().cpu_count();
+    if usize::from(target_cpu) >= cpus {
+        return Err(NdisError::NoSuchCpu { cpu: target_cpu, cpus });
+    }
+    let control = cpu.config_read32(cap) >> 16;
+    let mmc = (control >> 1) & 7;
+    let wide = control & (1 << 7) != 0;
+    let messages = 1u32 << mmc.min(5);
+    // x86: the local APIC's MSI window, destination ID in bits 19:12 (physical mode).
+    cpu.config_write32(cap + 4, 0xFEE0_0000 | u32::from(target_cpu) << 12);
+    let data_reg = if wide {
+        cpu.config_write32(cap + 8, 0);
+        cap + 0xC
+    } else {
+        cap + 8
+    };
+    cpu.config_write32(data_reg, u32::from(MSI_BASE_VECTOR));
+    // Multiple Message Enable = all that were asked for, then MSI Enable.
+    let enabled = (control & !(7 << 4)) | mmc << 4 | 1;
+    cpu.config_write32(cap, (cpu.config_read32(cap) & 0xFFFF) | enabled << 16);
+    // The message is a memory write the device masters; its INTx line is off meanwhile.
+    let command = cpu.config_read32(cfg::COMMAND) & 0xFFFF;
+    cpu.config_write32(cfg::COMMAND, command | cfg::CMD_BUS_MASTER | cfg::CMD_INTX_DISABLE);
+    let object = Rc::new(InterruptObject::new(Irql((MSI_BASE_VECTOR >> 4).clamp(3, 26))));
+    let mp = miniport.clone();
+    let handler = Rc::new(move |c: &Cpu<'_>, message: u32| {
+        let (mine, queue) = mp.miniport_message_interrupt(c, message);
+        if mine && queue {
+            let mp2 = mp.clone();
+            c.queue_dpc(Box::new(move |c| mp2.miniport_interrupt_dpc(c, message)));
+        }
+        mine
+    });
+    cpu.connect_message_interrupt(Rc::new(MessageInterrupt {
+        object: object.clone(),
+        base_vector: MSI_BASE_VECTOR,
+        messages,
+        handler,
+    }));
+    Ok(Rc::new(NdisInterrupt { kind: NdisInterruptKind::Msi { messages }, object }))
 }
 
 /// NdisMSynchronizeWithInterruptEx: runs `routine` at the interrupt's DIRQL holding its

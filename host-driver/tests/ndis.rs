@@ -1,7 +1,8 @@
 //! The NDIS model on the dirql adapter's line interrupt: MiniportInterrupt and its DPC,
 //! NdisMSynchronizeWithInterruptEx (DIRQL, the lock, the routine's BOOLEAN, the caller's
-//! IRQL restored), NDIS spin locks at DISPATCH, and MSI registration refused until the
-//! bridge can deliver it.
+//! IRQL restored), NDIS spin locks at DISPATCH; and MSI messages end to end: the
+//! capability programmed, the adapter's Memory Write on the bus, the message taken by the
+//! CPU it targets with its message number.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -10,7 +11,8 @@ use std::rc::Rc;
 
 use dirql_host::adapter::regs;
 use dirql_host::ndis::{
-    ndis_m_register_interrupt_ex, synchronize_with_interrupt, NdisError, NdisMiniportInterrupt, NdisSpinLock,
+    ndis_m_register_interrupt_ex, synchronize_with_interrupt, InterruptRequest, NdisError, NdisInterruptKind,
+    NdisMiniportInterrupt, NdisSpinLock, MSI_BASE_VECTOR,
 };
 use dirql_host::pci::{enumerate, ResourcePlan};
 use dirql_host::{Cpu, Irql, Machine, MachineConfig};
@@ -57,9 +59,7 @@ fn line_interrupt_isr_dpc_synchronize_and_spin_lock() {
         Box::new(move |cpu: &Cpu<'_>| {
             let pci = enumerate(cpu, &ResourcePlan::default()).unwrap();
             n.bar0.set(pci.bars[0].unwrap().base);
-            let msi = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), true).err();
-            assert!(matches!(msi, Some(NdisError::MsiNotDeliverable | NdisError::NoMsiCapability)));
-            let int = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), false).unwrap();
+            let int = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), InterruptRequest::Line).unwrap();
             cpu.mem_write32(n.bar0.get() + regs::REG_INT_ENABLE, regs::INT_VBLANK);
             let dirql = Cell::new(Irql::PASSIVE);
             let locked = Cell::new(false);
@@ -90,4 +90,88 @@ fn line_interrupt_isr_dpc_synchronize_and_spin_lock() {
     assert_eq!(nic.dpcs.get(), nic.isrs.get());
     assert!(nic.dpc_irql_ok.get());
     assert_eq!(m.kernel().stats().unclaimed, 0);
+}
+
+/// A message-signalled NIC-style miniport on the dirql adapter: records each message.
+struct MsiNic {
+    bar0: Cell<u32>,
+    /// (CPU, message number, IRQL) of each MiniportMessageInterrupt.
+    taken: std::cell::RefCell<Vec<(u8, u32, u8)>>,
+    dpcs: std::cell::RefCell<Vec<u32>>,
+}
+
+impl NdisMiniportInterrupt for MsiNic {
+    fn miniport_interrupt(&self, _cpu: &Cpu<'_>) -> (bool, bool) {
+        (false, false)
+    }
+    fn miniport_message_interrupt(&self, cpu: &Cpu<'_>, message_id: u32) -> (bool, bool) {
+        self.taken.borrow_mut().push((cpu.id(), message_id, cpu.irql().0));
+        let status = self.bar0.get() + regs::REG_INT_STATUS;
+        let st = cpu.mem_read32(status) & (1 << message_id);
+        cpu.mem_write32(status, st);
+        cpu.mem_read32(status);
+        (st != 0, true)
+    }
+    fn miniport_interrupt_dpc(&self, _cpu: &Cpu<'_>, message_id: u32) {
+        self.dpcs.borrow_mut().push(message_id);
+    }
+}
+
+#[test]
+fn msi_messages_reach_the_target_cpu_with_their_message_number_and_inta_stays_released() {
+    let mut m = Machine::new(&MachineConfig { seed: 5, ..MachineConfig::default() }).unwrap();
+    let nic = Rc::new(MsiNic {
+        bar0: Cell::new(0),
+        taken: std::cell::RefCell::new(Vec::new()),
+        dpcs: std::cell::RefCell::new(Vec::new()),
+    });
+    let inta_low = Rc::new(Cell::new(0u64));
+    let pulses: Rc<std::cell::RefCell<Vec<(u64, u16)>>> = Rc::default();
+    let (il, pu) = (inta_low.clone(), pulses.clone());
+    m.observe(Box::new(move |f| {
+        if !f.dev_inta_n {
+            il.set(il.get() + 1);
+        }
+        if f.msi != 0 {
+            pu.borrow_mut().push((f.cycle, f.msi));
+        }
+    }));
+    let kind = Rc::new(Cell::new(None));
+    let (n, k) = (nic.clone(), kind.clone());
+    m.spawn(
+        0,
+        Box::new(move |cpu: &Cpu<'_>| {
+            let pci = enumerate(cpu, &ResourcePlan::default()).unwrap();
+            n.bar0.set(pci.bars[0].unwrap().base);
+            let too_far = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), InterruptRequest::Msi { target_cpu: 7 });
+            assert!(matches!(too_far.err(), Some(NdisError::NoSuchCpu { cpu: 7, cpus: 2 })));
+            let int = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), InterruptRequest::Msi { target_cpu: 1 })
+                .unwrap();
+            k.set(Some(int.kind));
+            cpu.mem_write32(n.bar0.get() + regs::REG_INT_ENABLE, regs::INT_CMD_DONE);
+            for fence in 1..=4u32 {
+                cpu.mem_write_burst(n.bar0.get() + 0x200, &[0x0300_0000, fence]);
+                cpu.work(1500);
+            }
+            loop {
+                cpu.work(100);
+            }
+        }),
+    );
+    m.run_until(12_000);
+    assert_eq!(m.stopped(), None);
+    assert_eq!(kind.get(), Some(NdisInterruptKind::Msi { messages: 8 }), "all 8 messages granted (MMC = 3)");
+    let taken = nic.taken.borrow().clone();
+    assert_eq!(taken.len(), 4, "one message per fence: {taken:?}");
+    for (cpu, message, irql) in &taken {
+        assert_eq!((*cpu, *message), (1, 1), "CMD_DONE is message 1, to CPU1");
+        assert_eq!(*irql, MSI_BASE_VECTOR >> 4, "the handler runs at the vector's IRQL");
+    }
+    assert_eq!(*nic.dpcs.borrow(), vec![1; 4], "MiniportInterruptDpc with the message number");
+    let pulses = pulses.borrow().clone();
+    assert_eq!(pulses.len(), 4, "{pulses:?}");
+    assert!(pulses.iter().all(|(_, p)| *p == u16::from(MSI_BASE_VECTOR + 1) << 8), "{pulses:?}");
+    assert_eq!(inta_low.get(), 0, "with MSI enabled the adapter never drives INTA#");
+    let stats = m.kernel().stats();
+    assert_eq!((stats.messages, stats.stray_messages, stats.unclaimed), (4, 0, 0));
 }

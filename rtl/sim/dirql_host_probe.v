@@ -46,6 +46,7 @@ module dirql_host_probe (
   input  wire [3:0]  h_posted_i,
   input  wire [31:0] h_cpu0_note_i,
   input  wire [31:0] h_cpu1_note_i,
+  input  wire [15:0] h_msi_i,
 
   // Registered host drives toward the bus model
   output reg         frame_n,
@@ -83,6 +84,7 @@ module dirql_host_probe (
   reg [3:0] posted         /* verilator public_flat_rd */;
   reg [31:0] cpu0_note     /* verilator public_flat_rd */;
   reg [31:0] cpu1_note     /* verilator public_flat_rd */;
+  reg [15:0] msi           /* verilator public_flat_rd */;  // byte N: x86 vector CPU N took (0 = none)
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Reset: released (pulled-up) bus signals read 1, everything else 0.
@@ -117,6 +119,7 @@ module dirql_host_probe (
       posted         <= 4'd0;
       cpu0_note      <= 32'd0;
       cpu1_note      <= 32'd0;
+      msi            <= 16'd0;
     end else begin
       frame_n        <= h_frame_ni;
       irdy_n         <= h_irdy_ni;
@@ -147,6 +150,7 @@ module dirql_host_probe (
       posted         <= h_posted_i;
       cpu0_note      <= h_cpu0_note_i;
       cpu1_note      <= h_cpu1_note_i;
+      msi            <= h_msi_i;
     end
   end
 

@@ -70,6 +70,7 @@ void Model::apply(const Drive& d) {
   t.h_posted_i = d.posted;
   t.h_cpu0_note_i = d.cpu0_note;
   t.h_cpu1_note_i = d.cpu1_note;
+  t.h_msi_i = d.msi;
 }
 
 Bus Model::clock() {

@@ -146,6 +146,15 @@ pub enum BridgeEvent {
         /// When PERR# was seen.
         cycle: Cycle,
     },
+    /// An MSI write accepted on the bus and dropped by [`Faults::drop_msi_every`].
+    MsiDropped {
+        /// When the write completed.
+        cycle: Cycle,
+        /// Message Address.
+        addr: u32,
+        /// Message Data.
+        data: u32,
+    },
     /// Retry budget exhausted at `addr`.
     RetryExhausted {
         /// When.
@@ -185,6 +194,10 @@ pub struct Faults {
     pub master_abort_every: Option<u32>,
     /// Every Nth write data phase is driven with wrong PAR: the target must answer PERR#.
     pub bad_parity_every: Option<u32>,
+    /// Every Nth MSI write is accepted on the bus (TRDY#) and then thrown away instead of
+    /// being delivered, as an interrupt-remapping entry that is missing would: the device
+    /// believes it signalled, no CPU ever hears of it.
+    pub drop_msi_every: Option<u32>,
 }
 
 /// The x86 MSI address window (Intel SDM vol. 3, 11.11.1): a memory write here is an
@@ -265,6 +278,8 @@ pub struct PciHostBridge {
     target: Option<(u32, Option<u32>)>,
     target_release: bool,
     msis: Vec<MsiMessage>,
+    /// MSI writes received, counted for fault injection.
+    fault_msi: u32,
 }
 
 const RELEASED: Drive = Drive::idle();
@@ -288,6 +303,7 @@ impl PciHostBridge {
             target: None,
             target_release: false,
             msis: Vec::new(),
+            fault_msi: 0,
         }
     }
 
@@ -467,7 +483,13 @@ impl PciHostBridge {
                 let mut data = data;
                 if bus.irdy_n == 0 && bus.trdy_n == 0 {
                     data = Some(bus.ad);
-                    self.msis.push(MsiMessage { cycle: now, addr, data: bus.ad });
+                    self.fault_msi = self.fault_msi.wrapping_add(1);
+                    match self.cfg.faults.drop_msi_every.filter(|&n| n > 0) {
+                        Some(n) if self.fault_msi % n == 0 => {
+                            self.events.push(BridgeEvent::MsiDropped { cycle: now, addr, data: bus.ad });
+                        }
+                        _ => self.msis.push(MsiMessage { cycle: now, addr, data: bus.ad }),
+                    }
                 }
                 if bus.frame_n == 1 && data.is_some() {
                     // Last phase done (an MSI is one dword; a longer burst is disconnected).

@@ -36,6 +36,7 @@ pub(crate) mod bridge {
         posted: u8,
         cpu0_note: u32,
         cpu1_note: u32,
+        msi: u16,
     }
 
     /// The wired bus as every agent sees it in the interval after a rising edge.

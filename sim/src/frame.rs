@@ -15,6 +15,12 @@ pub const PIC_EOI: u8 = 1 << 2;
 /// `pic` bit: the line is masked at the controller.
 pub const PIC_MASKED: u8 = 1 << 3;
 
+/// The `msi` probe value for `cpu` taking the message-signalled interrupt with x86 vector
+/// `vector` (Message Data [7:0]; vectors 0-15 are reserved, so 0 means none).
+pub fn msi_probe(cpu: usize, vector: u8) -> u16 {
+    u16::from(vector) << (8 * cpu)
+}
+
 /// What a virtual CPU is running, as traced in `host.cpuN_routine`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
@@ -128,6 +134,9 @@ pub struct Frame {
     pub note: [u32; TRACED_CPUS],
     /// Device state probes (`dev_probeN_o`), assignment per device (docs/sim-interface.md).
     pub dev: [u32; 8],
+    /// Message-signalled interrupts taken this cycle: byte N is the x86 vector CPU N took
+    /// (one-cycle pulse; 0 = none). See [`Frame::msi_taken`].
+    pub msi: u16,
 }
 
 impl Frame {
@@ -159,6 +168,7 @@ impl Frame {
             posted: d.posted,
             note: [d.cpu0_note, d.cpu1_note],
             dev: b.dev_probe,
+            msi: d.msi,
         }
     }
 
@@ -169,6 +179,12 @@ impl Frame {
             2 => Some(true),
             _ => None,
         }
+    }
+
+    /// The vector of the message-signalled interrupt `cpu` took this cycle, if it took one.
+    pub fn msi_taken(&self, cpu: usize) -> Option<u8> {
+        let v = (self.msi >> (8 * cpu)) as u8;
+        (v != 0).then_some(v)
     }
 
     /// The routine `cpu` runs this cycle.

@@ -112,6 +112,7 @@ impl Drive {
             posted: 0,
             cpu0_note: 0,
             cpu1_note: 0,
+            msi: 0,
         }
     }
 }

@@ -41,6 +41,7 @@ const GROUPS: &[(&str, &[(&str, u32)])] = &[
             ("host.pic_masked", 1),
             ("host.isr_ret", 4),
             ("host.lock_owner", 2),
+            ("host.msi", 16),
         ],
     ),
     (

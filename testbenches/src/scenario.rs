@@ -440,6 +440,9 @@ fn describe_bus_event(e: &dirql_sim::BridgeEvent) -> String {
         RetryExhausted { cycle, addr, retries } => {
             format!("cycle {cycle}: gave up at {addr:#010x} after {retries} retries")
         }
+        MsiDropped { cycle, addr, data } => {
+            format!("cycle {cycle}: MSI write {data:#06x} to {addr:#010x} accepted and dropped (injected fault)")
+        }
     }
 }
 

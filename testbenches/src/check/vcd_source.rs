@@ -50,6 +50,17 @@ pub const REQUIRED_SIGNALS: &[&str] = &[
     "dev_probe7_o",
 ];
 
+/// Signals read when present and taken as 0 when absent: added after the first waveforms
+/// were written, so older files still check.
+pub const OPTIONAL_SIGNALS: &[&str] = &["host.msi"];
+
+/// Every signal a frame is built from: the required ones, then the optional ones.
+fn all_signals() -> impl Iterator<Item = (&'static str, bool)> {
+    REQUIRED_SIGNALS.iter().map(|s| (*s, true)).chain(OPTIONAL_SIGNALS.iter().map(|s| (*s, false)))
+}
+
+const SLOTS: usize = REQUIRED_SIGNALS.len() + OPTIONAL_SIGNALS.len();
+
 /// Why a VCD could not be checked.
 #[derive(Debug, thiserror::Error)]
 pub enum VcdError {
@@ -153,7 +164,7 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
     let slots = header_slots(path, &mut p)?;
-    let mut val = vec![0u64; REQUIRED_SIGNALS.len()];
+    let mut val = vec![0u64; SLOTS];
     let mut clk_prev = 0u64;
     let mut frames = 0u64;
     let mut emit = |val: &[u64], clk_prev: &mut u64, frames: &mut u64| {
@@ -282,7 +293,7 @@ fn header_slots<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Res
     }
     let mut by_id: Vec<(u64, Vec<usize>)> = Vec::new();
     let mut missing = Vec::new();
-    for (slot, want) in REQUIRED_SIGNALS.iter().enumerate() {
+    for (slot, (want, required)) in all_signals().enumerate() {
         let suffix = format!("dirql_sim_top.{want}");
         match vars.iter().find(|(name, _, _)| name.ends_with(&suffix)) {
             Some((_, code, _)) => {
@@ -293,7 +304,8 @@ fn header_slots<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Res
                     None => by_id.push((key, vec![slot])),
                 }
             }
-            None => missing.push(*want),
+            None if required => missing.push(want),
+            None => {}
         }
     }
     if !missing.is_empty() {
@@ -310,7 +322,7 @@ fn read_vcd_with_crate<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
     let slots = header_slots(path, &mut p)?;
-    let mut val = vec![0u64; REQUIRED_SIGNALS.len()];
+    let mut val = vec![0u64; SLOTS];
     let (mut clk_prev, mut frames) = (0u64, 0u64);
     let mut emit = |val: &[u64], clk_prev: &mut u64, frames: &mut u64| {
         if val[CLK] == 1 && *clk_prev == 0 {
@@ -373,6 +385,7 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         posted: u(27),
         note: [v[28] as u32, v[29] as u32],
         dev: std::array::from_fn(|i| v[30 + i] as u32),
+        msi: v[38] as u16,
     }
 }
 
