@@ -133,6 +133,9 @@ pub type Dpc = Box<dyn FnOnce(&Cpu<'_>)>;
 /// An interrupt service routine; returns TRUE when its device interrupted.
 pub type Isr = Rc<dyn Fn(&Cpu<'_>) -> bool>;
 
+/// A message interrupt's handler: (CPU, message number) -> recognized.
+pub type MessageIsr = Rc<dyn Fn(&Cpu<'_>, u32) -> bool>;
+
 /// A spin lock; `owner` is the CPU holding it.
 #[derive(Debug, Default)]
 pub struct SpinLock {
@@ -184,7 +187,7 @@ pub struct MessageInterrupt {
     /// Messages granted (a power of two, 1..=32).
     pub messages: u32,
     /// MiniportMessageInterrupt-style handler: (CPU, message number) -> recognized.
-    pub handler: Rc<dyn Fn(&Cpu<'_>, u32) -> bool>,
+    pub handler: MessageIsr,
 }
 
 impl MessageInterrupt {

@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
-    msi_probe, BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model,
-    MsiMessage, PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
+    msi_probe, BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, MsiMessage,
+    PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
 };
 
 use crate::irql::Irql;
@@ -667,7 +667,7 @@ impl Machine {
             Yield::Spin => Wait::Spin { at: now + 1 },
             Yield::Eoi => {
                 self.note_eoi(i, now);
-                self.pic.eoi();
+                self.pic.eoi(now, &mut self.rng);
                 // The controller looks at the line again at EOI (semantics.md §6).
                 self.pic.sample(now, self.bus.inta_n == 0, &mut self.rng);
                 Wait::Ready(Resume::Go)

@@ -13,6 +13,11 @@ use dirql_host::{Cpu, Machine, MachineConfig};
 use dirql_sim::Frame;
 
 fn run(fast_path: bool, seed: u64, vcd: &std::path::Path) -> Vec<Frame> {
+    run_mode(fast_path, seed, vcd, false)
+}
+
+/// As [`run`]; with `msi`, the miniport takes its interrupts as MSI messages to CPU1.
+fn run_mode(fast_path: bool, seed: u64, vcd: &std::path::Path, msi: bool) -> Vec<Frame> {
     let cfg = MachineConfig { seed, fast_path, vcd: Some(vcd.to_path_buf()), ..MachineConfig::default() };
     let mut m = Machine::new(&cfg).unwrap();
     let frames = Rc::new(RefCell::new(Vec::new()));
@@ -20,11 +25,17 @@ fn run(fast_path: bool, seed: u64, vcd: &std::path::Path) -> Vec<Frame> {
     m.observe(Box::new(move |f| sink.borrow_mut().push(*f)));
     m.spawn(
         0,
-        Box::new(|cpu: &Cpu<'_>| {
+        Box::new(move |cpu: &Cpu<'_>| {
             let pci = enumerate(cpu, &ResourcePlan::default()).unwrap();
             let dev = VideoDevice::new(VideoPortConfig::default(), pci);
             let mp = Rc::new(DirqlMiniport::new(Variant::by_name("reference").unwrap()));
-            video_port_initialize(cpu, &dev, mp).unwrap();
+            if msi {
+                mp.use_message_interrupts();
+            }
+            video_port_initialize(cpu, &dev, mp.clone()).unwrap();
+            if msi {
+                mp.connect_messages(cpu, &dev, 1).unwrap();
+            }
             let bar0 = dev.pci.bars[0].unwrap().base;
             // Long stretches of modelled work between accesses: quiet cycles to skip.
             loop {
@@ -54,5 +65,23 @@ fn fast_path_gives_the_same_frames_and_the_same_vcd() {
         assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "seed {seed}: VCDs differ");
         // And the scenario really had interrupts and bus traffic in it.
         assert!(fast.iter().any(|f| f.isr_return(0).is_some() || f.isr_return(1).is_some()));
+    }
+}
+
+#[test]
+fn fast_path_is_invisible_with_msi_messages_too() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in [1, 2] {
+        let (a, b) = (dir.path().join("fast.vcd"), dir.path().join("slow.vcd"));
+        let fast = run_mode(true, seed, &a, true);
+        let slow = run_mode(false, seed, &b, true);
+        assert_eq!(fast.len(), slow.len());
+        if let Some(i) = (0..fast.len()).find(|&i| fast[i] != slow[i]) {
+            panic!("seed {seed}: frames differ first at cycle {}: {:?} vs {:?}", i + 1, fast[i], slow[i]);
+        }
+        assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "seed {seed}: VCDs differ");
+        let taken = fast.iter().filter(|f| f.msi_taken(1).is_some()).count();
+        assert!(taken >= 4, "seed {seed}: only {taken} messages taken");
+        assert!(fast.iter().all(|f| f.dev_inta_n), "INTA# asserted in MSI mode");
     }
 }

@@ -145,8 +145,8 @@ fn msi_messages_reach_the_target_cpu_with_their_message_number_and_inta_stays_re
             n.bar0.set(pci.bars[0].unwrap().base);
             let too_far = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), InterruptRequest::Msi { target_cpu: 7 });
             assert!(matches!(too_far.err(), Some(NdisError::NoSuchCpu { cpu: 7, cpus: 2 })));
-            let int = ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), InterruptRequest::Msi { target_cpu: 1 })
-                .unwrap();
+            let int =
+                ndis_m_register_interrupt_ex(cpu, &pci, n.clone(), InterruptRequest::Msi { target_cpu: 1 }).unwrap();
             k.set(Some(int.kind));
             cpu.mem_write32(n.bar0.get() + regs::REG_INT_ENABLE, regs::INT_CMD_DONE);
             for fence in 1..=4u32 {

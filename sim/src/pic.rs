@@ -42,6 +42,10 @@ pub struct LineFaults {
     pub drop_window: Option<(Cycle, Cycle)>,
     /// Extra cycles added to every delivery.
     pub extra_latency: u32,
+    /// Every Nth end of interrupt, the controller delivers the line once more whatever its
+    /// level, as a pin whose remote IRR went stale (a lost EOI broadcast) does: a spurious
+    /// interrupt for the ISRs to decline.
+    pub redeliver_every: Option<u32>,
 }
 
 /// The controller's state for the line.
@@ -52,6 +56,10 @@ pub struct InterruptController {
     in_service: bool,
     masked: bool,
     request: Option<(u8, Cycle)>,
+    /// The pending request was forced by [`LineFaults::redeliver_every`]: the line's level
+    /// does not withdraw it.
+    forced: bool,
+    eois: u32,
     pulses: u8,
     deliveries: u64,
 }
@@ -65,6 +73,8 @@ impl InterruptController {
             in_service: false,
             masked: false,
             request: None,
+            forced: false,
+            eois: 0,
             pulses: 0,
             deliveries: 0,
         }
@@ -90,7 +100,7 @@ impl InterruptController {
                 self.request = Some((cpu, at));
             }
             // A level request goes away with the level (8259/IOAPIC level mode).
-            (false, Some(_)) => self.request = None,
+            (false, Some(_)) if !self.forced => self.request = None,
             _ => {}
         }
     }
@@ -112,15 +122,24 @@ impl InterruptController {
     /// `cpu` takes the interrupt: the line goes in service.
     pub fn acknowledge(&mut self) {
         self.request = None;
+        self.forced = false;
         self.in_service = true;
         self.pulses |= PIC_DELIVER;
         self.deliveries += 1;
     }
 
-    /// End of interrupt: the line leaves service and is looked at again this cycle.
-    pub fn eoi(&mut self) {
+    /// End of interrupt at `now`: the line leaves service and is looked at again this cycle.
+    pub fn eoi(&mut self, now: Cycle, rng: &mut Rng) {
         self.in_service = false;
         self.pulses |= PIC_EOI;
+        self.eois = self.eois.wrapping_add(1);
+        if let Some(n) = self.cfg.faults.redeliver_every.filter(|&n| n > 0 && !self.masked) {
+            if self.eois % n == 0 {
+                // The stale request: delivered like a real one, withdrawn by nothing.
+                self.sample(now, true, rng);
+                self.forced = self.request.is_some();
+            }
+        }
     }
 
     /// Masks or unmasks the line.
@@ -128,6 +147,7 @@ impl InterruptController {
         self.masked = masked;
         if masked {
             self.request = None;
+            self.forced = false;
         }
     }
 
@@ -174,7 +194,7 @@ mod tests {
 
     #[test]
     fn dropped_line_is_seen_only_after_the_window_and_delay_adds_latency() {
-        let faults = LineFaults { drop_window: Some((10, 20)), extra_latency: 5 };
+        let faults = LineFaults { drop_window: Some((10, 20)), extra_latency: 5, ..LineFaults::default() };
         let mut p =
             InterruptController::new(PicConfig { latency: 2, jitter: 0, routing: Routing::Fixed(1), faults }, 2);
         let mut r = Rng::new(0);
@@ -200,9 +220,29 @@ mod tests {
             p.sample(t, true, &mut r);
             assert_eq!(p.ready_for(t), None, "in service: the line is not looked at");
         }
-        p.eoi();
+        p.eoi(40, &mut r);
         p.sample(40, true, &mut r);
         assert_eq!(p.ready_for(42), Some(0), "still low at EOI: delivered again");
+    }
+
+    #[test]
+    fn a_stale_remote_irr_redelivers_every_nth_eoi_with_the_line_released() {
+        let faults = LineFaults { redeliver_every: Some(2), ..LineFaults::default() };
+        let mut p =
+            InterruptController::new(PicConfig { latency: 2, jitter: 0, routing: Routing::Fixed(0), faults }, 2);
+        let mut r = Rng::new(0);
+        for (round, t) in [(1u32, 10u64), (2, 100), (3, 200), (4, 300)] {
+            p.sample(t, true, &mut r);
+            p.acknowledge();
+            p.eoi(t + 20, &mut r);
+            p.sample(t + 20, false, &mut r);
+            p.sample(t + 21, false, &mut r);
+            let again = p.ready_for(t + 30);
+            assert_eq!(again.is_some(), round % 2 == 0, "round {round}: released line, delivered again: {again:?}");
+            if again.is_some() {
+                p.acknowledge(); // in service until the next round's end of interrupt
+            }
+        }
     }
 
     #[test]

@@ -62,7 +62,10 @@ enum Cmd {
         /// Inject a fault (repeatable): `bad-parity` (wrong PAR on every 7th write data
         /// phase), `master-abort` (every 50th memory/I/O transaction sent where nobody
         /// answers), `drop-line` (the interrupt controller does not see INTA# in cycles
-        /// 3000-9000), `slow-line` (every delivery 40 cycles late). See docs/robustness.md.
+        /// 3000-9000), `slow-line` (every delivery 40 cycles late), `stale-irr` (every 4th end
+        /// of interrupt the controller delivers the line again whatever its level: spurious
+        /// interrupts), `drop-msi` (every 3rd MSI write accepted on the bus and thrown away).
+        /// See docs/robustness.md.
         #[arg(long = "fault")]
         faults: Vec<String>,
         /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
@@ -203,9 +206,11 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                     "master-abort" => injected.master_abort_every = Some(50),
                     "drop-line" => line.drop_window = Some((3_000, 9_000)),
                     "slow-line" => line.extra_latency = 40,
+                    "drop-msi" => injected.drop_msi_every = Some(3),
+                    "stale-irr" => line.redeliver_every = Some(4),
                     other => {
                         return Err(BadInput(format!(
-                            "unknown --fault '{other}'; use bad-parity, master-abort, drop-line or slow-line"
+                            "unknown --fault '{other}'; use bad-parity, master-abort, drop-line, slow-line, stale-irr or drop-msi"
                         )))
                     }
                 }

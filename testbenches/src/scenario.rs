@@ -56,6 +56,14 @@ pub const SCENARIOS: &[Scenario] = &[
                       command buffers with fences and waits for them",
         default_cycles: 30_000,
     },
+    Scenario {
+        name: "msi",
+        description: "mode-set with message-signalled interrupts: the miniport registers through \
+                      NdisMRegisterInterruptEx for MSI messages to a seeded CPU, the adapter signals each source with \
+                      its own message (a Memory Write it masters on the bus), MiniportMessageInterrupt dismisses it, \
+                      and synchronized code goes through NdisMSynchronizeWithInterruptEx; INTA# stays released",
+        default_cycles: 30_000,
+    },
 ];
 
 impl Scenario {
@@ -105,6 +113,8 @@ pub struct RunResult {
     pub interrupts: u64,
     /// Unclaimed interrupts.
     pub unclaimed: u64,
+    /// Of `interrupts`, those signalled by MSI messages.
+    pub messages: u64,
     /// The waveform written.
     pub vcd: Option<String>,
     /// The bug check that stopped the run, if one did (stop code, CPU, IRQL, routine,
@@ -247,7 +257,13 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     let scenario = s.scenario.name;
     let second_isr = second.as_ref().map(|d| d.isr());
     let dev_slot: Rc<RefCell<Option<Rc<VideoDevice>>>> = Rc::new(RefCell::new(None));
-    if scenario == "mode-set" {
+    let messages = scenario == "msi";
+    if messages {
+        miniport.use_message_interrupts();
+    }
+    // MSI: the messages go to a CPU chosen by the seed, so exploring seeds covers both.
+    let msi_target = (s.seed % u64::from(s.cpus.max(1))) as u8;
+    if scenario == "mode-set" || messages {
         let slot = dev_slot.clone();
         m.spawn(
             1,
@@ -272,6 +288,12 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
                 *err.borrow_mut() = Some(e);
                 return;
             }
+            if messages {
+                if let Err(e) = mp.connect_messages(cpu, &dev, msi_target) {
+                    *err.borrow_mut() = Some(e);
+                    return;
+                }
+            }
             if let (Some(isr), Some(int)) = (second_isr, dev.interrupt()) {
                 // The other device's driver connects to the same interrupt object: its ISR
                 // is called only when the display miniport's returns FALSE.
@@ -282,7 +304,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             *dev_slot.borrow_mut() = Some(dev.clone());
             match scenario {
                 "sync-readings" => synchronized_traffic(&vp, bar0),
-                "mode-set" => mode_requests(&vp),
+                "mode-set" | "msi" => mode_requests(&vp),
                 _ => background_traffic(&vp, bar0),
             }
         }),
@@ -356,6 +378,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         stopped,
         interrupts: stats.interrupts,
         unclaimed: stats.unclaimed,
+        messages: stats.messages,
         vcd: s.vcd.as_ref().map(|p| p.display().to_string()),
         bug_check,
         sync_overlap_cycles: overlap.get(),

@@ -246,7 +246,70 @@ fn reentry_fails_a_delivery_with_the_line_released() {
     assert_violation_at(&reentry(&w), d, "released");
 }
 
+#[test]
+fn reentry_matches_an_isr_to_a_message_taken_and_fails_a_vector_nobody_sent() {
+    let mut w = booted();
+    w.msi(1, 0xB1);
+    w.idle(2);
+    w.pulse(|f| f.msi = 0xB1 << 8);
+    w.idle(3);
+    w.cpu(1, ISR, 11);
+    w.idle(4);
+    w.pulse(|f| f.isr_ret = ret(1, true));
+    w.cpu(1, THREAD, 0);
+    w.idle(2);
+    let r = reentry(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 1);
+
+    // The same vector taken by the other CPU: nobody sent it there.
+    let mut w = booted();
+    w.msi(1, 0xB1);
+    w.idle(2);
+    let wrong = w.pulse(|f| f.msi = 0xB1);
+    w.idle(3);
+    w.cpu(0, ISR, 11);
+    w.idle(3);
+    assert_violation_at(&reentry(&w), wrong, "out of nothing");
+}
+
 // ---- no-lost-interrupt ---------------------------------------------------------------
+
+#[test]
+fn lost_passes_a_message_held_off_by_irql_then_taken() {
+    let mut w = booted();
+    w.cpu(1, SYNC, 11);
+    w.msi(1, 0xB0);
+    w.idle(1500); // longer than the bound, but CPU1 is at the device IRQL throughout
+    w.cpu(1, THREAD, 0);
+    w.idle(5);
+    w.pulse(|f| f.msi = 0xB0 << 8);
+    w.idle(2);
+    let r = lost(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 1);
+}
+
+#[test]
+fn lost_fails_a_message_never_taken_and_one_merged_into_another() {
+    let bound = DeviceProfile::dirql().delivery_bound;
+    let mut w = booted();
+    let sent = w.msi(0, 0xB1);
+    w.idle(bound + 5);
+    let r = lost(&w);
+    assert_violation_at(&r, sent + bound - 1, "not been taken");
+
+    let mut w = booted();
+    w.msi(0, 0xB1);
+    w.idle(3);
+    let again = w.msi(0, 0xB1);
+    w.idle(2);
+    w.pulse(|f| f.msi = 0xB1);
+    w.idle(2);
+    let r = lost(&w);
+    assert_violation_at(&r, again, "merges them");
+    assert_eq!(r.violations.len(), 1, "{:?}", r.violations);
+}
 
 fn lost(w: &Wave) -> dirql_testbenches::check::RuleReport {
     w.check(Box::new(NoLostInterrupt::new(DeviceProfile::dirql())))
@@ -486,4 +549,49 @@ fn register_fails_a_write_redirected_by_an_isr_changing_the_index() {
 fn register_fails_a_write_the_adapter_never_reports() {
     let (w, d) = crtc(|_| {}, None);
     assert_violation_at(&reg(&w), d, "no CRTC register");
+}
+
+/// An ISR on CPU1 that finds the CRTC index at 0x06, selects CR11 and, if `restore`,
+/// selects 0x06 again before returning; CPU0 writes the index to 0x0A in the middle when
+/// `foreign`. The adapter's index probe follows the writes. Returns the return cycle.
+fn index_isr(w: &mut Wave, restore: bool, foreign: bool) -> u64 {
+    w.host.dev[2] = 0x06;
+    w.idle(2);
+    w.cpu(1, ISR, DIRQL);
+    w.idle(1);
+    w.io_write_byte(1, 0x14, 0x11);
+    w.host.dev[2] = 0x11;
+    if foreign {
+        w.io_write_byte(0, 0x14, 0x0A);
+        w.host.dev[2] = 0x0A;
+    }
+    if restore {
+        w.io_write_byte(1, 0x14, 0x06);
+        w.host.dev[2] = 0x06;
+    }
+    let r = w.pulse(|f| f.isr_ret = ret(1, true));
+    w.cpu(1, 0, 0);
+    w.idle(3);
+    r
+}
+
+#[test]
+fn register_passes_an_isr_that_restores_the_crtc_index_and_one_another_cpu_moved() {
+    let mut w = booted();
+    index_isr(&mut w, true, false);
+    let r = reg(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 1);
+    let mut w = booted();
+    index_isr(&mut w, false, true);
+    assert_clean(&reg(&w));
+}
+
+#[test]
+fn register_fails_an_isr_that_leaves_the_crtc_index_moved() {
+    let mut w = booted();
+    let ret_at = index_isr(&mut w, false, false);
+    let r = reg(&w);
+    assert_violation_at(&r, ret_at, "found it at 0x06");
+    assert_eq!(r.violations[0].cpu, Some(1));
 }

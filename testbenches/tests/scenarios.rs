@@ -70,10 +70,9 @@ const PENDING_RULES: &[&str] = &["isr-ownership", "register-integrity", "burst-i
 
 /// Variants the checker cannot catch yet, each with the reason. They must pass every rule
 /// until then — and the test fails the day one of them fails, so the list gets emptied.
-/// - clobber-index: the ISR leaving the CRTC index at 0x11 corrupts only code that
-///   relies on the index persisting between synchronized blocks; the reference driver
-///   selects the index again in every block, so no scenario exposes it yet;
-const PENDING_RTL: &[&str] = &["clobber-index"];
+/// (Empty: clobber-index, the last one, is caught by register-integrity's check that an
+/// ISR leaves the CRTC index as it found it.)
+const PENDING_RTL: &[&str] = &[];
 
 /// Variants whose bug needs a particular interleaving: the test explores seeds until the
 /// declared rule fails (at most this many), as `dirql explore` would, and then checks that
@@ -217,4 +216,41 @@ fn waveform_holds_hardware_and_host_state_on_one_timeline() {
     })
     .unwrap();
     assert!(isr_frames > 50, "ISR activity visible in only {isr_frames} cycles");
+}
+
+#[test]
+fn msi_scenario_signals_by_message_to_the_seeded_cpu_and_never_on_inta() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for seed in [1u64, 2] {
+        let path = dir.path().join(format!("msi{seed}.vcd"));
+        let r = run_default("msi", "reference", seed, Some(path.clone()));
+        assert_eq!(r.verdict, "pass", "{:?}", r.rules.iter().find(|x| x.verdict != "pass"));
+        assert!(r.messages >= 20, "seed {seed}: {} messages", r.messages);
+        assert_eq!(r.messages, r.interrupts, "every interrupt came by message");
+        let target = (seed % 2) as usize;
+        let (mut taken, mut elsewhere, mut inta_low, mut msi_writes) = (0, 0, 0, 0);
+        let mut dec = dirql_testbenches::check::PciDecoder::default();
+        read_vcd("msi", BufReader::new(File::open(&path).unwrap()), |f| {
+            for cpu in 0..2 {
+                if let Some(v) = f.msi_taken(cpu) {
+                    assert!((0xB0..0xB8).contains(&v), "vector {v:#x}");
+                    if cpu == target {
+                        taken += 1;
+                    } else {
+                        elsewhere += 1;
+                    }
+                }
+            }
+            if !f.dev_inta_n {
+                inta_low += 1;
+            }
+            if dec.feed(f).is_some_and(|ph| ph.by_device && ph.addr >> 20 == 0xFEE) {
+                msi_writes += 1;
+            }
+        })
+        .unwrap();
+        assert_eq!((taken, elsewhere), (r.messages, 0), "seed {seed}: messages to CPU{target} only");
+        assert_eq!(msi_writes, r.messages, "one Memory Write on the bus per message");
+        assert_eq!(inta_low, 0, "INTA# asserted in MSI mode");
+    }
 }

@@ -2,14 +2,17 @@
 //! reference driver with one defect switched on; each declares the rule it breaks and the
 //! scenario that exposes it, so the test suite can demand that exactly that rule fails.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use crate::adapter::regs::*;
 use crate::adapter::regs_ext as ext;
+use crate::kernel::Cpu;
+use crate::ndis::{self, InterruptRequest, NdisInterrupt, NdisMiniportInterrupt};
 use crate::stop_codes;
 use crate::videoport::{
-    Priority, VideoMiniport, VideoPort, VideoRequestPacket, ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER,
-    ERROR_IO_DEVICE, NO_ERROR,
+    Priority, VideoDevice, VideoMiniport, VideoPort, VideoRequestPacket, ERROR_INVALID_FUNCTION,
+    ERROR_INVALID_PARAMETER, ERROR_IO_DEVICE, NO_ERROR,
 };
 
 /// A driver variant: the reference, or a twin with one declared defect.
@@ -127,6 +130,15 @@ pub const VARIANTS: &[Variant] = &[
         description: "clears INT_STATUS (writes 1 to every source) from StartIO shortly after kicking the \
                       command engine, so a fence interrupt latched but not yet serviced is cleared behind the ISR's back",
     },
+    Variant {
+        name: "msi-no-ack",
+        breaks: Some("isr-dismissal"),
+        scenario: Some("msi"),
+        also_breaks: &[],
+        description: "in MSI mode, MiniportMessageInterrupt returns TRUE without clearing its source (reading \
+                      \"MSIs need no dismissal on a line\" as no dismissal at all): the adapter sends a message only \
+                      on a new rising edge, so that source never interrupts again",
+    },
 ];
 
 /// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
@@ -175,6 +187,12 @@ pub struct DirqlMiniport {
     /// Fences completed by the DPC.
     completed_fence: Cell<u32>,
     dpcs: Cell<u64>,
+    /// Interrupts by MSI messages through NDIS (see [`DirqlMiniport::connect_messages`])
+    /// rather than the line through the video port.
+    message_mode: Cell<bool>,
+    /// The message interrupt, once registered: synchronized code goes through
+    /// NdisMSynchronizeWithInterruptEx with it.
+    messages: RefCell<Option<Rc<NdisInterrupt>>>,
 }
 
 impl DirqlMiniport {
@@ -189,6 +207,50 @@ impl DirqlMiniport {
             isr_fence: Cell::new(0),
             completed_fence: Cell::new(0),
             dpcs: Cell::new(0),
+            message_mode: Cell::new(false),
+            messages: RefCell::new(None),
+        }
+    }
+
+    /// Chooses MSI messages over the line, before VideoPortInitialize: the video port then
+    /// connects no line ISR, HwVidInitialize leaves the sources disabled, and
+    /// [`DirqlMiniport::connect_messages`] registers the messages and enables them.
+    pub fn use_message_interrupts(&self) {
+        self.message_mode.set(true);
+    }
+
+    /// MSI mode, after VideoPortInitialize: NdisMRegisterInterruptEx for messages to
+    /// `target_cpu` (MiniportMessageInterrupt below), then the sources enabled.
+    pub fn connect_messages(
+        self: &Rc<Self>,
+        cpu: &Cpu<'_>,
+        dev: &Rc<VideoDevice>,
+        target_cpu: u8,
+    ) -> Result<(), String> {
+        let glue = Rc::new(DirqlMessageInterrupts { mp: self.clone(), dev: dev.clone() });
+        let int = ndis::ndis_m_register_interrupt_ex(cpu, &dev.pci, glue, InterruptRequest::Msi { target_cpu })
+            .map_err(|e| format!("NdisMRegisterInterruptEx: {e}"))?;
+        *self.messages.borrow_mut() = Some(int);
+        let vp = VideoPort::new(cpu, dev);
+        vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
+        vp.write_register_ulong(self.reg(REG_INT_ENABLE), ENABLED_SOURCES);
+        Ok(())
+    }
+
+    /// Runs `routine` with the ISR excluded: VideoPortSynchronizeExecution at `priority`
+    /// for the line, NdisMSynchronizeWithInterruptEx for MSI messages.
+    fn synchronize(
+        &self,
+        vp: &VideoPort<'_, '_>,
+        priority: Priority,
+        routine: &dyn Fn(&VideoPort<'_, '_>) -> bool,
+    ) -> bool {
+        let int = self.messages.borrow().clone();
+        match int {
+            Some(int) => {
+                ndis::synchronize_with_interrupt(vp.cpu(), &int, 0, &|c| routine(&VideoPort::new(c, vp.device())))
+            }
+            None => vp.synchronize_execution(priority, routine),
         }
     }
 
@@ -254,7 +316,7 @@ impl DirqlMiniport {
         if self.is("dpc-unsync") {
             rearm(vp);
         } else {
-            vp.synchronize_execution(Priority::Medium, &rearm);
+            self.synchronize(vp, Priority::Medium, &rearm);
         }
     }
 
@@ -275,7 +337,7 @@ impl DirqlMiniport {
                 vp.write_register_ulong(mode0 + 4 * i as u32, w);
             }
         } else {
-            vp.synchronize_execution(Priority::High, &|vp| {
+            self.synchronize(vp, Priority::High, &|vp| {
                 if self.is("slow-high-priority") {
                     // The defect: validation work inside the high-priority routine.
                     vp.cpu().work(4 * vp.device().cfg.high_priority_max_cycles);
@@ -309,7 +371,7 @@ impl DirqlMiniport {
                 self.crtc_write(vp, index, value);
                 vp.cpu().work(20);
             } else {
-                vp.synchronize_execution(Priority::Medium, &|vp| {
+                self.synchronize(vp, Priority::Medium, &|vp| {
                     self.crtc_write(vp, index, value);
                     true
                 });
@@ -379,7 +441,7 @@ impl VideoMiniport for DirqlMiniport {
     }
 
     fn has_interrupt(&self) -> bool {
-        true
+        !self.message_mode.get()
     }
 
     fn hw_find_adapter(&self, vp: &VideoPort<'_, '_>) -> Result<(), String> {
@@ -401,9 +463,12 @@ impl VideoMiniport for DirqlMiniport {
     }
 
     fn hw_initialize(&self, vp: &VideoPort<'_, '_>) -> bool {
-        // Clear anything latched before we were ready, then enable the retrace interrupt.
+        // Clear anything latched before we were ready, then enable the sources (in MSI mode
+        // once the messages are registered: connect_messages).
         vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
-        vp.write_register_ulong(self.reg(REG_INT_ENABLE), INT_VBLANK | INT_CMD_DONE | INT_CMD_ERROR | INT_SEQ_ERROR);
+        if !self.message_mode.get() {
+            vp.write_register_ulong(self.reg(REG_INT_ENABLE), ENABLED_SOURCES);
+        }
         true
     }
 
@@ -442,6 +507,19 @@ impl VideoMiniport for DirqlMiniport {
             // The line is shared: not ours, say so at once.
             return false;
         }
+        if self.dismiss(vp, mine) {
+            // Fence completion and re-arming happen in the DPC (HwVidDpcRoutine).
+            vp.queue_miniport_dpc();
+        }
+        true
+    }
+}
+
+impl DirqlMiniport {
+    /// Dismisses the sources `mine` on the adapter (the retrace through CR11, the rest with
+    /// a write-back flushed by a read-back); true when the DPC has work to do.
+    fn dismiss(&self, vp: &VideoPort<'_, '_>, mine: u32) -> bool {
+        let status_reg = self.reg(REG_INT_STATUS);
         let vga_dismiss = self.cr11_dismiss.get() && self.bar1.get().is_some();
         let w1c = if vga_dismiss { mine & !INT_VBLANK } else { mine };
         if mine & INT_VBLANK != 0 && vga_dismiss && !self.is("no-ack") {
@@ -463,10 +541,58 @@ impl VideoMiniport for DirqlMiniport {
         if mine & INT_VBLANK != 0 {
             self.vblanks.set(self.vblanks.get() + 1);
         }
-        if mine & (INT_VBLANK | INT_CMD_DONE) != 0 && !self.is("claims-foreign") {
-            // Fence completion and re-arming happen in the DPC (HwVidDpcRoutine).
-            vp.queue_miniport_dpc();
+        mine & (INT_VBLANK | INT_CMD_DONE) != 0 && !self.is("claims-foreign")
+    }
+
+    /// MiniportMessageInterrupt for message `message`: the sources whose vector it is
+    /// (source bit n sends vector min(n, messages - 1), registers.md), dismissed as the
+    /// line ISR dismisses them. MSIs are never shared, but a message whose sources are no
+    /// longer pending is still answered FALSE. Returns (recognized, queue the DPC).
+    fn message_interrupt(&self, vp: &VideoPort<'_, '_>, message: u32) -> (bool, bool) {
+        let granted = match self.messages.borrow().as_ref().map(|i| i.kind) {
+            Some(ndis::NdisInterruptKind::Msi { messages }) => messages,
+            _ => 1,
+        };
+        let sources = (0..5).filter(|&b| b.min(granted - 1) == message).fold(0, |m, b| m | 1 << b);
+        let status = vp.read_register_ulong(self.reg(REG_INT_STATUS));
+        let enable = vp.read_register_ulong(self.reg(REG_INT_ENABLE));
+        let mine = status & enable & sources;
+        if mine == 0 {
+            return (false, false);
         }
-        true
+        if self.is("msi-no-ack") {
+            // The defect: nothing written back; the source stays latched.
+            if mine & INT_VBLANK != 0 {
+                self.vblanks.set(self.vblanks.get() + 1);
+            }
+            return (true, mine & (INT_VBLANK | INT_CMD_DONE) != 0);
+        }
+        (true, self.dismiss(vp, mine))
+    }
+}
+
+/// The sources the reference driver enables.
+const ENABLED_SOURCES: u32 = INT_VBLANK | INT_CMD_DONE | INT_CMD_ERROR | INT_SEQ_ERROR;
+
+/// The miniport's interrupt entry points as NDIS calls them in MSI mode.
+struct DirqlMessageInterrupts {
+    mp: Rc<DirqlMiniport>,
+    dev: Rc<VideoDevice>,
+}
+
+impl NdisMiniportInterrupt for DirqlMessageInterrupts {
+    fn miniport_interrupt(&self, cpu: &Cpu<'_>) -> (bool, bool) {
+        // Registered for messages only: the line is never connected.
+        let _ = cpu;
+        (false, false)
+    }
+
+    fn miniport_message_interrupt(&self, cpu: &Cpu<'_>, message_id: u32) -> (bool, bool) {
+        self.mp.message_interrupt(&VideoPort::new(cpu, &self.dev), message_id)
+    }
+
+    fn miniport_interrupt_dpc(&self, cpu: &Cpu<'_>, message_id: u32) {
+        let _ = message_id;
+        self.mp.dpc(&VideoPort::new(cpu, &self.dev));
     }
 }

@@ -22,6 +22,8 @@ pub struct DataPhase {
     pub idsel: bool,
     /// Which CPU issued the transaction (0 = none traced).
     pub bus_cpu: u8,
+    /// The device mastered the transaction (it drove AD in the address phase).
+    pub by_device: bool,
 }
 
 /// The decoder's state.
@@ -31,6 +33,7 @@ pub struct PciDecoder {
     cmd_code: u8,
     addr: u32,
     idsel: bool,
+    by_device: bool,
     bar0: Option<u32>,
     bar1: Option<u32>,
 }
@@ -54,6 +57,7 @@ impl PciDecoder {
                 self.cmd_code = f.cbe_n & 0xF;
                 self.addr = f.ad;
                 self.idsel = f.idsel;
+                self.by_device = f.ad_drivers & 2 != 0;
             }
             return None;
         }
@@ -67,6 +71,7 @@ impl PciDecoder {
                 be: !f.cbe_n & 0xF,
                 idsel: self.idsel,
                 bus_cpu: f.bus_cpu,
+                by_device: self.by_device,
             };
             if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR0 && ph.be == 0xF {
                 self.bar0 = Some(ph.data & !0xF);

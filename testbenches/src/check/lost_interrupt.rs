@@ -11,10 +11,19 @@
 //! (b) no ISR sees it within [`DeviceProfile::delivery_bound`] cycles in which nothing
 //! excluded the ISR; (c) at the end of the waveform it has been excluded for longer than
 //! that bound and never seen.
+//!
+//! Message-signalled interrupts are edges, not a level: an MSI write the device mastered on
+//! the bus (to the x86 MSI window) must be taken by the CPU it addresses (`host.msi` shows
+//! that CPU taking its vector). Violations: (d) not taken within the bound of cycles in
+//! which that CPU ran below the device IRQL; (e) a second write of the same vector to the
+//! same CPU while the first is still untaken (the local APIC merges them: two interrupts,
+//! one ISR); (f) still excluded at the end of the waveform for longer than the bound.
 
 use dirql_sim::{Frame, Routine, PIC_IN_SERVICE, PIC_MASKED};
 
-use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
+use super::{
+    is_write, msi_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS,
+};
 use crate::check::timing::source_names;
 
 #[derive(Clone, Debug)]
@@ -29,8 +38,23 @@ struct Assertion {
     reported: bool,
 }
 
+/// An MSI written on the bus and not yet taken by its CPU.
+#[derive(Clone, Debug)]
+struct Message {
+    cpu: usize,
+    vector: u8,
+    at: u64,
+    deliverable: u64,
+    /// Since when its CPU has been at or above the device IRQL, if it is now.
+    excluded: Option<u64>,
+    reported: bool,
+}
+
+const MSI_SIGS: &[&str] = &["msi", "ad", "ad_drivers", "cpu0_irql", "cpu1_irql", "cpu0_routine", "cpu1_routine"];
+
 /// The rule's state.
 pub struct NoLostInterrupt {
+    messages: Vec<Message>,
     profile: DeviceProfile,
     dirql: DeviceIrql,
     spans: [IsrSpan; TRACED_CPUS],
@@ -62,6 +86,7 @@ impl NoLostInterrupt {
     pub fn new(profile: DeviceProfile) -> Self {
         let dirql = DeviceIrql(None, profile.default_dirql);
         NoLostInterrupt {
+            messages: Vec::new(),
             profile,
             dirql,
             spans: [IsrSpan::default(); TRACED_CPUS],
@@ -100,6 +125,78 @@ impl NoLostInterrupt {
     }
 }
 
+impl NoLostInterrupt {
+    /// MSI writes on the bus, matched against the vectors the CPUs take.
+    fn on_messages(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        if let Some((cpu, vector)) = ctx.phase.and_then(msi_write) {
+            self.checked += 1;
+            match self.messages.iter().find(|m| (m.cpu, m.vector) == (cpu, vector)) {
+                Some(first) => {
+                    let first_at = first.at;
+                    self.violations.push(
+                        Violation::new(
+                            f.cycle,
+                            format!(
+                                "MSI vector {vector:#04x} to CPU{cpu} written again at cycle {} while the one written \
+                                 at cycle {first_at} was not yet taken: the local APIC merges them and one interrupt \
+                                 is lost",
+                                f.cycle
+                            ),
+                        )
+                        .signals(MSI_SIGS),
+                    );
+                }
+                None => self.messages.push(Message {
+                    cpu,
+                    vector,
+                    at: f.cycle,
+                    deliverable: 0,
+                    excluded: None,
+                    reported: false,
+                }),
+            }
+        }
+        if self.messages.is_empty() {
+            return;
+        }
+        if f.msi != 0 {
+            for cpu in 0..TRACED_CPUS {
+                if let Some(v) = f.msi_taken(cpu) {
+                    if let Some(i) = self.messages.iter().position(|m| (m.cpu, m.vector) == (cpu, v)) {
+                        self.messages.remove(i);
+                    }
+                }
+            }
+        }
+        let dirql = self.dirql.get();
+        let bound = self.profile.delivery_bound;
+        for m in &mut self.messages {
+            // A message to a CPU the waveform does not trace is never seen taken: reported below.
+            let excluded = f.irql.get(m.cpu).is_some_and(|&irql| irql >= dirql);
+            if excluded {
+                m.excluded.get_or_insert(f.cycle);
+                continue;
+            }
+            m.excluded = None;
+            m.deliverable += 1;
+            if m.deliverable == bound && !m.reported {
+                m.reported = true;
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "MSI vector {:#04x} to CPU{} written at cycle {} has not been taken after {bound} cycles \
+                             in which CPU{} ran below the device IRQL {dirql}: the message was not delivered",
+                            m.vector, m.cpu, m.at, m.cpu
+                        ),
+                    )
+                    .signals(MSI_SIGS),
+                );
+            }
+        }
+    }
+}
+
 fn who(cpu: Option<usize>, r: Option<Routine>) -> String {
     match cpu {
         Some(c) => format!("CPU{c} ({})", r.map_or("?", Routine::name)),
@@ -132,6 +229,7 @@ impl Rule for NoLostInterrupt {
                 }
             }
         }
+        self.on_messages(f, ctx);
         if self.prev_dev_inta_n && !f.dev_inta_n {
             self.checked += 1;
             self.open = Some(Assertion {
@@ -209,6 +307,21 @@ impl Rule for NoLostInterrupt {
     }
 
     fn finish(&mut self, last_cycle: u64) {
+        for m in std::mem::take(&mut self.messages) {
+            if let Some(s) = m.excluded.filter(|&s| !m.reported && last_cycle - s >= self.profile.delivery_bound) {
+                self.violations.push(
+                    Violation::new(
+                        s,
+                        format!(
+                            "MSI vector {:#04x} to CPU{} written at cycle {} was never taken: CPU{} at or above the \
+                             device IRQL from cycle {s} to the end of the waveform (cycle {last_cycle})",
+                            m.vector, m.cpu, m.at, m.cpu
+                        ),
+                    )
+                    .signals(MSI_SIGS),
+                );
+            }
+        }
         if let Some(a) = self.open.take() {
             if let Some((s, why)) =
                 a.excluded.filter(|(s, _)| !a.reported && last_cycle - s >= self.profile.delivery_bound)

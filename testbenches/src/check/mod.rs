@@ -153,6 +153,13 @@ pub fn is_write(ph: &DataPhase) -> bool {
     matches!(ph.cmd, Some(Command::MemWrite | Command::MemWriteInvalidate | Command::IoWrite | Command::ConfigWrite))
 }
 
+/// An MSI the device wrote: a Memory Write it mastered into the x86 MSI window. Returns
+/// (destination CPU from address bits 19:12, vector from data bits 7:0).
+pub fn msi_write(ph: &DataPhase) -> Option<(usize, u8)> {
+    (ph.by_device && ph.cmd == Some(Command::MemWrite) && dirql_sim::MSI_WINDOW.contains(&ph.addr))
+        .then_some((((ph.addr >> 12) & 0xFF) as usize, ph.data as u8))
+}
+
 /// The CPU (0-based) that issued a data phase, if a CPU did.
 pub fn phase_cpu(ph: &DataPhase) -> Option<usize> {
     match ph.bus_cpu {

@@ -9,19 +9,27 @@
 //! delivery while the shared INTA# line was released in the interval before and in the
 //! delivery's own.
 //!
+//! Message-signalled interrupts: (e) a CPU takes an MSI vector that no MSI write on the
+//! bus sent it (an interrupt out of nothing); an ISR entry is matched by a message taken
+//! on that CPU (`host.msi`) as it is by a delivery of the line.
+//!
 //! A re-delivery because a TRUE-returning ISR left INTA# asserted at end of interrupt is
 //! the other rule's finding (`isr-dismissal`), not counted here twice: the controller
 //! rightly takes a line that is still low.
 
 use dirql_sim::{Frame, Routine, PIC_DELIVER};
 
-use super::{Ctx, IsrSpan, Rule, Violation, TRACED_CPUS};
+use super::{msi_write, Ctx, IsrSpan, Rule, Violation, TRACED_CPUS};
 
 /// The rule's state.
 pub struct NoSpuriousReentry {
     spans: [IsrSpan; TRACED_CPUS],
     /// Deliveries not yet matched by an ISR entry (and the cycle of the oldest).
     credit: Option<u64>,
+    /// Messages taken per CPU, not yet matched by an ISR entry there.
+    msi_credit: [u32; TRACED_CPUS],
+    /// MSI writes seen on the bus and not yet taken: (CPU, vector).
+    msi_sent: Vec<(usize, u8)>,
     overlap: bool,
     prev_inta_n: bool,
     checked: u64,
@@ -40,6 +48,8 @@ impl NoSpuriousReentry {
         NoSpuriousReentry {
             spans: [IsrSpan::default(); TRACED_CPUS],
             credit: None,
+            msi_credit: [0; TRACED_CPUS],
+            msi_sent: Vec::new(),
             overlap: false,
             prev_inta_n: true,
             checked: 0,
@@ -56,7 +66,33 @@ impl Rule for NoSpuriousReentry {
         "no-spurious-reentry"
     }
 
-    fn on_frame(&mut self, f: &Frame, _ctx: &Ctx<'_>) {
+    fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        if let Some(m) = ctx.phase.and_then(msi_write) {
+            self.msi_sent.push(m);
+        }
+        if f.msi != 0 {
+            for cpu in 0..TRACED_CPUS {
+                let Some(vector) = f.msi_taken(cpu) else { continue };
+                self.checked += 1;
+                self.msi_credit[cpu] += 1;
+                match self.msi_sent.iter().position(|&s| s == (cpu, vector)) {
+                    Some(i) => {
+                        self.msi_sent.swap_remove(i);
+                    }
+                    None => self.violations.push(
+                        Violation::new(
+                            f.cycle,
+                            format!(
+                                "CPU{cpu} took MSI vector {vector:#04x} although no MSI write of that vector to it \
+                                 is on the bus since it last took one: an interrupt out of nothing"
+                            ),
+                        )
+                        .on(cpu, f.routine_of(cpu))
+                        .signals(&["msi", "ad", "ad_drivers", "cpu0_routine", "cpu1_routine"]),
+                    ),
+                }
+            }
+        }
         if f.pic & PIC_DELIVER != 0 {
             self.checked += 1;
             if self.prev_inta_n && f.inta_n {
@@ -86,13 +122,18 @@ impl Rule for NoSpuriousReentry {
             }
         }
         for cpu in 0..TRACED_CPUS {
-            if self.spans[cpu].update(f, cpu) && self.credit.take().is_none() {
+            if !self.spans[cpu].update(f, cpu) {
+                continue;
+            }
+            if self.msi_credit[cpu] > 0 {
+                self.msi_credit[cpu] -= 1;
+            } else if self.credit.take().is_none() {
                 self.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
-                            "CPU{cpu} entered the ISR with no delivery of the line since the previous ISR entry: \
-                             the ISR runs without an interrupt to service"
+                            "CPU{cpu} entered the ISR with no delivery of the line (nor a message taken there) \
+                             since the previous ISR entry: the ISR runs without an interrupt to service"
                         ),
                     )
                     .on(cpu, Some(Routine::Isr))

@@ -4,10 +4,16 @@
 //! [7:0] index, [23:16] data, contracts.md §2). The classic way to get it wrong: an ISR on
 //! another CPU changes the CRTC index between the driver's index write and data write
 //! (semantics.md §4).
+//!
+//! The CRTC index is itself state the driver means: code interrupted between its index and
+//! data writes (on this CPU, or on another one) still counts on it. So an ISR must leave
+//! the index as it found it: at every ISR return the adapter's index (probe dev[2]) must
+//! equal its value at ISR entry, unless another CPU wrote the index meanwhile (then that
+//! CPU, not the ISR, moved it).
 
 use dirql_sim::{Command, Frame, Routine};
 
-use super::{io_byte, phase_cpu, Ctx, DeviceProfile, Rule, Target, Violation, TRACED_CPUS};
+use super::{io_byte, phase_cpu, Ctx, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
 
 /// Driver note kind of an intended CRTC write (contracts.md §3).
 pub const NOTE_CRTC: u32 = 1;
@@ -29,6 +35,10 @@ pub struct RegisterIntegrity {
     pending: Option<Pending>,
     /// Last CRTC index write on the bus: cycle, CPU, routine, value.
     last_index: Option<(u64, Option<usize>, Option<Routine>, u8)>,
+    spans: [IsrSpan; TRACED_CPUS],
+    /// Per CPU, while its ISR runs: the CRTC index at entry, and whether another CPU wrote
+    /// the index since.
+    isr_index: [Option<(u8, bool)>; TRACED_CPUS],
     checked: u64,
     violations: Vec<Violation>,
 }
@@ -39,7 +49,15 @@ const SIGS: &[&str] =
 impl RegisterIntegrity {
     /// A fresh rule for the device described by `profile`.
     pub fn new(profile: DeviceProfile) -> Self {
-        RegisterIntegrity { profile, pending: None, last_index: None, checked: 0, violations: Vec::new() }
+        RegisterIntegrity {
+            profile,
+            pending: None,
+            last_index: None,
+            spans: [IsrSpan::default(); TRACED_CPUS],
+            isr_index: [None; TRACED_CPUS],
+            checked: 0,
+            violations: Vec::new(),
+        }
     }
 
     fn culprit(&self) -> String {
@@ -83,12 +101,51 @@ impl RegisterIntegrity {
     }
 }
 
+impl RegisterIntegrity {
+    /// ISR entry and return on each CPU: the CRTC index it found must be the one it leaves.
+    fn isr_preserves_index(&mut self, f: &Frame) {
+        let index = f.dev[2] as u8;
+        for cpu in 0..TRACED_CPUS {
+            if self.spans[cpu].update(f, cpu) {
+                self.isr_index[cpu] = Some((index, false));
+            }
+            if f.isr_return(cpu).is_none() {
+                continue;
+            }
+            let Some((found, foreign)) = self.isr_index[cpu].take() else { continue };
+            self.checked += 1;
+            if index != found && !foreign {
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "CPU{cpu} ISR returned with the CRTC index at {index:#04x}; it found it at {found:#04x}: \
+                             code interrupted between its index and data writes now writes the wrong register{}",
+                            self.culprit()
+                        ),
+                    )
+                    .on(cpu, Some(Routine::Isr))
+                    .signals(&[
+                        "crtc_index",
+                        "isr_ret",
+                        "ad",
+                        "bus_cpu",
+                        "cpu0_routine",
+                        "cpu1_routine",
+                    ]),
+                );
+            }
+        }
+    }
+}
+
 impl Rule for RegisterIntegrity {
     fn name(&self) -> &'static str {
         "register-integrity"
     }
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        self.isr_preserves_index(f);
         let landed = (f.dev[6] & 0x100 != 0).then(|| (f.dev[6] as u8, (f.dev[6] >> 16) as u8));
         if let Some(p) = self.pending {
             if let Some(l) = landed {
@@ -105,6 +162,11 @@ impl Rule for RegisterIntegrity {
         let routine = cpu.and_then(|c| f.routine_of(c));
         if let Some(i) = io_byte(ph, off, self.profile.crtc_index_offset) {
             self.last_index = Some((ph.cycle, cpu, routine, i));
+            for (c, run) in self.isr_index.iter_mut().enumerate() {
+                if let Some((_, foreign)) = run.as_mut().filter(|_| cpu != Some(c)) {
+                    *foreign = true;
+                }
+            }
         }
         let Some(_data) = io_byte(ph, off, self.profile.crtc_data_offset) else { return };
         let Some(c) = cpu.filter(|&c| c < TRACED_CPUS) else { return };

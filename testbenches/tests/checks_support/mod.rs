@@ -124,6 +124,27 @@ impl Wave {
         self.idle(2);
     }
 
+    /// The device mastering an MSI write of `vector` to CPU `dest`'s local APIC; returns
+    /// the data-phase cycle.
+    pub fn msi(&mut self, dest: u32, vector: u8) -> u64 {
+        self.push(|f| {
+            f.frame_n = false;
+            f.ad = 0xFEE0_0000 | dest << 12;
+            f.cbe_n = Command::MemWrite as u8;
+            f.ad_drivers = 2;
+        });
+        let c = self.push(|f| {
+            f.irdy_n = false;
+            f.trdy_n = false;
+            f.devsel_n = false;
+            f.ad = u32::from(vector);
+            f.cbe_n = 0;
+            f.ad_drivers = 2;
+        });
+        self.idle(1);
+        c
+    }
+
     pub fn mmio_write(&mut self, cpu: u8, off: u32, data: u32) -> u64 {
         self.write(Some(cpu), Command::MemWrite, BAR0 + off, data, 0xF)
     }
