@@ -403,6 +403,7 @@ module dirql_adapter #(
     .msi_addr_i      (msi_addr),
     .msi_data_i      (msi_data),
     .bus_master_en_i (bus_master_en),
+    .hold_i          (seq_status[0]),   // SEQ_STATUS[0]: timed window open
     .pending_i       (int_pending),
     .frame_ni        (frame_ni),
     .irdy_ni         (irdy_ni),

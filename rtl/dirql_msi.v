@@ -8,6 +8,11 @@
 // low MME bits carry the vector (the source's bit number, limited to the
 // vectors allocated; 6.8.3.4). Lowest source first.
 //
+// No REQ# while hold_i is set (the adapter's timed programming window is
+// open): the adapter never masters its own message into the middle of the
+// register sequence it is timing. A request already made is withdrawn if it
+// was not granted yet; the message waits at most the window's length.
+//
 // Termination as a master (3.3.3): TRDY# completes the message; STOP#
 // without TRDY# (retry/disconnect) ends the attempt and the message is tried
 // again; no DEVSEL# by the fifth clock after the address is Master-Abort: the
@@ -27,6 +32,7 @@ module dirql_msi (
   input  wire [31:0] msi_addr_i,
   input  wire [15:0] msi_data_i,
   input  wire        bus_master_en_i,
+  input  wire        hold_i,           // do not request the bus (timed window open)
 
   // Sources (pending & enabled, per bit)
   input  wire [4:0]  pending_i,
@@ -119,14 +125,14 @@ module dirql_msi (
 
     case (state_q)
       M_IDLE: begin
-        if ((queue_q != 5'd0) && bus_master_en_i) begin
+        if ((queue_q != 5'd0) && bus_master_en_i && !hold_i) begin
           state_d = M_REQ;
           req_d   = 1'b1;
         end
       end
 
       M_REQ: begin
-        if (queue_q == 5'd0 || !bus_master_en_i) begin
+        if (queue_q == 5'd0 || !bus_master_en_i || hold_i) begin
           state_d = M_IDLE;
           req_d   = 1'b0;
         end else if (!gnt_ni && frame_ni && irdy_ni) begin

@@ -37,6 +37,17 @@ fn the_reference_driver_shows_no_failure_over_many_seeds_with_either_strategy() 
     }
 }
 
+/// Regression: before the adapter held its MSI request while its timed window was open,
+/// random seed 11 (and PCT seed 5) put the adapter's own MSI write between the unlock and
+/// the MODE burst, and burst-integrity failed the reference driver.
+#[test]
+fn in_msi_mode_the_adapter_never_masters_into_its_own_timed_sequence() {
+    for strategy in [Strategy::Random, Strategy::Pct { depth: 2 }] {
+        let r = explore(&settings("msi", "reference", SyncReading::Current, 60, strategy)).unwrap();
+        assert_eq!(r.failures, 0, "{strategy:?}: {:?} {:?}", r.failures_by_rule, r.replay_command);
+    }
+}
+
 #[test]
 fn a_failure_is_found_shrunk_and_its_replay_command_reproduces_it() {
     let r = explore(&settings("sync-readings", "reference", SyncReading::ReactOs, 20, Strategy::Random)).unwrap();
