@@ -11,7 +11,7 @@ DIRQL      := target/release/dirql
 # Synthesizable RTL only (rtl/sim holds the simulation wrapper, rtl/tb the Icarus bench).
 RTL_SYNTH  := $(wildcard rtl/*.v)
 
-.PHONY: sim test lint bench deps clean
+.PHONY: sim test lint bench bench-big deps clean
 
 ## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
 sim:
@@ -44,6 +44,12 @@ bench:
 	@scripts/ensure-deps.sh sim
 	$(CARGO) build --release -p dirql-testbenches
 	$(DIRQL) bench --build
+
+## bench-big: write a multi-gigabyte VCD (CYCLES, default 24 M = 3.2 GB) and check it: speed, peak RSS
+bench-big:
+	@scripts/ensure-deps.sh sim
+	$(CARGO) build --release -p dirql-testbenches
+	scripts/check-big-vcd.sh $(CYCLES)
 
 clean:
 	$(CARGO) clean
