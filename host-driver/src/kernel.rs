@@ -124,6 +124,14 @@ pub(crate) enum Resume {
     },
 }
 
+/// The byte lane and byte enables of an I/O access of `bytes` at `port`; an access that
+/// would cross a dword is cut at its end (x86 splits it; the model does not).
+fn io_lanes(port: u32, bytes: u32) -> (u32, u8) {
+    let lane = port & 3;
+    let width = bytes.clamp(1, 4 - lane);
+    (lane, (((1u32 << width) - 1) << lane) as u8)
+}
+
 /// A unit of code queued for a CPU: a thread's work at PASSIVE_LEVEL.
 pub type Job = Box<dyn FnOnce(&Cpu<'_>)>;
 
@@ -482,6 +490,46 @@ impl<'y> Cpu<'y> {
         let tag = self.k.tag();
         let phases = values.iter().map(|&data| Phase { data, be: 0xF }).collect();
         self.transact(Request { cmd: Command::MemWrite, addr, phases, origin: self.id, tag });
+    }
+
+    /// A memory read of the bytes `be` selects (bit n = byte lane n) in the dword at
+    /// `addr & !3` (never posted); lanes not selected read as the bus left them.
+    pub fn mem_read(&self, addr: u32, be: u8) -> u32 {
+        self.single(Command::MemRead, addr & !3, 0, be & 0xF).data.first().copied().unwrap_or(u32::MAX)
+    }
+
+    /// A memory write of the bytes `be` selects in the dword at `addr & !3` (posted).
+    pub fn mem_write(&self, addr: u32, value: u32, be: u8) {
+        self.single(Command::MemWrite, addr & !3, value, be & 0xF);
+    }
+
+    /// A linear burst read of `n` dwords from `addr` (one transaction; all ones where the
+    /// target did not deliver).
+    pub fn mem_read_burst(&self, addr: u32, n: usize) -> Vec<u32> {
+        let tag = self.k.tag();
+        let phases = vec![Phase { data: 0, be: 0xF }; n];
+        let mut d = self.transact(Request { cmd: Command::MemRead, addr, phases, origin: self.id, tag }).data;
+        d.resize(n, u32::MAX);
+        d
+    }
+
+    /// An I/O read of `bytes` (1, 2 or 4) at `port`, which must not cross a dword; the
+    /// value comes back shifted down to bit 0.
+    pub fn io_read(&self, port: u32, bytes: u32) -> u32 {
+        let (lane, be) = io_lanes(port, bytes);
+        let c = self.single(Command::IoRead, port, 0, be);
+        let v = c.data.first().copied().unwrap_or(u32::MAX) >> (8 * lane);
+        if bytes >= 4 {
+            v
+        } else {
+            v & ((1 << (8 * bytes)) - 1)
+        }
+    }
+
+    /// An I/O write of `bytes` (1, 2 or 4) at `port` (not posted).
+    pub fn io_write(&self, port: u32, bytes: u32, value: u32) {
+        let (lane, be) = io_lanes(port, bytes);
+        self.single(Command::IoWrite, port, value << (8 * lane), be);
     }
 
     /// An 8-bit I/O read (not posted).

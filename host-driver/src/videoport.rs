@@ -276,6 +276,82 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         self.cpu.unmark(m);
     }
 
+    /// VideoPortReadRegisterUchar.
+    pub fn read_register_uchar(&self, addr: u32) -> u8 {
+        let lane = addr & 3;
+        self.access(Op::ReadRegister, || (self.cpu.mem_read(addr, 1 << lane) >> (8 * lane)) as u8)
+    }
+
+    /// VideoPortReadRegisterUshort (`addr` 2-byte aligned).
+    pub fn read_register_ushort(&self, addr: u32) -> u16 {
+        let lane = addr & 2;
+        self.access(Op::ReadRegister, || (self.cpu.mem_read(addr, 3 << lane) >> (8 * lane)) as u16)
+    }
+
+    /// VideoPortWriteRegisterUchar (posted).
+    pub fn write_register_uchar(&self, addr: u32, value: u8) {
+        let lane = addr & 3;
+        self.access(Op::WriteRegister, || self.cpu.mem_write(addr, u32::from(value) << (8 * lane), 1 << lane));
+    }
+
+    /// VideoPortWriteRegisterUshort (posted; `addr` 2-byte aligned).
+    pub fn write_register_ushort(&self, addr: u32, value: u16) {
+        let lane = addr & 2;
+        self.access(Op::WriteRegister, || self.cpu.mem_write(addr, u32::from(value) << (8 * lane), 3 << lane));
+    }
+
+    /// VideoPortReadRegisterBufferUlong: `count` dwords from `addr` up, as one burst read.
+    pub fn read_register_buffer_ulong(&self, addr: u32, count: usize) -> Vec<u32> {
+        self.access(Op::ReadRegister, || self.cpu.mem_read_burst(addr, count))
+    }
+
+    /// VideoPortReadPortUshort.
+    pub fn read_port_ushort(&self, port: u32) -> u16 {
+        self.access(Op::ReadPort, || self.cpu.io_read(port, 2) as u16)
+    }
+
+    /// VideoPortReadPortUlong.
+    pub fn read_port_ulong(&self, port: u32) -> u32 {
+        self.access(Op::ReadPort, || self.cpu.io_read(port, 4))
+    }
+
+    /// VideoPortWritePortUshort (on VGA, 3D4h with index | data << 8 writes both at once).
+    pub fn write_port_ushort(&self, port: u32, value: u16) {
+        self.access(Op::WritePort, || self.cpu.io_write(port, 2, u32::from(value)));
+    }
+
+    /// VideoPortWritePortUlong.
+    pub fn write_port_ulong(&self, port: u32, value: u32) {
+        self.access(Op::WritePort, || self.cpu.io_write(port, 4, value));
+    }
+
+    /// VideoPortReadPortBufferUchar: `count` reads of one port (e.g. the DAC data port).
+    pub fn read_port_buffer_uchar(&self, port: u32, count: usize) -> Vec<u8> {
+        self.access(Op::ReadPort, || (0..count).map(|_| self.cpu.io_read8(port)).collect())
+    }
+
+    /// VideoPortReadPortBufferUshort: `count` 16-bit reads of one port.
+    pub fn read_port_buffer_ushort(&self, port: u32, count: usize) -> Vec<u16> {
+        self.access(Op::ReadPort, || (0..count).map(|_| self.cpu.io_read(port, 2) as u16).collect())
+    }
+
+    /// VideoPortWritePortBufferUshort: 16-bit writes of `data` to one port.
+    pub fn write_port_buffer_ushort(&self, port: u32, data: &[u16]) {
+        self.access(Op::WritePort, || {
+            for &w in data {
+                self.cpu.io_write(port, 2, u32::from(w));
+            }
+        });
+    }
+
+    /// Runs a device access with its operation marker on the waveform.
+    fn access<T>(&self, op: Op, f: impl FnOnce() -> T) -> T {
+        let m = self.cpu.mark(op);
+        let v = f();
+        self.cpu.unmark(m);
+        v
+    }
+
     /// VideoPortReadPortUchar.
     pub fn read_port_uchar(&self, port: u32) -> u8 {
         let m = self.cpu.mark(Op::ReadPort);
