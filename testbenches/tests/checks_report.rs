@@ -191,3 +191,32 @@ fn check_streams_a_large_vcd_with_flat_memory() {
     // Flat: the peak is a small fraction of the file (whole file would be > 50 MB).
     assert!(hwm_kb * 1024 < size / 4, "peak RSS {hwm_kb} kB for a {size}-byte VCD: not streaming");
 }
+
+#[test]
+fn with_msi_the_timing_runs_from_the_source_through_its_message_to_its_own_isr() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("m.vcd");
+    let (code, out, _) = dirql(&["run", "msi", "--vcd", vcd.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let live: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sources = live["timing"].as_array().unwrap();
+    let names: Vec<&str> = sources.iter().filter_map(|t| t["source"].as_str()).collect();
+    assert_eq!(names, ["VBLANK", "CMD_DONE"]);
+    let mut samples = 0;
+    for t in sources {
+        assert_eq!(t["signal"], "MSI", "{t}");
+        let (msg, entry) = (&t["to_message"], &t["to_isr_entry"]);
+        assert_eq!(msg["count"], t["to_ack"]["count"], "one MSI write per serviced assertion");
+        // Causality per source: the message goes out before the ISR it starts is entered.
+        assert!(msg["min"].as_u64().unwrap() > 0, "{t}");
+        assert!(msg["max"].as_u64().unwrap() < entry["max"].as_u64().unwrap(), "{t}");
+        assert!(msg["min"].as_u64().unwrap() + 3 < entry["min"].as_u64().unwrap(), "entry costs 3 cycles: {t}");
+        samples += msg["count"].as_u64().unwrap();
+    }
+    assert_eq!(samples, live["messages"].as_u64().unwrap());
+    let (_, out, _) = dirql(&["check", vcd.to_str().unwrap(), "--json"]);
+    let after: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(after["timing"], live["timing"]);
+    let (_, text, _) = dirql(&["run", "msi"]);
+    assert!(text.contains("source -> MSI write") && !text.contains("INTA# -> INTA# release"), "{text}");
+}

@@ -3,11 +3,16 @@
 //! the entry of the ISR that serviced it, to its acknowledge (the bit clearing), to the
 //! release of the adapter's INTA#, and that ISR's duration. Samples are kept per source
 //! (a few bytes per interrupt; an interrupt comes every few thousand cycles).
+//!
+//! With MSI the source is signalled by a message, not INTA#: the first MSI write on the
+//! bus after the assertion whose vector's low bits name the source (the dirql adapter's
+//! vector is its source bit, registers.md) gives "source -> MSI write"; INTA# release does
+//! not apply.
 
 use dirql_sim::{Frame, PERIOD_NS};
 use serde::Serialize;
 
-use super::{Ctx, DeviceProfile, IsrSpan, TRACED_CPUS};
+use super::{msi_write, Ctx, DeviceProfile, IsrSpan, TRACED_CPUS};
 
 /// Interrupt sources, by bit of INT_STATUS (contracts.md §1).
 pub const SOURCE_NAMES: [&str; 5] = ["VBLANK", "CMD_DONE", "CMD_ERROR", "FIFO_LOW", "SEQ_ERROR"];
@@ -61,6 +66,10 @@ impl Distribution {
 pub struct SourceTiming {
     /// Source name.
     pub source: &'static str,
+    /// How the source was signalled: `INTA#`, or `MSI` when every sample came by message.
+    pub signal: &'static str,
+    /// Assertion to the MSI write on the bus (empty for INTA#).
+    pub to_message: Distribution,
     /// INTA# assertion to ISR entry.
     pub to_isr_entry: Distribution,
     /// INTA# assertion to acknowledge (the source's bit clears on the adapter).
@@ -77,6 +86,8 @@ struct Open {
     entry: Option<u64>,
     ack: Option<(u64, usize)>,
     release: Option<u64>,
+    /// The MSI write that signalled it: cycle, target CPU.
+    message: Option<(u64, usize)>,
 }
 
 #[derive(Default)]
@@ -85,6 +96,7 @@ struct Samples {
     ack: Vec<u32>,
     release: Vec<u32>,
     duration: Vec<u32>,
+    message: Vec<u32>,
 }
 
 /// Collects timing while frames stream by.
@@ -94,6 +106,8 @@ pub struct TimingStats {
     /// Waiting for the ISR's return: (source, entry, cpu).
     awaiting_return: Vec<(usize, u64, usize)>,
     prev_pending: u32,
+    /// MSI writes have been seen: each source is serviced by the ISR its own message starts.
+    msi: bool,
     samples: Vec<Samples>,
     result: Vec<SourceTiming>,
 }
@@ -106,17 +120,28 @@ impl TimingStats {
             open: [None; 5],
             awaiting_return: Vec::new(),
             prev_pending: 0,
+            msi: false,
             samples: (0..5).map(|_| Samples::default()).collect(),
             result: Vec::new(),
         }
     }
 
     /// One cycle.
-    pub fn on_frame(&mut self, f: &Frame, _ctx: &Ctx<'_>) {
+    pub fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        if let Some((cpu, vector)) = ctx.phase.and_then(msi_write) {
+            self.msi = true;
+            if let Some(o) = self.open.get_mut(usize::from(vector & 7)).and_then(Option::as_mut) {
+                o.message.get_or_insert((f.cycle, cpu));
+            }
+        }
         for c in 0..TRACED_CPUS {
             if self.spans[c].update(f, c) {
                 for o in self.open.iter_mut().flatten() {
-                    o.entry.get_or_insert(f.cycle);
+                    // By line, the ISR entered next serves every pending source; by MSI,
+                    // only the one its CPU entered for the source's own message.
+                    if !self.msi || o.message.is_some_and(|(_, cpu)| cpu == c) {
+                        o.entry.get_or_insert(f.cycle);
+                    }
                 }
             }
         }
@@ -125,8 +150,14 @@ impl TimingStats {
             let bit = 1 << s;
             if pending & bit != 0 && self.prev_pending & bit == 0 {
                 // An ISR already running when the source asserts may service it: entry 0.
-                let running = self.spans.iter().any(|sp| sp.entered.is_some());
-                self.open[s] = Some(Open { at: f.cycle, entry: running.then_some(f.cycle), ack: None, release: None });
+                let running = !self.msi && self.spans.iter().any(|sp| sp.entered.is_some());
+                self.open[s] = Some(Open {
+                    at: f.cycle,
+                    entry: running.then_some(f.cycle),
+                    ack: None,
+                    release: None,
+                    message: None,
+                });
             }
             if pending & bit == 0 && self.prev_pending & bit != 0 {
                 if let Some(o) = self.open[s].as_mut() {
@@ -151,6 +182,9 @@ impl TimingStats {
                     sm.entry.push(d(entry));
                     sm.ack.push(d(ack));
                     sm.release.push(d(rel));
+                    if let Some((m, _)) = o.message {
+                        sm.message.push(d(m));
+                    }
                     let isr_entry = self.spans[cpu].entered.unwrap_or(entry);
                     self.awaiting_return.push((s, isr_entry, cpu));
                     self.open[s] = None;
@@ -179,6 +213,8 @@ impl TimingStats {
             .filter(|(_, s)| !s.ack.is_empty())
             .map(|(i, s)| SourceTiming {
                 source: SOURCE_NAMES[i],
+                signal: if s.message.len() == s.ack.len() { "MSI" } else { "INTA#" },
+                to_message: Distribution::of(std::mem::take(&mut s.message)),
                 to_isr_entry: Distribution::of(std::mem::take(&mut s.entry)),
                 to_ack: Distribution::of(std::mem::take(&mut s.ack)),
                 to_release: Distribution::of(std::mem::take(&mut s.release)),
