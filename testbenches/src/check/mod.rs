@@ -79,6 +79,8 @@ pub struct DeviceProfile {
     pub default_dirql: u8,
     /// Cycles an interrupt may wait for delivery once nothing excludes its ISR.
     pub delivery_bound: u64,
+    /// With MSI: the source an MSI vector signals is its low bits under this mask.
+    pub msi_source_mask: u8,
 }
 
 impl DeviceProfile {
@@ -97,6 +99,8 @@ impl DeviceProfile {
             crtc_vint_clear_bit: 4,
             default_dirql: 3,
             delivery_bound: 1000,
+            // Vector = base | source bit, all 8 messages granted (registers.md).
+            msi_source_mask: 7,
         }
     }
 }

@@ -5,8 +5,8 @@
 //! (a few bytes per interrupt; an interrupt comes every few thousand cycles).
 //!
 //! With MSI the source is signalled by a message, not INTA#: the first MSI write on the
-//! bus after the assertion whose vector's low bits name the source (the dirql adapter's
-//! vector is its source bit, registers.md) gives "source -> MSI write"; INTA# release does
+//! bus after the assertion whose vector's low bits name the source
+//! ([`DeviceProfile::msi_source_mask`]; the dirql adapter's vector is its source bit) gives "source -> MSI write"; INTA# release does
 //! not apply.
 
 use dirql_sim::{Frame, PERIOD_NS};
@@ -108,19 +108,21 @@ pub struct TimingStats {
     prev_pending: u32,
     /// MSI writes have been seen: each source is serviced by the ISR its own message starts.
     msi: bool,
+    msi_source_mask: u8,
     samples: Vec<Samples>,
     result: Vec<SourceTiming>,
 }
 
 impl TimingStats {
     /// Fresh statistics for the device of `profile`.
-    pub fn new(_profile: DeviceProfile) -> Self {
+    pub fn new(profile: DeviceProfile) -> Self {
         TimingStats {
             spans: [IsrSpan::default(); TRACED_CPUS],
             open: [None; 5],
             awaiting_return: Vec::new(),
             prev_pending: 0,
             msi: false,
+            msi_source_mask: profile.msi_source_mask,
             samples: (0..5).map(|_| Samples::default()).collect(),
             result: Vec::new(),
         }
@@ -130,7 +132,8 @@ impl TimingStats {
     pub fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         if let Some((cpu, vector)) = ctx.phase.and_then(msi_write) {
             self.msi = true;
-            if let Some(o) = self.open.get_mut(usize::from(vector & 7)).and_then(Option::as_mut) {
+            let source = usize::from(vector & self.msi_source_mask);
+            if let Some(o) = self.open.get_mut(source).and_then(Option::as_mut) {
                 o.message.get_or_insert((f.cycle, cpu));
             }
         }
