@@ -125,12 +125,7 @@ fn a_parity_fault_on_the_real_bus_fails_pci_protocol_and_nothing_else() {
     // The host bridge drives wrong PAR on every 7th write data phase: the bus monitor must
     // see it on the simulated signals, at the first corrupted phase, and no other rule may
     // mistake it for a driver bug.
-    let (code, j) = run_json(&["run", "vblank", "--fault", "bad-parity", "--json"]);
-    assert_eq!(code, Some(1));
-    for r in j["rules"].as_array().unwrap() {
-        let expect = if r["name"] == "pci-protocol" { "fail" } else { "pass" };
-        assert_eq!(r["verdict"], expect, "{}: {}", r["name"], r["violations"][0]["message"]);
-    }
+    let j = fails_only(&["run", "vblank", "--fault", "bad-parity", "--json"], "pci-protocol");
     let pci = j["rules"].as_array().unwrap().iter().find(|r| r["name"] == "pci-protocol").unwrap();
     assert!(pci["violations"][0]["message"].as_str().unwrap().contains("not even parity"));
     // The same scenario without the fault is clean.
@@ -160,6 +155,18 @@ fn injected_master_aborts_are_reported_with_their_cycle() {
     assert!(c["bus_events"].as_array().unwrap().is_empty());
 }
 
+/// Runs `dirql` with `args` (ending in `--json`), asserts it exits 1 with `rule` failing and
+/// every other rule passing; returns the run's JSON.
+fn fails_only(args: &[&str], rule: &str) -> serde_json::Value {
+    let (code, j) = run_json(args);
+    assert_eq!(code, Some(1), "{args:?}");
+    for r in j["rules"].as_array().unwrap() {
+        let expect = if r["name"] == rule { "fail" } else { "pass" };
+        assert_eq!(r["verdict"], expect, "{args:?}: {}: {}", r["name"], r["violations"][0]["message"]);
+    }
+    j
+}
+
 fn run_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(args).output().unwrap();
     (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
@@ -169,12 +176,7 @@ fn run_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
 fn a_dropped_interrupt_line_fails_no_lost_interrupt_and_a_slow_one_shows_in_the_timing() {
     // The controller does not see INTA# in cycles 3000-9000: the retrace of cycle ~4000 is
     // never delivered within the bound, and nothing excluded the ISR meanwhile.
-    let (code, j) = run_json(&["run", "vblank", "--fault", "drop-line", "--json"]);
-    assert_eq!(code, Some(1));
-    for r in j["rules"].as_array().unwrap() {
-        let expect = if r["name"] == "no-lost-interrupt" { "fail" } else { "pass" };
-        assert_eq!(r["verdict"], expect, "{}: {}", r["name"], r["violations"][0]["message"]);
-    }
+    fails_only(&["run", "vblank", "--fault", "drop-line", "--json"], "no-lost-interrupt");
     // Every delivery 40 cycles late: legal, and measured.
     let (code, slow) = run_json(&["run", "vblank", "--fault", "slow-line", "--json"]);
     let (_, base) = run_json(&["run", "vblank", "--json"]);
@@ -186,12 +188,7 @@ fn a_dropped_interrupt_line_fails_no_lost_interrupt_and_a_slow_one_shows_in_the_
 #[test]
 fn a_dropped_msi_fails_no_lost_interrupt_and_is_listed_as_a_bus_event() {
     // Every 3rd MSI write is accepted on the bus (TRDY#) and thrown away by the bridge.
-    let (code, j) = run_json(&["run", "msi", "--fault", "drop-msi", "--json"]);
-    assert_eq!(code, Some(1));
-    for r in j["rules"].as_array().unwrap() {
-        let expect = if r["name"] == "no-lost-interrupt" { "fail" } else { "pass" };
-        assert_eq!(r["verdict"], expect, "{}: {}", r["name"], r["violations"][0]["message"]);
-    }
+    let j = fails_only(&["run", "msi", "--fault", "drop-msi", "--json"], "no-lost-interrupt");
     let lost = j["rules"].as_array().unwrap().iter().find(|r| r["name"] == "no-lost-interrupt").unwrap();
     let first = lost["violations"][0]["message"].as_str().unwrap();
     assert!(first.contains("MSI vector") && first.contains("not been taken"), "{first}");
@@ -209,12 +206,7 @@ fn a_dropped_msi_fails_no_lost_interrupt_and_is_listed_as_a_bus_event() {
 fn a_stale_remote_irr_fails_no_spurious_reentry_and_nothing_else() {
     // Every 4th end of interrupt the controller delivers the line again whatever its level:
     // the ISR is entered with nothing to service, declines, and the rule names the delivery.
-    let (code, j) = run_json(&["run", "vblank", "--fault", "stale-irr", "--json"]);
-    assert_eq!(code, Some(1));
-    for r in j["rules"].as_array().unwrap() {
-        let expect = if r["name"] == "no-spurious-reentry" { "fail" } else { "pass" };
-        assert_eq!(r["verdict"], expect, "{}: {}", r["name"], r["violations"][0]["message"]);
-    }
+    let j = fails_only(&["run", "vblank", "--fault", "stale-irr", "--json"], "no-spurious-reentry");
     let rule = j["rules"].as_array().unwrap().iter().find(|r| r["name"] == "no-spurious-reentry").unwrap();
     let n = rule["violations"].as_array().unwrap().len() as u64;
     assert!(rule["violations"][0]["message"].as_str().unwrap().contains("INTA# was released"));
