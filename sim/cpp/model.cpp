@@ -33,7 +33,15 @@ Model::Model(rust::Str vcd_path) : ctx_(new VerilatedContext) {
 
 Model::~Model() {
   close_trace();
+  // Verilator 5.006 erases a model's scopes through the thread's current context
+  // (VerilatedScope::~VerilatedScope calls Verilated::threadContextp()), which is the
+  // context last constructed in this thread: with two models in one thread, the other
+  // one's, possibly destroyed already (a hang on its freed mutex). Make it ours while the
+  // model is torn down, and let go of it before the context itself goes.
+  Verilated::threadContextp(ctx_.get());
   if (top_) top_->final();
+  top_.reset();
+  Verilated::threadContextp(nullptr);
 }
 
 Bus Model::step(const Drive& d) {
