@@ -52,7 +52,7 @@ module tb_dirql_adapter;
     .h_ad_i (h_ad), .h_ad_oe_i (h_ad_oe), .h_par_i (h_par), .h_par_oe_i (h_par_oe),
     .h_idsel_i (h_idsel),
     .h_trdy_ni (1'b1), .h_devsel_ni (1'b1), .h_stop_ni (1'b1),
-    .h_gnt_ni (1'b1), .h_inta2_ni (h_inta2_n),
+    .h_gnt_ni (1'b1), .h_inta2_ni (h_inta2_n), .h_fault_i (4'd0),
     .h_cpu0_irql_i (5'd0), .h_cpu1_irql_i (5'd0),
     .h_cpu0_routine_i (4'd8), .h_cpu1_routine_i (4'd0),
     .h_cpu0_op_i (8'd0), .h_cpu1_op_i (8'd0),

@@ -65,6 +65,7 @@ void Model::apply(const Drive& d) {
   t.h_stop_ni = d.stop_n;
   t.h_gnt_ni = d.gnt_n;
   t.h_inta2_ni = d.inta2_n;
+  t.h_fault_i = d.fault;
   t.h_cpu0_irql_i = d.cpu0_irql;
   t.h_cpu1_irql_i = d.cpu1_irql;
   t.h_cpu0_routine_i = d.cpu0_routine;
