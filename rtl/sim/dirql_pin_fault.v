@@ -117,7 +117,9 @@ module dirql_pin_fault (
   wire        devsel_dly_d = dev_ctl_oe_i ? dev_devsel_ni : 1'b1;
   wire        tgt_ad_d     = dev_ad_oe_i && dev_ctl_oe_i;
   wire        early_d      = (mode_q == M_NO_TURNAROUND) && dev_read_claim_i;
-  wire        early_par_d  = ^{dev_ad_i, cbe_ni};
+  // (Computed only when it is needed: the stage is idle almost always, and this is
+  // simulation time spent on every clock.)
+  wire        early_par_d  = early_d ? ^{dev_ad_i, cbe_ni} : 1'b0;
 
   wire terminating = (mode_q == M_TARGET_ABORT) || (mode_q == M_RETRY);
   wire claims_now  = dev_ctl_oe_i && !dev_devsel_ni;
@@ -157,7 +159,9 @@ module dirql_pin_fault (
     ctl_oe_o    = dev_ctl_oe_i;
     dev_irdy_no = irdy_ni;
 
-    case (mode_q)
+    // One test while the stage is transparent (Verilator splits this block per output and
+    // would otherwise decode the mode in each piece, on every clock).
+    if (mode_q != M_NONE) case (mode_q)
       M_TARGET_ABORT, M_RETRY: begin
         case (term_q)
           T_WAIT: begin
@@ -222,13 +226,23 @@ module dirql_pin_fault (
     end else begin
       frame_prev_q <= frame_ni;
       mode_q       <= mode_d;
-      term_q       <= term_d;
-      devsel_dly_q <= devsel_dly_d;
-      ctl_dly_q    <= dev_ctl_oe_i;
-      cbe_q        <= cbe_ni;
-      tgt_ad_q     <= tgt_ad_d;
-      early_q      <= early_d;
-      early_par_q  <= early_par_d;
+      if (addr_phase || terminating) term_q <= term_d;
+      // The pipelines of the RTL variants run only in their own mode (simulation time on
+      // every clock otherwise, docs/perf.md). The mode changes only in an address phase,
+      // when the adapter drives nothing, so what they hold from an earlier run of their
+      // mode is the idle value they would have now.
+      if (mode_q == M_LATE_DEVSEL) begin
+        devsel_dly_q <= devsel_dly_d;
+        ctl_dly_q    <= dev_ctl_oe_i;
+      end
+      if (mode_q == M_READ_PAR) begin
+        cbe_q        <= cbe_ni;
+        tgt_ad_q     <= tgt_ad_d;
+      end
+      if (mode_q == M_NO_TURNAROUND) begin
+        early_q      <= early_d;
+        early_par_q  <= early_par_d;
+      end
     end
   end
 
