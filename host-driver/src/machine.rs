@@ -412,6 +412,8 @@ impl Machine {
         d.pic = self.pic.probe();
         d.bus_cpu = 0;
         d.posted = 0;
+        // A quiet bridge arms no single transaction: only a broken-RTL variant stays on.
+        d.fault = self.bridge.idle_fault();
         let last = self.bus;
         let (n, bus) = self.model.run_quiet(&d, &last, until - now);
         if !self.observers.is_empty() {

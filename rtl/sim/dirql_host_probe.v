@@ -32,6 +32,8 @@ module dirql_host_probe (
   // Arbiter and the second INTA# agent
   input  wire        h_gnt_ni,
   input  wire        h_inta2_ni,
+  // Pin-fault stage control: [3] arm, [2:0] mode (dirql_pin_fault)
+  input  wire [3:0]  h_fault_i,
   // OS model state (waveform probes only)
   input  wire [4:0]  h_cpu0_irql_i,
   input  wire [4:0]  h_cpu1_irql_i,
@@ -61,7 +63,8 @@ module dirql_host_probe (
   output reg         devsel_n,
   output reg         stop_n,
   output reg         gnt_n,
-  output reg         inta2_n
+  output reg         inta2_n,
+  output reg  [3:0]  fault
 );
 
   // OS model state: registered only so that it lines up with the bus in the
@@ -103,6 +106,7 @@ module dirql_host_probe (
       stop_n         <= 1'b1;
       gnt_n          <= 1'b1;
       inta2_n        <= 1'b1;
+      fault          <= 4'd0;
       cpu0_irql      <= 5'd0;
       cpu1_irql      <= 5'd0;
       cpu0_routine   <= 4'd0;
@@ -134,6 +138,7 @@ module dirql_host_probe (
       stop_n         <= h_stop_ni;
       gnt_n          <= h_gnt_ni;
       inta2_n        <= h_inta2_ni;
+      fault          <= h_fault_i;
       cpu0_irql      <= h_cpu0_irql_i;
       cpu1_irql      <= h_cpu1_irql_i;
       cpu0_routine   <= h_cpu0_routine_i;

@@ -3,12 +3,16 @@
 // be put behind this port list.
 //
 // Structure (instance names are part of the VCD contract):
-//   host : dirql_host_probe -- registers every h_* input on the rising edge
-//   pci  : dirql_pci_bus    -- resolves the wires from host and device drives
-//   dut  : dirql_adapter    -- the device, fed from the *resolved* bus so it
-//                              sees exactly what is on the wire
+//   host      : dirql_host_probe -- registers every h_* input on the rising edge
+//   pci       : dirql_pci_bus    -- resolves the wires from host and device drives
+//   pin_fault : dirql_pin_fault  -- between the device's drives and pci: target
+//                                   abort, retry and broken-RTL variants on
+//                                   command (host.fault); transparent when 0
+//   dut       : dirql_adapter    -- the device, fed from the *resolved* bus so it
+//                                   sees exactly what is on the wire (except
+//                                   IRDY# while pin_fault answers in its place)
 // No combinational loop exists through pci because every dut output is a
-// flop or combinational from flops only.
+// flop or combinational from flops only, and so is every pin_fault output.
 `default_nettype none
 
 module dirql_sim_top (
@@ -34,6 +38,9 @@ module dirql_sim_top (
   // Arbiter and second INTA# agent
   input  wire        h_gnt_ni,
   input  wire        h_inta2_ni,
+
+  // Pin-fault stage: [3] arm, [2:0] mode (docs/sim-interface.md)
+  input  wire [3:0]  h_fault_i,
 
   // OS model state (waveform probes)
   input  wire [4:0]  h_cpu0_irql_i,
@@ -91,6 +98,7 @@ module dirql_sim_top (
   wire        host_stop_n;
   wire        host_gnt_n;
   wire        host_inta2_n;
+  wire [3:0]  host_fault;
 
   // Device drives
   wire [31:0] dev_ad;
@@ -109,6 +117,17 @@ module dirql_sim_top (
   wire        dev_irdy_n;
   wire [3:0]  dev_cbe_n;
   wire        dev_mst_oe;
+  wire        dev_irdy_in_n;    // IRDY# as the device sees it (pin_fault)
+
+  // Device drives after the pin-fault stage
+  wire [31:0] pf_ad;
+  wire        pf_ad_oe;
+  wire        pf_par;
+  wire        pf_par_oe;
+  wire        pf_trdy_n;
+  wire        pf_devsel_n;
+  wire        pf_stop_n;
+  wire        pf_ctl_oe;
 
   // Resolved bus
   wire        bus_frame_n;
@@ -144,6 +163,7 @@ module dirql_sim_top (
     .h_stop_ni        (h_stop_ni),
     .h_gnt_ni         (h_gnt_ni),
     .h_inta2_ni       (h_inta2_ni),
+    .h_fault_i        (h_fault_i),
     .h_cpu0_irql_i    (h_cpu0_irql_i),
     .h_cpu1_irql_i    (h_cpu1_irql_i),
     .h_cpu0_routine_i (h_cpu0_routine_i),
@@ -170,7 +190,40 @@ module dirql_sim_top (
     .devsel_n         (host_devsel_n),
     .stop_n           (host_stop_n),
     .gnt_n            (host_gnt_n),
-    .inta2_n          (host_inta2_n)
+    .inta2_n          (host_inta2_n),
+    .fault            (host_fault)
+  );
+
+  // The adapter's target state, read here (simulation only) for the
+  // no-turnaround variant: pci_target is in ST_CLAIM (3'd1) of a read, so its
+  // AD enable comes on at the next edge.
+  wire dev_read_claim = (dut.u_pci_target.state_q == 3'd1) && !dut.u_pci_target.is_write_q;
+
+  dirql_pin_fault pin_fault (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .fault_i          (host_fault),
+    .frame_ni         (bus_frame_n),
+    .irdy_ni          (bus_irdy_n),
+    .cbe_ni           (bus_cbe_n),
+    .dev_ad_i         (dev_ad),
+    .dev_ad_oe_i      (dev_ad_oe),
+    .dev_par_i        (dev_par),
+    .dev_par_oe_i     (dev_par_oe),
+    .dev_trdy_ni      (dev_trdy_n),
+    .dev_devsel_ni    (dev_devsel_n),
+    .dev_stop_ni      (dev_stop_n),
+    .dev_ctl_oe_i     (dev_ctl_oe),
+    .dev_read_claim_i (dev_read_claim),
+    .ad_o             (pf_ad),
+    .ad_oe_o          (pf_ad_oe),
+    .par_o            (pf_par),
+    .par_oe_o         (pf_par_oe),
+    .trdy_no          (pf_trdy_n),
+    .devsel_no        (pf_devsel_n),
+    .stop_no          (pf_stop_n),
+    .ctl_oe_o         (pf_ctl_oe),
+    .dev_irdy_no      (dev_irdy_in_n)
   );
 
   dirql_pci_bus pci (
@@ -187,14 +240,14 @@ module dirql_sim_top (
     .h_stop_n   (host_stop_n),
     .h_gnt_n    (host_gnt_n),
     .h_inta2_n  (host_inta2_n),
-    .d_ad       (dev_ad),
-    .d_ad_oe    (dev_ad_oe),
-    .d_par      (dev_par),
-    .d_par_oe   (dev_par_oe),
-    .d_trdy_n   (dev_trdy_n),
-    .d_devsel_n (dev_devsel_n),
-    .d_stop_n   (dev_stop_n),
-    .d_ctl_oe   (dev_ctl_oe),
+    .d_ad       (pf_ad),
+    .d_ad_oe    (pf_ad_oe),
+    .d_par      (pf_par),
+    .d_par_oe   (pf_par_oe),
+    .d_trdy_n   (pf_trdy_n),
+    .d_devsel_n (pf_devsel_n),
+    .d_stop_n   (pf_stop_n),
+    .d_ctl_oe   (pf_ctl_oe),
     .d_perr_n   (dev_perr_n),
     .d_serr_n   (dev_serr_n),
     .d_req_n    (dev_req_n),
@@ -233,7 +286,7 @@ module dirql_sim_top (
     .par_o     (dev_par),
     .par_oe_o  (dev_par_oe),
     .frame_ni  (bus_frame_n),
-    .irdy_ni   (bus_irdy_n),
+    .irdy_ni   (dev_irdy_in_n),
     .trdy_ni   (bus_trdy_n),
     .devsel_ni (bus_devsel_n),
     .stop_ni   (bus_stop_n),

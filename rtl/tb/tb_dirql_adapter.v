@@ -39,6 +39,7 @@ module tb_dirql_adapter;
   reg  [31:0] h_ad = 32'h0;
   reg         h_ad_oe = 1'b0, h_par = 1'b0, h_par_oe = 1'b0, h_idsel = 1'b0;
   reg         h_inta2_n = 1'b1;
+  reg  [3:0]  h_fault = 4'd0;   // pin-fault stage: {arm, mode}, sampled in each address phase
 
   wire        frame_n, irdy_n, trdy_n, devsel_n, stop_n, par, req_n, perr_n, serr_n;
   wire        inta_n, dev_inta_n;
@@ -52,7 +53,7 @@ module tb_dirql_adapter;
     .h_ad_i (h_ad), .h_ad_oe_i (h_ad_oe), .h_par_i (h_par), .h_par_oe_i (h_par_oe),
     .h_idsel_i (h_idsel),
     .h_trdy_ni (1'b1), .h_devsel_ni (1'b1), .h_stop_ni (1'b1),
-    .h_gnt_ni (1'b1), .h_inta2_ni (h_inta2_n),
+    .h_gnt_ni (1'b1), .h_inta2_ni (h_inta2_n), .h_fault_i (h_fault),
     .h_cpu0_irql_i (5'd0), .h_cpu1_irql_i (5'd0),
     .h_cpu0_routine_i (4'd8), .h_cpu1_routine_i (4'd0),
     .h_cpu0_op_i (8'd0), .h_cpu1_op_i (8'd0),
@@ -129,6 +130,7 @@ module tb_dirql_adapter;
   integer     t_done;          // absolute interval of the last completed data phase
   integer     t_first_done;    // absolute interval of the first completed data phase
   reg         got_stop;
+  reg         got_abort;       // STOP# with DEVSEL# deasserted (target abort, 3.3.3.2.1)
   reg         master_abort;
   reg         inta_n_at_done;  // INTA# in the interval of the last completed phase
   reg         bad_data_par;    // corrupt PAR of write data phases
@@ -139,7 +141,7 @@ module tb_dirql_adapter;
     begin
       write = cmd[0];
       n_done = 0; t_devsel = -1; t_trdy = -1; t_done = -1; t_first_done = -1;
-      got_stop = 1'b0; master_abort = 1'b0;
+      got_stop = 1'b0; got_abort = 1'b0; master_abort = 1'b0;
       // Address phase: interval a.
       h_frame_n = 1'b0; h_irdy_n = 1'b1; h_cbe_n = cmd; h_ad = addr;
       h_ad_oe = 1'b1; h_idsel = idsel;
@@ -164,6 +166,7 @@ module tb_dirql_adapter;
         done_phase = !irdy_n && !trdy_n;
         stop_seen  = !stop_n;
         if (stop_seen) got_stop = 1'b1;
+        if (stop_seen && devsel_n) got_abort = 1'b1;
         if (done_phase) begin
           if (!write) rdata[i] = ad;
           if (i == 0) t_first_done = cycle;
@@ -570,6 +573,32 @@ module tb_dirql_adapter;
     mem_write(REG_CMD_CONTROL, 32'h1, 4'hF);
     mem_read(REG_CMD_STATUS, v);
     check(v[15:0] == 16'h0, "CMD_CONTROL reset flushes the FIFO");
+
+    // --- The simulation wrapper's pin-fault stage (rtl/sim/dirql_pin_fault.v): the
+    // adapter's answer turned into a target abort or a retry, for both DEVSEL# timings.
+    mem_write(REG_SCRATCH, 32'h0000_5A5A, 4'hF);
+    h_fault = 4'b1001;                            // target abort, armed with the address
+    mem_write(REG_SCRATCH, 32'h0000_1111, 4'hF);
+    h_fault = 4'd0;
+    check(got_abort && n_done == 0 && t_devsel >= 1 && t_trdy < 0,
+          "pin fault: write target-aborted after DEVSEL#, no data");
+    h_fault = 4'b1001;
+    mem_read(REG_SCRATCH, v);
+    h_fault = 4'd0;
+    check(got_abort && n_done == 0, "pin fault: read answered with target abort");
+    h_fault = 4'b1010;                            // retry
+    mem_write(REG_SCRATCH, 32'h0000_2222, 4'hF);
+    h_fault = 4'd0;
+    check(got_stop && !got_abort && n_done == 0 && t_trdy < 0,
+          "pin fault: write retried (STOP# with DEVSEL#, no TRDY#)");
+    mem_read(REG_SCRATCH, v);
+    check(!got_stop && v == 32'h0000_5A5A, "pin fault: neither refused write reached the adapter");
+    wdata[0] = 32'h1; wdata[1] = 32'h2; wdata[2] = 32'h3;
+    wbe[0] = 4'hF; wbe[1] = 4'hF; wbe[2] = 4'hF;
+    h_fault = 4'b1001;
+    pci_xfer(CMD_MEM_WRITE, BAR0_ADDR | REG_SCRATCH, 1'b0, 3);
+    h_fault = 4'd0;
+    check(got_abort && n_done == 0, "pin fault: burst answered with target abort");
 
     idle(4);
     check(contention == 0, "no AD contention");

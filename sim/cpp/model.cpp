@@ -33,7 +33,15 @@ Model::Model(rust::Str vcd_path) : ctx_(new VerilatedContext) {
 
 Model::~Model() {
   close_trace();
+  // Verilator 5.006 erases a model's scopes through the thread's current context
+  // (VerilatedScope::~VerilatedScope calls Verilated::threadContextp()), which is the
+  // context last constructed in this thread: with two models in one thread, the other
+  // one's, possibly destroyed already (a hang on its freed mutex). Make it ours while the
+  // model is torn down, and let go of it before the context itself goes.
+  Verilated::threadContextp(ctx_.get());
   if (top_) top_->final();
+  top_.reset();
+  Verilated::threadContextp(nullptr);
 }
 
 Bus Model::step(const Drive& d) {
@@ -57,6 +65,7 @@ void Model::apply(const Drive& d) {
   t.h_stop_ni = d.stop_n;
   t.h_gnt_ni = d.gnt_n;
   t.h_inta2_ni = d.inta2_n;
+  t.h_fault_i = d.fault;
   t.h_cpu0_irql_i = d.cpu0_irql;
   t.h_cpu1_irql_i = d.cpu1_irql;
   t.h_cpu0_routine_i = d.cpu0_routine;

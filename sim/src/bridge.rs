@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use crate::{Bus, Cycle, Drive};
+use crate::{Bus, Cycle, Drive, PinFault};
 
 /// PCI bus commands (C/BE#[3:0] in the address phase), spec table 3-1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -125,7 +125,7 @@ pub struct Completion {
 /// Something the bridge noticed that a report should name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BridgeEvent {
-    /// No DEVSEL# for the transaction at `addr`.
+    /// No DEVSEL# for the transaction at `addr` (reads return all ones).
     MasterAbort {
         /// When.
         cycle: Cycle,
@@ -134,7 +134,9 @@ pub enum BridgeEvent {
         /// Address.
         addr: u32,
     },
-    /// Target abort at `addr`.
+    /// Target abort at `addr`: STOP# with DEVSEL# deasserted after DEVSEL# had been
+    /// asserted (PCI 3.0 §3.3.3.2.1). Reads return all ones, as x86 host bridges complete a
+    /// CPU read that the target aborted.
     TargetAbort {
         /// When.
         cycle: Cycle,
@@ -187,6 +189,11 @@ impl Default for BridgeConfig {
 }
 
 /// Faults the bridge injects on purpose, to show that each ends in a report, never a hang.
+///
+/// The first two are the master's own doing. The target's answers (target abort, retry)
+/// and the broken-RTL variants are made by the wrapper's pin-fault stage, which the
+/// bridge arms through `h_fault_i` in the address phase of the transaction concerned
+/// ([`PinFault`]); the bridge then learns of them only from the bus, like any master.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
     /// Every Nth memory or I/O transaction is sent to an address nobody decodes (top bit
@@ -198,6 +205,16 @@ pub struct Faults {
     /// being delivered, as an interrupt-remapping entry that is missing would: the device
     /// believes it signalled, no CPU ever hears of it.
     pub drop_msi_every: Option<u32>,
+    /// Every Nth memory or I/O address phase (re-issues counted) is answered with target
+    /// abort by the pin-fault stage.
+    pub target_abort_every: Option<u32>,
+    /// Every address phase in cycles `from..to` (re-issues included) is answered with
+    /// retry by the pin-fault stage: a retry storm. A transaction caught in it is issued
+    /// again until the window closes or [`BridgeConfig::retry_limit`] is used up.
+    pub retry_window: Option<(Cycle, Cycle)>,
+    /// A broken-RTL variant of the device: the pin-fault stage applies it to every
+    /// transaction of the run.
+    pub rtl_mutant: Option<PinFault>,
 }
 
 /// The x86 MSI address window (Intel SDM vol. 3, 11.11.1): a memory write here is an
@@ -272,6 +289,9 @@ pub struct PciHostBridge {
     /// Transactions and write phases counted for fault injection.
     fault_txn: u32,
     fault_phase: u32,
+    fault_target_abort: u32,
+    /// `h_fault_i` when no single transaction is armed: the RTL variant, or 0.
+    idle_fault: u8,
     /// The device holds the bus: GNT# given.
     granted: bool,
     /// As target: an MSI write being received (address, data so far).
@@ -299,6 +319,8 @@ impl PciHostBridge {
             transactions: 0,
             fault_txn: 0,
             fault_phase: 0,
+            fault_target_abort: 0,
+            idle_fault: cfg.faults.rtl_mutant.map_or(0, PinFault::armed),
             granted: false,
             target: None,
             target_release: false,
@@ -386,6 +408,12 @@ impl PciHostBridge {
         self.transactions
     }
 
+    /// What the bridge drives on `h_fault_i` while it arms no single transaction (always
+    /// the case while it [is quiet](PciHostBridge::is_quiet)).
+    pub fn idle_fault(&self) -> u8 {
+        self.idle_fault
+    }
+
     /// The origin of the transaction on the bus, if any.
     pub fn bus_owner(&self) -> Option<u8> {
         self.active.as_ref().map(|a| a.req.origin)
@@ -394,7 +422,7 @@ impl PciHostBridge {
     /// Advances one cycle: `bus` is the wired bus of the previous interval; the host's
     /// master signals for this interval are written into `d`.
     pub fn tick(&mut self, now: Cycle, bus: &Bus, d: &mut Drive) {
-        let mut next = RELEASED;
+        let mut next = Drive { fault: self.idle_fault, ..RELEASED };
         // PAR covers AD and C/BE# of the previous interval (spec 3.7.1), driven by whoever
         // drove AD then.
         if self.prev.ad_oe != 0 {
@@ -443,6 +471,7 @@ impl PciHostBridge {
         d.devsel_n = next.devsel_n;
         d.trdy_n = next.trdy_n;
         d.stop_n = next.stop_n;
+        d.fault = next.fault;
     }
 
     /// The bridge as arbiter and as target of the device's MSI writes (spec 3.4 and 6.8):
@@ -515,7 +544,7 @@ impl PciHostBridge {
         }
         if self.active.is_some() {
             // A transaction the target retried or disconnected: re-issue the rest.
-            self.address_phase(next);
+            self.address_phase(now, next);
             return;
         }
         // Ordering (spec 3.2.5, appendix E): a waiting read or non-posted write first
@@ -537,10 +566,10 @@ impl PciHostBridge {
         };
         let n = req.phases.len();
         self.active = Some(Active { req, done: 0, issued_at: 0, read: Vec::with_capacity(n), retries: 0, posted });
-        self.address_phase(next);
+        self.address_phase(now, next);
     }
 
-    fn address_phase(&mut self, next: &mut Drive) {
+    fn address_phase(&mut self, now: Cycle, next: &mut Drive) {
         let Some(a) = self.active.as_mut() else { return };
         self.transactions += 1;
         a.issued_at = a.done;
@@ -551,6 +580,16 @@ impl PciHostBridge {
             if self.fault_txn % n == 0 {
                 next.ad ^= 0x8000_0000; // nobody decodes it: a real master abort
             }
+        }
+        // The target's answers: armed in the pin-fault stage with this address phase.
+        if let Some(n) = self.cfg.faults.target_abort_every.filter(|&n| n > 0 && !a.req.cmd.is_config()) {
+            self.fault_target_abort += 1;
+            if self.fault_target_abort % n == 0 {
+                next.fault = PinFault::TargetAbort.armed();
+            }
+        }
+        if self.cfg.faults.retry_window.is_some_and(|(from, to)| (from..to).contains(&now)) {
+            next.fault = PinFault::Retry.armed();
         }
         next.ad_oe = 1;
         next.cbe_n = a.req.cmd as u8;

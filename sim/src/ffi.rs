@@ -23,6 +23,7 @@ pub(crate) mod bridge {
         stop_n: u8,
         gnt_n: u8,
         inta2_n: u8,
+        fault: u8,
         cpu0_irql: u8,
         cpu1_irql: u8,
         cpu0_routine: u8,

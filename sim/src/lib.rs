@@ -4,7 +4,9 @@
 //! `docs/sim-interface.md`), clocked one PCI cycle per [`Model::step`]; a
 //! [`PciHostBridge`] that masters the bus signal by signal, with posted writes; a
 //! level-triggered [`InterruptController`]; the per-cycle [`Frame`] that checkers read;
-//! and the seeded [`Rng`] that every scheduling choice draws from.
+//! the seeded [`Rng`] that every scheduling choice draws from; and the codes of the
+//! wrapper's pin-fault stage ([`PinFault`]), through which the bridge makes the device's
+//! answers target aborts or retries, or its pins those of a broken RTL variant.
 //!
 //! Nothing here knows the adapter's register map or the OS model.
 
@@ -13,6 +15,7 @@ mod ffi;
 mod frame;
 mod model;
 mod pic;
+mod pin_fault;
 mod rng;
 
 pub use bridge::{
@@ -23,6 +26,7 @@ pub use ffi::bridge::{Bus, Drive};
 pub use frame::{msi_probe, Frame, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
 pub use model::{Model, SimError, PERIOD_NS};
 pub use pic::{InterruptController, LineFaults, PicConfig, Routing};
+pub use pin_fault::{PinFault, PIN_FAULT_ARM};
 pub use rng::{format_forced, Rng, Schedule, ScheduleParseError};
 
 /// Simulated time, in PCI clock cycles since reset was applied.

@@ -99,6 +99,7 @@ impl Drive {
             stop_n: 1,
             gnt_n: 1,
             inta2_n: 1,
+            fault: 0,
             cpu0_irql: 0,
             cpu1_irql: 0,
             cpu0_routine: 0,

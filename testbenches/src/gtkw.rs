@@ -28,6 +28,7 @@ const GROUPS: &[(&str, &[(&str, u32)])] = &[
             ("pci.ad_drivers", 2),
             ("host.bus_cpu", 2),
             ("host.posted", 4),
+            ("host.fault", 4),
         ],
     ),
     (

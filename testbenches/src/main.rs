@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use dirql_host::adapter::{Variant, VARIANTS};
+use dirql_host::adapter::{RtlVariant, Variant, RTL_VARIANTS, VARIANTS};
 use dirql_host::videoport::SyncReading;
 use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
 use dirql_testbenches::check::{read_vcd, set_next_progress, take_last_timing, Checker, RuleReport, SourceTiming};
@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// List scenarios and driver variants.
+    /// List scenarios, driver variants and RTL variants.
     List {
         /// Machine-readable output.
         #[arg(long)]
@@ -44,6 +44,10 @@ enum Cmd {
         /// Driver variant (see `dirql list`).
         #[arg(long, default_value = "reference")]
         driver: String,
+        /// RTL variant of the adapter (see `dirql list`): a broken twin's pins come from the
+        /// wrapper's pin-fault stage.
+        #[arg(long, default_value = "reference")]
+        rtl: String,
         /// Seed of the scheduler: the same seed gives the same run, byte for byte.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -61,11 +65,13 @@ enum Cmd {
         cpus: u8,
         /// Inject a fault (repeatable): `bad-parity` (wrong PAR on every 7th write data
         /// phase), `master-abort` (every 50th memory/I/O transaction sent where nobody
-        /// answers), `drop-line` (the interrupt controller does not see INTA# in cycles
-        /// 3000-9000), `slow-line` (every delivery 40 cycles late), `stale-irr` (every 4th end
-        /// of interrupt the controller delivers the line again whatever its level: spurious
-        /// interrupts), `drop-msi` (every 3rd MSI write accepted on the bus and thrown away).
-        /// See docs/robustness.md.
+        /// answers), `target-abort` (the adapter answers every 50th memory/I/O transaction
+        /// with target abort), `retry-storm` (the adapter answers every transaction started
+        /// in cycles 5000-5600 with retry), `drop-line` (the interrupt controller does not see
+        /// INTA# in cycles 3000-9000), `slow-line` (every delivery 40 cycles late),
+        /// `stale-irr` (every 4th end of interrupt the controller delivers the line again
+        /// whatever its level: spurious interrupts), `drop-msi` (every 3rd MSI write accepted
+        /// on the bus and thrown away). See docs/robustness.md.
         #[arg(long = "fault")]
         faults: Vec<String>,
         /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
@@ -187,6 +193,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
         Cmd::Run {
             scenario,
             driver,
+            rtl,
             seed,
             cycles,
             vcd,
@@ -204,17 +211,23 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 match f.as_str() {
                     "bad-parity" => injected.bad_parity_every = Some(7),
                     "master-abort" => injected.master_abort_every = Some(50),
+                    "target-abort" => injected.target_abort_every = Some(TARGET_ABORT_EVERY),
+                    "retry-storm" => injected.retry_window = Some(RETRY_STORM),
                     "drop-line" => line.drop_window = Some((3_000, 9_000)),
                     "slow-line" => line.extra_latency = 40,
                     "drop-msi" => injected.drop_msi_every = Some(3),
                     "stale-irr" => line.redeliver_every = Some(4),
                     other => {
                         return Err(BadInput(format!(
-                            "unknown --fault '{other}'; use bad-parity, master-abort, drop-line, slow-line, stale-irr or drop-msi"
+                            "unknown --fault '{other}'; use bad-parity, master-abort, target-abort, retry-storm, \
+                             drop-line, slow-line, stale-irr or drop-msi"
                         )))
                     }
                 }
             }
+            let rtl = RtlVariant::by_name(&rtl).ok_or_else(|| {
+                BadInput(format!("unknown --rtl '{rtl}'; known: {}", names(RTL_VARIANTS.iter().map(|v| v.name))))
+            })?;
             let schedule = schedule
                 .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
                 .transpose()?;
@@ -227,11 +240,9 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 progress_on_terminal(Some(cycles));
             }
             let settings = RunSettings { scenario: sc, driver: drv, seed, cycles, vcd: vcd.clone(), reading, cpus };
-            let r = run_with(
-                &settings,
-                &RunOptions { schedule, faults: injected, line_faults: line, ..RunOptions::default() },
-            )
-            .map_err(|e| BadInput(e.to_string()))?;
+            let opts =
+                RunOptions { schedule, faults: injected, line_faults: line, rtl: Some(rtl), ..RunOptions::default() };
+            let r = run_with(&settings, &opts).map_err(|e| BadInput(e.to_string()))?;
             let timing = take_last_timing().map(|t| t.sources().to_vec()).unwrap_or_default();
             let suite = format!("{}.{}.seed{}", r.scenario, r.driver, r.seed);
             let extras = write_extras(
@@ -249,7 +260,8 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 j["files"] = json!(extras);
                 println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
             } else {
-                println!("dirql run {}  driver={}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
+                let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
+                println!("dirql run {}  driver={}{rtl}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
                 print!("{}", rules_table(&r.rules));
                 println!("  interrupts taken: {} ({} unclaimed)", r.interrupts, r.unclaimed);
                 if let Some(first) = r.bus_events.first() {
@@ -402,6 +414,14 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
     }
 }
 
+/// `--fault target-abort`: every this many memory/I/O transactions is answered with target
+/// abort (the same rate as `master-abort`).
+const TARGET_ABORT_EVERY: u32 = 50;
+/// `--fault retry-storm`: transactions started in these cycles are answered with retry; 600
+/// cycles outlast the bridge's budget (64 re-issues, about 5 cycles each), so the storm
+/// exhausts it once. Placed between two retraces of the default mode (every 2000 cycles).
+const RETRY_STORM: (u64, u64) = (5_000, 5_600);
+
 /// Runs this long or longer show progress (on a terminal).
 const LONG_RUN: u64 = 2_000_000;
 
@@ -536,9 +556,21 @@ fn list(json: bool) {
                 o
             })
             .collect();
+        let rtl: Vec<_> = RTL_VARIANTS
+            .iter()
+            .map(|v| {
+                let mut o = json!({ "name": v.name, "description": v.description });
+                if let (Some(b), Some(s)) = (v.breaks, v.scenario) {
+                    o["breaks"] = json!(b);
+                    o["scenario"] = json!(s);
+                }
+                o
+            })
+            .collect();
         let j = json!({
             "scenarios": SCENARIOS,
             "drivers": drivers,
+            "rtl": rtl,
             "readings": SyncReading::ALL.iter().map(|r| r.name()).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
@@ -553,6 +585,13 @@ fn list(json: bool) {
         match (v.breaks, v.scenario) {
             (Some(b), Some(s)) => println!("  {:<14} breaks {b} (scenario {s}): {}", v.name, v.description),
             _ => println!("  {:<14} {}", v.name, v.description),
+        }
+    }
+    println!("rtl (--rtl):");
+    for v in RTL_VARIANTS {
+        match (v.breaks, v.scenario) {
+            (Some(b), Some(s)) => println!("  {:<18} breaks {b} (scenario {s}): {}", v.name, v.description),
+            _ => println!("  {:<18} {}", v.name, v.description),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use dirql_host::adapter::{ioctl, regs, regs_ext as ext, DirqlMiniport, Variant};
+use dirql_host::adapter::{ioctl, regs, regs_ext as ext, DirqlMiniport, RtlVariant, Variant};
 use dirql_host::pci::{enumerate, ResourcePlan};
 use dirql_host::videoport::{
     video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket,
@@ -99,6 +99,8 @@ pub struct RunResult {
     pub scenario: &'static str,
     /// Driver variant name.
     pub driver: &'static str,
+    /// RTL variant name (`reference` unless `--rtl` chose a broken twin).
+    pub rtl: &'static str,
     /// Seed.
     pub seed: u64,
     /// Cycles simulated.
@@ -206,6 +208,8 @@ pub struct RunOptions {
     pub faults: dirql_sim::Faults,
     /// Faults on the interrupt line between the adapter and the interrupt controller.
     pub line_faults: dirql_sim::LineFaults,
+    /// A broken-RTL twin of the adapter (`None`: the reference RTL).
+    pub rtl: Option<&'static RtlVariant>,
 }
 
 /// [`run`] with a schedule and/or recording.
@@ -225,6 +229,9 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         ..MachineConfig::default()
     };
     cfg.bridge.faults = opts.faults;
+    if let Some(fault) = opts.rtl.and_then(|v| v.fault) {
+        cfg.bridge.faults.rtl_mutant = Some(fault);
+    }
     cfg.pic.faults = opts.line_faults;
     if s.scenario.name == "sync-readings" {
         // Every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
@@ -371,6 +378,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     Ok(RunResult {
         scenario: s.scenario.name,
         driver: s.driver.name,
+        rtl: opts.rtl.map_or("reference", |v| v.name),
         seed: s.seed,
         cycles,
         verdict,

@@ -264,3 +264,112 @@ fn a_real_run_of_the_reference_driver_is_clean_on_the_bus() {
         assert!(pci.checked > 100, "only {} transactions monitored", pci.checked);
     }
 }
+
+/// The real adapter behind the pin-fault stage, mastered by the host bridge with no OS
+/// around it: configuration on a clean bridge, then `reqs` with `faults` armed. Returns
+/// the monitor's report over every cycle and the completions of `reqs`.
+fn real_bus(faults: dirql_sim::Faults, reqs: &[dirql_sim::Request]) -> (RuleReport, Vec<dirql_sim::Completion>) {
+    use dirql_sim::{BridgeConfig, Bus, Completion, Drive, Model, PciHostBridge, Request, Status};
+
+    struct Bench {
+        model: Model,
+        bus: Bus,
+        now: u64,
+        checker: dirql_testbenches::check::Checker,
+    }
+    impl Bench {
+        fn step(&mut self, d: &Drive) {
+            self.now += 1;
+            self.bus = self.model.step(d);
+            self.checker.feed(&Frame::live(self.now, d, &self.bus));
+        }
+        fn transact(&mut self, bridge: &mut PciHostBridge, req: &Request) -> Completion {
+            bridge.submit(req.clone(), self.now).unwrap();
+            loop {
+                let mut d = Drive::idle();
+                d.rst_n = 1;
+                bridge.tick(self.now + 1, &self.bus, &mut d);
+                self.step(&d);
+                if let Some(c) = bridge.take_completions().next() {
+                    return c;
+                }
+                assert!(self.now < 20_000, "no completion");
+            }
+        }
+    }
+
+    let mut b = Bench {
+        model: Model::new(None).unwrap(),
+        bus: Bus::released(),
+        now: 0,
+        checker: dirql_testbenches::check::Checker::new(vec![Box::new(PciProtocol::new())]),
+    };
+    for _ in 0..4 {
+        b.step(&Drive::idle());
+    }
+    let clean = BridgeConfig { posted_depth: 0, ..BridgeConfig::default() };
+    let mut bridge = PciHostBridge::new(clean);
+    // BAR0 at 0xE000_0000, BAR1 (VGA ports) at 0xC000, memory and I/O space on.
+    for (reg, v) in [(0x10, 0xE000_0000), (0x14, 0xC000), (0x04, 0b11)] {
+        let c = b.transact(&mut bridge, &Request::single(dirql_sim::Command::ConfigWrite, reg, v, 0, 1));
+        assert_eq!(c.status, Status::Ok);
+    }
+    let mut bridge = PciHostBridge::new(BridgeConfig { faults, ..clean });
+    let done = reqs.iter().map(|r| b.transact(&mut bridge, r)).collect();
+    (b.checker.finish().remove(0), done)
+}
+
+/// Single and burst, read and write, memory and I/O byte accesses to the real adapter.
+fn mixed_requests() -> Vec<dirql_sim::Request> {
+    use dirql_sim::{Phase, Request};
+    let burst = |cmd, n: u32| Request {
+        cmd,
+        addr: 0xE000_0010,
+        phases: (0..n).map(|i| Phase { data: 0x100 + i, be: 0xF }).collect(),
+        origin: 0,
+        tag: 2,
+    };
+    vec![
+        Request::single(Command::MemWrite, 0xE000_0010, 0x1234_5678, 0, 1),
+        Request::single(Command::MemRead, 0xE000_0010, 0, 0, 1),
+        burst(Command::MemWrite, 3),
+        burst(Command::MemRead, 3),
+        // IN 3D4h: one byte lane enabled (C/BE# = 0xE).
+        Request { cmd: Command::IoRead, addr: 0xC014, phases: vec![Phase { data: 0, be: 1 }], origin: 0, tag: 3 },
+        Request::single(Command::MemRead, 0xE000_0000, 0, 0, 1),
+    ]
+}
+
+#[test]
+fn target_abort_and_retry_from_the_real_adapter_are_legal_on_the_bus() {
+    use dirql_sim::{Faults, Status};
+    // Every transaction target-aborted: single and burst, FRAME# still asserted or not.
+    let (r, done) = real_bus(Faults { target_abort_every: Some(1), ..Faults::default() }, &mixed_requests());
+    assert_clean(&r);
+    assert!(done.iter().all(|c| c.status == Status::TargetAbort), "{done:?}");
+    // A retry storm over the first 300 cycles of traffic: every kind retried, then served.
+    let (r, done) = real_bus(Faults { retry_window: Some((0, 300)), ..Faults::default() }, &mixed_requests());
+    assert_clean(&r);
+    assert_eq!(done[1].data, vec![0x1234_5678], "the retried write and read went through once the storm passed");
+    assert!(done.iter().all(|c| c.status == Status::Ok), "{done:?}");
+    // And an unending one: the bridge gives up on the first request.
+    let (r, done) = real_bus(Faults { retry_window: Some((0, u64::MAX)), ..Faults::default() }, &mixed_requests()[..1]);
+    assert_clean(&r);
+    assert_eq!(done[0].status, Status::RetryExhausted);
+}
+
+#[test]
+fn each_broken_rtl_variant_trips_its_own_check_on_the_real_adapter() {
+    use dirql_sim::{Faults, PinFault};
+    for (mutant, check) in [
+        (PinFault::LateDevsel, "trdy-without-devsel"),
+        (PinFault::ReadParityNoCbe, "parity"),
+        (PinFault::NoTurnaround, "turnaround"),
+    ] {
+        let (r, _) = real_bus(Faults { rtl_mutant: Some(mutant), ..Faults::default() }, &mixed_requests());
+        let first = r.violations.first().unwrap_or_else(|| panic!("{mutant:?}: not flagged"));
+        assert!(first.message.starts_with(check), "{mutant:?}: first violation {}", first.message);
+    }
+    // The same traffic with the reference RTL is clean.
+    assert_clean(&real_bus(Faults::default(), &mixed_requests()).0);
+}

@@ -49,6 +49,8 @@ fn bad_input_exits_2_and_names_the_input() {
         (vec!["run", "vblank", "--seed", "abc"], "abc"),
         (vec!["run", "vblank", "--reading", "whatever"], "whatever"),
         (vec!["run", "vblank", "--cpus", "7"], "--cpus"),
+        (vec!["run", "vblank", "--rtl", "nortl"], "nortl"),
+        (vec!["run", "vblank", "--fault", "nofault"], "nofault"),
         (vec!["check", "/nonexistent/file.vcd"], "/nonexistent/file.vcd"),
     ] {
         let (code, _, err) = dirql(&args);
@@ -103,4 +105,40 @@ fn list_json_names_scenarios_and_drivers_with_their_broken_rule() {
     assert!(drivers
         .iter()
         .any(|d| d["name"] == "no-ack" && d["breaks"] == "isr-dismissal" && d["scenario"] == "vblank"));
+}
+
+#[test]
+fn rtl_twins_are_listed_run_with_rtl_and_checked_from_their_waveform_alike() {
+    let (code, out, _) = dirql(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rtl = j["rtl"].as_array().unwrap();
+    assert!(rtl.iter().any(|v| v["name"] == "reference" && v.get("breaks").is_none()));
+    let broken: Vec<_> = rtl.iter().filter(|v| v.get("breaks").is_some()).collect();
+    assert!(broken.len() >= 2, "{rtl:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for v in broken {
+        let (name, rule, scenario) =
+            (v["name"].as_str().unwrap(), v["breaks"].as_str().unwrap(), v["scenario"].as_str().unwrap());
+        assert!(!v["description"].as_str().unwrap().is_empty());
+        let vcd = dir.path().join(format!("{name}.vcd"));
+        let (code, out, err) = dirql(&["run", scenario, "--rtl", name, "--vcd", vcd.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 1, "{name}: {err}");
+        let live: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(live["rtl"], name);
+        let (code, out, _) = dirql(&["check", vcd.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 1, "{name}: the waveform alone is not flagged");
+        let after: serde_json::Value = serde_json::from_str(&out).unwrap();
+        for r in after["rules"].as_array().unwrap() {
+            let l = live["rules"].as_array().unwrap().iter().find(|x| x["name"] == r["name"]).unwrap();
+            assert_eq!(l, r, "{name}: {} differs between run and check", r["name"]);
+            assert_eq!(r["verdict"], if r["name"] == rule { "fail" } else { "pass" }, "{name}: {}", r["name"]);
+        }
+    }
+    // An unknown one is bad input: named, with the known ones listed.
+    let (code, _, err) = dirql(&["run", "vblank", "--rtl", "nortl"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'nortl'") && err.contains("late-devsel") && err.contains("reference"), "{err}");
+    let (_, _, err) = dirql(&["run", "vblank", "--fault", "nofault"]);
+    assert!(err.contains("target-abort") && err.contains("retry-storm"), "{err}");
 }

@@ -6,10 +6,10 @@
 use std::fs::File;
 use std::io::BufReader;
 
-use dirql_host::adapter::{Variant, VARIANTS};
+use dirql_host::adapter::{Variant, RTL_VARIANTS, VARIANTS};
 use dirql_host::videoport::SyncReading;
 use dirql_testbenches::check::{read_vcd, Checker, RuleReport};
-use dirql_testbenches::scenario::{run, RunResult, RunSettings, Scenario, RUN_RULE, SCENARIOS};
+use dirql_testbenches::scenario::{run, run_with, RunOptions, RunResult, RunSettings, Scenario, RUN_RULE, SCENARIOS};
 
 fn settings(scenario: &str, driver: &str, seed: u64, vcd: Option<std::path::PathBuf>) -> RunSettings {
     RunSettings {
@@ -143,6 +143,42 @@ fn each_broken_variant_fails_exactly_its_declared_rule() {
     // no-ack, no-readback (isr-dismissal), claims-foreign (isr-ownership), forbidden-call,
     // slow-high-priority (irql-discipline).
     assert!(fully_checked >= 4, "only {fully_checked} variants fully checked");
+}
+
+/// The check of `pci-protocol` that each broken-RTL twin must trip first.
+const RTL_FIRST_CHECK: &[(&str, &str)] =
+    &[("late-devsel", "trdy-without-devsel"), ("read-parity-no-cbe", "parity"), ("no-turnaround", "turnaround")];
+
+#[test]
+fn each_broken_rtl_variant_fails_exactly_its_declared_rule_live_and_in_its_waveform() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken: Vec<_> = RTL_VARIANTS.iter().filter(|v| v.breaks.is_some()).collect();
+    assert!(broken.len() >= 2);
+    for v in broken {
+        let (rule_name, scenario) = (v.breaks.unwrap_or_default(), v.scenario.unwrap_or_default());
+        let path = dir.path().join(format!("rtl-{}.vcd", v.name));
+        let mut s = settings(scenario, "reference", 1, Some(path.clone()));
+        s.cycles = s.scenario.default_cycles;
+        let r = run_with(&s, &RunOptions { rtl: Some(v), ..RunOptions::default() }).expect("run starts");
+        assert_eq!((r.rtl, r.verdict), (v.name, "fail"), "{}: the monitor passed a broken adapter", v.name);
+        for rr in &r.rules {
+            let expect = if rr.name == rule_name { "fail" } else { "pass" };
+            assert_eq!(rr.verdict, expect, "{}: rule {} should {expect}: {:?}", v.name, rr.name, rr.violations.first());
+        }
+        // It is the defect itself that is flagged, at the first transaction that shows it.
+        let check = RTL_FIRST_CHECK.iter().find(|(n, _)| *n == v.name).map(|(_, c)| *c);
+        let first = &rule(&r.rules, rule_name).violations[0];
+        assert!(
+            check.is_some_and(|c| first.message.starts_with(&format!("{c}: "))),
+            "{}: first violation {}",
+            v.name,
+            first.message
+        );
+        // The rules need nothing but the waveform to say so.
+        for a in &check_file(&path) {
+            assert_eq!(rule(&r.rules, &a.name), a, "{}: rule {} differs between live and VCD", v.name, a.name);
+        }
+    }
 }
 
 #[test]

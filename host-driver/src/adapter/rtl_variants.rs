@@ -1,0 +1,65 @@
+//! Broken-RTL twins of the adapter: the pins of a target with one realistic RTL bug, made
+//! by the wrapper's pin-fault stage (`rtl/sim/dirql_pin_fault.v`, docs/robustness.md) so
+//! that the synthesizable RTL in `rtl/` stays as it is. Like the driver variants, each
+//! declares the rule that must flag it and the scenario that shows it.
+
+use dirql_sim::PinFault;
+
+/// An RTL variant: the adapter as `rtl/` describes it, or a twin with one pin-level defect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RtlVariant {
+    /// Name used on the command line (`--rtl`).
+    pub name: &'static str,
+    /// The rule this variant breaks (`None` for the reference).
+    pub breaks: Option<&'static str>,
+    /// The scenario that exposes it.
+    pub scenario: Option<&'static str>,
+    /// What is wrong with it, in one sentence.
+    pub description: &'static str,
+    /// The stage's mode that makes the defect (`None`: the stage is transparent).
+    pub fault: Option<PinFault>,
+}
+
+/// Every RTL variant.
+pub const RTL_VARIANTS: &[RtlVariant] = &[
+    RtlVariant {
+        name: "reference",
+        breaks: None,
+        scenario: None,
+        description: "the adapter as rtl/ describes it: medium DEVSEL#, TRDY# with DEVSEL#, PAR over AD and C/BE#, \
+                      read data from the clock after the turnaround",
+        fault: None,
+    },
+    RtlVariant {
+        name: "late-devsel",
+        breaks: Some("pci-protocol"),
+        scenario: Some("vblank"),
+        description: "DEVSEL# goes through one more output flop than TRDY# (a register added for timing on one \
+                      pin only): TRDY# is asserted a clock before DEVSEL#, and DEVSEL# is still asserted in the \
+                      clock after the transaction",
+        fault: Some(PinFault::LateDevsel),
+    },
+    RtlVariant {
+        name: "read-parity-no-cbe",
+        breaks: Some("pci-protocol"),
+        scenario: Some("vblank"),
+        description: "the PAR it drives for read data is computed over AD only, leaving C/BE# out: right for \
+                      dword reads, wrong for every byte read of a VGA port (three byte lanes disabled)",
+        fault: Some(PinFault::ReadParityNoCbe),
+    },
+    RtlVariant {
+        name: "no-turnaround",
+        breaks: Some("pci-protocol"),
+        scenario: Some("vblank"),
+        description: "its AD output enable comes on when it claims a read instead of a clock later: it drives AD \
+                      in the turnaround clock right after the host's address phase",
+        fault: Some(PinFault::NoTurnaround),
+    },
+];
+
+impl RtlVariant {
+    /// The variant called `name`.
+    pub fn by_name(name: &str) -> Option<&'static RtlVariant> {
+        RTL_VARIANTS.iter().find(|v| v.name == name)
+    }
+}
