@@ -25,6 +25,7 @@ mod lost_interrupt;
 mod pci_protocol;
 mod reentry;
 mod register_integrity;
+mod signal_map;
 mod sync_isolation;
 mod timing;
 mod vcd_source;
@@ -45,9 +46,10 @@ pub use lost_interrupt::NoLostInterrupt;
 pub use pci_protocol::{pci_parity, PciProtocol};
 pub use reentry::NoSpuriousReentry;
 pub use register_integrity::RegisterIntegrity;
+pub use signal_map::REQUIRED_SIGNALS;
 pub use sync_isolation::SyncIsolation;
 pub use timing::{Distribution, SourceTiming, TimingStats, SOURCE_NAMES};
-pub use vcd_source::{read_vcd, VcdError, REQUIRED_SIGNALS};
+pub use vcd_source::{read_vcd, VcdError};
 
 /// Virtual CPUs the wrapper traces (the length of [`Frame::irql`]; checked at compile time
 /// below because `dirql_sim` keeps its own constant private).
