@@ -89,6 +89,11 @@ impl SignalMap {
             Err(_) => &[],
         }
     }
+
+    /// The keys of every variable the rules read.
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_key.iter().map(|(k, _)| *k)
+    }
 }
 
 /// The current value of every required signal, and the frames they make: one per rising
