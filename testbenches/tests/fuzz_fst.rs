@@ -57,6 +57,45 @@ fn a_cut_anywhere_is_refused_as_truncated() {
     }
 }
 
+/// (type, offset of the type byte, section length) of every block.
+fn blocks(v: &[u8]) -> Vec<(u8, usize, usize)> {
+    let (mut pos, mut out) = (0usize, Vec::new());
+    while pos + 9 <= v.len() {
+        let len = u64::from_be_bytes(v[pos + 1..pos + 9].try_into().unwrap()) as usize;
+        out.push((v[pos], pos, len));
+        pos += 1 + len;
+    }
+    out
+}
+
+#[test]
+fn a_damaged_size_is_refused_before_the_reader_allocates_for_it() {
+    // Each of these, left to the reader, asks for far more memory than exists, and a
+    // failed allocation aborts the process: this test then dies instead of failing.
+    let v = seed_fst();
+    let b = blocks(v);
+    let find = |t: u8| b.iter().copied().find(|x| x.0 == t).unwrap();
+    let (_, geom, _) = find(3);
+    let (_, hier, _) = find(6);
+    let (_, vc, vc_len) = find(8);
+    let vc_end = vc + 1 + vc_len;
+    let t_comp = u64::from_be_bytes(v[vc_end - 16..vc_end - 8].try_into().unwrap()) as usize;
+    let huge = (1u64 << 60).to_be_bytes();
+    for (what, at) in [
+        ("hierarchy length", hier + 9),
+        ("geometry length", geom + 9),
+        ("signal count", geom + 17),
+        ("time count", vc_end - 8),
+        ("time table length", vc_end - 16),
+        ("signal index length", vc_end - 24 - t_comp - 8),
+    ] {
+        let mut d = v.to_vec();
+        d[at..at + 8].copy_from_slice(&huge);
+        let e = check(&d).expect_err(what);
+        assert!(e.contains("fuzz.fst") && e.contains("not a valid FST"), "{what}: {e}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
