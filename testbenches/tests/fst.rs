@@ -305,14 +305,19 @@ fn an_fst_of_another_design_exits_2_naming_the_missing_signals() {
 
 #[test]
 fn the_waveform_options_refuse_names_that_lie_about_the_format() {
+    // In a scratch folder: were a name accepted, the run would write its files there.
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let (fst, txt, bare, vcd) = (p("x.fst"), p("x.txt"), p("x"), p("y.vcd"));
     for (args, needle) in [
-        (vec!["run", "vblank", "--vcd", "x.fst"], "--wave x.fst"),
-        (vec!["run", "vblank", "--wave", "x.txt"], ".vcd or .fst"),
-        (vec!["run", "vblank", "--wave", "x"], ".vcd or .fst"),
-        (vec!["run", "vblank", "--wave", "x.fst", "--vcd", "y.vcd"], "cannot be used with"),
+        (vec!["run", "vblank", "--vcd", &fst], format!("--wave {fst}")),
+        (vec!["run", "vblank", "--wave", &txt], ".vcd or .fst".into()),
+        (vec!["run", "vblank", "--wave", &bare], ".vcd or .fst".into()),
+        (vec!["run", "vblank", "--wave", &fst, "--vcd", &vcd], "cannot be used with".into()),
     ] {
         let (code, _, err) = dirql(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(err.contains(&needle), "{args:?}: {err}");
     }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a refused run wrote files");
 }
