@@ -175,6 +175,59 @@ fn an_fst_holds_the_frames_of_the_vcd_cycle_for_cycle_on_every_scenario() {
     }
 }
 
+/// Every variable of a VCD as (dotted scope path and name, width), sorted.
+fn vcd_vars(path: &Path) -> Vec<(String, u32)> {
+    fn walk(items: &[vcd::ScopeItem], prefix: &str, out: &mut Vec<(String, u32)>) {
+        for it in items {
+            match it {
+                vcd::ScopeItem::Scope(s) => walk(&s.items, &format!("{prefix}{}.", s.identifier), out),
+                vcd::ScopeItem::Var(v) => out.push((format!("{prefix}{}", v.reference), v.size)),
+                _ => {}
+            }
+        }
+    }
+    let mut p = vcd::Parser::new(BufReader::new(File::open(path).unwrap()));
+    let mut out = Vec::new();
+    walk(&p.parse_header().unwrap().items, "", &mut out);
+    out.sort();
+    out
+}
+
+/// Every variable of an FST, the same way (Verilator's FST writer appends ` [msb:lsb]` to
+/// a bus's name; the VCD keeps the range apart).
+fn fst_vars(path: &Path) -> Vec<(String, u32)> {
+    let mut r = fst_reader::FstReader::open(BufReader::new(File::open(path).unwrap())).unwrap();
+    let (mut scopes, mut out) = (Vec::<String>::new(), Vec::new());
+    r.read_hierarchy(|e| match e {
+        fst_reader::FstHierarchyEntry::Scope { name, .. } => scopes.push(name),
+        fst_reader::FstHierarchyEntry::UpScope => {
+            scopes.pop();
+        }
+        fst_reader::FstHierarchyEntry::Var { name, length, .. } => {
+            let base = name.split(" [").next().unwrap().to_string();
+            out.push((format!("{}.{base}", scopes.join(".")), length));
+        }
+        _ => {}
+    })
+    .unwrap();
+    out.sort();
+    out
+}
+
+#[test]
+fn an_fst_has_the_scopes_and_signals_of_the_vcd() {
+    // The waveform contract (docs/waveform.md) holds in both formats: same scopes, same
+    // names, same widths, all of them (the rules read 38; people read the rest).
+    let dir = tempfile::tempdir().unwrap();
+    let p = |ext: &str| dir.path().join(format!("w.{ext}"));
+    run(&settings("vblank", "reference", 1, 100, Some(p("fst")))).unwrap();
+    run(&settings("vblank", "reference", 1, 100, Some(p("vcd")))).unwrap();
+    let (f, v) = (fst_vars(&p("fst")), vcd_vars(&p("vcd")));
+    assert!(v.len() > 1000, "only {} variables in the VCD", v.len());
+    assert!(v.iter().any(|(n, w)| n == "TOP.dirql_sim_top.host.cpu0_note" && *w == 32));
+    assert!(f == v, "FST and VCD declare different variables");
+}
+
 fn check_fst(path: &Path) -> Vec<RuleReport> {
     let mut c = Checker::for_dirql();
     read_fst(&path.display().to_string(), BufReader::new(File::open(path).unwrap()), |f| c.feed(f)).unwrap();
