@@ -11,7 +11,8 @@ fn main() {
     let layer = args.get(1).map(String::as_str).unwrap_or("idle");
     let cycles: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     // The format follows the name (`.fst`: Verilator's FST writer).
-    let vcd = std::path::Path::new(if layer.ends_with("-fst") { "/tmp/dirql-profile.fst" } else { "/tmp/dirql-profile.vcd" });
+    let vcd =
+        std::path::Path::new(if layer.ends_with("-fst") { "/tmp/dirql-profile.fst" } else { "/tmp/dirql-profile.vcd" });
     match layer {
         "bare" | "bare-trace" | "bare-trace-fst" => {
             let mut m = Model::new(layer.starts_with("bare-trace").then_some(vcd)).unwrap();
@@ -19,8 +20,10 @@ fn main() {
             m.run_bare(cycles, false);
         }
         "idle" | "trace" | "trace-fst" => {
-            let cfg =
-                MachineConfig { vcd: layer.starts_with("trace").then(|| vcd.to_path_buf()), ..MachineConfig::default() };
+            let cfg = MachineConfig {
+                vcd: layer.starts_with("trace").then(|| vcd.to_path_buf()),
+                ..MachineConfig::default()
+            };
             let mut m = Machine::new(&cfg).unwrap();
             m.run_until(cycles);
         }
