@@ -82,7 +82,7 @@ enum Cmd {
         /// Also write a JUnit XML report here (one test case per rule).
         #[arg(long)]
         junit: Option<PathBuf>,
-        /// Write the timing histograms (SVG) here instead of beside the VCD.
+        /// Write the timing histograms (SVG) here instead of beside the waveform.
         #[arg(long)]
         report_dir: Option<PathBuf>,
     },
