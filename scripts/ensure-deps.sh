@@ -23,6 +23,12 @@ missing=()
 for c in "${!pkg[@]}"; do
   command -v "$c" >/dev/null 2>&1 || missing+=("${pkg[$c]}")
 done
+# header -> Debian package: Verilator's FST writer (fstapi.c, built into the model's
+# runtime by sim/build.rs) compresses with zlib, so every mode needs its headers.
+declare -A hdr=([/usr/include/zlib.h]=zlib1g-dev)
+for h in "${!hdr[@]}"; do
+  [ -e "$h" ] || missing+=("${hdr[$h]}")
+done
 
 if ((${#missing[@]})); then
   # Debian's verilator does not bring g++ or make: they are listed on their own above.

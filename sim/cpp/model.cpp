@@ -1,11 +1,13 @@
 #include "dirql-sim/cpp/model.h"
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "Vdirql_sim_top.h"
 #include "dirql-sim/src/ffi.rs.h"
 #include "verilated.h"
+#include "verilated_fst_c.h"
 #include "verilated_vcd_c.h"
 
 namespace dirql {
@@ -13,22 +15,44 @@ namespace dirql {
 // 33 MHz conventional PCI: a 30 ns clock, in the 1 ns time unit the model is built with.
 static constexpr uint64_t kPeriod = 30;
 
-Model::Model(rust::Str vcd_path) : ctx_(new VerilatedContext) {
-  const bool tracing = vcd_path.size() != 0;
+// An FST file is a sequence of compressed blocks; its reader holds one block in memory. The
+// writer ends a block every this many cycles (a power of two), so that memory stays flat
+// for runs of any length whoever drives the model (dirql run also flushes every 65 536).
+static constexpr uint64_t kFstBlockCycles = 1 << 16;
+
+// fstapi writes the wall-clock time into the header's date field (fstapi.c,
+// FST_HDR_OFFS_DATE = 202, FST_HDR_DATE_SIZE = 119), which would make two runs of one seed
+// differ; Verilator's VCD writer omits the date for the same reason. The field is
+// overwritten with this text when the file is closed.
+static constexpr long kFstDateOffset = 202;
+static constexpr size_t kFstDateSize = 119;
+static constexpr char kFstDate[] = "(omitted by dirql: a seed's waveform is byte-identical)";
+static_assert(sizeof(kFstDate) <= kFstDateSize, "the date field holds 119 bytes");
+
+Model::Model(rust::Str path, bool fst) : ctx_(new VerilatedContext) {
+  const bool tracing = path.size() != 0;
   // Verilator requires traceEverOn before the model is built and trace() before open().
   if (tracing) ctx_->traceEverOn(true);
   top_.reset(new Vdirql_sim_top{ctx_.get(), "TOP"});
   if (tracing) {
-    vcd_.reset(new VerilatedVcdC);
-    top_->trace(vcd_.get(), 99);
-    const std::string path(vcd_path.data(), vcd_path.size());
-    vcd_->open(path.c_str());
-    if (!vcd_->isOpen()) throw std::runtime_error("cannot open VCD file for writing: " + path);
+    const std::string p(path.data(), path.size());
+    if (fst) {
+      fst_.reset(new VerilatedFstC);
+      top_->trace(fst_.get(), 99);
+      fst_->open(p.c_str());
+      if (!fst_->isOpen()) throw std::runtime_error("cannot open FST file for writing: " + p);
+      fst_path_ = p;
+    } else {
+      vcd_.reset(new VerilatedVcdC);
+      top_->trace(vcd_.get(), 99);
+      vcd_->open(p.c_str());
+      if (!vcd_->isOpen()) throw std::runtime_error("cannot open VCD file for writing: " + p);
+    }
   }
   top_->clk_i = 0;
   top_->rst_ni = 0;
   top_->eval();
-  if (vcd_) vcd_->dump(0);
+  dump(0);
 }
 
 Model::~Model() {
@@ -42,6 +66,22 @@ Model::~Model() {
   if (top_) top_->final();
   top_.reset();
   Verilated::threadContextp(nullptr);
+}
+
+// A VCD run takes the first branch, as it did before FST existed; an untraced run tests
+// two null pointers.
+inline void Model::dump(uint64_t t) {
+  if (vcd_) {
+    vcd_->dump(t);
+  } else if (fst_) {
+    dump_fst(t);
+  }
+}
+
+void Model::dump_fst(uint64_t t) {
+  fst_->dump(t);
+  // Both dumps of the cycle ask; the writer ends the block once, at its next time change.
+  if ((cycle_ & (kFstBlockCycles - 1)) == 0) fst_->flush();
 }
 
 Bus Model::step(const Drive& d) {
@@ -88,7 +128,7 @@ Bus Model::clock() {
   const uint64_t now = cycle_ * kPeriod;
   t.clk_i = 1;
   t.eval();
-  if (vcd_) vcd_->dump(now);
+  dump(now);
 
   Bus b;
   b.frame_n = t.frame_no;
@@ -116,7 +156,7 @@ Bus Model::clock() {
 
   t.clk_i = 0;
   t.eval();
-  if (vcd_) vcd_->dump(now + kPeriod / 2);
+  dump(now + kPeriod / 2);
   return b;
 }
 
@@ -146,15 +186,17 @@ void Model::run_bare(uint64_t cycles, bool reset) {
     const uint64_t now = cycle_ * kPeriod;
     t.clk_i = 1;
     t.eval();
-    if (vcd_) vcd_->dump(now);
+    dump(now);
     t.clk_i = 0;
     t.eval();
-    if (vcd_) vcd_->dump(now + kPeriod / 2);
+    dump(now + kPeriod / 2);
   }
 }
 
 void Model::flush_trace() {
   if (vcd_) vcd_->flush();
+  // Ends the current block: readers need the whole file, closed (see docs/waveform.md).
+  if (fst_) fst_->flush();
 }
 
 void Model::close_trace() {
@@ -162,8 +204,21 @@ void Model::close_trace() {
     vcd_->close();
     vcd_.reset();
   }
+  if (fst_) {
+    fst_->close();
+    fst_.reset();
+    // The header is block 0 at offset 0 (type byte FST_BL_HDR = 0): only then patch it.
+    if (FILE* f = std::fopen(fst_path_.c_str(), "r+b")) {
+      char date[kFstDateSize] = {};
+      std::snprintf(date, sizeof date, "%s", kFstDate);
+      if (std::fgetc(f) == 0 && std::fseek(f, kFstDateOffset, SEEK_SET) == 0) {
+        std::fwrite(date, 1, sizeof date, f);
+      }
+      std::fclose(f);
+    }
+  }
 }
 
-std::unique_ptr<Model> new_model(rust::Str vcd_path) { return std::make_unique<Model>(vcd_path); }
+std::unique_ptr<Model> new_model(rust::Str path, bool fst) { return std::make_unique<Model>(path, fst); }
 
 }  // namespace dirql

@@ -1,15 +1,18 @@
 // The C++ side of the cxx bridge: owns the Verilated wrapper `dirql_sim_top` and its
-// VCD writer, and clocks it one PCI cycle per `step()`.  Kept small on purpose: every
-// decision lives in Rust; C++ only moves pins and dumps the trace.
+// waveform writer (Verilator's VCD or FST tracer), and clocks it one PCI cycle per
+// `step()`.  Kept small on purpose: every decision lives in Rust; C++ only moves pins and
+// dumps the trace.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "rust/cxx.h"
 
 class VerilatedContext;
 class VerilatedVcdC;
+class VerilatedFstC;
 class Vdirql_sim_top;
 
 namespace dirql {
@@ -19,7 +22,8 @@ struct Bus;
 
 class Model {
  public:
-  explicit Model(rust::Str vcd_path);
+  // Traces to `path` when it is not empty: FST when `fst`, else VCD.
+  Model(rust::Str path, bool fst);
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
@@ -39,13 +43,17 @@ class Model {
  private:
   void apply(const Drive& d);  // set the inputs
   Bus clock();                 // one clock with the inputs as they are
+  void dump(uint64_t t);      // the trace at time `t`, whichever writer is open
+  void dump_fst(uint64_t t);  // the FST writer's part of it
 
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Vdirql_sim_top> top_;
   std::unique_ptr<VerilatedVcdC> vcd_;
+  std::unique_ptr<VerilatedFstC> fst_;
+  std::string fst_path_;
   uint64_t cycle_ = 0;
 };
 
-std::unique_ptr<Model> new_model(rust::Str vcd_path);
+std::unique_ptr<Model> new_model(rust::Str path, bool fst);
 
 }  // namespace dirql

@@ -65,7 +65,8 @@ pub(crate) mod bridge {
 
         type Model;
 
-        fn new_model(vcd_path: &str) -> Result<UniquePtr<Model>>;
+        /// Traces to `path` unless it is empty: FST when `fst`, else VCD.
+        fn new_model(path: &str, fst: bool) -> Result<UniquePtr<Model>>;
         fn step(self: Pin<&mut Model>, d: &Drive) -> Bus;
         fn run_quiet(self: Pin<&mut Model>, d: &Drive, last: &Bus, max: u64, out: &mut Bus) -> u64;
         fn run_bare(self: Pin<&mut Model>, cycles: u64, reset: bool);

@@ -5,8 +5,35 @@ use std::path::{Path, PathBuf};
 use crate::ffi::bridge as ffi;
 use crate::{Bus, Drive};
 
-/// Length of one PCI clock in the VCD's 1 ns time unit (33 MHz conventional PCI).
+/// Length of one PCI clock in the waveform's 1 ns time unit (33 MHz conventional PCI).
 pub const PERIOD_NS: u64 = 30;
+
+/// The waveform formats Verilator writes for the model (both compiled in, see sim/build.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TraceFormat {
+    /// Value Change Dump (IEEE 1364 §18): text, read by every tool.
+    Vcd,
+    /// GTKWave's Fast Signal Trace: compressed blocks, far smaller for long runs.
+    Fst,
+}
+
+impl TraceFormat {
+    /// The format a waveform path asks for: FST when it ends in `.fst` (any case), else VCD.
+    pub fn of_path(path: &Path) -> Self {
+        match path.extension() {
+            Some(e) if e.eq_ignore_ascii_case("fst") => TraceFormat::Fst,
+            _ => TraceFormat::Vcd,
+        }
+    }
+
+    /// The format's usual file extension (and its name in reports): `vcd` or `fst`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TraceFormat::Vcd => "vcd",
+            TraceFormat::Fst => "fst",
+        }
+    }
+}
 
 /// Failures of the simulator itself (not of the design under test).
 #[derive(Debug, thiserror::Error)]
@@ -30,14 +57,16 @@ pub struct Model {
 }
 
 impl Model {
-    /// Builds the model, tracing to `vcd` when given.
-    pub fn new(vcd: Option<&Path>) -> Result<Self, SimError> {
-        let path = match vcd {
+    /// Builds the model, tracing to `wave` when given: FST when its name ends in `.fst`,
+    /// else VCD ([`TraceFormat::of_path`]).
+    pub fn new(wave: Option<&Path>) -> Result<Self, SimError> {
+        let path = match wave {
             Some(p) => p.to_str().ok_or_else(|| SimError::PathEncoding(p.to_path_buf()))?,
             None => "",
         };
-        let inner = ffi::new_model(path).map_err(|e| SimError::Trace {
-            path: vcd.map(Path::to_path_buf).unwrap_or_default(),
+        let fst = wave.is_some_and(|p| TraceFormat::of_path(p) == TraceFormat::Fst);
+        let inner = ffi::new_model(path, fst).map_err(|e| SimError::Trace {
+            path: wave.map(Path::to_path_buf).unwrap_or_default(),
             reason: e.what().to_string(),
         })?;
         Ok(Self { inner })
@@ -65,7 +94,8 @@ impl Model {
     }
 
     /// Pushes buffered trace data to the file, so that what is on disk is a valid VCD up
-    /// to the last cycle stepped.
+    /// to the last cycle stepped. An FST file ends a block here, but is readable only once
+    /// closed ([`Model::close_trace`], or dropping the model).
     pub fn flush_trace(&mut self) {
         self.inner.pin_mut().flush_trace();
     }

@@ -1,5 +1,5 @@
 //! One layer of the benchmark, alone, for `valgrind --tool=callgrind`:
-//! `cargo run --release --example profile_layer -- bare|idle|mmio|trace|bare-trace CYCLES`.
+//! `cargo run --release --example profile_layer -- bare|idle|mmio|trace|bare-trace|trace-fst|bare-trace-fst CYCLES`.
 
 #![allow(clippy::unwrap_used)] // a profiling aid: a failure should stop it loudly
 
@@ -10,15 +10,20 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let layer = args.get(1).map(String::as_str).unwrap_or("idle");
     let cycles: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200_000);
-    let vcd = std::path::Path::new("/tmp/dirql-profile.vcd");
+    // The format follows the name (`.fst`: Verilator's FST writer).
+    let vcd =
+        std::path::Path::new(if layer.ends_with("-fst") { "/tmp/dirql-profile.fst" } else { "/tmp/dirql-profile.vcd" });
     match layer {
-        "bare" | "bare-trace" => {
-            let mut m = Model::new((layer == "bare-trace").then_some(vcd)).unwrap();
+        "bare" | "bare-trace" | "bare-trace-fst" => {
+            let mut m = Model::new(layer.starts_with("bare-trace").then_some(vcd)).unwrap();
             m.run_bare(4, true);
             m.run_bare(cycles, false);
         }
-        "idle" | "trace" => {
-            let cfg = MachineConfig { vcd: (layer == "trace").then(|| vcd.to_path_buf()), ..MachineConfig::default() };
+        "idle" | "trace" | "trace-fst" => {
+            let cfg = MachineConfig {
+                vcd: layer.starts_with("trace").then(|| vcd.to_path_buf()),
+                ..MachineConfig::default()
+            };
             let mut m = Machine::new(&cfg).unwrap();
             m.run_until(cycles);
         }

@@ -84,12 +84,28 @@ pub struct BenchReport {
     pub bare_trace_cycles_per_s: f64,
     /// trace / bare trace, pair by pair.
     pub trace_ratio: f64,
+    /// Full harness with FST tracing (Verilator's FST writer).
+    pub trace_fst_cycles_per_s: f64,
+    /// Verilator's FST tracer in the bare loop.
+    pub bare_trace_fst_cycles_per_s: f64,
+    /// FST trace / bare FST trace, pair by pair.
+    pub trace_fst_ratio: f64,
+    /// FST-traced / VCD-traced co-simulation, pair by pair.
+    pub fst_vs_vcd_trace_ratio: f64,
     /// `dirql check` throughput.
     pub check_mb_per_s: f64,
     /// Size of the VCD checked.
     pub check_file_mb: f64,
     /// Peak resident memory of the `dirql check` process.
     pub check_peak_rss_mb: f64,
+    /// `dirql check` on the VCD, in simulated cycles per second.
+    pub check_cycles_per_s: f64,
+    /// `dirql check` on an FST of the same run, in simulated cycles per second.
+    pub check_fst_cycles_per_s: f64,
+    /// Size of that FST.
+    pub check_fst_file_mb: f64,
+    /// Peak resident memory of `dirql check` on the FST.
+    pub check_fst_peak_rss_mb: f64,
     /// Clean build of the Verilated model crate, seconds (with `--build`).
     pub build_clean_s: Option<f64>,
     /// Rebuild after touching one RTL file, seconds (with `--build`).
@@ -181,28 +197,46 @@ fn irq_round_trips(cycles: u64) -> Result<f64, String> {
     Ok(per_s(r.interrupts as f64, t.elapsed().as_secs_f64()))
 }
 
-/// Runs `dirql check` on `vcd` in a child process; returns (MB/s, peak RSS in MB).
-fn check(vcd: &Path) -> Result<(f64, f64), String> {
+/// Runs `dirql check` on `wave` in a child process; returns (seconds, peak RSS in MB of
+/// that child).
+fn check(wave: &Path) -> Result<(f64, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let size = std::fs::metadata(vcd).map_err(|e| e.to_string())?.len() as f64 / 1e6;
     let t = Instant::now();
-    let out = Command::new(exe).arg("check").arg(vcd).output().map_err(|e| e.to_string())?;
+    let child = Command::new(exe)
+        .arg("check")
+        .arg(wave)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
+    let (status, ru) = wait_with_rusage(pid)?;
     let dt = t.elapsed().as_secs_f64();
-    if out.status.code() == Some(2) {
-        return Err(format!("dirql check failed: {}", String::from_utf8_lossy(&out.stderr)));
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) == 2 {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        return Err(format!("dirql check {} failed: {err}", wave.display()));
     }
-    Ok((per_s(size, dt), children_peak_rss_mb()))
+    Ok((dt, ru.ru_maxrss as f64 / 1024.0))
 }
 
-/// Largest resident set of any child waited for so far (getrusage RUSAGE_CHILDREN).
-fn children_peak_rss_mb() -> f64 {
-    // SAFETY: getrusage only writes into the zeroed struct we pass; RUSAGE_CHILDREN is valid.
-    let ru = unsafe {
+/// Waits for the child `pid`; returns its wait status and its own resource usage (so the
+/// peak memory of each check is its own, not the largest of all children so far).
+fn wait_with_rusage(pid: libc::pid_t) -> Result<(libc::c_int, libc::rusage), String> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: wait4 writes only into the status and the zeroed rusage we pass; `pid` is a
+    // child of ours that nothing else waits for (its `Child` handle is never waited on).
+    let (r, ru) = unsafe {
         let mut ru: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru);
-        ru
+        let r = libc::wait4(pid, &mut status, 0, &mut ru);
+        (r, ru)
     };
-    ru.ru_maxrss as f64 / 1024.0
+    if r != pid {
+        return Err(format!("wait4 for dirql check: {}", std::io::Error::last_os_error()));
+    }
+    Ok((status, ru))
 }
 
 fn time_cargo(root: &Path, target: &Path) -> Result<f64, String> {
@@ -244,6 +278,7 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
     let mut v: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     let mut push = |k: &'static str, x: f64| v.entry(k).or_default().push(x);
     let trace_path = s.scratch.join("bench-trace.vcd");
+    let trace_fst_path = s.scratch.join("bench-trace.fst");
     for rep in 0..s.reps {
         progress(&format!("repetition {}/{}", rep + 1, s.reps));
         let b = bare(s.cycles, None)?;
@@ -251,6 +286,8 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         let (m, cpt) = mmio(s.cycles)?;
         let bt = bare(s.trace_cycles, Some(&trace_path))?;
         let t = traced(s.trace_cycles, &trace_path)?;
+        let bft = bare(s.trace_cycles, Some(&trace_fst_path))?;
+        let tf = traced(s.trace_cycles, &trace_fst_path)?;
         let irq = irq_round_trips(s.cycles)?;
         push("bare_cycles_per_s", b);
         push("idle_cycles_per_s", i);
@@ -263,20 +300,32 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         push("bare_trace_cycles_per_s", bt);
         push("trace_cycles_per_s", t);
         push("trace_ratio", t / bt);
+        push("bare_trace_fst_cycles_per_s", bft);
+        push("trace_fst_cycles_per_s", tf);
+        push("trace_fst_ratio", tf / bft);
+        push("fst_vs_vcd_trace_ratio", tf / t);
         push("irq_round_trips_per_s", irq);
     }
-    progress("checking a large VCD");
+    progress("checking a large VCD and an FST of the same run");
     let check_vcd = s.scratch.join("bench-check.vcd");
+    let check_fst = s.scratch.join("bench-check.fst");
     traced(s.check_cycles, &check_vcd)?;
-    let size = std::fs::metadata(&check_vcd).map_err(|e| e.to_string())?.len() as f64 / 1e6;
-    let mut rss = 0.0f64;
+    traced(s.check_cycles, &check_fst)?;
+    let mb = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).map_err(|e| e.to_string());
+    let (size, fst_size) = (mb(&check_vcd)?, mb(&check_fst)?);
+    let (mut rss, mut fst_rss) = (0.0f64, 0.0f64);
     for _ in 0..s.reps {
-        let (mbps, r) = check(&check_vcd)?;
-        push("check_mb_per_s", mbps);
+        let (dt, r) = check(&check_vcd)?;
+        push("check_mb_per_s", per_s(size, dt));
+        push("check_cycles_per_s", per_s(s.check_cycles as f64, dt));
         rss = rss.max(r);
+        let (dt, r) = check(&check_fst)?;
+        push("check_fst_cycles_per_s", per_s(s.check_cycles as f64, dt));
+        fst_rss = fst_rss.max(r);
     }
-    let _ = std::fs::remove_file(&check_vcd);
-    let _ = std::fs::remove_file(&trace_path);
+    for p in [&check_vcd, &check_fst, &trace_path, &trace_fst_path] {
+        let _ = std::fs::remove_file(p);
+    }
     let (build_clean_s, build_rebuild_s) = match &s.build {
         Some(root) => {
             progress("timing a clean build and a rebuild after an RTL edit");
@@ -299,9 +348,17 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         trace_cycles_per_s: med("trace_cycles_per_s"),
         bare_trace_cycles_per_s: med("bare_trace_cycles_per_s"),
         trace_ratio: med("trace_ratio"),
+        trace_fst_cycles_per_s: med("trace_fst_cycles_per_s"),
+        bare_trace_fst_cycles_per_s: med("bare_trace_fst_cycles_per_s"),
+        trace_fst_ratio: med("trace_fst_ratio"),
+        fst_vs_vcd_trace_ratio: med("fst_vs_vcd_trace_ratio"),
         check_mb_per_s: med("check_mb_per_s"),
         check_file_mb: size,
         check_peak_rss_mb: rss,
+        check_cycles_per_s: med("check_cycles_per_s"),
+        check_fst_cycles_per_s: med("check_fst_cycles_per_s"),
+        check_fst_file_mb: fst_size,
+        check_fst_peak_rss_mb: fst_rss,
         build_clean_s,
         build_rebuild_s,
         detail,
@@ -341,12 +398,34 @@ pub fn table(r: &BenchReport) -> String {
     row(&mut s, "bare with Verilator's tracer", "bare_trace_cycles_per_s", "cycles/s", "");
     row(&mut s, "co-simulation with VCD", "trace_cycles_per_s", "cycles/s", "");
     ratio(&mut s, "  traced / bare traced", "trace_ratio", 0.8);
+    row(&mut s, "bare with Verilator's FST tracer", "bare_trace_fst_cycles_per_s", "cycles/s", "");
+    row(&mut s, "co-simulation with FST", "trace_fst_cycles_per_s", "cycles/s", "");
+    ratio(&mut s, "  FST traced / bare FST traced", "trace_fst_ratio", 0.8);
+    if let Some(x) = f("fst_vs_vcd_trace_ratio") {
+        let _ =
+            writeln!(s, "  {:<34} {:>14.3} {:<10} [{:.3} .. {:.3}]", "  FST / VCD traced", x.median, "", x.min, x.max);
+    }
     if let Some(x) = f("check_mb_per_s") {
         let ok = if x.median >= 100.0 { "meets" } else { "MISSES" };
         let _ = writeln!(
             s,
             "  {:<34} {:>14.1} {:<10} [{:.1} .. {:.1}]  goal >= 100 ({ok}); {:.0} MB file, peak RSS {:.1} MB",
             "dirql check", x.median, "MB/s", x.min, x.max, r.check_file_mb, r.check_peak_rss_mb
+        );
+    }
+    row(&mut s, "dirql check on the VCD", "check_cycles_per_s", "cycles/s", "");
+    if let Some(x) = f("check_fst_cycles_per_s") {
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>14.0} {:<10} [{:.0} .. {:.0}]  {:.2} MB file ({:.0}x smaller), peak RSS {:.1} MB",
+            "dirql check on an FST of that run",
+            x.median,
+            "cycles/s",
+            x.min,
+            x.max,
+            r.check_fst_file_mb,
+            r.check_file_mb / r.check_fst_file_mb.max(1e-9),
+            r.check_fst_peak_rss_mb
         );
     }
     if let (Some(c), Some(b)) = (r.build_clean_s, r.build_rebuild_s) {

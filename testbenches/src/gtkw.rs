@@ -1,4 +1,5 @@
-//! GTKWave save files: written beside a VCD so that `gtkwave run.gtkw` opens the waveform
+//! GTKWave save files: written beside a waveform (VCD or FST; GTKWave opens both, and
+//! Verilator's two writers name every signal alike) so that `gtkwave run.gtkw` opens it
 //! with the useful signals grouped (PCI, interrupt line, adapter state, CPU0, CPU1) and,
 //! for a failing run, the view centred on the first violation with a marker on it.
 
@@ -66,15 +67,16 @@ const PROBE_NOTE: &str = "probes: 0 INT_RAW 1 INT_ENABLE 2 CRTC idx 3 window 4 F
 /// Routine codes (docs/waveform.md).
 const ROUTINE_NOTE: &str = "routine: 0 idle 1 thread 2 ISR 3 DPC 4 sync 5 StartIO 6 spin 7 bugcheck 8 BIOS";
 
-/// The save file for `vcd`: beside it, same stem, `.gtkw`.
-pub fn gtkw_path(vcd: &Path) -> PathBuf {
-    vcd.with_extension("gtkw")
+/// The save file for the waveform `wave`: beside it, same stem, `.gtkw`.
+pub fn gtkw_path(wave: &Path) -> PathBuf {
+    wave.with_extension("gtkw")
 }
 
-/// The text of a save file for `vcd`, centred on `focus` = (cycle, label) when given.
-pub fn gtkw_text(vcd: &Path, focus: Option<(u64, &str)>) -> String {
+/// The text of a save file for the waveform `wave` (its `[dumpfile]`), centred on
+/// `focus` = (cycle, label) when given.
+pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>) -> String {
     let mut s = String::new();
-    let abs = std::fs::canonicalize(vcd).unwrap_or_else(|_| vcd.to_path_buf());
+    let abs = std::fs::canonicalize(wave).unwrap_or_else(|_| wave.to_path_buf());
     let _ = writeln!(s, "[*] dirql: GTKWave save file for {}", abs.display());
     let _ = writeln!(s, "[dumpfile] \"{}\"", abs.display());
     let _ = writeln!(s, "[timestart] {}", focus.map_or(0, |(c, _)| c.saturating_sub(30) * PERIOD_NS));
@@ -123,10 +125,10 @@ pub fn gtkw_text(vcd: &Path, focus: Option<(u64, &str)>) -> String {
     s
 }
 
-/// Writes the save file beside `vcd`; returns its path.
-pub fn write_gtkw(vcd: &Path, focus: Option<(u64, &str)>) -> std::io::Result<PathBuf> {
-    let p = gtkw_path(vcd);
-    std::fs::write(&p, gtkw_text(vcd, focus))?;
+/// Writes the save file beside the waveform `wave`; returns its path.
+pub fn write_gtkw(wave: &Path, focus: Option<(u64, &str)>) -> std::io::Result<PathBuf> {
+    let p = gtkw_path(wave);
+    std::fs::write(&p, gtkw_text(wave, focus))?;
     Ok(p)
 }
 

@@ -2,7 +2,7 @@
 //! fails, 2 on bad input.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::{BufReader, IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -10,8 +10,11 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use dirql_host::adapter::{RtlVariant, Variant, RTL_VARIANTS, VARIANTS};
 use dirql_host::videoport::SyncReading;
+use dirql_sim::TraceFormat;
 use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
-use dirql_testbenches::check::{read_vcd, set_next_progress, take_last_timing, Checker, RuleReport, SourceTiming};
+use dirql_testbenches::check::{
+    read_fst, read_vcd, set_next_progress, take_last_timing, Checker, RuleReport, SourceTiming,
+};
 use dirql_testbenches::explore::{explore, ExploreSettings, Strategy};
 use dirql_testbenches::gtkw::write_gtkw;
 use dirql_testbenches::report::{junit, rules_table, timing_svg, timing_table};
@@ -55,8 +58,12 @@ enum Cmd {
         #[arg(long)]
         cycles: Option<u64>,
         /// Write the waveform (VCD) here.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "wave")]
         vcd: Option<PathBuf>,
+        /// Write the waveform here, in the format its name ends in: `.vcd` or `.fst`
+        /// (Verilator's FST writer: compressed, for long runs; GTKWave opens it).
+        #[arg(long)]
+        wave: Option<PathBuf>,
         /// Reading of VideoPortSynchronizeExecution: current, legacy or reactos.
         #[arg(long, default_value = "current")]
         reading: String,
@@ -84,7 +91,7 @@ enum Cmd {
         /// Also write a JUnit XML report here (one test case per rule).
         #[arg(long)]
         junit: Option<PathBuf>,
-        /// Write the timing histograms (SVG) here instead of beside the VCD.
+        /// Write the timing histograms (SVG) here instead of beside the waveform.
         #[arg(long)]
         report_dir: Option<PathBuf>,
     },
@@ -151,7 +158,8 @@ enum Cmd {
     },
     /// Check a waveform written by `dirql run`.
     Check {
-        /// The VCD file.
+        /// The waveform: FST when its name ends in `.fst`, else VCD.
+        #[arg(value_name = "VCD|FST")]
         vcd: PathBuf,
         /// Machine-readable output.
         #[arg(long)]
@@ -159,10 +167,10 @@ enum Cmd {
         /// Also write a JUnit XML report here (one test case per rule).
         #[arg(long)]
         junit: Option<PathBuf>,
-        /// Write a GTKWave save file beside the VCD, centred on the first violation.
+        /// Write a GTKWave save file beside the waveform, centred on the first violation.
         #[arg(long)]
         gtkw: bool,
-        /// Write the timing histograms (SVG) here instead of beside the VCD.
+        /// Write the timing histograms (SVG) here instead of beside the waveform.
         #[arg(long)]
         report_dir: Option<PathBuf>,
     },
@@ -197,6 +205,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             seed,
             cycles,
             vcd,
+            wave,
             reading,
             cpus,
             faults,
@@ -232,6 +241,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
                 .transpose()?;
             let (sc, drv, reading) = resolve(&scenario, &driver, &reading, cpus)?;
+            let vcd = waveform_path(vcd, wave)?;
             let cycles = cycles.unwrap_or(sc.default_cycles);
             if cycles == 0 {
                 return Err(BadInput("--cycles 0: give at least one cycle".into()));
@@ -269,7 +279,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 }
                 print!("{}", timing_table(&timing));
                 println!("verdict: {}", r.verdict.to_uppercase());
-                if let Some(v) = &r.vcd {
+                if let Some(v) = &r.waveform {
                     println!("waveform: {v}");
                 }
                 for f in &extras {
@@ -386,10 +396,17 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             let shown = vcd.display().to_string();
             let file = File::open(&vcd).map_err(|e| BadInput(format!("cannot open {shown}: {e}")))?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let progress = ByteProgress::new(file, size);
+            let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
             let mut checker = Checker::for_dirql();
-            let frames = read_vcd(&shown, BufReader::with_capacity(1 << 20, progress), |f| checker.feed(f))
-                .map_err(|e| BadInput(e.to_string()))?;
+            let frames = match TraceFormat::of_path(&vcd) {
+                TraceFormat::Fst => {
+                    quiet_reader_panics();
+                    read_fst(&shown, progress, |f| checker.feed(f)).map_err(|e| BadInput(e.to_string()))
+                }
+                TraceFormat::Vcd => {
+                    read_vcd(&shown, progress, |f| checker.feed(f)).map_err(|e| BadInput(e.to_string()))
+                }
+            }?;
             let (rules, timing) = checker.finish_all();
             let timing = timing.sources().to_vec();
             let pass = rules.iter().all(|r| r.verdict == "pass");
@@ -421,6 +438,46 @@ const TARGET_ABORT_EVERY: u32 = 50;
 /// cycles outlast the bridge's budget (64 re-issues, about 5 cycles each), so the storm
 /// exhausts it once. Placed between two retraces of the default mode (every 2000 cycles).
 const RETRY_STORM: (u64, u64) = (5_000, 5_600);
+
+/// The waveform a run writes: `--vcd` (VCD, as always) or `--wave` (the format its name
+/// ends in). A `.fst` name given to `--vcd`, or a `--wave` name ending in neither, is bad
+/// input: the file would not hold what its name says.
+fn waveform_path(vcd: Option<PathBuf>, wave: Option<PathBuf>) -> Result<Option<PathBuf>, BadInput> {
+    if let Some(v) = &vcd {
+        if TraceFormat::of_path(v) == TraceFormat::Fst {
+            return Err(BadInput(format!(
+                "--vcd {}: --vcd writes VCD, and this name ends in .fst; to write FST use --wave {}",
+                v.display(),
+                v.display()
+            )));
+        }
+    }
+    if let Some(w) = &wave {
+        let ext = w.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if !matches!(ext.as_deref(), Some("vcd" | "fst")) {
+            return Err(BadInput(format!(
+                "--wave {}: the format follows the name; end it in .vcd or .fst",
+                w.display()
+            )));
+        }
+    }
+    Ok(vcd.or(wave))
+}
+
+/// `read_fst` turns a panic of the FST reader on a damaged file into the exit-2 message
+/// that names the file; the default hook would print the panic first, as if dirql had
+/// crashed. Panics anywhere else print as always.
+fn quiet_reader_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_reader = info
+            .location()
+            .is_some_and(|l| ["fst-reader-", "lz4_flex-", "miniz_oxide-"].iter().any(|c| l.file().contains(c)));
+        if !in_reader {
+            default(info);
+        }
+    }));
+}
 
 /// Runs this long or longer show progress (on a terminal).
 const LONG_RUN: u64 = 2_000_000;
@@ -457,6 +514,15 @@ impl<R: Read> ByteProgress<R> {
     fn new(inner: R, size: u64) -> Self {
         let on = std::io::stderr().is_terminal() && size >= 64 << 20;
         ByteProgress { inner, done: 0, size, next: 0, start: Instant::now(), on }
+    }
+}
+
+impl<R: Seek> Seek for ByteProgress<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        // FST is read by blocks, not front to back: progress is the position reached.
+        let at = self.inner.seek(pos)?;
+        self.done = at;
+        Ok(at)
     }
 }
 

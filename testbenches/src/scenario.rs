@@ -12,7 +12,7 @@ use dirql_host::videoport::{
     video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket,
 };
 use dirql_host::{Cpu, Machine, MachineConfig, SharedLineDevice, Stop};
-use dirql_sim::{PicConfig, Routine, Routing};
+use dirql_sim::{PicConfig, Routine, Routing, TraceFormat};
 use serde::Serialize;
 
 use crate::check::{Checker, RuleReport, Violation};
@@ -84,7 +84,8 @@ pub struct RunSettings {
     pub seed: u64,
     /// Cycles to simulate.
     pub cycles: u64,
-    /// Waveform path, when tracing.
+    /// Waveform path, when tracing: FST when it ends in `.fst`, else VCD
+    /// ([`dirql_sim::TraceFormat::of_path`]).
     pub vcd: Option<PathBuf>,
     /// Reading of VideoPortSynchronizeExecution.
     pub reading: SyncReading,
@@ -117,8 +118,12 @@ pub struct RunResult {
     pub unclaimed: u64,
     /// Of `interrupts`, those signalled by MSI messages.
     pub messages: u64,
-    /// The waveform written.
+    /// The VCD written (none when the run wrote FST, or no waveform).
     pub vcd: Option<String>,
+    /// The waveform written, whichever its format.
+    pub waveform: Option<String>,
+    /// Its format: `vcd` or `fst`.
+    pub waveform_format: Option<&'static str>,
     /// The bug check that stopped the run, if one did (stop code, CPU, IRQL, routine,
     /// cycle); the stop codes are listed in `dirql_host::stop_codes`.
     pub bug_check: Option<BugCheckReport>,
@@ -387,7 +392,9 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         interrupts: stats.interrupts,
         unclaimed: stats.unclaimed,
         messages: stats.messages,
-        vcd: s.vcd.as_ref().map(|p| p.display().to_string()),
+        vcd: s.vcd.as_ref().filter(|p| TraceFormat::of_path(p) == TraceFormat::Vcd).map(|p| p.display().to_string()),
+        waveform: s.vcd.as_ref().map(|p| p.display().to_string()),
+        waveform_format: s.vcd.as_deref().map(|p| TraceFormat::of_path(p).extension()),
         bug_check,
         sync_overlap_cycles: overlap.get(),
         storms: stats.storms,

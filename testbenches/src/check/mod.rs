@@ -1,6 +1,6 @@
 //! Signal-level checkers. Every rule reads only [`Frame`]s — the wired PCI bus and the
 //! traced host state, cycle by cycle — so the same rule code runs live during a run and
-//! afterwards on a VCD, and both give the same verdict.
+//! afterwards on a waveform (VCD or FST), and all give the same verdict.
 //!
 //! The rules (docs/contracts.md says what each probe and note means):
 //!
@@ -18,6 +18,7 @@
 mod burst_integrity;
 mod decode;
 mod excerpt;
+mod fst_source;
 mod irql_discipline;
 mod isr_dismissal;
 mod isr_ownership;
@@ -25,6 +26,7 @@ mod lost_interrupt;
 mod pci_protocol;
 mod reentry;
 mod register_integrity;
+mod signal_map;
 mod sync_isolation;
 mod timing;
 mod vcd_source;
@@ -38,6 +40,7 @@ use serde::Serialize;
 pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
 pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH, SIGNALS};
+pub use fst_source::{read_fst, FstError};
 pub use irql_discipline::IrqlDiscipline;
 pub use isr_dismissal::IsrDismissal;
 pub use isr_ownership::IsrOwnership;
@@ -45,9 +48,10 @@ pub use lost_interrupt::NoLostInterrupt;
 pub use pci_protocol::{pci_parity, PciProtocol};
 pub use reentry::NoSpuriousReentry;
 pub use register_integrity::RegisterIntegrity;
+pub use signal_map::REQUIRED_SIGNALS;
 pub use sync_isolation::SyncIsolation;
 pub use timing::{Distribution, SourceTiming, TimingStats, SOURCE_NAMES};
-pub use vcd_source::{read_vcd, VcdError, REQUIRED_SIGNALS};
+pub use vcd_source::{read_vcd, VcdError};
 
 /// Virtual CPUs the wrapper traces (the length of [`Frame::irql`]; checked at compile time
 /// below because `dirql_sim` keeps its own constant private).

@@ -8,58 +8,7 @@ use dirql_sim::Frame;
 use vcd::{Command, Value};
 use vcd::{IdCode, ScopeItem};
 
-/// The signals the rules read, by path below the wrapper `dirql_sim_top`.
-pub const REQUIRED_SIGNALS: &[&str] = &[
-    "clk_i",
-    "rst_ni",
-    "pci.frame_n",
-    "pci.irdy_n",
-    "pci.trdy_n",
-    "pci.devsel_n",
-    "pci.stop_n",
-    "pci.cbe_n",
-    "pci.ad",
-    "pci.par",
-    "pci.idsel",
-    "pci.ad_drivers",
-    "pci.inta_n",
-    "pci.dev_inta_n",
-    "host.cpu0_irql",
-    "host.cpu1_irql",
-    "host.cpu0_routine",
-    "host.cpu1_routine",
-    "host.cpu0_op",
-    "host.cpu1_op",
-    "host.isr_ret",
-    "host.lock_owner",
-    "host.pic_in_service",
-    "host.pic_deliver",
-    "host.pic_eoi",
-    "host.pic_masked",
-    "host.bus_cpu",
-    "host.posted",
-    "host.cpu0_note",
-    "host.cpu1_note",
-    "dev_probe0_o",
-    "dev_probe1_o",
-    "dev_probe2_o",
-    "dev_probe3_o",
-    "dev_probe4_o",
-    "dev_probe5_o",
-    "dev_probe6_o",
-    "dev_probe7_o",
-];
-
-/// Signals read when present and taken as 0 when absent: added after the first waveforms
-/// were written, so older files still check.
-pub const OPTIONAL_SIGNALS: &[&str] = &["host.msi"];
-
-/// Every signal a frame is built from: the required ones, then the optional ones.
-fn all_signals() -> impl Iterator<Item = (&'static str, bool)> {
-    REQUIRED_SIGNALS.iter().map(|s| (*s, true)).chain(OPTIONAL_SIGNALS.iter().map(|s| (*s, false)))
-}
-
-const SLOTS: usize = REQUIRED_SIGNALS.len() + OPTIONAL_SIGNALS.len();
+use super::signal_map::{parse_bits, FrameAssembler, SignalMap};
 
 /// Why a VCD could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -119,8 +68,6 @@ fn bits(v: &vcd::Vector) -> u64 {
     v.iter().fold(0u64, |acc, b| (acc << 1) | u64::from(b == Value::V1))
 }
 
-const CLK: usize = 0;
-
 /// A reader that remembers the last byte it handed out, to tell a file that ends on a
 /// whole line from one cut in the middle of a line.
 struct LastByte<R> {
@@ -163,18 +110,8 @@ impl<R: BufRead> BufRead for LastByte<R> {
 pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, VcdError> {
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
-    let slots = header_slots(path, &mut p)?;
-    let mut val = vec![0u64; SLOTS];
-    let mut clk_prev = 0u64;
-    let mut frames = 0u64;
-    let mut emit = |val: &[u64], clk_prev: &mut u64, frames: &mut u64| {
-        let clk = val[CLK];
-        if clk == 1 && *clk_prev == 0 {
-            *frames += 1;
-            sink(&frame_of(*frames, val));
-        }
-        *clk_prev = clk;
-    };
+    let map = header_map(path, &mut p)?;
+    let mut frames = FrameAssembler::default();
     let r = p.reader();
     let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut in_comment = false;
@@ -188,7 +125,7 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
         lineno += 1;
         if line.last() != Some(&b'\n') {
             // Cut in the middle of a line: a run stopped by dirql ends on a whole line.
-            return Err(VcdError::Truncated { path: path.to_string(), frames });
+            return Err(VcdError::Truncated { path: path.to_string(), frames: frames.frames() });
         }
         let mut toks = line.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty());
         while let Some(t) = toks.next() {
@@ -202,7 +139,7 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
                     if t.len() < 2 || !t[1..].iter().all(u8::is_ascii_digit) {
                         return Err(bad("bad timestamp"));
                     }
-                    emit(&val, &mut clk_prev, &mut frames);
+                    frames.end_of_time(&mut sink);
                 }
                 b'$' => match t {
                     b"$comment" => in_comment = true,
@@ -211,18 +148,9 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
                 },
                 b'b' | b'B' => {
                     let Some(id) = toks.next() else { return Err(bad("vector change without an id")) };
-                    let mut v = 0u64;
-                    for &c in &t[1..] {
-                        match c {
-                            b'0' | b'1' => v = (v << 1) | u64::from(c == b'1'),
-                            b'x' | b'X' | b'z' | b'Z' => v <<= 1,
-                            _ => return Err(bad("bad vector value")),
-                        }
-                    }
+                    let v = parse_bits(&t[1..]).ok_or_else(|| bad("bad vector value"))?;
                     let key = id_key(id).ok_or_else(|| bad("bad id code"))?;
-                    for &s in slots.get(key) {
-                        val[s] = v;
-                    }
+                    frames.set(&map, key, v);
                 }
                 b'r' | b'R' | b's' | b'S' => {
                     if toks.next().is_none() {
@@ -231,19 +159,17 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
                 }
                 b'0' | b'1' | b'x' | b'X' | b'z' | b'Z' => {
                     let key = id_key(&t[1..]).ok_or_else(|| bad("bad scalar change"))?;
-                    for &s in slots.get(key) {
-                        val[s] = u64::from(t[0] == b'1');
-                    }
+                    frames.set(&map, key, u64::from(t[0] == b'1'));
                 }
                 _ => return Err(bad("unexpected token")),
             }
         }
     }
-    emit(&val, &mut clk_prev, &mut frames);
-    if frames == 0 {
+    frames.end_of_time(&mut sink);
+    if frames.frames() == 0 {
         return Err(VcdError::Empty { path: path.to_string() });
     }
-    Ok(frames)
+    Ok(frames.frames())
 }
 
 /// An id code (printable ASCII 33..=126) as a number, the same for the header's codes and
@@ -260,23 +186,8 @@ fn id_key(id: &[u8]) -> Option<u64> {
     })
 }
 
-/// Which frame slots each id code feeds, sorted by id for binary search.
-struct Slots {
-    by_id: Vec<(u64, Vec<usize>)>,
-}
-
-impl Slots {
-    #[inline]
-    fn get(&self, key: u64) -> &[usize] {
-        match self.by_id.binary_search_by_key(&key, |(k, _)| *k) {
-            Ok(i) => &self.by_id[i].1,
-            Err(_) => &[],
-        }
-    }
-}
-
 /// Reads the header and maps each required signal to its id code.
-fn header_slots<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Result<Slots, VcdError> {
+fn header_map<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Result<SignalMap, VcdError> {
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let header = p.parse_header().map_err(|e| {
         // A header that stops part-way (but did start like a VCD) was cut off.
@@ -291,28 +202,12 @@ fn header_slots<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Res
     if vars.is_empty() {
         return Err(malformed("no $var definitions in the header".into()));
     }
-    let mut by_id: Vec<(u64, Vec<usize>)> = Vec::new();
-    let mut missing = Vec::new();
-    for (slot, (want, required)) in all_signals().enumerate() {
-        let suffix = format!("dirql_sim_top.{want}");
-        match vars.iter().find(|(name, _, _)| name.ends_with(&suffix)) {
-            Some((_, code, _)) => {
-                let key =
-                    id_key(code.to_string().as_bytes()).ok_or_else(|| malformed(format!("bad id code {code}")))?;
-                match by_id.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, v)) => v.push(slot),
-                    None => by_id.push((key, vec![slot])),
-                }
-            }
-            None if required => missing.push(want),
-            None => {}
-        }
+    let mut keyed = Vec::with_capacity(vars.len());
+    for (name, code, _) in &vars {
+        let key = id_key(code.to_string().as_bytes()).ok_or_else(|| malformed(format!("bad id code {code}")))?;
+        keyed.push((name.as_str(), key));
     }
-    if !missing.is_empty() {
-        return Err(VcdError::Missing { path: path.to_string(), missing: missing.join(", ") });
-    }
-    by_id.sort_by_key(|(k, _)| *k);
-    Ok(Slots { by_id })
+    SignalMap::resolve(keyed.iter().copied()).map_err(|missing| VcdError::Missing { path: path.to_string(), missing })
 }
 
 /// The frames of a VCD read entirely by the `vcd` crate (its body parser too): the oracle
@@ -321,72 +216,26 @@ fn header_slots<R: BufRead>(path: &str, p: &mut vcd::Parser<LastByte<R>>) -> Res
 fn read_vcd_with_crate<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, VcdError> {
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
-    let slots = header_slots(path, &mut p)?;
-    let mut val = vec![0u64; SLOTS];
-    let (mut clk_prev, mut frames) = (0u64, 0u64);
-    let mut emit = |val: &[u64], clk_prev: &mut u64, frames: &mut u64| {
-        if val[CLK] == 1 && *clk_prev == 0 {
-            *frames += 1;
-            sink(&frame_of(*frames, val));
-        }
-        *clk_prev = val[CLK];
-    };
+    let map = header_map(path, &mut p)?;
+    let mut frames = FrameAssembler::default();
     for cmd in p.by_ref() {
         match cmd.map_err(|e| malformed(e.to_string()))? {
-            Command::Timestamp(_) => emit(&val, &mut clk_prev, &mut frames),
+            Command::Timestamp(_) => frames.end_of_time(&mut sink),
             Command::ChangeScalar(code, v) => {
                 if let Some(k) = id_key(code.to_string().as_bytes()) {
-                    for &s in slots.get(k) {
-                        val[s] = u64::from(v == Value::V1);
-                    }
+                    frames.set(&map, k, u64::from(v == Value::V1));
                 }
             }
             Command::ChangeVector(code, v) => {
                 if let Some(k) = id_key(code.to_string().as_bytes()) {
-                    let b = bits(&v);
-                    for &s in slots.get(k) {
-                        val[s] = b;
-                    }
+                    frames.set(&map, k, bits(&v));
                 }
             }
             _ => {}
         }
     }
-    emit(&val, &mut clk_prev, &mut frames);
-    Ok(frames)
-}
-
-fn frame_of(cycle: u64, v: &[u64]) -> Frame {
-    let b = |i: usize| v[i] != 0;
-    let u = |i: usize| v[i] as u8;
-    let pic = u(22) | u(23) << 1 | u(24) << 2 | u(25) << 3;
-    Frame {
-        cycle,
-        rst_n: b(1),
-        frame_n: b(2),
-        irdy_n: b(3),
-        trdy_n: b(4),
-        devsel_n: b(5),
-        stop_n: b(6),
-        cbe_n: u(7),
-        ad: v[8] as u32,
-        par: b(9),
-        idsel: b(10),
-        ad_drivers: u(11),
-        inta_n: b(12),
-        dev_inta_n: b(13),
-        irql: [u(14), u(15)],
-        routine: [u(16), u(17)],
-        op: [u(18), u(19)],
-        isr_ret: u(20),
-        lock_owner: u(21),
-        pic,
-        bus_cpu: u(26),
-        posted: u(27),
-        note: [v[28] as u32, v[29] as u32],
-        dev: std::array::from_fn(|i| v[30 + i] as u32),
-        msi: v[38] as u16,
-    }
+    frames.end_of_time(&mut sink);
+    Ok(frames.frames())
 }
 
 #[cfg(test)]

@@ -1,0 +1,232 @@
+//! From a waveform's signals to [`Frame`]s, whatever the file format: which signals the
+//! rules read (by path below the wrapper), which of a file's variables feeds each, and the
+//! frame of every rising clock edge. The VCD and FST readers differ only in how they find
+//! their variables and value changes; both hand them here, so they cannot disagree on what
+//! a frame is.
+
+use dirql_sim::Frame;
+
+/// The signals the rules read, by path below the wrapper `dirql_sim_top`.
+pub const REQUIRED_SIGNALS: &[&str] = &[
+    "clk_i",
+    "rst_ni",
+    "pci.frame_n",
+    "pci.irdy_n",
+    "pci.trdy_n",
+    "pci.devsel_n",
+    "pci.stop_n",
+    "pci.cbe_n",
+    "pci.ad",
+    "pci.par",
+    "pci.idsel",
+    "pci.ad_drivers",
+    "pci.inta_n",
+    "pci.dev_inta_n",
+    "host.cpu0_irql",
+    "host.cpu1_irql",
+    "host.cpu0_routine",
+    "host.cpu1_routine",
+    "host.cpu0_op",
+    "host.cpu1_op",
+    "host.isr_ret",
+    "host.lock_owner",
+    "host.pic_in_service",
+    "host.pic_deliver",
+    "host.pic_eoi",
+    "host.pic_masked",
+    "host.bus_cpu",
+    "host.posted",
+    "host.cpu0_note",
+    "host.cpu1_note",
+    "dev_probe0_o",
+    "dev_probe1_o",
+    "dev_probe2_o",
+    "dev_probe3_o",
+    "dev_probe4_o",
+    "dev_probe5_o",
+    "dev_probe6_o",
+    "dev_probe7_o",
+];
+
+/// Signals read when present and taken as 0 when absent: added after the first waveforms
+/// were written, so older files still check. Their slots follow the required ones.
+pub const OPTIONAL_SIGNALS: &[&str] = &["host.msi"];
+
+/// Every signal a frame is built from, with whether it is required.
+fn all_signals() -> impl Iterator<Item = (&'static str, bool)> {
+    REQUIRED_SIGNALS.iter().map(|s| (*s, true)).chain(OPTIONAL_SIGNALS.iter().map(|s| (*s, false)))
+}
+
+/// Frame slots: the required signals, then the optional ones.
+const SLOTS: usize = REQUIRED_SIGNALS.len() + OPTIONAL_SIGNALS.len();
+
+/// Slot of the clock in [`REQUIRED_SIGNALS`].
+const CLK: usize = 0;
+
+/// Which frame slots each of a file's variables feeds, by the file's own key for the
+/// variable (a VCD id code as a number, an FST handle), sorted for binary search.
+pub struct SignalMap {
+    by_key: Vec<(u64, Vec<usize>)>,
+}
+
+impl SignalMap {
+    /// Maps each signal to the first variable whose dotted path (scopes and name, without a
+    /// bit range) ends in `dirql_sim_top.<signal>`. `Err` lists the required signals no
+    /// variable provides, comma-separated.
+    pub fn resolve<'a>(vars: impl IntoIterator<Item = (&'a str, u64)> + Clone) -> Result<Self, String> {
+        let mut by_key: Vec<(u64, Vec<usize>)> = Vec::new();
+        let mut missing = Vec::new();
+        for (slot, (want, required)) in all_signals().enumerate() {
+            let suffix = format!("dirql_sim_top.{want}");
+            match vars.clone().into_iter().find(|(name, _)| name.ends_with(&suffix)) {
+                Some((_, key)) => match by_key.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, v)) => v.push(slot),
+                    None => by_key.push((key, vec![slot])),
+                },
+                None if required => missing.push(want),
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing.join(", "));
+        }
+        by_key.sort_by_key(|(k, _)| *k);
+        Ok(SignalMap { by_key })
+    }
+
+    /// The slots the variable with `key` feeds (none for a variable the rules ignore).
+    #[inline]
+    pub fn slots(&self, key: u64) -> &[usize] {
+        match self.by_key.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(i) => &self.by_key[i].1,
+            Err(_) => &[],
+        }
+    }
+
+    /// The keys of every variable the rules read.
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_key.iter().map(|(k, _)| *k)
+    }
+}
+
+/// The current value of every required signal, and the frames they make: one per rising
+/// edge of `clk_i`, taken when the waveform moves on from the time of the edge.
+pub struct FrameAssembler {
+    val: Vec<u64>,
+    clk_prev: u64,
+    frames: u64,
+}
+
+impl Default for FrameAssembler {
+    fn default() -> Self {
+        FrameAssembler { val: vec![0; SLOTS], clk_prev: 0, frames: 0 }
+    }
+}
+
+impl FrameAssembler {
+    /// Sets the variable with `key` to `v` (in every slot it feeds).
+    #[inline]
+    pub fn set(&mut self, map: &SignalMap, key: u64, v: u64) {
+        for &s in map.slots(key) {
+            self.val[s] = v;
+        }
+    }
+
+    /// The values stand complete for one time (the file moves on to the next, or ends):
+    /// a frame goes to `sink` if the clock rose.
+    #[inline]
+    pub fn end_of_time(&mut self, sink: &mut impl FnMut(&Frame)) {
+        let clk = self.val[CLK];
+        if clk == 1 && self.clk_prev == 0 {
+            self.frames += 1;
+            sink(&frame_of(self.frames, &self.val));
+        }
+        self.clk_prev = clk;
+    }
+
+    /// Frames emitted so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+}
+
+/// A value written as binary digits, most significant first; x and z read as 0 (the
+/// design is 2-state: `--x-assign fast`). `None` for any other character.
+#[inline]
+pub fn parse_bits(digits: &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    for &c in digits {
+        match c {
+            b'0' | b'1' => v = (v << 1) | u64::from(c == b'1'),
+            b'x' | b'X' | b'z' | b'Z' => v <<= 1,
+            _ => return None,
+        }
+    }
+    Some(v)
+}
+
+fn frame_of(cycle: u64, v: &[u64]) -> Frame {
+    let b = |i: usize| v[i] != 0;
+    let u = |i: usize| v[i] as u8;
+    let pic = u(22) | u(23) << 1 | u(24) << 2 | u(25) << 3;
+    Frame {
+        cycle,
+        rst_n: b(1),
+        frame_n: b(2),
+        irdy_n: b(3),
+        trdy_n: b(4),
+        devsel_n: b(5),
+        stop_n: b(6),
+        cbe_n: u(7),
+        ad: v[8] as u32,
+        par: b(9),
+        idsel: b(10),
+        ad_drivers: u(11),
+        inta_n: b(12),
+        dev_inta_n: b(13),
+        irql: [u(14), u(15)],
+        routine: [u(16), u(17)],
+        op: [u(18), u(19)],
+        isr_ret: u(20),
+        lock_owner: u(21),
+        pic,
+        bus_cpu: u(26),
+        posted: u(27),
+        note: [v[28] as u32, v[29] as u32],
+        dev: std::array::from_fn(|i| v[30 + i] as u32),
+        msi: v[38] as u16,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_required_signal_is_mapped_or_named_missing() {
+        let names: Vec<String> = REQUIRED_SIGNALS.iter().map(|s| format!("TOP.dirql_sim_top.{s}")).collect();
+        let vars: Vec<(&str, u64)> = names.iter().enumerate().map(|(i, n)| (n.as_str(), 100 - i as u64)).collect();
+        let m = SignalMap::resolve(vars.iter().copied()).expect("all present");
+        assert_eq!(m.slots(100), &[0]);
+        assert_eq!(m.slots(100 - 8), &[8]);
+        assert!(m.slots(7).is_empty());
+        let missing = SignalMap::resolve(vars[2..].iter().copied()).err().expect("two missing");
+        assert_eq!(missing, "clk_i, rst_ni");
+    }
+
+    #[test]
+    fn a_frame_is_taken_once_per_rising_edge() {
+        let names: Vec<String> = REQUIRED_SIGNALS.iter().map(|s| format!("dirql_sim_top.{s}")).collect();
+        let m = SignalMap::resolve(names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u64))).expect("map");
+        let mut a = FrameAssembler::default();
+        let mut got = Vec::new();
+        for (clk, ad) in [(0, 1), (1, 2), (1, 3), (0, 4), (1, 5)] {
+            a.set(&m, 0, clk);
+            a.set(&m, 8, ad);
+            a.end_of_time(&mut |f| got.push((f.cycle, f.ad)));
+        }
+        assert_eq!(got, vec![(1, 2), (2, 5)]);
+        assert_eq!(parse_bits(b"1x1"), Some(0b101));
+        assert_eq!(parse_bits(b"12"), None);
+    }
+}
