@@ -422,7 +422,9 @@ const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
 /// again, through the serialized StartIO queue.
 fn mode_requests(vp: &VideoPort<'_, '_>) {
     let reqs = [
-        (ioctl::SET_CRTC, vec![0x042A, 0x052E, 0x0132]),
+        // Horizontal timing as the mode has it, then the cursor shape, start address and cursor
+        // location a mode set also programs (CR0A-CR0F: accepted, not implemented by the adapter).
+        (ioctl::SET_CRTC, vec![0x042A, 0x052E, 0x0132, 0x0A0D, 0x0B0E, 0x0C00, 0x0D00, 0x0E00, 0x0F00]),
         (ioctl::SET_CURRENT_MODE, DEFAULT_MODE.to_vec()),
         (ioctl::SET_COLOR_REGISTERS, vec![0, 0x10_2030, 0x40_5060, 0x70_8090]),
     ];

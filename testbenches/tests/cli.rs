@@ -142,3 +142,38 @@ fn rtl_twins_are_listed_run_with_rtl_and_checked_from_their_waveform_alike() {
     let (_, _, err) = dirql(&["run", "vblank", "--fault", "nofault"]);
     assert!(err.contains("target-abort") && err.contains("retry-storm"), "{err}");
 }
+
+/// The contract as `dirql list --json` states it: for every broken twin, driver or RTL,
+/// `dirql run <its scenario> --driver|--rtl <name>` with nothing else (seed 1) exits 1, and
+/// the rule it breaks fails first.
+#[test]
+fn every_listed_twin_fails_its_rule_with_the_plain_run_command() {
+    let (code, out, _) = dirql(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut twins = 0;
+    for (key, flag) in [("drivers", "--driver"), ("rtl", "--rtl")] {
+        for v in list[key].as_array().unwrap().iter().filter(|v| !v["breaks"].is_null()) {
+            let (name, rule, scenario) =
+                (v["name"].as_str().unwrap(), v["breaks"].as_str().unwrap(), v["scenario"].as_str().unwrap());
+            let (code, out, _) = dirql(&["run", scenario, flag, name, "--json"]);
+            assert_eq!(code, 1, "dirql run {scenario} {flag} {name}: exit {code}");
+            let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let failed: Vec<(&str, u64)> = j["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["verdict"] == "fail")
+                .map(|r| (r["name"].as_str().unwrap(), r["violations"][0]["cycle"].as_u64().unwrap()))
+                .collect();
+            let first = failed.iter().min_by_key(|(_, c)| *c).unwrap();
+            assert!(failed.iter().any(|(r, _)| *r == rule), "{name}: {rule} did not fail: {failed:?}");
+            assert!(
+                failed.iter().filter(|(_, c)| *c == first.1).any(|(r, _)| *r == rule),
+                "{name}: {rule} is not the first to fail: {failed:?}"
+            );
+            twins += 1;
+        }
+    }
+    assert!(twins >= 14, "only {twins} twins listed");
+}

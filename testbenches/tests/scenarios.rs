@@ -76,8 +76,9 @@ const PENDING_RTL: &[&str] = &[];
 
 /// Variants whose bug needs a particular interleaving: the test explores seeds until the
 /// declared rule fails (at most this many), as `dirql explore` would, and then checks that
-/// run in full.
-const INTERLEAVING: &[&str] = &["unsync-crtc"];
+/// run in full. (Empty since `mode-set` programs nine CRTC registers per request:
+/// unsync-crtc now fails at seed 1, like every other twin.)
+const INTERLEAVING: &[&str] = &[];
 const SEED_BUDGET: u64 = 64;
 
 #[test]
