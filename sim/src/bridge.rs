@@ -432,7 +432,7 @@ impl PciHostBridge {
             if let Some(n) = self.cfg.faults.bad_parity_every.filter(|&n| n > 0) {
                 if self.prev.irdy_n == 0 {
                     self.fault_phase += 1;
-                    if self.fault_phase % n == 0 {
+                    if self.fault_phase.is_multiple_of(n) {
                         next.par ^= 1;
                     }
                 }
@@ -514,7 +514,7 @@ impl PciHostBridge {
                     data = Some(bus.ad);
                     self.fault_msi = self.fault_msi.wrapping_add(1);
                     match self.cfg.faults.drop_msi_every.filter(|&n| n > 0) {
-                        Some(n) if self.fault_msi % n == 0 => {
+                        Some(n) if self.fault_msi.is_multiple_of(n) => {
                             self.events.push(BridgeEvent::MsiDropped { cycle: now, addr, data: bus.ad });
                         }
                         _ => self.msis.push(MsiMessage { cycle: now, addr, data: bus.ad }),
@@ -577,14 +577,14 @@ impl PciHostBridge {
         next.ad = a.req.addr.wrapping_add(4 * a.done as u32);
         if let Some(n) = self.cfg.faults.master_abort_every.filter(|&n| n > 0 && !a.req.cmd.is_config()) {
             self.fault_txn += 1;
-            if self.fault_txn % n == 0 {
+            if self.fault_txn.is_multiple_of(n) {
                 next.ad ^= 0x8000_0000; // nobody decodes it: a real master abort
             }
         }
         // The target's answers: armed in the pin-fault stage with this address phase.
         if let Some(n) = self.cfg.faults.target_abort_every.filter(|&n| n > 0 && !a.req.cmd.is_config()) {
             self.fault_target_abort += 1;
-            if self.fault_target_abort % n == 0 {
+            if self.fault_target_abort.is_multiple_of(n) {
                 next.fault = PinFault::TargetAbort.armed();
             }
         }

@@ -134,7 +134,7 @@ impl InterruptController {
         self.pulses |= PIC_EOI;
         self.eois = self.eois.wrapping_add(1);
         if let Some(n) = self.cfg.faults.redeliver_every.filter(|&n| n > 0 && !self.masked) {
-            if self.eois % n == 0 {
+            if self.eois.is_multiple_of(n) {
                 // The stale request: delivered like a real one, withdrawn by nothing.
                 self.sample(now, true, rng);
                 self.forced = self.request.is_some();
