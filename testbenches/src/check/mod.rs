@@ -374,7 +374,7 @@ impl Checker {
             self.flush_excerpts(f.cycle, false);
         }
         self.last_cycle = f.cycle;
-        if f.cycle % PROGRESS_EVERY == 0 {
+        if f.cycle.is_multiple_of(PROGRESS_EVERY) {
             if let Some(p) = self.progress.as_mut() {
                 p(f.cycle);
             }
