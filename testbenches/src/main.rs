@@ -611,28 +611,17 @@ fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
 
 fn list(json: bool) {
     if json {
-        let drivers: Vec<_> = VARIANTS
-            .iter()
-            .map(|v| {
-                let mut o = json!({ "name": v.name, "description": v.description });
-                if let (Some(b), Some(s)) = (v.breaks, v.scenario) {
-                    o["breaks"] = json!(b);
-                    o["scenario"] = json!(s);
-                }
-                o
-            })
-            .collect();
-        let rtl: Vec<_> = RTL_VARIANTS
-            .iter()
-            .map(|v| {
-                let mut o = json!({ "name": v.name, "description": v.description });
-                if let (Some(b), Some(s)) = (v.breaks, v.scenario) {
-                    o["breaks"] = json!(b);
-                    o["scenario"] = json!(s);
-                }
-                o
-            })
-            .collect();
+        // A variant as listed: a broken one also names the rule it breaks and its scenario.
+        let variant = |name: &str, description: &str, breaks: Option<&str>, scenario: Option<&str>| {
+            let mut o = json!({ "name": name, "description": description });
+            if let (Some(b), Some(s)) = (breaks, scenario) {
+                o["breaks"] = json!(b);
+                o["scenario"] = json!(s);
+            }
+            o
+        };
+        let drivers: Vec<_> = VARIANTS.iter().map(|v| variant(v.name, v.description, v.breaks, v.scenario)).collect();
+        let rtl: Vec<_> = RTL_VARIANTS.iter().map(|v| variant(v.name, v.description, v.breaks, v.scenario)).collect();
         let j = json!({
             "scenarios": SCENARIOS,
             "drivers": drivers,
