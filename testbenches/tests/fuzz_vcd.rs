@@ -161,3 +161,42 @@ fn a_waveform_from_before_host_msi_existed_still_checks_the_same() {
     };
     assert_eq!(verdicts(old.as_bytes()), verdicts(v));
 }
+
+#[test]
+fn a_vcd_with_systemverilog_types_checks_like_the_original() {
+    // GTKWave's fst2vcd and SystemVerilog simulators write `$var logic`, `bit`, `int`, and
+    // scopes such as `interface`: the rules read values, not types, so such a file must
+    // check exactly like the Verilog-typed original.
+    let v = std::str::from_utf8(seed_vcd()).unwrap();
+    let (mut n, mut scopes) = (0, 0);
+    let sv: String = v
+        .lines()
+        .map(|l| {
+            let t: Vec<&str> = l.split_whitespace().collect();
+            let out = if t.starts_with(&["$var", "wire", "1"]) {
+                n += 1;
+                l.replacen("wire", "bit", 1)
+            } else if t.starts_with(&["$var", "wire"]) {
+                l.replacen("wire", "logic", 1)
+            } else if t.starts_with(&["$scope", "module"]) {
+                scopes += 1;
+                // Every other scope, the top one included.
+                if scopes % 2 == 1 {
+                    l.replacen("module", "interface", 1)
+                } else {
+                    l.to_string()
+                }
+            } else {
+                l.to_string()
+            };
+            out + "\n"
+        })
+        .collect();
+    assert!(n > 10 && sv.contains("$var logic") && sv.contains("$scope interface"));
+    let verdicts = |bytes: &[u8]| {
+        let mut c = Checker::for_dirql();
+        let frames = read_vcd("w", Cursor::new(bytes), |f| c.feed(f)).unwrap();
+        (frames, c.finish().into_iter().map(|r| (r.name, r.verdict, r.violations.len())).collect::<Vec<_>>())
+    };
+    assert_eq!(verdicts(sv.as_bytes()), verdicts(v.as_bytes()));
+}

@@ -101,6 +101,90 @@ impl<R: BufRead> BufRead for LastByte<R> {
     }
 }
 
+/// Variable types the `vcd` crate parses (IEEE 1364); anything else in a `$var` is
+/// presented to it as `wire`.
+const CRATE_VAR_TYPES: &[&[u8]] = &[
+    b"event",
+    b"integer",
+    b"parameter",
+    b"real",
+    b"reg",
+    b"supply0",
+    b"supply1",
+    b"time",
+    b"tri",
+    b"triand",
+    b"trior",
+    b"trireg",
+    b"tri0",
+    b"tri1",
+    b"wand",
+    b"wire",
+    b"wor",
+    b"string",
+];
+/// Scope types the `vcd` crate parses; anything else in a `$scope` is presented as `module`.
+const CRATE_SCOPE_TYPES: &[&[u8]] = &[b"module", b"task", b"function", b"begin", b"fork"];
+/// A header longer than this is handed to the crate as it is (no real one comes close).
+const HEADER_LIMIT: usize = 64 << 20;
+
+/// The header of `r` with the variable and scope types the `vcd` crate does not know
+/// (IEEE 1800's `logic`, `bit`, `int`, ..., `interface`, `struct`, ... as GTKWave's
+/// `fst2vcd` and SystemVerilog simulators write them) replaced by ones it does, followed by
+/// the rest of `r` untouched. The rules read values, not types, so nothing is lost. Input
+/// that does not start like a VCD header is passed through as it is, for the crate to
+/// name what is wrong.
+fn known_types<R: BufRead>(mut r: R) -> std::io::Result<std::io::Chain<std::io::Cursor<Vec<u8>>, R>> {
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    // The keyword whose type token comes next: 1 after `$var`, 2 after `$scope`.
+    let mut type_next = 0u8;
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line)? == 0 || out.len() > HEADER_LIMIT {
+            break;
+        }
+        let first = line.iter().position(|c| !c.is_ascii_whitespace());
+        if out.iter().all(u8::is_ascii_whitespace) && first.is_some_and(|i| line[i] != b'$') {
+            out.extend_from_slice(&line);
+            break;
+        }
+        let mut rewritten = Vec::with_capacity(line.len());
+        let mut end_of_header = false;
+        for tok in line.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
+            let known: &[&[u8]] = match type_next {
+                1 => CRATE_VAR_TYPES,
+                2 => CRATE_SCOPE_TYPES,
+                _ => &[],
+            };
+            let tok: &[u8] = match type_next {
+                0 => tok,
+                _ if known.contains(&tok) => tok,
+                1 => b"wire",
+                _ => b"module",
+            };
+            type_next = match tok {
+                b"$var" => 1,
+                b"$scope" => 2,
+                _ => 0,
+            };
+            end_of_header |= tok == b"$enddefinitions";
+            if !rewritten.is_empty() {
+                rewritten.push(b' ');
+            }
+            rewritten.extend_from_slice(tok);
+        }
+        if line.last() == Some(&b'\n') {
+            rewritten.push(b'\n');
+        }
+        out.extend_from_slice(&rewritten);
+        if end_of_header {
+            break;
+        }
+    }
+    Ok(std::io::Read::chain(std::io::Cursor::new(out), r))
+}
+
 /// Streams the frames of the VCD in `reader` into `sink`; returns the number of frames.
 ///
 /// The header (scopes, variables, id codes) is read by the `vcd` crate; the value-change
@@ -109,6 +193,7 @@ impl<R: BufRead> BufRead for LastByte<R> {
 /// ~75 MB/s (docs/perf.md).
 pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, VcdError> {
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
+    let reader = known_types(reader).map_err(|e| VcdError::Io { path: path.to_string(), source: e })?;
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
     let map = header_map(path, &mut p)?;
     let mut frames = FrameAssembler::default();
