@@ -175,3 +175,63 @@ fn msi_messages_reach_the_target_cpu_with_their_message_number_and_inta_stays_re
     let stats = m.kernel().stats();
     assert_eq!((stats.messages, stats.stray_messages, stats.unclaimed), (4, 0, 0));
 }
+
+#[test]
+fn the_reference_miniport_in_msi_mode_guards_its_fence_with_an_ndis_spin_lock() {
+    use dirql_host::adapter::{ioctl, regs_ext as ext, DirqlMiniport, Variant};
+    use dirql_host::videoport::{video_port_initialize, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket};
+    let mut m = Machine::new(&MachineConfig { seed: 4, ..MachineConfig::default() }).unwrap();
+    let mp = Rc::new(DirqlMiniport::new(Variant::by_name("reference").unwrap()));
+    mp.use_message_interrupts();
+    let slot: Rc<std::cell::RefCell<Option<Rc<VideoDevice>>>> = Rc::default();
+    let waited = Rc::new(Cell::new(0u32));
+    let (mp0, slot0) = (mp.clone(), slot.clone());
+    m.spawn(
+        0,
+        Box::new(move |cpu: &Cpu<'_>| {
+            let pci = enumerate(cpu, &ResourcePlan::default()).unwrap();
+            let dev = VideoDevice::new(VideoPortConfig::default(), pci);
+            video_port_initialize(cpu, &dev, mp0.clone()).unwrap();
+            mp0.connect_messages(cpu, &dev, 0).unwrap();
+            *slot0.borrow_mut() = Some(dev);
+            loop {
+                cpu.work(100);
+            }
+        }),
+    );
+    let (slot1, w) = (slot.clone(), waited.clone());
+    m.spawn(
+        1,
+        Box::new(move |cpu: &Cpu<'_>| {
+            let mut fence = 1;
+            loop {
+                let dev = slot1.borrow().clone();
+                let Some(dev) = dev else {
+                    cpu.work(50);
+                    continue;
+                };
+                let vp = VideoPort::new(cpu, &dev);
+                let words = vec![ext::OP_FENCE << 24, fence];
+                vp.start_io(&mut VideoRequestPacket {
+                    ioctl: ioctl::SUBMIT_COMMANDS,
+                    input: words,
+                    ..Default::default()
+                });
+                let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![fence], ..Default::default() };
+                if vp.start_io(&mut rp) == 0 {
+                    w.set(fence);
+                }
+                fence += 1;
+            }
+        }),
+    );
+    m.run_until(20_000);
+    assert_eq!(m.stopped(), None);
+    assert!(waited.get() >= 5, "only {} fences waited for", waited.get());
+    assert!(mp.completed_fence() >= waited.get());
+    // Taken by the DPC for each completion and by the waiting thread for each poll.
+    let (by_dpc, by_thread) = mp.fence_lock_taken();
+    assert!(by_dpc >= u64::from(waited.get()) && by_thread >= u64::from(waited.get()), "{by_dpc} {by_thread}");
+    let stats = m.kernel().stats();
+    assert!(stats.messages >= 5 && stats.messages == stats.interrupts, "{stats:?}");
+}

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::adapter::regs::*;
 use crate::adapter::regs_ext as ext;
 use crate::kernel::Cpu;
-use crate::ndis::{self, InterruptRequest, NdisInterrupt, NdisMiniportInterrupt};
+use crate::ndis::{self, InterruptRequest, NdisInterrupt, NdisMiniportInterrupt, NdisSpinLock};
 use crate::stop_codes;
 use crate::videoport::{
     Priority, VideoDevice, VideoMiniport, VideoPort, VideoRequestPacket, ERROR_INVALID_FUNCTION,
@@ -193,6 +193,12 @@ pub struct DirqlMiniport {
     /// The message interrupt, once registered: synchronized code goes through
     /// NdisMSynchronizeWithInterruptEx with it.
     messages: RefCell<Option<Rc<NdisInterrupt>>>,
+    /// MSI mode: `completed_fence` is shared only by the DPC and the thread waiting for a
+    /// fence, both below DIRQL, so an NDIS spin lock (DISPATCH_LEVEL) guards it, not the
+    /// interrupt lock (semantics.md §5).
+    fence_lock: NdisSpinLock,
+    /// Times the fence lock was taken: by the DPC, and by anything else (the waiter).
+    fence_lock_taken: Cell<(u64, u64)>,
 }
 
 impl DirqlMiniport {
@@ -209,7 +215,26 @@ impl DirqlMiniport {
             dpcs: Cell::new(0),
             message_mode: Cell::new(false),
             messages: RefCell::new(None),
+            fence_lock: NdisSpinLock::default(),
+            fence_lock_taken: Cell::new((0, 0)),
         }
+    }
+
+    /// Times the fence lock was taken in MSI mode: (by the DPC, by the waiting thread).
+    pub fn fence_lock_taken(&self) -> (u64, u64) {
+        self.fence_lock_taken.get()
+    }
+
+    /// Runs `f` on `completed_fence` under the fence lock (a few cycles of memory access).
+    fn with_fence_lock<T>(&self, vp: &VideoPort<'_, '_>, f: impl FnOnce(&Cell<u32>) -> T) -> T {
+        let old = self.fence_lock.acquire(vp.cpu());
+        let (dpc, other) = self.fence_lock_taken.get();
+        let in_dpc = vp.cpu().routine() == dirql_sim::Routine::Dpc;
+        self.fence_lock_taken.set(if in_dpc { (dpc + 1, other) } else { (dpc, other + 1) });
+        vp.cpu().work(2);
+        let r = f(&self.completed_fence);
+        self.fence_lock.release(vp.cpu(), old);
+        r
     }
 
     /// Chooses MSI messages over the line, before VideoPortInitialize: the video port then
@@ -307,16 +332,26 @@ impl DirqlMiniport {
     fn dpc(&self, vp: &VideoPort<'_, '_>) {
         self.dpcs.set(self.dpcs.get() + 1);
         let enable = self.reg(REG_INT_ENABLE);
+        let messages = self.message_mode.get();
+        let reached = Cell::new(0);
         let rearm = |vp: &VideoPort<'_, '_>| {
             let e = vp.read_register_ulong(enable);
             vp.write_register_ulong(enable, e | INT_VBLANK);
-            self.completed_fence.set(self.completed_fence.get().max(self.isr_fence.get()));
+            reached.set(self.isr_fence.get());
+            if !messages {
+                self.completed_fence.set(self.completed_fence.get().max(reached.get()));
+            }
             true
         };
         if self.is("dpc-unsync") {
             rearm(vp);
         } else {
             self.synchronize(vp, Priority::Medium, &rearm);
+        }
+        if messages {
+            // Shared with the waiting thread only: the NDIS spin lock, outside the
+            // interrupt's synchronized routine.
+            self.with_fence_lock(vp, |done| done.set(done.get().max(reached.get())));
         }
     }
 
@@ -413,7 +448,12 @@ impl DirqlMiniport {
     /// Waits (at PASSIVE, polling the DPC's completed fence) for fence `value`.
     fn wait_fence(&self, vp: &VideoPort<'_, '_>, value: u32, max_polls: u32) -> u32 {
         for _ in 0..max_polls {
-            if self.completed_fence.get() >= value {
+            let done = if self.message_mode.get() {
+                self.with_fence_lock(vp, |done| done.get())
+            } else {
+                self.completed_fence.get()
+            };
+            if done >= value {
                 return NO_ERROR;
             }
             vp.cpu().work(200);
