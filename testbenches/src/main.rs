@@ -13,7 +13,8 @@ use dirql_host::videoport::SyncReading;
 use dirql_sim::TraceFormat;
 use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
 use dirql_testbenches::check::{
-    read_fst, read_vcd, set_next_progress, take_last_timing, Checker, RuleReport, SourceTiming,
+    hierarchy_file_of, read_fst_recovering, read_vcd, set_next_progress, take_last_timing, Checker, FstRecovery,
+    RuleReport, SourceTiming,
 };
 use dirql_testbenches::explore::{explore, ExploreSettings, Strategy};
 use dirql_testbenches::gtkw::write_gtkw;
@@ -398,14 +399,19 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
             let mut checker = Checker::for_dirql();
-            let frames = match TraceFormat::of_path(&vcd) {
+            let (frames, recovered) = match TraceFormat::of_path(&vcd) {
                 TraceFormat::Fst => {
                     quiet_reader_panics();
-                    read_fst(&shown, progress, |f| checker.feed(f)).map_err(|e| BadInput(e.to_string()))
+                    // Consulted only if the writer never closed the file (a hard kill).
+                    let hier = hierarchy_file_of(&vcd);
+                    let side = File::open(&hier).map(BufReader::new);
+                    read_fst_recovering(&shown, progress, &hier.display().to_string(), side, |f| checker.feed(f))
+                        .map(|r| (r.frames, r.recovered))
+                        .map_err(|e| BadInput(e.to_string()))
                 }
-                TraceFormat::Vcd => {
-                    read_vcd(&shown, progress, |f| checker.feed(f)).map_err(|e| BadInput(e.to_string()))
-                }
+                TraceFormat::Vcd => read_vcd(&shown, progress, |f| checker.feed(f))
+                    .map(|n| (n, None))
+                    .map_err(|e| BadInput(e.to_string())),
             }?;
             let (rules, timing) = checker.finish_all();
             let timing = timing.sources().to_vec();
@@ -415,10 +421,17 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             let extras =
                 write_extras(&rules, &timing, Some(&vcd), gtkw, report_dir.as_deref(), junit_path.as_deref(), &suite)?;
             if json {
-                let j = json!({ "file": shown, "cycles": frames, "verdict": verdict, "rules": rules, "timing": timing, "files": extras });
+                let mut j = json!({ "file": shown, "cycles": frames, "verdict": verdict, "rules": rules, "timing": timing, "files": extras });
+                if let Some(r) = &recovered {
+                    j["recovered"] = json!(r);
+                    j["recovered"]["up_to_cycle"] = json!(frames);
+                }
                 println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
             } else {
                 println!("dirql check {shown}  cycles={frames}");
+                if let Some(r) = &recovered {
+                    print!("{}", recovered_note(r, frames));
+                }
                 print!("{}", rules_table(&rules));
                 print!("{}", timing_table(&timing));
                 println!("verdict: {}", verdict.to_uppercase());
@@ -462,6 +475,16 @@ fn waveform_path(vcd: Option<PathBuf>, wave: Option<PathBuf>) -> Result<Option<P
         }
     }
     Ok(vcd.or(wave))
+}
+
+/// What `dirql check` says of an FST its writer never closed, read with its side file.
+fn recovered_note(r: &FstRecovery, frames: u64) -> String {
+    format!(
+        "  incomplete: its writer never closed it ({})\n  \
+         recovered with the hierarchy from {}: checked up to cycle {frames}, the end of the last of its {} whole \
+         value-change block(s); the {} byte(s) after it are lost\n",
+        r.reason, r.hierarchy, r.blocks, r.lost_bytes
+    )
 }
 
 /// `read_fst` turns a panic of the FST reader on a damaged file into the exit-2 message

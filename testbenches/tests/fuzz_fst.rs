@@ -1,15 +1,19 @@
 //! The FST reader never takes the process down, whatever the file: a real FST cut anywhere
 //! is refused as truncated, and one with corrupted bytes gives a verdict or a named error
-//! (exit 2 at the CLI), never a panic that escapes or a crash.
+//! (exit 2 at the CLI), never a panic that escapes or a crash. The same holds for an FST
+//! whose run was killed, read with the hierarchy file its writer left, when either file is
+//! damaged.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::io::Cursor;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use dirql_host::adapter::Variant;
 use dirql_host::videoport::SyncReading;
-use dirql_testbenches::check::{read_fst, Checker};
+use dirql_testbenches::check::{read_fst, read_fst_recovering, Checker};
 use dirql_testbenches::scenario::{run, RunSettings, Scenario};
 use proptest::prelude::*;
 
@@ -107,6 +111,107 @@ proptest! {
             v[at] = b;
         }
         if let Err(e) = check(&v) {
+            prop_assert!(e.contains("fuzz.fst"), "error does not name the file: {}", e);
+        }
+    }
+}
+
+/// Value-change blocks the writer finished, up to the block it is writing.
+fn finished_blocks(v: &[u8]) -> u64 {
+    let (mut pos, mut n) = (0usize, 0);
+    while pos + 9 <= v.len() {
+        let len = u64::from_be_bytes(v[pos + 1..pos + 9].try_into().unwrap()) as usize;
+        if len == 0 || pos + 1 + len > v.len() {
+            break;
+        }
+        n += u64::from(matches!(v[pos], 1 | 5 | 8));
+        pos += 1 + len;
+    }
+    n
+}
+
+/// A real FST whose run (`no-ack`, so the rules find violations) was killed after its
+/// writer finished two blocks, and the hierarchy file its writer left (made once).
+fn killed_fst() -> &'static (Vec<u8>, Vec<u8>) {
+    static F: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("killed.fst");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["run", "vblank", "--driver", "no-ack", "--cycles", "500000000", "--wave", p.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while finished_blocks(&std::fs::read(&p).unwrap_or_default()) < 2 {
+            assert!(start.elapsed() < Duration::from_secs(120), "the run never got going");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        (std::fs::read(&p).unwrap(), std::fs::read(dir.path().join("killed.fst.hier")).unwrap())
+    })
+}
+
+/// Reads `fst` with the side file `hier` through every rule: Ok(frames) or Err(message).
+fn recover(fst: &[u8], hier: &[u8]) -> Result<u64, String> {
+    let mut c = Checker::for_dirql();
+    let side = Ok(Cursor::new(hier.to_vec()));
+    let r = read_fst_recovering("fuzz.fst", Cursor::new(fst), "fuzz.fst.hier", side, |f| c.feed(f));
+    let _ = c.finish();
+    match r {
+        Ok(r) if r.recovered.is_some() => Ok(r.frames),
+        Ok(r) => Err(format!("read as a closed file: {r:?}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[test]
+fn the_killed_seed_is_recovered_to_its_last_finished_block() {
+    let (fst, hier) = killed_fst();
+    let blocks = finished_blocks(fst);
+    assert_eq!(recover(fst, hier), Ok(blocks * 65_536));
+}
+
+#[test]
+fn a_cut_hierarchy_file_is_refused_naming_it() {
+    let (fst, hier) = killed_fst();
+    let cuts = (0..200).chain((200..hier.len()).step_by(hier.len() / 200 + 1));
+    for cut in cuts {
+        // The last entries close scopes: a cut there loses no signal.
+        if let Err(e) = recover(fst, &hier[..cut]) {
+            assert!(e.contains("fuzz.fst.hier"), "cut at byte {cut}: {e}");
+        } else {
+            assert!(cut > hier.len() - 16, "a hierarchy cut at byte {cut} of {} was accepted", hier.len());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_corrupted_hierarchy_file_never_escapes_as_a_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..20)) {
+        let (fst, hier) = killed_fst();
+        let mut h = hier.clone();
+        for (i, b) in flips {
+            let at = i.index(h.len());
+            h[at] = b;
+        }
+        if let Err(e) = recover(fst, &h) {
+            prop_assert!(e.contains("fuzz.fst"), "error does not name the file: {}", e);
+        }
+    }
+
+    #[test]
+    fn a_corrupted_killed_fst_never_escapes_as_a_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..20)) {
+        let (fst, hier) = killed_fst();
+        let mut v = fst.clone();
+        for (i, b) in flips {
+            let at = i.index(v.len());
+            v[at] = b;
+        }
+        if let Err(e) = recover(&v, hier) {
             prop_assert!(e.contains("fuzz.fst"), "error does not name the file: {}", e);
         }
     }

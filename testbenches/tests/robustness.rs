@@ -1,5 +1,6 @@
 //! Nothing is lost: a run stopped by a signal, a panic in driver code or a deadlock leaves
-//! a complete, valid waveform up to the cycle reached, and a report that says what happened.
+//! a complete, valid waveform up to the cycle reached, and a report that says what happened;
+//! an FST whose run was killed (SIGKILL) is checked up to the last block its writer finished.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -61,6 +62,116 @@ fn sigint_halfway_leaves_a_vcd_an_independent_parser_reads_to_the_last_cycle() {
 #[test]
 fn sigterm_halfway_leaves_a_vcd_an_independent_parser_reads_to_the_last_cycle() {
     interrupted_run_leaves_a_valid_waveform(libc::SIGTERM, "SIGTERM");
+}
+
+/// Cycles in one value-change block of dirql's FST writer (sim/cpp/model.cpp).
+const FST_BLOCK_CYCLES: u64 = 65_536;
+
+/// Value-change blocks (fstapi block types 1, 5, 8) the writer finished, by walking the
+/// FST's chain up to the block it is writing (type 255, length 0) or the end of the file.
+fn finished_fst_blocks(path: &Path) -> u64 {
+    let Ok(b) = std::fs::read(path) else { return 0 };
+    let (mut pos, mut n) = (0usize, 0);
+    while pos + 9 <= b.len() {
+        let len = u64::from_be_bytes(b[pos + 1..pos + 9].try_into().unwrap()) as usize;
+        if len == 0 || pos + 1 + len > b.len() {
+            break;
+        }
+        n += u64::from(matches!(b[pos], 1 | 5 | 8));
+        pos += 1 + len;
+    }
+    n
+}
+
+fn dirql(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn sigkill_leaves_an_fst_that_check_reads_to_its_last_finished_block_with_the_hier_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fst = dir.path().join("killed.fst");
+    let shown = fst.to_str().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["run", "vblank", "--cycles", "500000000", "--wave", shown, "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while finished_fst_blocks(&fst) < 4 {
+        assert!(start.elapsed() < Duration::from_secs(120), "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill() with a valid pid of our own child and a valid signal number.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "the run was not killed: {:?}", out.status);
+    assert!(out.stdout.is_empty(), "a killed run reports nothing");
+    let blocks = finished_fst_blocks(&fst);
+    let hier = fst.with_file_name("killed.fst.hier");
+    assert!(hier.exists(), "fstapi's side file is not beside the FST");
+    let hier_shown = hier.to_str().unwrap();
+
+    let (code, stdout, stderr) = dirql(&["check", shown, "--json"]);
+    let j: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("no report ({e}); exit {code:?}: {stderr}"));
+    assert_eq!(code, Some(if j["verdict"] == "pass" { 0 } else { 1 }), "exit status against the verdict: {stderr}");
+    assert_eq!(j["verdict"], "pass", "the reference driver's run");
+    let rules = j["rules"].as_array().unwrap();
+    assert!(rules.len() >= 9 && rules.iter().all(|r| r["verdict"] == "pass"), "{rules:?}");
+    let cycles = j["cycles"].as_u64().unwrap();
+    assert!(cycles >= blocks * FST_BLOCK_CYCLES, "{cycles} cycles checked from {blocks} finished blocks");
+    let rec = &j["recovered"];
+    assert_eq!(rec["hierarchy"], hier_shown, "{j}");
+    assert_eq!(rec["blocks"].as_u64(), Some(blocks), "{rec}");
+    assert_eq!(rec["up_to_cycle"].as_u64(), Some(cycles), "{rec}");
+    // Almost always the block in progress; if the kill fell between fstapi writing a
+    // block's length and its type, no block is in progress and the blocks written on
+    // close are what is missing.
+    assert!(rec["reason"].as_str().unwrap().contains("written"), "{rec}");
+
+    // The frames are the run's own: a run of exactly that length, closed, checks the same.
+    let full = dir.path().join("full.fst");
+    let n = cycles.to_string();
+    let (code, _, err) = dirql(&["run", "vblank", "--cycles", &n, "--wave", full.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, whole, _) = dirql(&["check", full.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(0));
+    let whole: serde_json::Value = serde_json::from_str(&whole).unwrap();
+    assert_eq!(whole["rules"], j["rules"], "the recovered file's verdicts differ from the closed file's");
+    assert_eq!(whole["timing"], j["timing"]);
+    assert!(whole.get("recovered").is_none(), "a closed FST is reported as recovered: {whole}");
+    // A closed FST is read as before, even with a stale side file beside it.
+    std::fs::copy(&hier, dir.path().join("full.fst.hier")).unwrap();
+    let (code, again, _) = dirql(&["check", full.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&again).unwrap(), whole);
+
+    // The human report says so too.
+    let (code, text, _) = dirql(&["check", shown]);
+    assert_eq!(code, Some(0));
+    assert!(
+        text.contains("incomplete: its writer never closed it")
+            && text.contains(&format!("recovered with the hierarchy from {hier_shown}: checked up to cycle {cycles}")),
+        "{text}"
+    );
+
+    // Without its side file, or with a damaged one: exit 2, naming both files.
+    let moved = dir.path().join("elsewhere.hier");
+    std::fs::rename(&hier, &moved).unwrap();
+    let (code, out, err) = dirql(&["check", shown, "--json"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        err.contains(&format!("{shown} is truncated")) && err.contains(&format!("{hier_shown} does not exist")),
+        "{err}"
+    );
+    let bytes = std::fs::read(&moved).unwrap();
+    std::fs::write(&hier, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, err) = dirql(&["check", shown]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains(shown) && err.contains(&format!("but {hier_shown} ")), "{err}");
 }
 
 #[test]

@@ -6,9 +6,14 @@
 //! The file is read with the `fst-reader` crate (BSD-3-Clause, safe Rust) rather than
 //! GTKWave's C reader (`fstapi.c`, which Verilator ships only for writing): a damaged file
 //! then ends in an error, never in memory corruption, and checking needs no C++.
+//!
+//! A file whose writer was killed lacks the hierarchy and geometry fstapi writes on close;
+//! [`read_fst_recovering`] reads its finished blocks with the hierarchy fstapi keeps beside
+//! it while writing (`FILE.fst.hier`), after the same checks as a closed file's.
 
 use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 
 use dirql_sim::Frame;
 use fst_reader::{FstFilter, FstHierarchyEntry, FstReader, FstSignalHandle, FstSignalValue, ReadSignalsError};
@@ -47,6 +52,19 @@ pub enum FstError {
         path: String,
         /// What is missing.
         reason: String,
+    },
+    /// The writer never closed the file (a hard kill), and the hierarchy it keeps beside it
+    /// until then, from which the whole blocks could be read, is missing or unusable.
+    #[error("{path} is truncated: {reason}; its writer never closed it, so it lacks the hierarchy and signal geometry an FST gets on close. Its whole blocks could be read with the hierarchy the writer keeps beside it until then, {hierarchy}, but {hierarchy} {problem}")]
+    Unrecoverable {
+        /// The file.
+        path: String,
+        /// What is missing from it.
+        reason: String,
+        /// The side file of its writer (`FILE.fst.hier`).
+        hierarchy: String,
+        /// What is wrong with the side file.
+        problem: String,
     },
     /// An FST file whose contents the reader rejects.
     #[error("{path} is not a valid FST: {reason}")]
@@ -109,10 +127,26 @@ struct Block {
     section: u64,
 }
 
+/// The blocks of a file, as far as they are whole.
+struct Chain {
+    /// The whole blocks, in file order.
+    blocks: Vec<Block>,
+    /// Where the whole blocks end: the file's length, or where the unfinished block starts.
+    whole_len: u64,
+    /// The file's length.
+    len: u64,
+    /// The block fstapi was writing when it stopped, if the file ends in one: what is
+    /// wrong, as the message of a truncated file gives it.
+    unfinished: Option<String>,
+}
+
 /// Walks the chain of blocks (a type byte, then a big-endian section length that counts
 /// itself) from the start to the end of the file: tells a file that is not FST at all,
-/// and one cut anywhere, from one whose blocks are whole, before the reader sees it.
-fn block_chain<R: Read + Seek>(path: &str, r: &mut R) -> Result<Vec<Block>, FstError> {
+/// and one cut anywhere, from one whose blocks are whole, before the reader sees it. A
+/// file that ends in the block its writer was writing (fstapi marks it `BL_SKIP` with
+/// length 0 until it is finished) is not an error here: the caller decides whether its
+/// whole blocks can be read.
+fn block_chain<R: Read + Seek>(path: &str, r: &mut R) -> Result<Chain, FstError> {
     let io = |e: std::io::Error| FstError::Io { path: path.to_string(), source: e };
     let len = r.seek(SeekFrom::End(0)).map_err(io)?;
     r.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -122,6 +156,7 @@ fn block_chain<R: Read + Seek>(path: &str, r: &mut R) -> Result<Vec<Block>, FstE
     let mut head = [0u8; 9];
     let mut pos = 0u64;
     let mut blocks = Vec::new();
+    let mut unfinished = None;
     while pos < len {
         let n = blocks.len() + 1;
         let avail = (len - pos).min(9) as usize;
@@ -143,17 +178,19 @@ fn block_chain<R: Read + Seek>(path: &str, r: &mut R) -> Result<Vec<Block>, FstE
             return Err(FstError::NotFst { path: path.to_string(), reason: what });
         }
         let Some(section) = section else {
-            return Err(FstError::Truncated {
-                path: path.to_string(),
-                reason: format!("it ends inside the length of block {n} at byte {pos}"),
-            });
+            let reason = format!("it ends inside the length of block {n} at byte {pos}");
+            // fstapi writes a block's mark and placeholder length together, but a kill can
+            // still leave part of them: the mark makes it the block in progress.
+            if tpe == BL_SKIP {
+                unfinished = Some(reason);
+                break;
+            }
+            return Err(FstError::Truncated { path: path.to_string(), reason });
         };
         if tpe == BL_SKIP && section == 0 {
             // fstapi marks the block it is writing so; it is filled in when the block ends.
-            return Err(FstError::Truncated {
-                path: path.to_string(),
-                reason: format!("block {n} at byte {pos} was still being written when the writer stopped"),
-            });
+            unfinished = Some(format!("block {n} at byte {pos} was still being written when the writer stopped"));
+            break;
         }
         if tpe == BL_ZWRAPPER {
             return Err(FstError::Malformed {
@@ -183,7 +220,7 @@ fn block_chain<R: Read + Seek>(path: &str, r: &mut R) -> Result<Vec<Block>, FstE
         pos = end;
     }
     r.seek(SeekFrom::Start(0)).map_err(io)?;
-    Ok(blocks)
+    Ok(Chain { blocks, whole_len: pos, len, unfinished })
 }
 
 /// The most output one input byte can give (rounded up), for the compressors FST uses:
@@ -220,14 +257,15 @@ fn read_varint<R: Read>(r: &mut R) -> std::io::Result<(u64, u64)> {
 /// (uncompressed lengths, signal and time counts) against what the enclosing block can
 /// hold. The reader trusts them: a damaged one would make it ask for exabytes, and a
 /// failed allocation aborts the process instead of ending in an error. Per-signal lengths
-/// inside a value-change block are 32-bit, so they stay below 4 GiB unchecked.
-fn check_sizes<R: Read + Seek>(path: &str, r: &mut R, blocks: &[Block]) -> Result<(), FstError> {
+/// inside a value-change block are 32-bit, so they stay below 4 GiB unchecked. Signal
+/// counts are checked against the geometry's, or `signals` for a file without geometry.
+fn check_sizes<R: Read + Seek>(path: &str, r: &mut R, blocks: &[Block], signals: Option<u64>) -> Result<(), FstError> {
     let bad = |b: &Block, what: String| FstError::Malformed {
         path: path.to_string(),
         reason: format!("the block (type {}) at byte {}: {what}", b.tpe, b.at),
     };
     let io = |b: &Block, e: std::io::Error| bad(b, format!("unreadable ({e})"));
-    let mut signals = None;
+    let mut signals = signals;
     // The geometry first: its signal count bounds the value-change blocks'.
     let order = blocks.iter().filter(|b| b.tpe == BL_GEOM).chain(blocks.iter().filter(|b| b.tpe != BL_GEOM));
     for b in order {
@@ -317,17 +355,97 @@ fn var_path(scopes: &[String], name: &str) -> String {
 }
 
 /// Streams the frames of the FST in `reader` into `sink`; returns the number of frames.
-/// `path` names the file in errors.
-pub fn read_fst<R: BufRead + Seek>(path: &str, mut reader: R, mut sink: impl FnMut(&Frame)) -> Result<u64, FstError> {
-    let blocks = block_chain(path, &mut reader)?;
-    check_sizes(path, &mut reader, &blocks)?;
-    let malformed = |e: &dyn std::fmt::Display| FstError::Malformed { path: path.to_string(), reason: e.to_string() };
-    // The reader is third-party code fed with a file that may be damaged; it reports most
-    // damage as an error, but a panic must end in the same named error (exit 2), not a
-    // crash. A panic in `sink` (the rules) is not the file's fault and goes on unwinding.
-    let in_sink = std::cell::Cell::new(false);
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<u64, FstError> {
-        let mut fst = FstReader::open(reader).map_err(|e| {
+/// `path` names the file in errors. A file its writer never closed is refused as
+/// truncated ([`read_fst_recovering`] reads it with the hierarchy its writer left).
+pub fn read_fst<R: BufRead + Seek>(path: &str, reader: R, sink: impl FnMut(&Frame)) -> Result<u64, FstError> {
+    read(path, reader, None::<(&str, std::io::Result<std::io::Cursor<Vec<u8>>>)>, sink).map(|r| r.frames)
+}
+
+/// What was read from an FST.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FstRead {
+    /// Frames (rising clock edges) given to the sink: the last one is this cycle.
+    pub frames: u64,
+    /// Set when the writer never closed the file and it was read with the hierarchy it left.
+    pub recovered: Option<FstRecovery>,
+}
+
+/// How an FST its writer never closed (a hard kill) was read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FstRecovery {
+    /// The writer's side file the hierarchy and signal geometry came from.
+    pub hierarchy: String,
+    /// What the file lacked (the block in progress, or the blocks written on close).
+    pub reason: String,
+    /// Whole value-change blocks read: the file up to the last block the writer finished.
+    pub blocks: u64,
+    /// Where the last whole block ends, in the file's time unit (ns for `dirql run`).
+    pub end_time: u64,
+    /// Bytes after the last whole block (the block being written), left unread.
+    pub lost_bytes: u64,
+}
+
+/// The side file in which fstapi keeps the hierarchy of `fst` while writing it, deleted
+/// when the file is closed (fstapi.c, `fstWriterCreate`: the FST's name + `.hier`).
+pub fn hierarchy_file_of(fst: &Path) -> PathBuf {
+    let mut name = fst.as_os_str().to_owned();
+    name.push(".hier");
+    PathBuf::from(name)
+}
+
+/// Like [`read_fst`], but an FST whose writer was stopped before closing it (SIGKILL, the
+/// OOM killer) is read up to the last value-change block the writer finished, with the
+/// hierarchy from its side file: `hierarchy` names that file ([`hierarchy_file_of`]),
+/// `side` is the result of opening it, consulted only for such an FST. A closed FST is
+/// read exactly as by `read_fst`.
+pub fn read_fst_recovering<R, H>(
+    path: &str,
+    reader: R,
+    hierarchy: &str,
+    side: std::io::Result<H>,
+    sink: impl FnMut(&Frame),
+) -> Result<FstRead, FstError>
+where
+    R: BufRead + Seek,
+    H: BufRead + Seek + Send + Sync + 'static,
+{
+    read(path, reader, Some((hierarchy, side)), sink)
+}
+
+/// Offset of the header's signal count (fstapi.c, `FST_HDR_OFFS_MAXHANDLE`), which fstapi
+/// fills in at the first time step, once the hierarchy is complete.
+const HDR_MAX_HANDLE_AT: u64 = 57;
+/// The largest side file read: it is read into memory whole (twice), and a failed
+/// allocation aborts the process. dirql's is 33 kB.
+const HIERARCHY_MAX: u64 = 1 << 30;
+
+fn read<R, H>(
+    path: &str,
+    mut reader: R,
+    side: Option<(&str, std::io::Result<H>)>,
+    sink: impl FnMut(&Frame),
+) -> Result<FstRead, FstError>
+where
+    R: BufRead + Seek,
+    H: BufRead + Seek + Send + Sync + 'static,
+{
+    let chain = block_chain(path, &mut reader)?;
+    let has = |types: &[u8]| chain.blocks.iter().any(|b| types.contains(&b.tpe));
+    let (geometry, hierarchy) = (has(&[BL_GEOM]), has(&[BL_HIER, BL_HIER_LZ4, BL_HIER_LZ4DUO]));
+    if let Some((hier, side)) = side.filter(|_| chain.unfinished.is_some() || !geometry || !hierarchy) {
+        let reason = chain.unfinished.clone().unwrap_or_else(|| match (geometry, hierarchy) {
+            (false, false) => "its geometry and hierarchy blocks, written when the file is closed, are missing".into(),
+            (false, true) => "its geometry block, written when the file is closed, is missing".into(),
+            _ => "its hierarchy block, written when the file is closed, is missing".into(),
+        });
+        return recover(path, reader, &chain, Recovering { hierarchy: hier, reason }, side, sink);
+    }
+    if let Some(reason) = chain.unfinished {
+        return Err(FstError::Truncated { path: path.to_string(), reason });
+    }
+    check_sizes(path, &mut reader, &chain.blocks, None)?;
+    let open = || {
+        FstReader::open(reader).map_err(|e| {
             let missing = |block: &str| FstError::Truncated {
                 path: path.to_string(),
                 reason: format!("its {block} block, written when the file is closed, is missing"),
@@ -335,31 +453,179 @@ pub fn read_fst<R: BufRead + Seek>(path: &str, mut reader: R, mut sink: impl FnM
             match e {
                 fst_reader::ReaderError::MissingGeometry() => missing("geometry"),
                 fst_reader::ReaderError::MissingHierarchy() => missing("hierarchy"),
-                e => malformed(&e),
+                e => FstError::Malformed { path: path.to_string(), reason: e.to_string() },
             }
-        })?;
+        })
+    };
+    let frames = stream(path, open, None, sink)?;
+    Ok(FstRead { frames, recovered: None })
+}
+
+/// An unfinished FST being read with its writer's side file.
+struct Recovering<'a> {
+    /// The side file.
+    hierarchy: &'a str,
+    /// What the FST lacks.
+    reason: String,
+}
+
+impl Recovering<'_> {
+    /// The error for a side file that cannot serve.
+    fn unusable(&self, path: &str, problem: String) -> FstError {
+        FstError::Unrecoverable {
+            path: path.to_string(),
+            reason: self.reason.clone(),
+            hierarchy: self.hierarchy.to_string(),
+            problem,
+        }
+    }
+}
+
+/// Reads the whole blocks of an unfinished FST with the hierarchy from its writer's side
+/// file (`FstReader::open_incomplete` rebuilds the geometry from it). The checks stay
+/// those of a closed file: the block chain, then every size, with the header's signal
+/// count standing in for the geometry's; the side file must declare exactly that many.
+fn recover<R, H>(
+    path: &str,
+    mut reader: R,
+    chain: &Chain,
+    how: Recovering<'_>,
+    side: std::io::Result<H>,
+    sink: impl FnMut(&Frame),
+) -> Result<FstRead, FstError>
+where
+    R: BufRead + Seek,
+    H: BufRead + Seek + Send + Sync + 'static,
+{
+    let vc = chain.blocks.iter().filter(|b| matches!(b.tpe, BL_VCDATA | BL_VCDATA_DYN_ALIAS | BL_VCDATA_DYN_ALIAS2));
+    let Some(last) = vc.clone().next_back().copied() else {
+        return Err(FstError::Truncated {
+            path: path.to_string(),
+            reason: format!(
+                "{}, and its writer had not finished a single block of value changes: there is nothing to read",
+                how.reason
+            ),
+        });
+    };
+    let mut side = side.map_err(|e| {
+        how.unusable(
+            path,
+            match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "does not exist (the writer deletes it on close; it may have been moved or removed)".into()
+                }
+                _ => format!("cannot be opened ({e})"),
+            },
+        )
+    })?;
+    let size = side
+        .seek(SeekFrom::End(0))
+        .and_then(|n| side.seek(SeekFrom::Start(0)).map(|_| n))
+        .map_err(|e| how.unusable(path, format!("cannot be read ({e})")))?;
+    if size == 0 {
+        return Err(how.unusable(path, "is empty".into()));
+    }
+    if size > HIERARCHY_MAX {
+        return Err(
+            how.unusable(path, format!("holds {size} bytes, more than dirql reads as a hierarchy ({HIERARCHY_MAX})"))
+        );
+    }
+    let bad = |e: std::io::Error| FstError::Malformed { path: path.to_string(), reason: format!("unreadable ({e})") };
+    reader.seek(SeekFrom::Start(HDR_MAX_HANDLE_AT)).map_err(bad)?;
+    let signals = read_u64_be(&mut reader).map_err(bad)?;
+    // Section: length, start time, end time.
+    reader.seek(SeekFrom::Start(last.at + 1 + 16)).map_err(bad)?;
+    let end_time = read_u64_be(&mut reader).map_err(bad)?;
+    check_sizes(path, &mut reader, &chain.blocks, Some(signals))?;
+    let whole = Prefix::new(reader, chain.whole_len).map_err(bad)?;
+    let open = || {
+        FstReader::open_incomplete(whole, side)
+            .map_err(|e| how.unusable(path, format!("is unusable, not a whole FST hierarchy ({e})")))
+    };
+    let frames = stream(path, open, Some((&how, signals, end_time)), sink)?;
+    Ok(FstRead {
+        frames,
+        recovered: Some(FstRecovery {
+            hierarchy: how.hierarchy.to_string(),
+            reason: how.reason.clone(),
+            blocks: vc.count() as u64,
+            end_time,
+            lost_bytes: chain.len - chain.whole_len,
+        }),
+    })
+}
+
+/// Reads the hierarchy and then the frames from the reader `open` gives. With
+/// `recovering` (the side file, the signal count the file's blocks were checked against,
+/// the end of its last whole block), the hierarchy must declare exactly that many signals.
+fn stream<R: BufRead + Seek>(
+    path: &str,
+    open: impl FnOnce() -> Result<FstReader<R>, FstError>,
+    recovering: Option<(&Recovering<'_>, u64, u64)>,
+    mut sink: impl FnMut(&Frame),
+) -> Result<u64, FstError> {
+    let malformed = |e: &dyn std::fmt::Display| FstError::Malformed { path: path.to_string(), reason: e.to_string() };
+    // The hierarchy comes from the side file when recovering: its faults are the side file's.
+    let hier_error = |e: String| match recovering {
+        Some((how, ..)) => how.unusable(path, e),
+        None => malformed(&e),
+    };
+    // The reader is third-party code fed with a file that may be damaged; it reports most
+    // damage as an error, but a panic must end in the same named error (exit 2), not a
+    // crash. A panic in `sink` (the rules) is not the file's fault and goes on unwinding.
+    let in_sink = std::cell::Cell::new(false);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<u64, FstError> {
+        let mut fst = open()?;
         let mut scopes: Vec<String> = Vec::new();
         let mut vars: Vec<(String, u64)> = Vec::new();
+        // (handle, width) of each signal, as the reader sizes its values by them.
+        let mut widths: Vec<(u64, u32)> = Vec::new();
         fst.read_hierarchy(|entry| match entry {
             FstHierarchyEntry::Scope { name, .. } => scopes.push(name),
             FstHierarchyEntry::UpScope => {
                 scopes.pop();
             }
-            FstHierarchyEntry::Var { name, handle, .. } => {
+            FstHierarchyEntry::Var { name, handle, length, is_alias, .. } => {
                 vars.push((var_path(&scopes, &name), handle.get_index() as u64));
+                if !is_alias {
+                    widths.push((handle.get_index() as u64, length));
+                }
             }
             _ => {}
         })
-        .map_err(|e| malformed(&e))?;
+        .map_err(|e| hier_error(format!("is not a whole FST hierarchy ({e})")))?;
         if vars.is_empty() {
-            return Err(malformed(&"its hierarchy declares no variables"));
+            return Err(hier_error("declares no variables".into()));
         }
-        let map = SignalMap::resolve(vars.iter().map(|(n, k)| (n.as_str(), *k)))
-            .map_err(|missing| FstError::Missing { path: path.to_string(), missing })?;
+        if let Some((_, signals, _)) = recovering {
+            let declared = vars.iter().map(|(_, k)| k + 1).max().unwrap_or(0);
+            if declared != signals {
+                return Err(hier_error(format!(
+                    "declares {declared} signals where the file's header counts {signals}: it belongs to another file"
+                )));
+            }
+        }
+        let map =
+            SignalMap::resolve(vars.iter().map(|(n, k)| (n.as_str(), *k))).map_err(|missing| match recovering {
+                Some(_) => hier_error(format!("lacks signals the rules need: {missing}")),
+                None => FstError::Missing { path: path.to_string(), missing },
+            })?;
+        // From a side file, the widths make the geometry the reader allocates each value of
+        // a signal it reads by: a damaged one could ask for gigabytes. The rules read none
+        // wider than 64 bits.
+        if let Some((k, w)) = widths.iter().find(|(k, w)| recovering.is_some() && *w > 64 && !map.slots(*k).is_empty())
+        {
+            return Err(hier_error(format!("declares signal {k}, which the rules read, {w} bits wide")));
+        }
         let handles: Vec<FstSignalHandle> = map.keys().map(|k| FstSignalHandle::from_index(k as usize)).collect();
+        // An unfinished file's header holds no end time: the data ends with its last whole block.
+        let filter = match recovering {
+            Some((_, _, end_time)) => FstFilter::new(0, end_time, handles),
+            None => FstFilter::filter_signals(handles),
+        };
         let mut frames = FrameAssembler::default();
         let mut now: Option<u64> = None;
-        fst.read_signals(&FstFilter::filter_signals(handles), |time, handle, value| {
+        fst.read_signals(&filter, |time, handle, value| {
             if now.is_some_and(|t| t != time) {
                 in_sink.set(true);
                 frames.end_of_time(&mut sink);
@@ -402,6 +668,61 @@ pub fn read_fst<R: BufRead + Seek>(path: &str, mut reader: R, mut sink: impl FnM
     Ok(frames)
 }
 
+/// The first `len` bytes of a file: what the reader is shown of an unfinished FST (its
+/// whole blocks, checked), so that no part of the block in progress reaches it.
+struct Prefix<R> {
+    inner: R,
+    len: u64,
+    /// The position in `inner`; every read and seek goes through here.
+    pos: u64,
+}
+
+impl<R: Seek> Prefix<R> {
+    fn new(mut inner: R, len: u64) -> std::io::Result<Self> {
+        inner.seek(SeekFrom::Start(0))?;
+        Ok(Prefix { inner, len, pos: 0 })
+    }
+}
+
+impl<R: BufRead> Read for Prefix<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Prefix<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let left = usize::try_from(self.len.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let buf = self.inner.fill_buf()?;
+        Ok(&buf[..buf.len().min(left)])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.pos += amt as u64;
+    }
+}
+
+impl<R: Seek> Seek for Prefix<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let target = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek to a negative or overflowing position")
+        })?;
+        self.inner.seek(SeekFrom::Start(target))?;
+        self.pos = target;
+        Ok(target)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,13 +737,13 @@ mod tests {
 
     #[test]
     fn the_block_chain_tells_empty_text_and_cut_files_apart() {
-        let chain = |b: &[u8]| block_chain("t.fst", &mut Cursor::new(b.to_vec())).map(|_| ());
+        let chain = |b: &[u8]| block_chain("t.fst", &mut Cursor::new(b.to_vec()));
         assert!(matches!(chain(b""), Err(FstError::Empty { .. })));
         assert!(matches!(chain(b"$date today $end\n"), Err(FstError::NotFst { .. })));
         let mut hdr = vec![0u8];
         hdr.extend_from_slice(&HDR_SECTION_LEN.to_be_bytes());
         hdr.resize(1 + HDR_SECTION_LEN as usize, 0);
-        assert!(chain(&hdr).is_ok());
+        assert!(chain(&hdr).is_ok_and(|c| c.unfinished.is_none() && c.whole_len == hdr.len() as u64));
         assert!(matches!(chain(&hdr[..100]), Err(FstError::Truncated { .. })));
         assert!(matches!(chain(&hdr[..5]), Err(FstError::Truncated { .. })));
         let mut two = hdr.clone();
@@ -431,8 +752,38 @@ mod tests {
         let mut odd = hdr.clone();
         odd.extend_from_slice(&[77, 0, 0, 0, 0, 0, 0, 0, 8]);
         assert!(matches!(chain(&odd), Err(FstError::Malformed { .. })));
-        let mut unfinished = hdr;
+        // The block in progress ends the chain; what precedes it is whole.
+        let mut unfinished = hdr.clone();
         unfinished.extend_from_slice(&[BL_SKIP, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
-        assert!(matches!(chain(&unfinished), Err(FstError::Truncated { .. })));
+        let c = chain(&unfinished).unwrap();
+        assert!(c.unfinished.unwrap().contains("block 2 at byte 330 was still being written"));
+        assert_eq!((c.blocks.len(), c.whole_len), (1, 330));
+        let mut cut_mark = hdr.clone();
+        cut_mark.extend_from_slice(&[BL_SKIP, 0, 0]);
+        assert!(chain(&cut_mark).unwrap().unfinished.unwrap().contains("inside the length of block 2"));
+        // A cut of any other block is no block in progress.
+        let mut cut_other = hdr;
+        cut_other.extend_from_slice(&[BL_VCDATA_DYN_ALIAS2, 0, 0]);
+        assert!(matches!(chain(&cut_other), Err(FstError::Truncated { .. })));
+    }
+
+    #[test]
+    fn the_reader_sees_only_the_whole_blocks() {
+        let mut p = Prefix::new(std::io::BufReader::with_capacity(4, Cursor::new(b"0123456789".to_vec())), 6).unwrap();
+        let mut all = Vec::new();
+        p.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"012345");
+        assert_eq!(p.seek(SeekFrom::End(-2)).unwrap(), 4);
+        let mut two = [0u8; 4];
+        assert_eq!(p.read(&mut two).unwrap(), 2);
+        assert_eq!(&two[..2], b"45");
+        assert_eq!(p.seek(SeekFrom::Current(-5)).unwrap(), 1);
+        assert_eq!(p.fill_buf().unwrap()[0], b'1');
+        assert!(p.seek(SeekFrom::Current(-2)).is_err());
+    }
+
+    #[test]
+    fn the_hierarchy_file_is_named_as_fstapi_names_it() {
+        assert_eq!(hierarchy_file_of(Path::new("build/w/run.fst")), Path::new("build/w/run.fst.hier"));
     }
 }

@@ -40,7 +40,7 @@ use serde::Serialize;
 pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
 pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH, SIGNALS};
-pub use fst_source::{read_fst, FstError};
+pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
 pub use irql_discipline::IrqlDiscipline;
 pub use isr_dismissal::IsrDismissal;
 pub use isr_ownership::IsrOwnership;
