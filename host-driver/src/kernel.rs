@@ -628,6 +628,43 @@ impl<'y> Cpu<'y> {
     /// it, release, EOI, lower, then run DPCs if the IRQL fell below DISPATCH.
     fn take_interrupt(&self) {
         let Some(int) = self.k.interrupt() else { return };
+        self.dispatch(&int, None, || {
+            // The chain is called in connection order until one claims. Only the first ISR
+            // connected — the device under test's, through the video port or NDIS — is
+            // traced in `isr_ret`: the checkers judge the adapter's driver, and a FALSE
+            // from it followed by another device's TRUE must not read as the adapter
+            // claiming.
+            for (n, isr) in int.isrs().into_iter().enumerate() {
+                let mine = isr(self);
+                if n == 0 {
+                    self.trace_isr_return(mine);
+                }
+                if mine {
+                    return true;
+                }
+            }
+            false
+        });
+    }
+
+    /// Takes message `message` of the message-signalled interrupt on this CPU: as for the
+    /// line (entry cycles, synchronize IRQL, the interrupt lock), but one handler with the
+    /// message number, and the end of interrupt goes to the local APIC only — there is no
+    /// line for anybody to look at again.
+    fn take_message(&self, message: u32) {
+        let Some(mi) = self.k.message_interrupt() else { return };
+        self.dispatch(&mi.object, Some(message), || {
+            let mine = (mi.handler)(self, message);
+            self.trace_isr_return(mine);
+            mine
+        });
+    }
+
+    /// What taking an interrupt on `int` costs and changes around its service routines
+    /// (`isrs`, which return whether one claimed it): entry cycles, the synchronize IRQL,
+    /// the interrupt lock, the counters, and for the line (`message` is `None`) the end of
+    /// interrupt to the controller.
+    fn dispatch(&self, int: &InterruptObject, message: Option<u32>, isrs: impl FnOnce() -> bool) {
         // Interrupt entry is not free on a real CPU (state saved, IDT vectored, the HAL's
         // prologue): the interrupted context, at its own IRQL, stays visible for these
         // cycles before the ISR starts. The waveform then never shows a routine turning
@@ -639,63 +676,29 @@ impl<'y> Cpu<'y> {
         let prev = self.enter(Routine::Isr);
         self.acquire(&int.lock);
         self.enter(Routine::Isr);
-        // The chain is called in connection order until one claims. Only the first ISR
-        // connected — the device under test's, through the video port or NDIS — is traced
-        // in `isr_ret`: the checkers judge the adapter's driver, and a FALSE from it
-        // followed by another device's TRUE must not read as the adapter claiming.
-        let mut claimed = false;
-        for (n, isr) in int.isrs().into_iter().enumerate() {
-            let mine = isr(self);
-            if n == 0 {
-                let shift = 2 * u32::from(self.id);
-                self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
-            }
-            if mine {
-                claimed = true;
-                break;
-            }
-        }
+        let claimed = isrs();
         {
             let mut s = self.k.stats.borrow_mut();
             s.interrupts += 1;
+            s.messages += u64::from(message.is_some());
             if !claimed {
                 s.unclaimed += 1;
             }
         }
         self.release(&int.lock);
-        let op = self.mark(Op::Eoi);
-        self.y.suspend(Yield::Eoi);
-        self.unmark(op);
+        if message.is_none() {
+            let op = self.mark(Op::Eoi);
+            self.y.suspend(Yield::Eoi);
+            self.unmark(op);
+        }
         self.enter(prev);
         self.lower_irql(old);
     }
 
-    /// Takes message `message` of the message-signalled interrupt on this CPU: as for the
-    /// line (entry cycles, synchronize IRQL, the interrupt lock), but one handler with the
-    /// message number, and the end of interrupt goes to the local APIC only — there is no
-    /// line for anybody to look at again.
-    fn take_message(&self, message: u32) {
-        let Some(mi) = self.k.message_interrupt() else { return };
-        self.y.suspend(Yield::Hardware(INTERRUPT_ENTRY_CYCLES));
-        let old = self.irql();
-        self.state().irql.set(mi.object.synchronize_irql.max(old));
-        let prev = self.enter(Routine::Isr);
-        self.acquire(&mi.object.lock);
-        self.enter(Routine::Isr);
-        let mine = (mi.handler)(self, message);
+    /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE).
+    fn trace_isr_return(&self, mine: bool) {
         let shift = 2 * u32::from(self.id);
         self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
-        {
-            let mut s = self.k.stats.borrow_mut();
-            s.interrupts += 1;
-            s.messages += 1;
-            if !mine {
-                s.unclaimed += 1;
-            }
-        }
-        self.release(&mi.object.lock);
-        self.enter(prev);
-        self.lower_irql(old);
     }
 
     /// IoConnectInterruptEx for message-signalled interrupts: from now on the local APICs

@@ -94,8 +94,9 @@ impl Model {
     }
 
     /// Pushes buffered trace data to the file, so that what is on disk is a valid VCD up
-    /// to the last cycle stepped. An FST file ends a block here, but is readable only once
-    /// closed ([`Model::close_trace`], or dropping the model).
+    /// to the last cycle stepped. An FST file ends a block here; it is whole only once
+    /// closed ([`Model::close_trace`], or dropping the model), and before that readable
+    /// up to its last block only with the `.hier` file its writer keeps beside it.
     pub fn flush_trace(&mut self) {
         self.inner.pin_mut().flush_trace();
     }
