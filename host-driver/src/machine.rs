@@ -450,13 +450,20 @@ impl Machine {
             d.cpu1_routine = c.routine.get();
             d.cpu1_op = c.op.get();
             d.cpu1_note = c.note.get();
+        } else {
+            // A CPU that is not online is traced at HIGH_LEVEL: no interrupt can reach
+            // it, which is what the rules need to know of it (docs/contracts.md §4).
+            d.cpu1_irql = dirql_sim::OFFLINE_IRQL;
         }
         let mut ret = 0;
         for c in &self.k.cpus {
             ret |= c.isr_ret.replace(0);
         }
         d.isr_ret = ret;
-        d.lock_owner = self.line_int.as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
+        // The interrupt lock of whichever interrupt the device uses: the line's, or its
+        // messages' (NdisMSynchronizeWithInterruptEx takes the latter).
+        let lock = self.line_int.as_ref().or(self.msi.as_ref().map(|m| &m.object));
+        d.lock_owner = lock.and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
         d.pic = self.pic.probe();
         d.bus_cpu = self.bridge.bus_owner().map_or(0, |c| c + 1);
         d.posted = self.bridge.posted_depth().min(15) as u8;

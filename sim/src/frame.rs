@@ -21,6 +21,10 @@ pub fn msi_probe(cpu: usize, vector: u8) -> u16 {
     u16::from(vector) << (8 * cpu)
 }
 
+/// The IRQL a CPU that is not online is traced at (HIGH_LEVEL): no interrupt can reach
+/// it, which is all the rules need to know of it (docs/contracts.md §4).
+pub const OFFLINE_IRQL: u8 = 31;
+
 /// What a virtual CPU is running, as traced in `host.cpuN_routine`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]

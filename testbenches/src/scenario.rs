@@ -275,14 +275,22 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     }
     // MSI: the messages go to a CPU chosen by the seed, so exploring seeds covers both.
     let msi_target = (s.seed % u64::from(s.cpus.max(1))) as u8;
-    if scenario == "mode-set" || messages {
+    let one_cpu = s.cpus <= 1;
+    // On one CPU the command requests take turns with the mode requests on CPU0 (below).
+    if (scenario == "mode-set" || messages) && s.cpus > 1 {
         let slot = dev_slot.clone();
         m.spawn(
             1,
             Box::new(move |cpu: &Cpu<'_>| loop {
                 let dev = slot.borrow().clone();
                 match dev {
-                    Some(dev) => command_requests(&VideoPort::new(cpu, &dev)),
+                    Some(dev) => {
+                        let vp = VideoPort::new(cpu, &dev);
+                        let mut fence = 1;
+                        loop {
+                            command_request(&vp, &mut fence);
+                        }
+                    }
                     None => cpu.work(50),
                 }
             }),
@@ -316,7 +324,16 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             *dev_slot.borrow_mut() = Some(dev.clone());
             match scenario {
                 "sync-readings" => synchronized_traffic(&vp, bar0),
-                "mode-set" | "msi" => mode_requests(&vp),
+                "mode-set" | "msi" if one_cpu => {
+                    let mut fence = 1;
+                    loop {
+                        mode_request(&vp);
+                        command_request(&vp, &mut fence);
+                    }
+                }
+                "mode-set" | "msi" => loop {
+                    mode_request(&vp);
+                },
                 _ => background_traffic(&vp, bar0),
             }
         }),
@@ -418,9 +435,9 @@ const SECOND_MAX_GAP: u64 = 3_000;
 /// The mode the adapter resets to (docs/contracts.md §1: htotal 50, vtotal 40).
 const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
 
-/// CPU0 in `mode-set`: CRTC registers, the timed mode sequence and a palette, again and
-/// again, through the serialized StartIO queue.
-fn mode_requests(vp: &VideoPort<'_, '_>) {
+/// CPU0 in `mode-set`: CRTC registers, the timed mode sequence and a palette, through the
+/// serialized StartIO queue (called again and again).
+fn mode_request(vp: &VideoPort<'_, '_>) {
     let reqs = [
         // Horizontal timing as the mode has it, then the cursor shape, start address and cursor
         // location a mode set also programs (CR0A-CR0F: accepted, not implemented by the adapter).
@@ -428,27 +445,23 @@ fn mode_requests(vp: &VideoPort<'_, '_>) {
         (ioctl::SET_CURRENT_MODE, DEFAULT_MODE.to_vec()),
         (ioctl::SET_COLOR_REGISTERS, vec![0, 0x10_2030, 0x40_5060, 0x70_8090]),
     ];
-    loop {
-        for (code, input) in &reqs {
-            let mut rp = VideoRequestPacket { ioctl: *code, input: input.clone(), ..Default::default() };
-            vp.start_io(&mut rp);
-            vp.cpu().work(120);
-        }
+    for (code, input) in &reqs {
+        let mut rp = VideoRequestPacket { ioctl: *code, input: input.clone(), ..Default::default() };
+        vp.start_io(&mut rp);
+        vp.cpu().work(120);
     }
 }
 
-/// CPU1 in `mode-set`: a command buffer ending in a fence, then a wait for that fence.
-fn command_requests(vp: &VideoPort<'_, '_>) {
-    let mut fence = 1u32;
-    loop {
-        let words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF, ext::OP_FENCE << 24, fence];
-        let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
-        vp.start_io(&mut rp);
-        let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![fence], ..Default::default() };
-        vp.start_io(&mut rp);
-        vp.cpu().work(400);
-        fence += 1;
-    }
+/// CPU1 in `mode-set` (called again and again): a command buffer ending in fence `fence`,
+/// then a wait for that fence.
+fn command_request(vp: &VideoPort<'_, '_>, fence: &mut u32) {
+    let words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF, ext::OP_FENCE << 24, *fence];
+    let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+    vp.start_io(&mut rp);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![*fence], ..Default::default() };
+    vp.start_io(&mut rp);
+    vp.cpu().work(400);
+    *fence += 1;
 }
 
 /// VpHighPriority routines back to back on CPU0, each a stretch of register traffic that

@@ -36,18 +36,26 @@ pub struct PciDecoder {
     by_device: bool,
     bar0: Option<u32>,
     bar1: Option<u32>,
+    /// Command register bit 10, Interrupt Disable, as last written.
+    int_disable: bool,
+    /// MSI Enable (Message Control bit 0) as last written.
+    msi_enable: bool,
+    /// Config offset of the device's MSI capability, when it has one.
+    msi_cap: Option<u32>,
 }
 
 /// Config offset of BAR0 in the type-0 header.
 const CFG_BAR0: u32 = 0x10;
 /// Config offset of BAR1 (the VGA I/O window, contracts.md §1).
 const CFG_BAR1: u32 = 0x14;
+/// Config offset of the Command register (Interrupt Disable is bit 10, PCI 3.0 §6.2.2).
+const CFG_COMMAND: u32 = 0x04;
 
 impl PciDecoder {
     /// Feeds one cycle; returns the data phase that completed in it, if any.
     pub fn feed(&mut self, f: &Frame) -> Option<DataPhase> {
         if !f.rst_n {
-            *self = PciDecoder::default();
+            *self = PciDecoder { msi_cap: self.msi_cap, ..PciDecoder::default() };
             return None;
         }
         if !self.busy {
@@ -80,6 +88,17 @@ impl PciDecoder {
                 // An I/O BAR: bits [1:0] are flags (PCI 3.0 §6.2.5.1).
                 self.bar1 = Some(ph.data & !0x3);
             }
+            if ph.cmd == Some(Command::ConfigWrite) && self.idsel {
+                let dw = ph.addr & 0xFC;
+                if dw == CFG_COMMAND && ph.be & 0b0010 != 0 {
+                    self.int_disable = ph.data & (1 << 10) != 0;
+                }
+                // Message Control is the upper half of the capability's first dword
+                // (PCI 3.0 §6.8.1.3): MSI Enable is its bit 0.
+                if self.msi_cap == Some(dw) && ph.be & 0b0100 != 0 {
+                    self.msi_enable = ph.data & (1 << 16) != 0;
+                }
+            }
             self.addr = self.addr.wrapping_add(4);
             out = Some(ph);
         }
@@ -99,5 +118,21 @@ impl PciDecoder {
     /// BAR1 (I/O) as last written by configuration software.
     pub fn bar1(&self) -> Option<u32> {
         self.bar1
+    }
+
+    /// A decoder that also follows MSI Enable in the capability at config offset `cap`.
+    pub fn with_msi_cap(cap: Option<u32>) -> Self {
+        PciDecoder { msi_cap: cap, ..PciDecoder::default() }
+    }
+
+    /// True while the device may signal on INTA#: Interrupt Disable clear and MSI off
+    /// (PCI 3.0 §6.8.3.3: with MSI enabled the function must not use its pin).
+    pub fn intx_allowed(&self) -> bool {
+        !self.int_disable && !self.msi_enable
+    }
+
+    /// True while MSI is enabled.
+    pub fn msi_enabled(&self) -> bool {
+        self.msi_enable
     }
 }

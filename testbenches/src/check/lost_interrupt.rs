@@ -12,6 +12,15 @@
 //! excluded the ISR; (c) at the end of the waveform it has been excluded for longer than
 //! that bound and never seen.
 //!
+//! Per source, whatever INTA# did (a source that latches while INTA# is already low makes
+//! no edge of its own): every source that latches in the device and is enabled while it is
+//! latched ([`DeviceProfile::pending`]) must be seen by an ISR — a status read that shows
+//! it ([`DeviceProfile::status_shows`]), or the message handler of its vector — before it
+//! is cleared. Violations: (g) cleared unseen, naming the last write to the adapter;
+//! (h) pending unseen for [`DeviceProfile::delivery_bound`] cycles in which it could have
+//! been delivered (INTx allowed and nothing excluding the ISR, or MSI on and some CPU
+//! below the device IRQL): the device did not interrupt, or the interrupt went nowhere.
+//!
 //! Message-signalled interrupts are edges, not a level: an MSI write the device mastered on
 //! the bus (to the x86 MSI window) must be taken by the CPU it addresses (`host.msi` shows
 //! that CPU taking its vector). Violations: (d) not taken within the bound of cycles in
@@ -19,7 +28,7 @@
 //! same CPU while the first is still untaken (the local APIC merges them: two interrupts,
 //! one ISR); (f) still excluded at the end of the waveform for longer than the bound.
 
-use dirql_sim::{Frame, Routine, PIC_IN_SERVICE, PIC_MASKED};
+use dirql_sim::{Frame, Routine, OFFLINE_IRQL, PIC_IN_SERVICE, PIC_MASKED};
 
 use super::{
     is_write, msi_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS,
@@ -52,8 +61,26 @@ struct Message {
 
 const MSI_SIGS: &[&str] = &["msi", "ad", "ad_drivers", "cpu0_irql", "cpu1_irql", "cpu0_routine", "cpu1_routine"];
 
+/// One source's latch, from the cycle it rose in the device's raw status.
+#[derive(Clone, Copy, Debug, Default)]
+struct Latch {
+    /// Cycle it latched, while it is latched.
+    at: Option<u64>,
+    /// It was pending (latched and enabled) at some cycle since.
+    enabled: bool,
+    /// An ISR saw it.
+    seen: bool,
+    /// Cycles it could have been delivered, pending and unseen.
+    deliverable: u64,
+    reported: bool,
+}
+
 /// The rule's state.
 pub struct NoLostInterrupt {
+    latches: [Latch; 32],
+    /// Per CPU: the sources the vector of the message it took last stands for, until its
+    /// ISR is entered.
+    took: [u32; TRACED_CPUS],
     messages: Vec<Message>,
     profile: DeviceProfile,
     dirql: DeviceIrql,
@@ -86,6 +113,8 @@ impl NoLostInterrupt {
     pub fn new(profile: DeviceProfile) -> Self {
         let dirql = DeviceIrql(None, profile.default_dirql);
         NoLostInterrupt {
+            latches: [Latch::default(); 32],
+            took: [0; TRACED_CPUS],
             messages: Vec::new(),
             profile,
             dirql,
@@ -117,11 +146,104 @@ impl NoLostInterrupt {
             if f.routine_of(c) == Some(Routine::Isr) {
                 return Some(format!("the ISR running on CPU{c}"));
             }
-            if f.irql[c] >= self.dirql.get() {
+            // The controller may have chosen a raised CPU: it waits for that one.
+            if f.irql[c] >= self.dirql.get() && f.irql[c] != OFFLINE_IRQL {
                 return Some(format!("CPU{c} at IRQL {} (device IRQL {})", f.irql[c], self.dirql.get()));
             }
         }
         None
+    }
+
+    /// Whether a message could be taken this cycle: some online CPU below the device IRQL
+    /// and no ISR running (the message may be addressed to that CPU).
+    fn message_deliverable(&self, f: &Frame) -> bool {
+        (0..TRACED_CPUS).all(|c| f.routine_of(c) != Some(Routine::Isr))
+            && (0..TRACED_CPUS).all(|c| f.irql[c] < self.dirql.get() || f.irql[c] == OFFLINE_IRQL)
+            && (0..TRACED_CPUS).any(|c| f.irql[c] < self.dirql.get())
+    }
+
+    /// Per-source accounting: (g) and (h) of the module doc.
+    fn on_sources(&mut self, f: &Frame, ctx: &Ctx<'_>, entered: [bool; TRACED_CPUS]) {
+        let p = &self.profile;
+        let (raw, pending) = ((p.raw)(f), (p.pending)(f));
+        // What ISRs saw this cycle: a status read, or entry into the handler of a message.
+        let mut seen = 0u32;
+        if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {
+            if let Some(c) = phase_cpu(ph).filter(|&c| self.spans[c].entered.is_some()) {
+                let _ = c;
+                seen |= (p.status_shows)(ctx.target(ph), ph.data, ph.be).unwrap_or(0);
+            }
+        }
+        for c in 0..TRACED_CPUS {
+            if entered[c] {
+                seen |= std::mem::take(&mut self.took[c]);
+            }
+        }
+        let deliverable = (ctx.intx_allowed && self.exclusion(f).is_none())
+            || (ctx.msi_enabled && self.message_deliverable(f));
+        let bound = p.delivery_bound;
+        for b in 0..p.sources.len().min(32) {
+            let bit = 1u32 << b;
+            let l = &mut self.latches[b];
+            match (l.at, raw & bit != 0) {
+                (None, true) => *l = Latch { at: Some(f.cycle), ..Latch::default() },
+                (Some(at), false) => {
+                    if l.enabled {
+                        self.checked += 1;
+                    }
+                    if l.enabled && !l.seen {
+                        let by = match self.last_write {
+                            Some((w, cpu, r, t)) => {
+                                format!("; the last write to the adapter was {t:?} by {} at cycle {w}", who(cpu, r))
+                            }
+                            None => String::new(),
+                        };
+                        let mut v = Violation::new(
+                            f.cycle,
+                            format!(
+                                "{} latched at cycle {at} and enabled, was cleared at cycle {} before any ISR saw it                                  (no status read by an ISR showed it, no handler of its message ran): the interrupt is                                  lost{by}",
+                                p.sources[b], f.cycle
+                            ),
+                        )
+                        .signals(SIGS);
+                        if let Some((_, Some(c), r, _)) = self.last_write {
+                            v = v.on(c, r);
+                        }
+                        self.violations.push(v);
+                    }
+                    *l = Latch::default();
+                    continue;
+                }
+                _ => {}
+            }
+            if l.at.is_none() {
+                continue;
+            }
+            if seen & bit != 0 {
+                l.seen = true;
+            }
+            if pending & bit != 0 {
+                l.enabled = true;
+                if !l.seen && deliverable {
+                    l.deliverable += 1;
+                    if l.deliverable == bound && !l.reported {
+                        l.reported = true;
+                        let how = if ctx.msi_enabled { "MSI on" } else { "INTx allowed" };
+                        self.violations.push(
+                            Violation::new(
+                                f.cycle,
+                                format!(
+                                    "{} latched at cycle {} and enabled has not been seen by any ISR after {bound}                                      cycles in which it could have been delivered ({how}, nothing excluding the ISR):                                      the device did not interrupt, or the interrupt went nowhere",
+                                    p.sources[b],
+                                    l.at.unwrap_or(f.cycle)
+                                ),
+                            )
+                            .signals(SIGS),
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -211,10 +333,15 @@ impl Rule for NoLostInterrupt {
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         self.dirql.update(f);
+        let mut entered = [false; TRACED_CPUS];
         for cpu in 0..TRACED_CPUS {
-            self.spans[cpu].update(f, cpu);
+            entered[cpu] = self.spans[cpu].update(f, cpu);
+            if let Some(v) = f.msi_taken(cpu) {
+                let bit = u32::from(v & self.profile.msi_source_mask);
+                self.took[cpu] = if bit < 32 { 1 << bit } else { 0 };
+            }
         }
-        let (raw, enable) = (f.dev[0] & 0x1F, f.dev[1] & 0x1F);
+        let (raw, enable) = ((self.profile.raw)(f), (self.profile.enabled)(f));
         if let Some(ph) = ctx.phase {
             let cpu = phase_cpu(ph);
             if is_write(ph) {
@@ -230,6 +357,7 @@ impl Rule for NoLostInterrupt {
             }
         }
         self.on_messages(f, ctx);
+        self.on_sources(f, ctx, entered);
         if self.prev_dev_inta_n && !f.dev_inta_n {
             self.checked += 1;
             self.open = Some(Assertion {
@@ -278,7 +406,10 @@ impl Rule for NoLostInterrupt {
                         a.last_exclusion = Some((s, f.cycle, why));
                     }
                     a.deliverable += 1;
-                    if a.deliverable == self.profile.delivery_bound && !a.reported {
+                    // With the device's sources on the waveform, the per-source ledger
+                    // reports an undelivered interrupt (h), by name.
+                    let ledger = a.sources != 0;
+                    if a.deliverable == self.profile.delivery_bound && !a.reported && !ledger {
                         a.reported = true;
                         let after = match &a.last_exclusion {
                             Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),

@@ -59,7 +59,7 @@ pub const TRACED_CPUS: usize = 2;
 const _: fn(Frame) -> [u8; TRACED_CPUS] = |f| f.irql;
 
 /// What the rules need to know about the device under test (the adapter-specific part).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct DeviceProfile {
     /// Offset in BAR0 of the register an ISR acknowledges interrupts in.
     pub ack_offset: u32,
@@ -85,6 +85,64 @@ pub struct DeviceProfile {
     pub delivery_bound: u64,
     /// With MSI: the source an MSI vector signals is its low bits under this mask.
     pub msi_source_mask: u8,
+    /// Names of the interrupt sources, by bit of [`DeviceProfile::raw`].
+    pub sources: &'static [&'static str],
+    /// The sources latched in the device this cycle (from its probes).
+    pub raw: fn(&Frame) -> u32,
+    /// The sources enabled in the device this cycle (from its probes).
+    pub enabled: fn(&Frame) -> u32,
+    /// The sources that may interrupt this cycle: latched, enabled, and not held back by a
+    /// device-specific gate (the adapter's CR11[5] for the retrace).
+    pub pending: fn(&Frame) -> u32,
+    /// The sources a completed read of `target` showed to the CPU that read it (`data`
+    /// as read, `be` its byte enables), or `None` when that register is no status.
+    pub status_shows: fn(Target, u32, u8) -> Option<u32>,
+    /// Config-space offset of the MSI capability header (MSI Enable is bit 16 of its
+    /// dword), when the device has one.
+    pub msi_cap_offset: Option<u32>,
+    /// Cycles from the clock edge that latches a source to INTA# asserted, at most
+    /// (the device's declared assertion latency).
+    pub assert_latency: u64,
+    /// Cycles from the data phase of the acknowledging write to INTA# released, at most
+    /// (the device's declared dismissal latency).
+    pub dismiss_latency: u64,
+    /// Longest an ISR invocation may run, entry to return, in cycles.
+    pub isr_budget_cycles: u64,
+    /// Longest a DPC may run (its own cycles, without the ISRs that interrupt it).
+    pub dpc_budget_cycles: u64,
+    /// Registers the ISR shares with the driver's other routines, declared; the rules
+    /// also learn the ones the ISR touches in the run.
+    pub isr_shared: &'static [Target],
+}
+
+/// Microsoft's guidance for an ISR's run time (25 µs) in PCI clocks of [`PERIOD_NS`].
+pub const ISR_BUDGET_NS: u64 = 25_000;
+/// Microsoft's guidance for a DPC's run time (100 µs).
+pub const DPC_BUDGET_NS: u64 = 100_000;
+
+/// The dirql adapter's probes (docs/contracts.md §2): INT_RAW, INT_ENABLE, CR11.
+fn dirql_raw(f: &Frame) -> u32 {
+    f.dev[0] & regs::INT_ALL
+}
+fn dirql_enabled(f: &Frame) -> u32 {
+    f.dev[1] & regs::INT_ALL
+}
+/// INT_RAW & INT_ENABLE, the retrace only while CR11[5] = 0 (contracts.md §1).
+fn dirql_pending(f: &Frame) -> u32 {
+    let gate = if f.dev[5] & (1 << regs::CR11_DISABLE_BIT) != 0 { !regs::INT_VBLANK } else { u32::MAX };
+    dirql_raw(f) & dirql_enabled(f) & gate
+}
+/// INT_STATUS and INT_RAW show the sources by bit; Input Status 0 (3C2h) shows the
+/// retrace in bit 7.
+fn dirql_status_shows(t: Target, data: u32, be: u8) -> Option<u32> {
+    match t {
+        Target::Bar0(regs::REG_INT_STATUS | regs::REG_INT_RAW) => Some(data & regs::INT_ALL),
+        Target::Bar1(o) if o & !3 == regs::VGA_MISC_W_ISR0 & !3 => {
+            let lane = regs::VGA_MISC_W_ISR0 & 3;
+            (be & (1 << lane) != 0).then(|| if (data >> (8 * lane)) & 0x80 != 0 { regs::INT_VBLANK } else { 0 })
+        }
+        _ => None,
+    }
 }
 
 impl DeviceProfile {
@@ -105,6 +163,24 @@ impl DeviceProfile {
             delivery_bound: 1000,
             // Vector = base | source bit, all 8 messages granted (registers.md).
             msi_source_mask: 7,
+            sources: &SOURCE_NAMES,
+            raw: dirql_raw,
+            enabled: dirql_enabled,
+            pending: dirql_pending,
+            status_shows: dirql_status_shows,
+            msi_cap_offset: Some(regs::CFG_MSI_CAP),
+            // rtl/dirql_irq.v: the pending level is combinational from flops, so INTA#
+            // falls in the interval after the latching edge and rises in the interval
+            // after the acknowledging data phase (DISMISS_LATENCY_CYCLES = 1).
+            assert_latency: 1,
+            dismiss_latency: 1,
+            isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
+            dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+            isr_shared: &[
+                Target::Bar0(regs::REG_INT_STATUS),
+                Target::Bar0(regs::REG_INT_ENABLE),
+                Target::Bar1(regs::VGA_CRTC_INDEX & !3),
+            ],
         }
     }
 }
@@ -135,6 +211,10 @@ pub struct Ctx<'a> {
     pub bar0: Option<u32>,
     /// BAR1 base as configured.
     pub bar1: Option<u32>,
+    /// The device may use INTA# (Interrupt Disable clear, MSI off), as configured.
+    pub intx_allowed: bool,
+    /// MSI is enabled, as configured.
+    pub msi_enabled: bool,
 }
 
 impl Ctx<'_> {
@@ -329,6 +409,7 @@ impl Checker {
             Box::new(PciProtocol::new()),
             Box::new(IrqlDiscipline::new(10 * 33)),
         ]);
+        c.decoder = PciDecoder::with_msi_cap(p.msi_cap_offset);
         c.timing = TimingStats::new(p);
         c.progress = NEXT_PROGRESS.with(|n| n.borrow_mut().take());
         c
@@ -353,7 +434,13 @@ impl Checker {
     #[inline]
     pub fn feed(&mut self, f: &Frame) {
         let ph = self.decoder.feed(f);
-        let ctx = Ctx { phase: ph.as_ref(), bar0: self.decoder.bar0(), bar1: self.decoder.bar1() };
+        let ctx = Ctx {
+            phase: ph.as_ref(),
+            bar0: self.decoder.bar0(),
+            bar1: self.decoder.bar1(),
+            intx_allowed: self.decoder.intx_allowed(),
+            msi_enabled: self.decoder.msi_enabled(),
+        };
         for (i, r) in self.rules.iter_mut().enumerate() {
             r.on_frame(f, &ctx);
             let n = r.violations().len();
