@@ -217,6 +217,10 @@ pub struct CpuState {
     /// VideoPortDisableInterrupt on this processor: the device line is not taken here
     /// (semantics.md §3: the obsolete routines act on the current processor only).
     pub(crate) line_masked: Cell<bool>,
+    /// Depth of routines running here that their caller synchronized with the ISR at a
+    /// priority meant to exclude it (VpMedium/VpHighPriority, NdisMSynchronizeWithInterruptEx):
+    /// what the harm oracle holds an ISR against.
+    pub(crate) exclusive: Cell<u32>,
     /// A bound on the routine running now (a VpHighPriority routine): past this cycle the
     /// CPU bug-checks with the stop code given.
     pub(crate) deadline: Cell<Option<(u64, &'static str)>>,
@@ -247,7 +251,13 @@ pub struct KernelStats {
     pub line_disabled_at: Option<u64>,
     /// Errors logged with VideoPortLogError, as `cycle: text`.
     pub logged_errors: Vec<String>,
+    /// ISRs that started while a routine meant to exclude them ran (harm, whatever the
+    /// rules say): (cycle, CPU of the ISR, CPU of the routine); the first few only.
+    pub isr_in_exclusive: Vec<(u64, u8, u8)>,
 }
+
+/// How many [`KernelStats::isr_in_exclusive`] entries are kept.
+const EXCLUSIVE_OVERLAPS_KEPT: usize = 8;
 
 /// State shared by every CPU and the scheduler (one OS thread: `Cell`s suffice).
 pub struct Kernel {
@@ -383,6 +393,16 @@ impl<'y> Cpu<'y> {
                 );
             }
         }
+    }
+
+    /// Runs `f` as a routine its caller synchronized with the ISR at a priority meant to
+    /// exclude it (for the harm oracle; changes nothing the CPU does).
+    pub fn expecting_exclusion<T>(&self, f: impl FnOnce() -> T) -> T {
+        let st = self.state();
+        st.exclusive.set(st.exclusive.get() + 1);
+        let r = f();
+        st.exclusive.set(st.exclusive.get() - 1);
+        r
     }
 
     /// VideoPortDisableInterrupt / VideoPortEnableInterrupt: masks the device line on this
@@ -593,7 +613,7 @@ impl<'y> Cpu<'y> {
         let old = self.raise_irql(int.synchronize_irql.max(self.irql()));
         self.acquire(&int.lock);
         let prev = self.enter(Routine::Sync);
-        let r = routine(self);
+        let r = self.expecting_exclusion(|| routine(self));
         self.enter(prev);
         self.release(&int.lock);
         self.lower_irql(old);
@@ -676,6 +696,12 @@ impl<'y> Cpu<'y> {
         let prev = self.enter(Routine::Isr);
         self.acquire(&int.lock);
         self.enter(Routine::Isr);
+        if let Some(c) = self.k.cpus.iter().position(|c| c.exclusive.get() > 0) {
+            let mut s = self.k.stats.borrow_mut();
+            if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
+                s.isr_in_exclusive.push((self.now(), self.id, c as u8));
+            }
+        }
         let claimed = isrs();
         {
             let mut s = self.k.stats.borrow_mut();

@@ -531,7 +531,13 @@ impl<'a, 'y> VideoPort<'a, 'y> {
             // is the video port's, not the routine's.
             let deadline = (priority == Priority::High)
                 .then(|| cpu.set_deadline(Some((cpu.now() + bound, stop_codes::DPC_WATCHDOG_VIOLATION))));
-            let r = routine(&VideoPort::new(cpu, self.dev));
+            // VpLowPriority promises no exclusion from the ISR (semantics.md §2); the
+            // others do, in every reading's page, whatever the reading then does.
+            let r = if priority == Priority::Low {
+                routine(&VideoPort::new(cpu, self.dev))
+            } else {
+                cpu.expecting_exclusion(|| routine(&VideoPort::new(cpu, self.dev)))
+            };
             if let Some(prev) = deadline {
                 cpu.set_deadline(prev);
             }

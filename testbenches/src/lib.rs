@@ -9,6 +9,7 @@ pub mod bench;
 pub mod check;
 pub mod explore;
 pub mod gtkw;
+pub mod harm;
 pub mod report;
 pub mod scenario;
 pub mod signals;

@@ -10,12 +10,14 @@ use dirql_host::adapter::{ioctl, regs, regs_ext as ext, DirqlMiniport, RtlVarian
 use dirql_host::pci::{enumerate, ResourcePlan};
 use dirql_host::videoport::{
     video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket,
+    NO_ERROR,
 };
 use dirql_host::{Cpu, Machine, MachineConfig, SharedLineDevice, Stop};
 use dirql_sim::{PicConfig, Routine, Routing, TraceFormat};
 use serde::Serialize;
 
-use crate::check::{Checker, RuleReport, Violation};
+use crate::check::{Checker, DeviceProfile, RuleReport, Violation};
+use crate::harm::{Harm, HarmLog};
 
 /// A scenario's description.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -144,6 +146,9 @@ pub struct RunResult {
     /// What the host bridge reported about the bus (master and target aborts, parity
     /// errors, exhausted retries), each with its cycle.
     pub bus_events: Vec<String>,
+    /// What the scenario knows went wrong, by its own ground truth (crate::harm): when
+    /// this is not empty, some rule must have failed.
+    pub harm: Vec<Harm>,
 }
 
 /// A bug check, as the run result reports it.
@@ -251,6 +256,8 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             ov.set(ov.get() + 1);
         }
     }));
+    let harm = HarmLog::default();
+    m.observe(unserviced_source_oracle(harm.clone()));
     let second = (s.scenario.name == "shared-line").then(SharedLineDevice::new);
     if let Some(d) = &second {
         m.attach_second_device(d.clone(), SECOND_MIN_GAP, SECOND_MAX_GAP);
@@ -269,6 +276,8 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     let scenario = s.scenario.name;
     let second_isr = second.as_ref().map(|d| d.isr());
     let dev_slot: Rc<RefCell<Option<Rc<VideoDevice>>>> = Rc::new(RefCell::new(None));
+    // When the driver had its interrupts connected and enabled: retraces count from here.
+    let enabled_at: Rc<Cell<Option<u64>>> = Rc::new(Cell::new(None));
     let messages = scenario == "msi";
     if messages {
         miniport.use_message_interrupts();
@@ -279,6 +288,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     // On one CPU the command requests take turns with the mode requests on CPU0 (below).
     if (scenario == "mode-set" || messages) && s.cpus > 1 {
         let slot = dev_slot.clone();
+        let harm = harm.clone();
         m.spawn(
             1,
             Box::new(move |cpu: &Cpu<'_>| loop {
@@ -288,7 +298,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
                         let vp = VideoPort::new(cpu, &dev);
                         let mut fence = 1;
                         loop {
-                            command_request(&vp, &mut fence);
+                            command_request(&vp, &mut fence, &harm);
                         }
                     }
                     None => cpu.work(50),
@@ -296,9 +306,11 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             }),
         );
     }
+    let (harm0, enabled) = (harm.clone(), enabled_at.clone());
     m.spawn(
         0,
         Box::new(move |cpu: &Cpu<'_>| {
+            let harm = harm0;
             let Some(pci) = enumerate(cpu, &ResourcePlan::default()) else {
                 *err.borrow_mut() = Some("PCI enumeration found no device (master abort on the ID read)".into());
                 return;
@@ -319,22 +331,23 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
                 // is called only when the display miniport's returns FALSE.
                 int.connect("second-device", isr);
             }
+            enabled.set(Some(cpu.now()));
             let vp = VideoPort::new(cpu, &dev);
             let bar0 = dev.pci.bars[0].map_or(0, |b| b.base);
             *dev_slot.borrow_mut() = Some(dev.clone());
             match scenario {
-                "sync-readings" => synchronized_traffic(&vp, bar0),
+                "sync-readings" => synchronized_traffic(&vp, bar0, &harm),
                 "mode-set" | "msi" if one_cpu => {
                     let mut fence = 1;
                     loop {
-                        mode_request(&vp);
-                        command_request(&vp, &mut fence);
+                        mode_request(&vp, &harm);
+                        command_request(&vp, &mut fence, &harm);
                     }
                 }
                 "mode-set" | "msi" => loop {
-                    mode_request(&vp);
+                    mode_request(&vp, &harm);
                 },
-                _ => background_traffic(&vp, bar0),
+                _ => background_traffic(&vp, bar0, &harm),
             }
         }),
     );
@@ -386,6 +399,44 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     });
     let stats = m.kernel().stats();
     let verdict = if rules.iter().all(|r| r.verdict == "pass") { "pass" } else { "fail" };
+    // Harm the run itself knows of, now that it is over.
+    if let Some(why) = &stopped {
+        harm.record("run-stopped", cycles, why.clone());
+    }
+    if let Some(from) = enabled_at.get() {
+        let expected = cycles.saturating_sub(from) / FRAME_CYCLES;
+        let serviced = miniport.vblanks();
+        // The last frame may end with its retrace not yet serviced.
+        if serviced + 1 < expected {
+            harm.record(
+                "retrace-unserviced",
+                cycles,
+                format!(
+                    "{expected} vertical retraces since the driver enabled its interrupts at cycle {from} (one every \
+                     {FRAME_CYCLES} cycles, contracts.md §1), but the ISR serviced {serviced}"
+                ),
+            );
+        }
+    }
+    for &(at, isr_cpu, sync_cpu) in &stats.isr_in_exclusive {
+        harm.record(
+            "isr-in-exclusive-routine",
+            at,
+            format!(
+                "the ISR started on CPU{isr_cpu} while CPU{sync_cpu} ran a routine its caller synchronized with the ISR \
+                 at a priority meant to exclude it"
+            ),
+        );
+    }
+    if let Some(d) = &second {
+        if d.raised() > d.serviced() + 1 {
+            harm.record(
+                "second-device-unserviced",
+                cycles,
+                format!("the other device on the shared line raised {} interrupts, its ISR serviced {}", d.raised(), d.serviced()),
+            );
+        }
+    }
     let bug_check = match m.stopped() {
         Some(Stop::BugCheck(b)) => Some(BugCheckReport {
             code: b.code,
@@ -424,6 +475,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         choices: m.choices().choices(),
         recorded_schedule: m.choices().recorded().map(dirql_sim::format_forced),
         bus_events: m.bus_events().iter().map(describe_bus_event).collect(),
+        harm: harm.take(),
     })
 }
 
@@ -437,7 +489,7 @@ const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
 
 /// CPU0 in `mode-set`: CRTC registers, the timed mode sequence and a palette, through the
 /// serialized StartIO queue (called again and again).
-fn mode_request(vp: &VideoPort<'_, '_>) {
+fn mode_request(vp: &VideoPort<'_, '_>, harm: &HarmLog) {
     let reqs = [
         // Horizontal timing as the mode has it, then the cursor shape, start address and cursor
         // location a mode set also programs (CR0A-CR0F: accepted, not implemented by the adapter).
@@ -448,31 +500,44 @@ fn mode_request(vp: &VideoPort<'_, '_>) {
     for (code, input) in &reqs {
         let mut rp = VideoRequestPacket { ioctl: *code, input: input.clone(), ..Default::default() };
         vp.start_io(&mut rp);
+        if rp.status != NO_ERROR {
+            harm.record(
+                "mode-not-set",
+                vp.cpu().now(),
+                format!("StartIO request {:#010x} failed with status {}", rp.ioctl, rp.status),
+            );
+        }
         vp.cpu().work(120);
     }
 }
 
 /// CPU1 in `mode-set` (called again and again): a command buffer ending in fence `fence`,
 /// then a wait for that fence.
-fn command_request(vp: &VideoPort<'_, '_>, fence: &mut u32) {
+fn command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, harm: &HarmLog) {
     let words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF, ext::OP_FENCE << 24, *fence];
     let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
     vp.start_io(&mut rp);
     let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![*fence], ..Default::default() };
     vp.start_io(&mut rp);
+    if rp.status != NO_ERROR {
+        harm.record(
+            "fence-stalled",
+            vp.cpu().now(),
+            format!("fence {fence} submitted but not completed within the wait (status {})", rp.status),
+        );
+    }
     vp.cpu().work(400);
     *fence += 1;
 }
 
 /// VpHighPriority routines back to back on CPU0, each a stretch of register traffic that
 /// stays well inside the VpHighPriority bound.
-fn synchronized_traffic(vp: &VideoPort<'_, '_>, bar0: u32) {
+fn synchronized_traffic(vp: &VideoPort<'_, '_>, bar0: u32, harm: &HarmLog) {
     let mut n = 0u32;
     loop {
         vp.synchronize_execution(Priority::High, &|vp| {
             for _ in 0..6 {
-                vp.write_register_ulong(bar0 + regs::REG_SCRATCH, n);
-                let _ = vp.read_register_ulong(bar0 + regs::REG_SCRATCH);
+                scratch_round_trip(vp, bar0, n, harm);
                 vp.cpu().work(40);
             }
             true
@@ -501,14 +566,67 @@ fn describe_bus_event(e: &dirql_sim::BridgeEvent) -> String {
 
 /// A driver thread's ordinary register traffic, so that interrupts land in the middle of
 /// driver code rather than in the idle loop.
-fn background_traffic(vp: &VideoPort<'_, '_>, bar0: u32) {
+fn background_traffic(vp: &VideoPort<'_, '_>, bar0: u32, harm: &HarmLog) {
     let mut n = 0u32;
     loop {
-        vp.write_register_ulong(bar0 + regs::REG_SCRATCH, n);
-        let _ = vp.read_register_ulong(bar0 + regs::REG_SCRATCH);
+        scratch_round_trip(vp, bar0, n, harm);
         vp.cpu().work(150);
         n = n.wrapping_add(1);
     }
+}
+
+/// SCRATCH written and read back: what comes back must be what was written (the driver
+/// thread is the only one that touches SCRATCH).
+fn scratch_round_trip(vp: &VideoPort<'_, '_>, bar0: u32, n: u32, harm: &HarmLog) {
+    vp.write_register_ulong(bar0 + regs::REG_SCRATCH, n);
+    let got = vp.read_register_ulong(bar0 + regs::REG_SCRATCH);
+    if got != n {
+        harm.record(
+            "register-read-wrong",
+            vp.cpu().now(),
+            format!("SCRATCH read back {got:#010x} after {n:#010x} was written to it"),
+        );
+    }
+}
+
+/// Cycles per frame in the mode every scenario runs (DEFAULT_MODE: htotal 50 × vtotal 40).
+const FRAME_CYCLES: u64 = (DEFAULT_MODE[0] * DEFAULT_MODE[4]) as u64;
+
+/// Cycles a source may stay pending with no ISR entered anywhere before it is harm: three
+/// frames (every scenario's interrupts are serviced within one).
+const UNSERVICED_CYCLES: u64 = 3 * FRAME_CYCLES;
+
+/// Harm observer: a source pending in the device (latched and enabled, as its profile
+/// reads the probes) while no ISR is entered on any CPU for [`UNSERVICED_CYCLES`].
+fn unserviced_source_oracle(harm: HarmLog) -> Box<dyn FnMut(&dirql_sim::Frame)> {
+    let profile = DeviceProfile::dirql();
+    let mut since = [None::<u64>; 32];
+    let mut reported = 0u32;
+    Box::new(move |f| {
+        if (0..crate::check::TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Isr)) {
+            since = [None; 32];
+            return;
+        }
+        let pending = (profile.pending)(f);
+        for (b, s) in since.iter_mut().enumerate().take(profile.sources.len()) {
+            if pending & (1 << b) == 0 {
+                *s = None;
+                continue;
+            }
+            let at = *s.get_or_insert(f.cycle);
+            if f.cycle - at == UNSERVICED_CYCLES && reported & (1 << b) == 0 {
+                reported |= 1 << b;
+                harm.record(
+                    "source-unserviced",
+                    f.cycle,
+                    format!(
+                        "{} pending in the device since cycle {at} with no ISR entered on any CPU for {} cycles",
+                        profile.sources[b], UNSERVICED_CYCLES
+                    ),
+                );
+            }
+        }
+    })
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
