@@ -395,6 +395,15 @@ impl<'y> Cpu<'y> {
         }
     }
 
+    /// Who this CPU is as the issuer of a bus request (`Request::issuer`): its routine,
+    /// whether it holds the device's interrupt lock, its IRQL.
+    fn issuer(&self) -> u16 {
+        let locked = |i: Option<Rc<InterruptObject>>| i.is_some_and(|i| i.lock.owner() == Some(self.id));
+        let lock = locked(self.k.interrupt.borrow().clone())
+            || locked(self.k.messages.borrow().as_ref().map(|m| m.object.clone()));
+        u16::from(self.state().routine.get()) | u16::from(lock) << 4 | u16::from(self.irql().0) << 8
+    }
+
     /// Runs `f` as a routine its caller synchronized with the ISR at a priority meant to
     /// exclude it (for the harm oracle; changes nothing the CPU does).
     pub fn expecting_exclusion<T>(&self, f: impl FnOnce() -> T) -> T {
@@ -492,7 +501,14 @@ impl<'y> Cpu<'y> {
 
     fn single(&self, cmd: Command, addr: u32, data: u32, be: u8) -> Completion {
         let tag = self.k.tag();
-        self.transact(Request { cmd, addr, phases: vec![Phase { data, be }], origin: self.id, tag })
+        self.transact(Request {
+            cmd,
+            addr,
+            phases: vec![Phase { data, be }],
+            origin: self.id,
+            issuer: self.issuer(),
+            tag,
+        })
     }
 
     /// A 32-bit memory read (never posted; pushes posted writes ahead of it).
@@ -509,7 +525,7 @@ impl<'y> Cpu<'y> {
     pub fn mem_write_burst(&self, addr: u32, values: &[u32]) {
         let tag = self.k.tag();
         let phases = values.iter().map(|&data| Phase { data, be: 0xF }).collect();
-        self.transact(Request { cmd: Command::MemWrite, addr, phases, origin: self.id, tag });
+        self.transact(Request { cmd: Command::MemWrite, addr, phases, origin: self.id, issuer: self.issuer(), tag });
     }
 
     /// A memory read of the bytes `be` selects (bit n = byte lane n) in the dword at
@@ -528,7 +544,9 @@ impl<'y> Cpu<'y> {
     pub fn mem_read_burst(&self, addr: u32, n: usize) -> Vec<u32> {
         let tag = self.k.tag();
         let phases = vec![Phase { data: 0, be: 0xF }; n];
-        let mut d = self.transact(Request { cmd: Command::MemRead, addr, phases, origin: self.id, tag }).data;
+        let mut d = self
+            .transact(Request { cmd: Command::MemRead, addr, phases, origin: self.id, issuer: self.issuer(), tag })
+            .data;
         d.resize(n, u32::MAX);
         d
     }

@@ -466,6 +466,7 @@ impl Machine {
         d.lock_owner = lock.and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
         d.pic = self.pic.probe();
         d.bus_cpu = self.bridge.bus_owner().map_or(0, |c| c + 1);
+        d.bus_issuer = self.bridge.bus_issuer().unwrap_or(0);
         d.posted = self.bridge.posted_depth().min(15) as u8;
         d.inta2_n = u8::from(!self.inta2_low);
         d.msi = std::mem::take(&mut self.msi_probe);

@@ -45,6 +45,7 @@ module dirql_host_probe (
   input  wire [1:0]  h_lock_owner_i,
   input  wire [3:0]  h_pic_i,
   input  wire [1:0]  h_bus_cpu_i,
+  input  wire [15:0] h_bus_issuer_i,
   input  wire [3:0]  h_posted_i,
   input  wire [31:0] h_cpu0_note_i,
   input  wire [31:0] h_cpu1_note_i,
@@ -84,6 +85,7 @@ module dirql_host_probe (
   reg       pic_eoi        /* verilator public_flat_rd */;  // h_pic_i[2]
   reg       pic_masked     /* verilator public_flat_rd */;  // h_pic_i[3]
   reg [1:0] bus_cpu        /* verilator public_flat_rd */;
+  reg [15:0] bus_issuer    /* verilator public_flat_rd */;  // who issued it: [3:0] routine, [4] lock, [12:8] IRQL
   reg [3:0] posted         /* verilator public_flat_rd */;
   reg [31:0] cpu0_note     /* verilator public_flat_rd */;
   reg [31:0] cpu1_note     /* verilator public_flat_rd */;
@@ -120,6 +122,7 @@ module dirql_host_probe (
       pic_eoi        <= 1'b0;
       pic_masked     <= 1'b0;
       bus_cpu        <= 2'd0;
+      bus_issuer     <= 16'd0;
       posted         <= 4'd0;
       cpu0_note      <= 32'd0;
       cpu1_note      <= 32'd0;
@@ -152,6 +155,7 @@ module dirql_host_probe (
       pic_eoi        <= h_pic_i[2];
       pic_masked     <= h_pic_i[3];
       bus_cpu        <= h_bus_cpu_i;
+      bus_issuer     <= h_bus_issuer_i;
       posted         <= h_posted_i;
       cpu0_note      <= h_cpu0_note_i;
       cpu1_note      <= h_cpu1_note_i;

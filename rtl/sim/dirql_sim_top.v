@@ -53,6 +53,7 @@ module dirql_sim_top (
   input  wire [1:0]  h_lock_owner_i,
   input  wire [3:0]  h_pic_i,
   input  wire [1:0]  h_bus_cpu_i,
+  input  wire [15:0] h_bus_issuer_i,  // who issued the bus transaction: [3:0] routine, [4] held the interrupt lock, [12:8] IRQL
   input  wire [3:0]  h_posted_i,
   input  wire [31:0] h_cpu0_note_i,   // driver annotation (e.g. an intended register write)
   input  wire [31:0] h_cpu1_note_i,
@@ -174,6 +175,7 @@ module dirql_sim_top (
     .h_lock_owner_i   (h_lock_owner_i),
     .h_pic_i          (h_pic_i),
     .h_bus_cpu_i      (h_bus_cpu_i),
+    .h_bus_issuer_i   (h_bus_issuer_i),
     .h_posted_i       (h_posted_i),
     .h_cpu0_note_i    (h_cpu0_note_i),
     .h_cpu1_note_i    (h_cpu1_note_i),

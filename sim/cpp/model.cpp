@@ -116,6 +116,7 @@ void Model::apply(const Drive& d) {
   t.h_lock_owner_i = d.lock_owner;
   t.h_pic_i = d.pic;
   t.h_bus_cpu_i = d.bus_cpu;
+  t.h_bus_issuer_i = d.bus_issuer;
   t.h_posted_i = d.posted;
   t.h_cpu0_note_i = d.cpu0_note;
   t.h_cpu1_note_i = d.cpu1_note;

@@ -83,6 +83,10 @@ pub struct Request {
     pub phases: Vec<Phase>,
     /// Who asked: the CPU index (used for tracing and for handing back the completion).
     pub origin: u8,
+    /// Who asked, as it stood when it asked, for tracing (`host.bus_issuer`): [3:0] the
+    /// routine code ([`crate::Routine`]), [4] it held the interrupt lock, [12:8] its IRQL.
+    /// A posted write reaches the bus later, when its CPU may be elsewhere.
+    pub issuer: u16,
     /// Caller's tag, returned in the [`Completion`].
     pub tag: u64,
 }
@@ -90,7 +94,7 @@ pub struct Request {
 impl Request {
     /// A single-dword transaction with all byte enables.
     pub fn single(cmd: Command, addr: u32, data: u32, origin: u8, tag: u64) -> Self {
-        Request { cmd, addr, phases: vec![Phase { data, be: 0xF }], origin, tag }
+        Request { cmd, addr, phases: vec![Phase { data, be: 0xF }], origin, issuer: 0, tag }
     }
 }
 
@@ -417,6 +421,11 @@ impl PciHostBridge {
     /// The origin of the transaction on the bus, if any.
     pub fn bus_owner(&self) -> Option<u8> {
         self.active.as_ref().map(|a| a.req.origin)
+    }
+
+    /// Who issued the transaction on the bus, if any ([`Request::issuer`]).
+    pub fn bus_issuer(&self) -> Option<u16> {
+        self.active.as_ref().map(|a| a.req.issuer)
     }
 
     /// Advances one cycle: `bus` is the wired bus of the previous interval; the host's

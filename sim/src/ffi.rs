@@ -34,6 +34,8 @@ pub(crate) mod bridge {
         lock_owner: u8,
         pic: u8,
         bus_cpu: u8,
+        /// Who issued the transaction on the bus ([`crate::Request::issuer`]; 0 = none).
+        bus_issuer: u16,
         posted: u8,
         cpu0_note: u32,
         cpu1_note: u32,

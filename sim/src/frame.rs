@@ -132,6 +132,10 @@ pub struct Frame {
     pub pic: u8,
     /// Which CPU's transaction is on the bus: 0 none, N = CPU N-1, 3 bridge.
     pub bus_cpu: u8,
+    /// Who issued the transaction on the bus, as it stood when it was issued (a posted
+    /// write keeps its issuer's): [3:0] routine code, [4] it held the interrupt lock,
+    /// [12:8] its IRQL; 0 = none. Absent from older waveforms: 0 there.
+    pub bus_issuer: u16,
     /// Posted-write buffer depth.
     pub posted: u8,
     /// Driver annotation of each CPU (`host.cpuN_note`), meaning set by the driver model.
@@ -170,6 +174,7 @@ impl Frame {
             pic: d.pic,
             bus_cpu: d.bus_cpu,
             posted: d.posted,
+            bus_issuer: d.bus_issuer,
             note: [d.cpu0_note, d.cpu1_note],
             dev: b.dev_probe,
             msi: d.msi,
@@ -189,6 +194,16 @@ impl Frame {
     pub fn msi_taken(&self, cpu: usize) -> Option<u8> {
         let v = (self.msi >> (8 * cpu)) as u8;
         (v != 0).then_some(v)
+    }
+
+    /// Who issued the transaction on the bus: (routine, held the interrupt lock, IRQL),
+    /// when the waveform says.
+    pub fn issuer(&self) -> Option<(Routine, bool, u8)> {
+        let i = self.bus_issuer;
+        (i != 0)
+            .then(|| Routine::from_code((i & 0xF) as u8))
+            .flatten()
+            .map(|r| (r, i & 0x10 != 0, (i >> 8) as u8 & 0x1F))
     }
 
     /// The routine `cpu` runs this cycle.

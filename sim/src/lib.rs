@@ -23,7 +23,7 @@ pub use bridge::{
     SubmitError, MSI_WINDOW,
 };
 pub use ffi::bridge::{Bus, Drive};
-pub use frame::{msi_probe, Frame, OFFLINE_IRQL, Routine, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
+pub use frame::{msi_probe, Frame, Routine, OFFLINE_IRQL, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
 pub use model::{Model, SimError, TraceFormat, PERIOD_NS};
 pub use pic::{InterruptController, LineFaults, PicConfig, Routing};
 pub use pin_fault::{PinFault, PIN_FAULT_ARM};

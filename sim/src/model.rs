@@ -141,6 +141,7 @@ impl Drive {
             lock_owner: 0,
             pic: 0,
             bus_cpu: 0,
+            bus_issuer: 0,
             posted: 0,
             cpu0_note: 0,
             cpu1_note: 0,

@@ -48,6 +48,7 @@ fn io_space_needs_command_bit_0_and_decodes_byte_lanes() {
         addr: BAR1 + 0x1A,
         phases: vec![Phase { data: 0, be: 0b0100 }],
         origin: 0,
+        issuer: 0,
         tag: 1,
     };
     assert_eq!(r.transact(req).status, Status::MasterAbort, "I/O Space off: nobody claims");
@@ -69,6 +70,7 @@ fn io_space_needs_command_bit_0_and_decodes_byte_lanes() {
         addr: BAR1 + 0x14,
         phases: vec![Phase { data: 0x2A10, be: 0b0011 }],
         origin: 0,
+        issuer: 0,
         tag: 1,
     };
     assert_eq!(r.transact(req).status, Status::Ok);
@@ -256,6 +258,7 @@ fn every_interrupt_source_fires_only_when_enabled_and_w1c_dismisses_it() {
         addr: BAR0 + 4,
         phases: vec![Phase { data: 2, be: 0b1110 }],
         origin: 0,
+        issuer: 0,
         tag: 1,
     };
     r.transact(req);

@@ -86,7 +86,7 @@ impl Rig {
     fn io(&mut self, cmd: Command, port: u32, v: u8) -> Completion {
         let lane = port & 3;
         let phase = Phase { data: u32::from(v) << (8 * lane), be: 1 << lane };
-        let req = Request { cmd, addr: IO_BASE + (port - 0x3C0), phases: vec![phase], origin: 0, tag: 8 };
+        let req = Request { cmd, addr: IO_BASE + (port - 0x3C0), phases: vec![phase], origin: 0, issuer: 0, tag: 8 };
         let mut c = self.transact(req).0;
         c.data.iter_mut().for_each(|d| *d = (*d >> (8 * lane)) & 0xFF);
         c
@@ -149,6 +149,7 @@ fn byte_enables_write_only_enabled_lanes() {
         addr: 0xE000_0010,
         phases: vec![Phase { data: 0xAABB_CCDD, be: 0b0101 }],
         origin: 0,
+        issuer: 0,
         tag: 5,
     };
     r.transact(req);
@@ -184,12 +185,12 @@ fn burst_write_and_read_back_cross_registers_and_disconnect_at_bar_end() {
     let mut r = Rig::new(BridgeConfig { posted_depth: 0, ..BridgeConfig::default() });
     r.enable_bar0(0xE000_0000);
     let phases = (0..3).map(|i| Phase { data: 0x100 + i, be: 0xF }).collect();
-    r.transact(Request { cmd: Command::MemWrite, addr: 0xE000_0010, phases, origin: 0, tag: 1 });
+    r.transact(Request { cmd: Command::MemWrite, addr: 0xE000_0010, phases, origin: 0, issuer: 0, tag: 1 });
     assert_eq!(r.mem_read(0xE000_0010).data, vec![0x100], "SCRATCH took the first phase");
     // A burst running off the end of the 4 KiB BAR is disconnected; the bridge re-issues the
     // rest at the next address, which nobody claims.
     let phases = vec![Phase { data: 0, be: 0xF }; 2];
-    let (c, _) = r.transact(Request { cmd: Command::MemRead, addr: 0xE000_0FFC, phases, origin: 0, tag: 2 });
+    let (c, _) = r.transact(Request { cmd: Command::MemRead, addr: 0xE000_0FFC, phases, origin: 0, issuer: 0, tag: 2 });
     assert_eq!(c.status, Status::MasterAbort);
     assert_eq!(c.data.len(), 2);
     assert_eq!(c.data[1], u32::MAX);

@@ -28,6 +28,7 @@ const GROUPS: &[(&str, &[(&str, u32)])] = &[
             ("pci.par", 1),
             ("pci.ad_drivers", 2),
             ("host.bus_cpu", 2),
+            ("host.bus_issuer", 16),
             ("host.posted", 4),
             ("host.fault", 4),
         ],

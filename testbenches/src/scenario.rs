@@ -9,8 +9,7 @@ use std::rc::Rc;
 use dirql_host::adapter::{ioctl, regs, regs_ext as ext, DirqlMiniport, RtlVariant, Variant};
 use dirql_host::pci::{enumerate, ResourcePlan};
 use dirql_host::videoport::{
-    video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket,
-    NO_ERROR,
+    video_port_initialize, Priority, SyncReading, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket, NO_ERROR,
 };
 use dirql_host::{Cpu, Machine, MachineConfig, SharedLineDevice, Stop};
 use dirql_sim::{PicConfig, Routine, Routing, TraceFormat};
@@ -433,7 +432,11 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             harm.record(
                 "second-device-unserviced",
                 cycles,
-                format!("the other device on the shared line raised {} interrupts, its ISR serviced {}", d.raised(), d.serviced()),
+                format!(
+                    "the other device on the shared line raised {} interrupts, its ISR serviced {}",
+                    d.raised(),
+                    d.serviced()
+                ),
             );
         }
     }

@@ -207,7 +207,7 @@ impl Rig {
     }
     pub fn burst(&mut self, cmd: Command, addr: u32, words: &[u32]) -> Completion {
         let phases = words.iter().map(|&data| Phase { data, be: 0xF }).collect();
-        self.transact(Request { cmd, addr, phases, origin: 0, tag: 4 })
+        self.transact(Request { cmd, addr, phases, origin: 0, issuer: 0, tag: 4 })
     }
     pub fn reg(&mut self, off: u32) -> u32 {
         self.mem_read(BAR0 + off)
@@ -225,6 +225,7 @@ impl Rig {
             addr: BAR1 + (port - 0x3C0),
             phases: vec![Phase { data: u32::from(v) << (8 * lane), be: 1 << lane }],
             origin: 0,
+            issuer: 0,
             tag: 5,
         };
         assert_eq!(self.transact(req).status, Status::Ok, "OUT {port:#x}");
@@ -237,6 +238,7 @@ impl Rig {
             addr: BAR1 + (port - 0x3C0),
             phases: vec![Phase { data: 0, be: 1 << lane }],
             origin: 0,
+            issuer: 0,
             tag: 6,
         };
         let c = self.transact(req);

@@ -24,6 +24,8 @@ pub struct DataPhase {
     pub bus_cpu: u8,
     /// The device mastered the transaction (it drove AD in the address phase).
     pub by_device: bool,
+    /// Who issued it (`host.bus_issuer`, [`Frame::issuer`]; 0 unknown).
+    pub issuer: u16,
 }
 
 /// The decoder's state.
@@ -80,6 +82,7 @@ impl PciDecoder {
                 idsel: self.idsel,
                 bus_cpu: f.bus_cpu,
                 by_device: self.by_device,
+                issuer: f.bus_issuer,
             };
             if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR0 && ph.be == 0xF {
                 self.bar0 = Some(ph.data & !0xF);

@@ -7,10 +7,18 @@
 //! An acknowledge is a non-zero write-1-to-clear to INT_STATUS, or the VGA way: a write of
 //! CR11 with bit 4 = 0 through the CRTC data port while the CRTC index (tracked from the
 //! writes to the index port) is 0x11 (contracts.md §1; semantics.md §4).
+//!
+//! Per source: an ISR that returns TRUE has cleared, within the device's dismissal
+//! latency of its return, every source its status reads showed it before it first wrote
+//! to the device (read-backs that flush its acknowledge show what latched after its
+//! decision: a new interrupt), and a message handler
+//! the source its message number stands for ([`DeviceProfile::msi_source_mask`]) — not
+//! just written something. A source that latched again after the handler looked is a new
+//! interrupt and exempt.
 
 use dirql_sim::{Frame, Routine, PIC_DELIVER, PIC_EOI};
 
-use super::{io_byte, Ctx, DataPhase, DeviceProfile, Rule, Target, Violation};
+use super::{io_byte, is_write, Ctx, DataPhase, DeviceProfile, Rule, Target, Violation};
 use dirql_sim::Command;
 
 /// Per-CPU view of the ISR in progress.
@@ -22,6 +30,24 @@ struct IsrRun {
     delivered: u64,
     /// First acknowledging write of this ISR to reach the adapter.
     acked: Option<u64>,
+    /// Sources this ISR must have cleared when it returns TRUE: those its status reads
+    /// showed, and those its message stands for that were pending at its entry.
+    must_clear: u32,
+    /// Cycle of its last status read (or its entry): sources latched later are new.
+    looked: u64,
+    /// It has written to the device: status reads from now on are read-backs that flush
+    /// its acknowledge, and what they show latched after its decision.
+    wrote: bool,
+}
+
+/// A TRUE return whose sources are checked once the dismissal latency has passed.
+#[derive(Clone, Copy, Debug)]
+struct Returned {
+    cpu: usize,
+    at: u64,
+    must_clear: u32,
+    looked: u64,
+    by_message: bool,
 }
 
 /// A claimed interrupt waiting for the controller's next look at the line.
@@ -48,6 +74,12 @@ pub struct IsrDismissal {
     rose_at: [u64; 32],
     prev_raw: u32,
     claimed: Vec<Claimed>,
+    /// TRUE returns waiting for the per-source check.
+    returned: Vec<Returned>,
+    /// Per CPU: the sources of the message it took last, until its ISR is entered.
+    took: Vec<u32>,
+    /// Per CPU: its ISR was entered for a message.
+    by_message: Vec<bool>,
     /// CRTC index as last written on the bus.
     crtc_index: Option<u8>,
     checked: u64,
@@ -67,6 +99,9 @@ impl IsrDismissal {
             rose_at: [0; 32],
             prev_raw: 0,
             claimed: Vec::new(),
+            returned: Vec::new(),
+            took: vec![0; dirql_sim::Frame::default().irql.len()],
+            by_message: vec![false; dirql_sim::Frame::default().irql.len()],
             crtc_index: None,
             checked: 0,
             violations: Vec::new(),
@@ -96,6 +131,51 @@ impl IsrDismissal {
     }
 }
 
+impl IsrDismissal {
+    /// Sources a TRUE return had to clear, once the dismissal latency has passed.
+    fn check_returned(&mut self, f: &Frame, pending: u32) {
+        let latency = self.profile.dismiss_latency;
+        let mut i = 0;
+        while i < self.returned.len() {
+            let r = self.returned[i];
+            if f.cycle < r.at + latency {
+                i += 1;
+                continue;
+            }
+            self.returned.swap_remove(i);
+            let relatched = (0..32).filter(|&b| self.rose_at[b] > r.looked).fold(0u32, |m, b| m | 1 << b);
+            let left = pending & r.must_clear & !relatched;
+            if left == 0 {
+                continue;
+            }
+            let names = super::timing::source_names(left);
+            let what = if r.by_message {
+                format!(
+                    "the message handler returned TRUE at cycle {} but left {names}, the source its message stands                      for, pending: the device sends a message only on a new rising edge, so it will not interrupt                      again",
+                    r.at
+                )
+            } else {
+                format!(
+                    "the ISR returned TRUE at cycle {} but left {names} pending, which its own status read showed it",
+                    r.at
+                )
+            };
+            self.violations.push(
+                Violation::new(f.cycle, format!("CPU{} {what}", r.cpu)).on(r.cpu, Some(Routine::Isr)).signals(&[
+                    "int_raw",
+                    "int_enable",
+                    "isr_ret",
+                    "msi",
+                    "posted",
+                    "bus_cpu",
+                    "cpu0_routine",
+                    "cpu1_routine",
+                ]),
+            );
+        }
+    }
+}
+
 impl Rule for IsrDismissal {
     fn name(&self) -> &'static str {
         "isr-dismissal"
@@ -112,13 +192,48 @@ impl Rule for IsrDismissal {
                 run.acked.get_or_insert(ph.cycle);
             }
         }
+        // Status reads before the ISR's first write: what it decided it must dismiss.
+        if let Some(ph) = ctx.phase {
+            let cpu = usize::from(ph.bus_cpu).wrapping_sub(1);
+            if let Some(run) = self.isr.get_mut(cpu).filter(|r| r.entered.is_some() && !r.wrote) {
+                if is_write(ph) {
+                    run.wrote = matches!(ctx.target(ph), Target::Bar0(_) | Target::Bar1(_));
+                } else if let Some(shown) = (self.profile.status_shows)(ctx.target(ph), ph.data, ph.be) {
+                    run.must_clear |= shown;
+                    run.looked = ph.cycle;
+                }
+            }
+        }
+        let pending = (self.profile.pending)(f);
         for cpu in 0..self.isr.len() {
+            if let Some(v) = f.msi_taken(cpu) {
+                let bit = u32::from(v & self.profile.msi_source_mask);
+                self.took[cpu] = if bit < 32 { 1 << bit } else { 0 };
+            }
             let in_isr = f.routine_of(cpu) == Some(Routine::Isr);
             if in_isr && self.isr[cpu].entered.is_none() {
-                self.isr[cpu] = IsrRun { entered: Some(f.cycle), delivered: self.last_delivery, acked: None };
+                let took = std::mem::take(&mut self.took[cpu]);
+                self.by_message[cpu] = took != 0;
+                self.isr[cpu] = IsrRun {
+                    entered: Some(f.cycle),
+                    delivered: self.last_delivery,
+                    acked: None,
+                    must_clear: took & pending,
+                    looked: f.cycle,
+                    wrote: false,
+                };
             }
             if let Some(claimed) = f.isr_return(cpu) {
                 let run = std::mem::take(&mut self.isr[cpu]);
+                if claimed && run.must_clear != 0 {
+                    self.returned.push(Returned {
+                        cpu,
+                        at: f.cycle,
+                        must_clear: run.must_clear,
+                        looked: run.looked,
+                        by_message: self.by_message[cpu],
+                    });
+                }
                 if claimed {
                     self.checked += 1;
                     let entered = run.entered.unwrap_or(f.cycle);
@@ -189,6 +304,7 @@ impl Rule for IsrDismissal {
                 }
             }
         }
+        self.check_returned(f, pending);
         if f.dev_inta_n {
             self.last_released = f.cycle;
         }

@@ -179,8 +179,8 @@ impl NoLostInterrupt {
                 seen |= std::mem::take(&mut self.took[c]);
             }
         }
-        let deliverable = (ctx.intx_allowed && self.exclusion(f).is_none())
-            || (ctx.msi_enabled && self.message_deliverable(f));
+        let deliverable =
+            (ctx.intx_allowed && self.exclusion(f).is_none()) || (ctx.msi_enabled && self.message_deliverable(f));
         let bound = p.delivery_bound;
         for b in 0..p.sources.len().min(32) {
             let bit = 1u32 << b;

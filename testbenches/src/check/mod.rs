@@ -14,11 +14,15 @@
 //! | `burst-integrity` | [`burst_integrity`] |
 //! | `register-integrity` | [`register_integrity`] |
 //! | `pci-protocol` | [`pci_protocol`] |
+//! | `irql-discipline` | [`irql_discipline`] |
+//! | `interrupt-latency` | [`interrupt_latency`] |
+//! | `time-budget` | [`time_budget`] |
 
 mod burst_integrity;
 mod decode;
 mod excerpt;
 mod fst_source;
+mod interrupt_latency;
 mod irql_discipline;
 mod isr_dismissal;
 mod isr_ownership;
@@ -28,6 +32,7 @@ mod reentry;
 mod register_integrity;
 mod signal_map;
 mod sync_isolation;
+mod time_budget;
 mod timing;
 mod vcd_source;
 
@@ -41,6 +46,7 @@ pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
 pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH, SIGNALS};
 pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
+pub use interrupt_latency::InterruptLatency;
 pub use irql_discipline::IrqlDiscipline;
 pub use isr_dismissal::IsrDismissal;
 pub use isr_ownership::IsrOwnership;
@@ -50,6 +56,7 @@ pub use reentry::NoSpuriousReentry;
 pub use register_integrity::RegisterIntegrity;
 pub use signal_map::REQUIRED_SIGNALS;
 pub use sync_isolation::SyncIsolation;
+pub use time_budget::TimeBudget;
 pub use timing::{Distribution, SourceTiming, TimingStats, SOURCE_NAMES};
 pub use vcd_source::{read_vcd, VcdError};
 
@@ -120,9 +127,12 @@ pub const ISR_BUDGET_NS: u64 = 25_000;
 /// Microsoft's guidance for a DPC's run time (100 µs).
 pub const DPC_BUDGET_NS: u64 = 100_000;
 
-/// The dirql adapter's probes (docs/contracts.md §2): INT_RAW, INT_ENABLE, CR11.
+/// The dirql adapter's probes (docs/contracts.md §2): INT_RAW, INT_ENABLE, CR11. The
+/// retrace latch is held clear while CR11[4] = 0 (contracts.md §1), from the clock the CR11
+/// write lands, while the INT_RAW probe shows the latch's flop a clock later.
 fn dirql_raw(f: &Frame) -> u32 {
-    f.dev[0] & regs::INT_ALL
+    let held = if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 { regs::INT_VBLANK } else { 0 };
+    f.dev[0] & regs::INT_ALL & !held
 }
 fn dirql_enabled(f: &Frame) -> u32 {
     f.dev[1] & regs::INT_ALL
@@ -408,6 +418,8 @@ impl Checker {
             Box::new(RegisterIntegrity::new(p.clone())),
             Box::new(PciProtocol::new()),
             Box::new(IrqlDiscipline::new(10 * 33)),
+            Box::new(InterruptLatency::new(p.clone())),
+            Box::new(TimeBudget::new(p.clone())),
         ]);
         c.decoder = PciDecoder::with_msi_cap(p.msi_cap_offset);
         c.timing = TimingStats::new(p);

@@ -50,7 +50,7 @@ pub const REQUIRED_SIGNALS: &[&str] = &[
 
 /// Signals read when present and taken as 0 when absent: added after the first waveforms
 /// were written, so older files still check. Their slots follow the required ones.
-pub const OPTIONAL_SIGNALS: &[&str] = &["host.msi"];
+pub const OPTIONAL_SIGNALS: &[&str] = &["host.msi", "host.bus_issuer"];
 
 /// Every signal a frame is built from, with whether it is required.
 fn all_signals() -> impl Iterator<Item = (&'static str, bool)> {
@@ -195,6 +195,7 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         note: [v[28] as u32, v[29] as u32],
         dev: std::array::from_fn(|i| v[30 + i] as u32),
         msi: v[38] as u16,
+        bus_issuer: v[39] as u16,
     }
 }
 

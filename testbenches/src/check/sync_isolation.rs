@@ -4,14 +4,24 @@
 //! semantics.md §2 and §4(a)). Under a reading of the priorities that only raises IRQL on
 //! the calling CPU (ReactOS's VpHighPriority) the ISR can still run on the other CPU: the
 //! rule reports the overlap that reading allows.
+//!
+//! And by effect, whatever a routine is called or the priority it was synchronized at:
+//! any code other than the ISR that touches a register the ISR also uses (declared by the
+//! device, [`DeviceProfile::isr_shared`], or learned from the ISR's own accesses in the
+//! run) at a time when an ISR could run on some CPU — the device's interrupt connected or
+//! enabled, the interrupt lock not held by that CPU, and that CPU below the device IRQL or
+//! another CPU online below it — is unsynchronized. VpLowPriority does not exclude the ISR,
+//! nor does DISPATCH_LEVEL (semantics.md §1, §2). An access whose register the ISR is only
+//! seen to use later is reported then, at the access's cycle.
 
-use dirql_sim::{Frame, Routine};
+use dirql_sim::{Frame, Routine, OFFLINE_IRQL};
 
 use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, Rule, Target, Violation, TRACED_CPUS};
 
 /// The rule's state.
 pub struct SyncIsolation {
     dirql: DeviceIrql,
+    profile_enabled: fn(&Frame) -> u32,
     /// Per CPU: a synchronized routine is running since this cycle.
     sync_since: [Option<u64>; TRACED_CPUS],
     /// An overlap is being reported (once per synchronized routine).
@@ -21,8 +31,16 @@ pub struct SyncIsolation {
     /// Adapter registers the ISR has accessed (learned from the waveform): the state it
     /// shares with the driver's other routines.
     isr_shared: Vec<Target>,
-    /// Shared registers already reported as touched by an unsynchronized DPC.
-    dpc_reported: Vec<Target>,
+    /// Shared registers already reported as touched unsynchronized, by routine.
+    dpc_reported: Vec<(Target, Option<Routine>)>,
+    /// Registers the ISR is declared to share.
+    declared: Vec<Target>,
+    /// Unsynchronized accesses to registers the ISR has not (yet) been seen to use: the
+    /// first per register, reported if the ISR uses it later.
+    candidates: Vec<(Target, Violation)>,
+    /// The device's interrupt can reach an ISR: one ran, or a source is enabled with a
+    /// delivery allowed.
+    connected: bool,
     checked: u64,
     violations: Vec<Violation>,
 }
@@ -34,15 +52,59 @@ impl SyncIsolation {
     pub fn new(profile: DeviceProfile) -> Self {
         SyncIsolation {
             dirql: DeviceIrql(None, profile.default_dirql),
+            profile_enabled: profile.enabled,
             sync_since: [None; TRACED_CPUS],
             reported: [false; TRACED_CPUS],
             isr_shared: Vec::new(),
             dpc_reported: Vec::new(),
+            declared: profile.isr_shared.iter().map(|&t| register(t)).collect(),
+            candidates: Vec::new(),
+            connected: false,
             access_reported: [false; TRACED_CPUS],
             prev_synced: [false; TRACED_CPUS],
             checked: 0,
             violations: Vec::new(),
         }
+    }
+
+    /// The violation an access by CPU `c` running `r` to register `t` is, if an ISR could
+    /// run meanwhile (module doc).
+    fn unsynchronized(
+        &self,
+        f: &Frame,
+        ph: &super::DataPhase,
+        (c, r, locked, irql): (usize, Option<Routine>, bool, u8),
+        t: Target,
+    ) -> Option<Violation> {
+        if !self.connected || locked {
+            return None;
+        }
+        let dirql = self.dirql.get();
+        let here = irql < dirql;
+        let elsewhere = (0..TRACED_CPUS).find(|&d| d != c && f.irql[d] < dirql && f.irql[d] != OFFLINE_IRQL);
+        if !here && elsewhere.is_none() {
+            return None;
+        }
+        let name = r.map_or("?", Routine::name);
+        let could = match (here, elsewhere) {
+            (true, _) => format!("an ISR could preempt it on CPU{c} (IRQL {irql} below the device's {dirql})"),
+            (false, Some(d)) => format!("the ISR could run on CPU{d} meanwhile (IRQL {})", f.irql[d]),
+            (false, None) => unreachable!("returned above"),
+        };
+        Some(
+            Violation::new(
+                ph.cycle,
+                format!(
+                    "CPU{c} {name} {} {t:?} at cycle {}, a register the ISR also uses, without the interrupt lock: \
+                     {could} — synchronize with the ISR (VideoPortSynchronizeExecution at VpMediumPriority or \
+                     higher, NdisMSynchronizeWithInterruptEx)",
+                    if is_write(ph) { "wrote" } else { "read" },
+                    ph.cycle
+                ),
+            )
+            .on(c, r)
+            .signals(SIGS),
+        )
     }
 
     fn how(&self, f: &Frame, c: usize) -> String {
@@ -60,6 +122,16 @@ impl SyncIsolation {
     }
 }
 
+/// The register a target stands for: the dword it is in (an index/data port pair is one
+/// register to share).
+fn register(t: Target) -> Target {
+    match t {
+        Target::Bar0(o) => Target::Bar0(o & !3),
+        Target::Bar1(o) => Target::Bar1(o & !3),
+        t => t,
+    }
+}
+
 impl Rule for SyncIsolation {
     fn name(&self) -> &'static str {
         "sync-isolation"
@@ -67,33 +139,54 @@ impl Rule for SyncIsolation {
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         self.dirql.update(f);
-        // State shared with the ISR, touched from a DPC outside a synchronized routine
+        // State shared with the ISR, touched by other code while an ISR could run
         // (hwvid-interrupt.md: routines that share registers or memory with HwVidInterrupt
-        // must use VideoPortSynchronizeExecution; a DPC at DISPATCH_LEVEL does not exclude
-        // the ISR, which can run on the other CPU meanwhile).
+        // must use VideoPortSynchronizeExecution; a DPC at DISPATCH_LEVEL, or a routine at
+        // VpLowPriority, does not exclude the ISR, which can run on the other CPU or
+        // preempt it on its own).
+        if (0..TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Isr))
+            || ((self.profile_enabled)(f) != 0 && (ctx.intx_allowed || ctx.msi_enabled))
+        {
+            self.connected = true;
+        }
         if let Some(ph) = ctx.phase {
-            let t = ctx.target(ph);
+            let t = register(ctx.target(ph));
             if matches!(t, Target::Bar0(_) | Target::Bar1(_)) {
                 if let Some(c) = phase_cpu(ph) {
-                    match f.routine_of(c) {
-                        Some(Routine::Isr) if !self.isr_shared.contains(&t) => self.isr_shared.push(t),
-                        Some(Routine::Dpc) if self.isr_shared.contains(&t) && !self.dpc_reported.contains(&t) => {
-                            self.dpc_reported.push(t);
-                            self.violations.push(
-                                Violation::new(
-                                    ph.cycle,
-                                    format!(
-                                        "CPU{c} DPC {} {t:?} at cycle {}, a register the ISR also accesses, outside \
-                                         VideoPortSynchronizeExecution: the ISR can run on the other CPU meanwhile",
-                                        if is_write(ph) { "wrote" } else { "read" },
-                                        ph.cycle
-                                    ),
-                                )
-                                .on(c, Some(Routine::Dpc))
-                                .signals(SIGS),
-                            );
+                    // The routine that issued it: a posted write reaches the bus later, when
+                    // its CPU may run something else (older waveforms: the routine now).
+                    // Who issued it, as it stood then: a posted write reaches the bus later,
+                    // when its CPU may run something else, without the lock it was written
+                    // under (older waveforms: the CPU as it stands now).
+                    let lock_now = f.lock_owner == u8::try_from(c + 1).unwrap_or(0);
+                    let (issuer, locked, irql) = match f.issuer() {
+                        Some((r, lock, irql)) => (Some(r), lock, irql),
+                        None => (f.routine_of(c), lock_now, f.irql[c]),
+                    };
+                    match issuer {
+                        Some(Routine::Isr) => {
+                            if !self.isr_shared.contains(&t) {
+                                self.isr_shared.push(t);
+                            }
+                            // Earlier unsynchronized accesses to what the ISR now shows it uses.
+                            while let Some(i) = self.candidates.iter().position(|(ct, _)| *ct == t) {
+                                let (_, v) = self.candidates.swap_remove(i);
+                                self.violations.push(v);
+                            }
                         }
-                        _ => {}
+                        Some(Routine::Bios) | None => {}
+                        r => {
+                            if let Some(v) = self.unsynchronized(f, ph, (c, r, locked, irql), t) {
+                                if self.isr_shared.contains(&t) || self.declared.contains(&t) {
+                                    if !self.dpc_reported.contains(&(t, r)) {
+                                        self.dpc_reported.push((t, r));
+                                        self.violations.push(v);
+                                    }
+                                } else if !self.candidates.iter().any(|(ct, _)| *ct == t) {
+                                    self.candidates.push((t, v));
+                                }
+                            }
+                        }
                     }
                 }
             }
