@@ -73,11 +73,12 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "unsync-crtc",
-        breaks: Some("register-integrity"),
+        // Judged by effect: the CRTC pair is a register the ISR uses, touched without the
+        // lock while the ISR can run — on every run. When the race also happens, a data
+        // write lands in the wrong register, or the ISR's CR11 write does.
+        breaks: Some("sync-isolation"),
         scenario: Some("mode-set"),
-        // Either direction of the race: the ISR's CR11 write can land in the thread's
-        // register, leaving the interrupt undismissed.
-        also_breaks: &["isr-dismissal"],
+        also_breaks: &["register-integrity", "isr-dismissal"],
         description: "programs CRTC registers through the 3D4h/3D5h pair without VideoPortSynchronizeExecution, \
                       so the ISR's CR11 dismissal can move the index between its index and data writes",
     },
@@ -128,7 +129,58 @@ pub const VARIANTS: &[Variant] = &[
         scenario: Some("mode-set"),
         also_breaks: &[],
         description: "clears INT_STATUS (writes 1 to every source) from StartIO shortly after kicking the \
-                      command engine, so a fence interrupt latched but not yet serviced is cleared behind the ISR's back",
+                      command engine — synchronized with the ISR, so nothing overlaps — and a fence interrupt latched \
+                      but not yet serviced is cleared behind the ISR's back",
+    },
+    Variant {
+        name: "acks-everything",
+        breaks: Some("no-lost-interrupt"),
+        scenario: Some("mode-set"),
+        also_breaks: &[],
+        description: "HwVidInterrupt acknowledges with a write of every source bit to INT_STATUS instead of the bits \
+                      it read, so a source that latched after its status read is cleared unseen (an ISR that \
+                      acknowledges too much)",
+    },
+    Variant {
+        name: "low-priority-crtc",
+        breaks: Some("sync-isolation"),
+        scenario: Some("mode-set"),
+        also_breaks: &["register-integrity", "isr-dismissal"],
+        description: "programs each CRTC index/data pair through VideoPortSynchronizeExecution at VpLowPriority, \
+                      which raises to DISPATCH_LEVEL but does not exclude the ISR (a routine synchronized at the \
+                      wrong priority)",
+    },
+    Variant {
+        name: "dispatch-crtc",
+        breaks: Some("sync-isolation"),
+        scenario: Some("mode-set"),
+        also_breaks: &["register-integrity", "isr-dismissal"],
+        description: "programs the CRTC pairs from a DPC-level section (KeRaiseIrql to DISPATCH_LEVEL) believing \
+                      that keeps the ISR out: on two CPUs the ISR runs on the other one meanwhile",
+    },
+    Variant {
+        name: "polling-isr",
+        breaks: Some("time-budget"),
+        scenario: Some("mode-set"),
+        also_breaks: &[],
+        description: "HwVidInterrupt, on a fence, polls CMD_STATUS until the command engine is idle before \
+                      returning: each read is short, the ISR as a whole runs far past 25 us",
+    },
+    Variant {
+        name: "slow-dpc",
+        breaks: Some("time-budget"),
+        scenario: Some("vblank"),
+        also_breaks: &[],
+        description: "its DPC recomputes a gamma table in place on every retrace: over 100 us at DISPATCH_LEVEL",
+    },
+    Variant {
+        name: "msi-wrong-source",
+        breaks: Some("isr-dismissal"),
+        scenario: Some("msi"),
+        also_breaks: &[],
+        description: "in MSI mode, MiniportMessageInterrupt acknowledges the source of the next message number \
+                      instead of its own (an off-by-one in the message-to-source map): its own source stays \
+                      latched and never sends a message again",
     },
     Variant {
         name: "msi-no-ack",
@@ -331,6 +383,10 @@ impl DirqlMiniport {
     /// through VideoPortSynchronizeExecution (hwvid-interrupt.md remarks).
     fn dpc(&self, vp: &VideoPort<'_, '_>) {
         self.dpcs.set(self.dpcs.get() + 1);
+        if self.is("slow-dpc") {
+            // The defect: table work at DISPATCH_LEVEL, 150 us of it.
+            vp.cpu().work(5_000);
+        }
         let enable = self.reg(REG_INT_ENABLE);
         let messages = self.message_mode.get();
         let reached = Cell::new(0);
@@ -405,6 +461,17 @@ impl DirqlMiniport {
             if self.is("unsync-crtc") {
                 self.crtc_write(vp, index, value);
                 vp.cpu().work(20);
+            } else if self.is("low-priority-crtc") {
+                // The defect: a priority that does not exclude the ISR.
+                vp.synchronize_execution(Priority::Low, &|vp| {
+                    self.crtc_write(vp, index, value);
+                    true
+                });
+            } else if self.is("dispatch-crtc") {
+                // The defect: DISPATCH_LEVEL on this CPU only.
+                let old = vp.cpu().raise_irql(crate::irql::Irql::DISPATCH);
+                self.crtc_write(vp, index, value);
+                vp.cpu().lower_irql(old);
             } else {
                 self.synchronize(vp, Priority::Medium, &|vp| {
                     self.crtc_write(vp, index, value);
@@ -439,8 +506,11 @@ impl DirqlMiniport {
             // The defect: after kicking the engine, "clear stale status" by acknowledging
             // every source from StartIO, outside the ISR.
             vp.cpu().work(40);
-            vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
-            vp.read_register_ulong(self.reg(REG_INT_STATUS));
+            self.synchronize(vp, Priority::Medium, &|vp| {
+                vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
+                vp.read_register_ulong(self.reg(REG_INT_STATUS));
+                true
+            });
         }
         NO_ERROR
     }
@@ -569,7 +639,16 @@ impl DirqlMiniport {
         // read-back below is the one and only flush of the acknowledge.
         if mine & INT_CMD_DONE != 0 {
             self.isr_fence.set(vp.read_register_ulong(self.reg(ext::REG_FENCE_VALUE)));
+            if self.is("polling-isr") {
+                // The defect: wait in the ISR for the engine to go idle (and a little more).
+                for _ in 0..200 {
+                    if vp.read_register_ulong(self.reg(ext::REG_CMD_STATUS)) & 1 == 0 {
+                        vp.cpu().work(10);
+                    }
+                }
+            }
         }
+        let w1c = if self.is("acks-everything") && w1c != 0 { INT_ALL & !INT_VBLANK } else { w1c };
         if w1c != 0 && !self.is("no-ack") {
             vp.write_register_ulong(status_reg, w1c);
             if !self.is("no-readback") {
@@ -602,6 +681,18 @@ impl DirqlMiniport {
         }
         if self.is("msi-no-ack") {
             // The defect: nothing written back; the source stays latched.
+            if mine & INT_VBLANK != 0 {
+                self.vblanks.set(self.vblanks.get() + 1);
+            }
+            return (true, mine & (INT_VBLANK | INT_CMD_DONE) != 0);
+        }
+        if self.is("msi-wrong-source") {
+            // The defect: the next message's source acknowledged instead of its own.
+            let wrong = (mine << 1) & INT_ALL;
+            if wrong != 0 {
+                vp.write_register_ulong(self.reg(REG_INT_STATUS), wrong);
+                vp.read_register_ulong(self.reg(REG_INT_STATUS));
+            }
             if mine & INT_VBLANK != 0 {
                 self.vblanks.set(self.vblanks.get() + 1);
             }

@@ -38,6 +38,12 @@ struct IsrRun {
     /// It has written to the device: status reads from now on are read-backs that flush
     /// its acknowledge, and what they show latched after its decision.
     wrote: bool,
+    /// Sources its acknowledging writes cleared (written 1 to INT_STATUS, or the retrace
+    /// through CR11): cleared, even if the device latched them again in the same clock.
+    acked_bits: u32,
+    /// For a message handler, the sources its message stands for (0 for the line's ISR):
+    /// its status reads show other sources too, which their own messages serve.
+    vector_sources: u32,
 }
 
 /// A TRUE return whose sources are checked once the dismissal latency has passed.
@@ -47,6 +53,7 @@ struct Returned {
     at: u64,
     must_clear: u32,
     looked: u64,
+    acked_bits: u32,
     by_message: bool,
 }
 
@@ -144,7 +151,7 @@ impl IsrDismissal {
             }
             self.returned.swap_remove(i);
             let relatched = (0..32).filter(|&b| self.rose_at[b] > r.looked).fold(0u32, |m, b| m | 1 << b);
-            let left = pending & r.must_clear & !relatched;
+            let left = pending & r.must_clear & !relatched & !r.acked_bits;
             if left == 0 {
                 continue;
             }
@@ -190,6 +197,9 @@ impl Rule for IsrDismissal {
             let cpu = usize::from(ph.bus_cpu).wrapping_sub(1);
             if let Some(run) = self.isr.get_mut(cpu).filter(|r| r.entered.is_some()) {
                 run.acked.get_or_insert(ph.cycle);
+                // A W1C clears the bits written 1; the CR11 route clears the retrace,
+                // source 0 (contracts.md §1).
+                run.acked_bits |= if matches!(ctx.target(ph), Target::Bar0(_)) { ph.data } else { 1 };
             }
         }
         // Status reads before the ISR's first write: what it decided it must dismiss.
@@ -221,16 +231,21 @@ impl Rule for IsrDismissal {
                     must_clear: took & pending,
                     looked: f.cycle,
                     wrote: false,
+                    acked_bits: 0,
+                    vector_sources: took,
                 };
             }
             if let Some(claimed) = f.isr_return(cpu) {
                 let run = std::mem::take(&mut self.isr[cpu]);
-                if claimed && run.must_clear != 0 {
+                let must_clear =
+                    if run.vector_sources != 0 { run.must_clear & run.vector_sources } else { run.must_clear };
+                if claimed && must_clear != 0 {
                     self.returned.push(Returned {
                         cpu,
                         at: f.cycle,
-                        must_clear: run.must_clear,
+                        must_clear,
                         looked: run.looked,
+                        acked_bits: run.acked_bits,
                         by_message: self.by_message[cpu],
                     });
                 }
