@@ -46,6 +46,7 @@ fn framebuffer_bursts_with_byte_enables_and_disconnect_at_bar_end() {
         addr: BAR2 + 0x44,
         phases: vec![Phase { data: 0x1122_3344, be: 0b1010 }],
         origin: 0,
+        issuer: 0,
         tag: 1,
     };
     r.transact(req);

@@ -10,6 +10,7 @@ pub mod check;
 pub mod explore;
 pub mod gtkw;
 pub mod harm;
+pub mod manifest;
 pub mod report;
 pub mod scenario;
 pub mod signals;

@@ -18,6 +18,8 @@ use dirql_testbenches::check::{
 };
 use dirql_testbenches::explore::{explore, ExploreSettings, Strategy};
 use dirql_testbenches::gtkw::write_gtkw;
+use dirql_testbenches::manifest::{self, RunManifest};
+use dirql_testbenches::check;
 use dirql_testbenches::report::{junit, rules_table, timing_svg, timing_table};
 use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings, Scenario, SCENARIOS};
 use serde_json::json;
@@ -413,7 +415,24 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                     .map(|n| (n, None))
                     .map_err(|e| BadInput(e.to_string())),
             }?;
-            let (rules, timing) = checker.finish_all();
+            let last_cycle = checker.last_cycle();
+            let (mut rules, timing) = checker.finish_all();
+            // The live run's judgement, from the manifest it left beside the waveform.
+            let note = match RunManifest::read(&vcd) {
+                Some(Ok(m)) => {
+                    m.judge(&mut rules, last_cycle);
+                    None
+                }
+                Some(Err(e)) => return Err(BadInput(e)),
+                None => {
+                    check::judge_exercised(&mut rules, &[], last_cycle);
+                    Some(format!(
+                        "  no run manifest ({}): every rule that checked nothing fails, and whether the run \
+                         completed is not known\n",
+                        manifest::path_of(&vcd).display()
+                    ))
+                }
+            };
             let timing = timing.sources().to_vec();
             let pass = rules.iter().all(|r| r.verdict == "pass");
             let verdict = if pass { "pass" } else { "fail" };
@@ -431,6 +450,9 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 println!("dirql check {shown}  cycles={frames}");
                 if let Some(r) = &recovered {
                     print!("{}", recovered_note(r, frames));
+                }
+                if let Some(n) = &note {
+                    print!("{n}");
                 }
                 print!("{}", rules_table(&rules));
                 print!("{}", timing_table(&timing));

@@ -17,11 +17,12 @@ pub fn rules_table(rules: &[RuleReport]) -> String {
     for r in rules {
         let _ = writeln!(
             s,
-            "  {:<w$} {:<4}  {} checked, {} violation(s)",
+            "  {:<w$} {:<4}  {} checked, {} violation(s){}",
             r.name,
             r.verdict.to_uppercase(),
             r.checked,
-            r.violations.len()
+            r.violations.len(),
+            if r.exercised || r.verdict != "pass" { "" } else { " — not exercised (the scenario declares it)" }
         );
         for v in r.violations.iter().take(SHOWN) {
             let who = match (v.cpu, v.routine) {
@@ -196,11 +197,12 @@ mod tests {
 
     fn rules() -> Vec<RuleReport> {
         vec![
-            RuleReport { name: "a-rule".into(), verdict: "pass", checked: 3, violations: vec![] },
+            RuleReport { name: "a-rule".into(), verdict: "pass", checked: 3, exercised: true, violations: vec![] },
             RuleReport {
                 name: "b<rule>".into(),
                 verdict: "fail",
                 checked: 1,
+                exercised: true,
                 violations: vec![Violation::new(7, "x & y".into()).on(1, Some(dirql_sim::Routine::Isr))],
             },
         ]

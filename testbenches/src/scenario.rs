@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::check::{Checker, DeviceProfile, RuleReport, Violation};
 use crate::harm::{Harm, HarmLog};
+use crate::manifest::RunManifest;
 
 /// A scenario's description.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -27,6 +28,9 @@ pub struct Scenario {
     pub description: &'static str,
     /// Cycles simulated unless `--cycles` says otherwise.
     pub default_cycles: u64,
+    /// Rules this scenario cannot exercise (it does nothing they judge): they pass having
+    /// checked nothing. Any other rule that checks nothing fails (no vacuous pass).
+    pub not_exercised: &'static [&'static str],
 }
 
 /// Every scenario.
@@ -36,6 +40,8 @@ pub const SCENARIOS: &[Scenario] = &[
         description: "the adapter raises vertical-retrace interrupts on INTA# while a driver thread on CPU0 does \
                       register traffic; each interrupt must be serviced and dismissed",
         default_cycles: 20_000,
+        // No validated burst: nothing for burst-integrity to judge.
+        not_exercised: &["burst-integrity"],
     },
     Scenario {
         name: "sync-readings",
@@ -43,12 +49,16 @@ pub const SCENARIOS: &[Scenario] = &[
                       routes the adapter's interrupts to CPU1: under `reactos` the ISR runs on CPU1 during the \
                       routine (sync_overlap_cycles > 0), under `current` and `legacy` it cannot",
         default_cycles: 20_000,
+        // No validated burst: nothing for burst-integrity to judge.
+        not_exercised: &["burst-integrity"],
     },
     Scenario {
         name: "shared-line",
         description: "a second device shares INTA# and raises its interrupt at seeded times; its ISR is chained \
                       after the display miniport's, which must return FALSE for interrupts that are not its own",
         default_cycles: 20_000,
+        // No validated burst: nothing for burst-integrity to judge.
+        not_exercised: &["burst-integrity"],
     },
     Scenario {
         name: "mode-set",
@@ -56,6 +66,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       (3D4h/3D5h), sets the mode through the timed window and loads the palette; CPU1 submits \
                       command buffers with fences and waits for them",
         default_cycles: 30_000,
+        not_exercised: &[],
     },
     Scenario {
         name: "msi",
@@ -64,6 +75,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       its own message (a Memory Write it masters on the bus), MiniportMessageInterrupt dismisses it, \
                       and synchronized code goes through NdisMSynchronizeWithInterruptEx; INTA# stays released",
         default_cycles: 30_000,
+        not_exercised: &[],
     },
 ];
 
@@ -192,6 +204,14 @@ pub enum RunError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The run manifest beside the waveform could not be written.
+    #[error("cannot write the run manifest {path}: {source}")]
+    Manifest {
+        /// The manifest path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// The rule that fails when the run itself did not complete (bug check, deadlock, panic,
@@ -229,6 +249,28 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             source: e,
         })?;
     }
+    let mut manifest = RunManifest {
+        scenario: s.scenario.name.to_string(),
+        driver: s.driver.name.to_string(),
+        rtl: opts.rtl.map_or("reference", |v| v.name).to_string(),
+        seed: s.seed,
+        cpus: s.cpus,
+        reading: s.reading.name().to_string(),
+        cycles_asked: s.cycles,
+        completed: false,
+        cycles: 0,
+        stopped: None,
+    };
+    let write_manifest = |m: &RunManifest| -> Result<(), RunError> {
+        match &s.vcd {
+            Some(w) => m.write(w).map_err(|e| RunError::Manifest {
+                path: crate::manifest::path_of(w).display().to_string(),
+                source: e,
+            }),
+            None => Ok(()),
+        }
+    };
+    write_manifest(&manifest)?;
     let mut cfg = MachineConfig {
         cpus: s.cpus,
         seed: s.seed,
@@ -389,11 +431,22 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     if let Some(e) = setup_error.borrow().as_ref() {
         stopped.get_or_insert_with(|| format!("setup failed: {e}"));
     }
+    if enabled_at.get().is_none() && cycles >= s.cycles {
+        stopped.get_or_insert_with(|| {
+            format!("no progress past enumeration: the driver had not finished initializing by cycle {cycles}")
+        });
+    }
     let mut rules = checker.borrow_mut().take().map(Checker::finish).unwrap_or_default();
+    judge_exercised(&mut rules, s.scenario, stopped.is_some(), cycles);
+    manifest.completed = true;
+    manifest.cycles = cycles;
+    manifest.stopped = stopped.clone();
+    write_manifest(&manifest)?;
     rules.push(RuleReport {
         name: RUN_RULE.to_string(),
         verdict: if stopped.is_some() { "fail" } else { "pass" },
         checked: 1,
+        exercised: true,
         violations: stopped.iter().map(|why| Violation::new(cycles, why.clone())).collect(),
     });
     let stats = m.kernel().stats();
@@ -480,6 +533,17 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         bus_events: m.bus_events().iter().map(describe_bus_event).collect(),
         harm: harm.take(),
     })
+}
+
+/// No vacuous pass (crate::check::judge_exercised) with `scenario`'s declarations. A run
+/// that stopped early has failed already: what it did not reach is shown as not
+/// exercised, not failed twice. `dirql check` applies the same from the run's manifest.
+pub fn judge_exercised(rules: &mut [RuleReport], scenario: &Scenario, stopped: bool, last_cycle: u64) {
+    if stopped {
+        rules.iter_mut().filter(|r| r.checked == 0).for_each(|r| r.exercised = false);
+    } else {
+        crate::check::judge_exercised(rules, scenario.not_exercised, last_cycle);
+    }
 }
 
 /// Cycles between the second device's interrupts on the shared line (seeded in between).

@@ -22,6 +22,8 @@ const DIRQL: u8 = 16;
 
 /// The adapter latches `raw` with `enable`; INTA# follows.
 fn adapter(w: &mut Wave, raw: u32, enable: u32) {
+    // CR11 as the adapter resets it: the retrace latch armed, its interrupt enabled.
+    w.host.dev[5] = 0x12;
     w.host.dev[0] = raw;
     w.host.dev[1] = enable;
     w.host.dev_inta_n = raw & enable == 0;

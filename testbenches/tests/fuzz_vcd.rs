@@ -136,6 +136,7 @@ proptest! {
                 dev: [u32::from(b[5] & 31), u32::from(b[6] & 31), u32::from(b[7]), u32::from(b[8]), u32::from(b[9]), u32::from(b[10]), u32::from(b[11]), 0],
                 // Random vectors taken by random CPUs: the MSI paths of the rules too.
                 msi: u16::from(b[12] & b[13]) << (8 * (b[14] & 1)),
+                bus_issuer: u16::from(b[5]) << 8 | u16::from(b[6]),
             };
             c.feed(&f);
         }

@@ -9,6 +9,7 @@ use std::io::BufReader;
 use dirql_host::adapter::{Variant, RTL_VARIANTS, VARIANTS};
 use dirql_host::videoport::SyncReading;
 use dirql_testbenches::check::{read_vcd, Checker, RuleReport};
+use dirql_testbenches::manifest::RunManifest;
 use dirql_testbenches::scenario::{run, run_with, RunOptions, RunResult, RunSettings, Scenario, RUN_RULE, SCENARIOS};
 
 fn settings(scenario: &str, driver: &str, seed: u64, vcd: Option<std::path::PathBuf>) -> RunSettings {
@@ -33,11 +34,15 @@ fn rule<'a>(r: &'a [RuleReport], name: &str) -> &'a RuleReport {
     r.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("rule {name} reported"))
 }
 
+/// The rules on a waveform, judged as `dirql check` judges it (with the run's manifest).
 fn check_file(path: &std::path::Path) -> Vec<RuleReport> {
     let mut c = Checker::for_dirql();
     let f = File::open(path).expect("vcd written");
     read_vcd(&path.display().to_string(), BufReader::new(f), |fr| c.feed(fr)).expect("vcd parses");
-    c.finish()
+    let last = c.last_cycle();
+    let mut rules = c.finish();
+    RunManifest::read(path).expect("the run wrote its manifest").expect("manifest parses").judge(&mut rules, last);
+    rules
 }
 
 #[test]

@@ -133,13 +133,15 @@ pub const VARIANTS: &[Variant] = &[
                       but not yet serviced is cleared behind the ISR's back",
     },
     Variant {
-        name: "acks-everything",
+        name: "acks-before-reading",
         breaks: Some("no-lost-interrupt"),
         scenario: Some("mode-set"),
-        also_breaks: &[],
-        description: "HwVidInterrupt acknowledges with a write of every source bit to INT_STATUS instead of the bits \
-                      it read, so a source that latched after its status read is cleared unseen (an ISR that \
-                      acknowledges too much)",
+        // With the sources gone at its status read it answers FALSE: the OS counts the
+        // interrupt unclaimed, and a storm may disable the line.
+        also_breaks: &["isr-ownership"],
+        description: "HwVidInterrupt acknowledges every MMIO source (a write of all ones to INT_STATUS) before it \
+                      reads INT_STATUS to see which were its own: the fence interrupts are cleared unseen and lost \
+                      (an ISR that acknowledges too much, too early)",
     },
     Variant {
         name: "low-priority-crtc",
@@ -605,6 +607,10 @@ impl VideoMiniport for DirqlMiniport {
             let _ = vp.allocate_pool(16);
         }
         let status_reg = self.reg(REG_INT_STATUS);
+        if self.is("acks-before-reading") {
+            // The defect: acknowledge first, look afterwards.
+            vp.write_register_ulong(status_reg, INT_ALL & !INT_VBLANK);
+        }
         let mine = if self.is("claims-foreign") {
             // The defect: no look at the status; every source acknowledged, always TRUE.
             INT_ALL
@@ -648,7 +654,6 @@ impl DirqlMiniport {
                 }
             }
         }
-        let w1c = if self.is("acks-everything") && w1c != 0 { INT_ALL & !INT_VBLANK } else { w1c };
         if w1c != 0 && !self.is("no-ack") {
             vp.write_register_ulong(status_reg, w1c);
             if !self.is("no-readback") {

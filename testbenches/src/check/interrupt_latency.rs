@@ -30,6 +30,8 @@ pub struct InterruptLatency {
     reported_release: bool,
     /// The data phase of the previous interval.
     last_phase: Option<u64>,
+    /// Something was pending in the previous cycle.
+    prev_pending: bool,
     /// Largest assertion and release latencies seen, in cycles.
     worst: (u64, u64),
     prev_dev_inta_n: bool,
@@ -49,6 +51,7 @@ impl InterruptLatency {
             reported_assert: false,
             reported_release: false,
             last_phase: None,
+            prev_pending: false,
             worst: (0, 0),
             prev_dev_inta_n: true,
             checked: 0,
@@ -79,6 +82,12 @@ impl Rule for InterruptLatency {
         let pending = (self.profile.pending)(f);
         let want = pending != 0 && ctx.intx_allowed;
         let low = !f.dev_inta_n;
+        // One check per episode of pending sources: INTA# follows it (INTx allowed) or
+        // stays released (MSI on, Interrupt Disable set).
+        if pending != 0 && !self.prev_pending {
+            self.checked += 1;
+        }
+        self.prev_pending = pending != 0;
         if want {
             self.unwant_since = None;
             let since = *self.want_since.get_or_insert_with(|| {
@@ -89,7 +98,6 @@ impl Rule for InterruptLatency {
             let late = f.cycle - since + 1;
             if low {
                 if self.prev_dev_inta_n {
-                    self.checked += 1;
                     self.worst.0 = self.worst.0.max(late);
                 }
             } else if late > self.profile.assert_latency && !self.reported_assert {
@@ -119,7 +127,6 @@ impl Rule for InterruptLatency {
             let late = f.cycle - start;
             if !low {
                 if !self.prev_dev_inta_n {
-                    self.checked += 1;
                     self.worst.1 = self.worst.1.max(late);
                 }
             } else if late > self.profile.dismiss_latency && !self.reported_release {

@@ -179,6 +179,10 @@ impl NoLostInterrupt {
                 seen |= std::mem::take(&mut self.took[c]);
             }
         }
+        let after = match self.open.as_ref().and_then(|a| a.last_exclusion.as_ref()) {
+            Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
+            None => String::new(),
+        };
         let deliverable =
             (ctx.intx_allowed && self.exclusion(f).is_none()) || (ctx.msi_enabled && self.message_deliverable(f));
         let bound = p.delivery_bound;
@@ -188,7 +192,7 @@ impl NoLostInterrupt {
             match (l.at, raw & bit != 0) {
                 (None, true) => *l = Latch { at: Some(f.cycle), ..Latch::default() },
                 (Some(at), false) => {
-                    if l.enabled {
+                    if l.enabled && !l.seen {
                         self.checked += 1;
                     }
                     if l.enabled && !l.seen {
@@ -219,8 +223,9 @@ impl NoLostInterrupt {
             if l.at.is_none() {
                 continue;
             }
-            if seen & bit != 0 {
+            if seen & bit != 0 && !l.seen {
                 l.seen = true;
+                self.checked += u64::from(l.enabled || pending & bit != 0);
             }
             if pending & bit != 0 {
                 l.enabled = true;
@@ -233,7 +238,7 @@ impl NoLostInterrupt {
                             Violation::new(
                                 f.cycle,
                                 format!(
-                                    "{} latched at cycle {} and enabled has not been seen by any ISR after {bound}                                      cycles in which it could have been delivered ({how}, nothing excluding the ISR):                                      the device did not interrupt, or the interrupt went nowhere",
+                                    "{} latched at cycle {} and enabled has not been seen by any ISR after {bound}                                      cycles in which it could have been delivered ({how}, nothing excluding the ISR{after}):                                      the device did not interrupt, or the interrupt went nowhere",
                                     p.sources[b],
                                     l.at.unwrap_or(f.cycle)
                                 ),
@@ -359,7 +364,10 @@ impl Rule for NoLostInterrupt {
         self.on_messages(f, ctx);
         self.on_sources(f, ctx, entered);
         if self.prev_dev_inta_n && !f.dev_inta_n {
-            self.checked += 1;
+            // Judged per source when the device's sources are on the waveform (on_sources).
+            if raw & enable == 0 {
+                self.checked += 1;
+            }
             self.open = Some(Assertion {
                 at: f.cycle,
                 sources: raw & enable,

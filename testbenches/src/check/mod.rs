@@ -352,8 +352,31 @@ pub struct RuleReport {
     pub verdict: &'static str,
     /// Events checked.
     pub checked: u64,
+    /// The rule checked something. A rule that checked nothing has not passed: it fails
+    /// unless the run declared it not exercised ([`judge_exercised`]).
+    pub exercised: bool,
     /// Every violation, first first.
     pub violations: Vec<Violation>,
+}
+
+/// No vacuous pass: every rule that checked nothing fails, with a violation at
+/// `last_cycle` that says so, unless `not_exercised` (the scenario's declaration) names it.
+pub fn judge_exercised(rules: &mut [RuleReport], not_exercised: &[&str], last_cycle: u64) {
+    for r in rules.iter_mut().filter(|r| r.checked == 0) {
+        r.exercised = false;
+        if not_exercised.contains(&r.name.as_str()) {
+            continue;
+        }
+        r.verdict = "fail";
+        r.violations.push(Violation::new(
+            last_cycle,
+            format!(
+                "{} checked nothing in a run that should have exercised it: a rule that judged nothing has not \
+                 passed (a scenario that cannot exercise it declares so)",
+                r.name
+            ),
+        ));
+    }
 }
 
 /// Violations per rule that get a waveform excerpt (memory stays flat on long runs).
@@ -530,6 +553,7 @@ impl Checker {
                     name: r.name().to_string(),
                     verdict: if violations.is_empty() { "pass" } else { "fail" },
                     checked: r.checked(),
+                    exercised: r.checked() > 0,
                     violations,
                 }
             })
