@@ -11,7 +11,7 @@ DIRQL      := target/release/dirql
 # Synthesizable RTL only (rtl/sim holds the simulation wrapper, rtl/tb the Icarus bench).
 RTL_SYNTH  := $(wildcard rtl/*.v)
 
-.PHONY: sim test lint bench bench-big deps clean
+.PHONY: sim test lint formal bench bench-big deps clean
 
 ## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
 sim:
@@ -38,6 +38,12 @@ lint:
 	yosys -q -p 'read_verilog -Irtl $(RTL_SYNTH); synth -top dirql_adapter'
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
+
+## formal: prove the interrupt, timed-window and PCI target properties (docs/formal.md);
+## TWIN=name runs one broken twin and fails naming the property and its counterexample VCD
+formal:
+	@scripts/ensure-deps.sh formal
+	nice -n 10 scripts/formal.sh $(if $(TWIN),TWIN=$(TWIN))
 
 ## bench: every layer against Verilator's own speed (figures; results kept in docs/perf.md)
 bench:

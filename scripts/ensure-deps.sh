@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make sim` / `make test` / `make lint` need on a Debian machine, or says
-# exactly what to install. Usage: scripts/ensure-deps.sh sim|test|lint
+# exactly what to install. Usage: scripts/ensure-deps.sh sim|test|lint|formal
 set -euo pipefail
 mode=${1:-sim}
 
@@ -10,10 +10,14 @@ case "$mode" in
   sim) ;;
   test) pkg[iverilog]=iverilog ;;
   lint) pkg[iverilog]=iverilog; pkg[yosys]=yosys ;;
-  *) echo "ensure-deps: unknown mode '$mode' (use sim, test or lint)" >&2; exit 2 ;;
+  # formal: scripts/formal.sh runs Yosys' own SAT engine (sat -tempinduct); yosys-smtbmc
+  # and z3 come along for running a job by hand (docs/formal.md says why it is not the
+  # default), perl applies the broken-twin patches.
+  formal) pkg[yosys]=yosys; pkg[yosys-smtbmc]=yosys; pkg[z3]=z3; pkg[perl]=perl ;;
+  *) echo "ensure-deps: unknown mode '$mode' (use sim, test, lint or formal)" >&2; exit 2 ;;
 esac
 
-if ! command -v cargo >/dev/null 2>&1; then
+if [ "$mode" != formal ] && ! command -v cargo >/dev/null 2>&1; then
   echo "ensure-deps: cargo is missing. Install Rust 1.80 or newer with rustup (https://rustup.rs)," >&2
   echo "             Debian's own cargo package is too old for this workspace." >&2
   exit 1
