@@ -30,6 +30,11 @@
 // |      |                | wrong on every read with an odd number of disabled bytes   |
 // | 5    | no-turnaround  | mutant: AD enabled in the clock after the address phase of |
 // |      |                | a read, the turnaround clock that belongs to no one (3.3.1)|
+// | 6    | late-inta      | mutant: INTA# through two more flops on its way low (an    |
+// |      |                | output synchronizer): asserted 2 clocks late, released on  |
+// |      |                | time                                                      |
+// | 7    | sticky-inta    | mutant: INTA# released 2 clocks after the device's own     |
+// |      |                | level goes away (a hold stretcher): asserted on time      |
 //
 // Target abort and retry: the stage shows the device's DEVSEL# when the
 // device claims (so a transaction nobody claims still master-aborts), then
@@ -71,6 +76,8 @@ module dirql_pin_fault (
   // The device claimed a read and drives its data from the next clock on
   // (a flop of the device, read by the wrapper; used by no-turnaround)
   input  wire        dev_read_claim_i,
+  // The device's INTA# (open drain, low = asserted)
+  input  wire        dev_inta_ni,
 
   // Toward the bus model
   output reg  [31:0] ad_o,
@@ -83,7 +90,9 @@ module dirql_pin_fault (
   output reg         ctl_oe_o,
 
   // IRDY# as the device sees it
-  output reg         dev_irdy_no
+  output reg         dev_irdy_no,
+  // INTA# toward the wired line
+  output reg         inta_no
 );
 
   localparam [2:0] M_NONE          = 3'd0;
@@ -92,6 +101,8 @@ module dirql_pin_fault (
   localparam [2:0] M_LATE_DEVSEL   = 3'd3;
   localparam [2:0] M_READ_PAR      = 3'd4;
   localparam [2:0] M_NO_TURNAROUND = 3'd5;
+  localparam [2:0] M_LATE_INTA     = 3'd6;
+  localparam [2:0] M_STICKY_INTA   = 3'd7;
 
   // Termination by the stage (target abort, retry).
   localparam [1:0] T_WAIT = 2'd0;  // before the device claims
@@ -112,6 +123,7 @@ module dirql_pin_fault (
   reg         tgt_ad_q;                 // the device drove AD as target last clock
   reg         early_q;                  // no-turnaround: AD was driven early last clock
   reg         early_par_q;              // even parity over last clock's AD and C/BE#
+  reg  [1:0]  inta_dly_q;               // late-/sticky-inta: the device's INTA# 1 and 2 clocks ago
 
   // Next values of the pipeline flops above.
   wire        devsel_dly_d = dev_ctl_oe_i ? dev_devsel_ni : 1'b1;
@@ -158,6 +170,7 @@ module dirql_pin_fault (
     stop_no     = dev_stop_ni;
     ctl_oe_o    = dev_ctl_oe_i;
     dev_irdy_no = irdy_ni;
+    inta_no     = dev_inta_ni;
 
     // One test while the stage is transparent (Verilator splits this block per output and
     // would otherwise decode the mode in each piece, on every clock).
@@ -199,6 +212,8 @@ module dirql_pin_fault (
         // The device's PAR covers AD and C/BE#; the mutant leaves C/BE# out.
         if (dev_par_oe_i && tgt_ad_q) par_o = dev_par_i ^ (^cbe_q);
       end
+      M_LATE_INTA:   inta_no = dev_inta_ni | inta_dly_q[0] | inta_dly_q[1];
+      M_STICKY_INTA: inta_no = dev_inta_ni & inta_dly_q[0] & inta_dly_q[1];
       M_NO_TURNAROUND: begin
         if (dev_read_claim_i) ad_oe_o = 1'b1;
         if (early_q) begin
@@ -223,6 +238,7 @@ module dirql_pin_fault (
       tgt_ad_q     <= 1'b0;
       early_q      <= 1'b0;
       early_par_q  <= 1'b0;
+      inta_dly_q   <= 2'b11;
     end else begin
       frame_prev_q <= frame_ni;
       mode_q       <= mode_d;
@@ -242,6 +258,9 @@ module dirql_pin_fault (
       if (mode_q == M_NO_TURNAROUND) begin
         early_q      <= early_d;
         early_par_q  <= early_par_d;
+      end
+      if (mode_q == M_LATE_INTA || mode_q == M_STICKY_INTA) begin
+        inta_dly_q   <= {inta_dly_q[0], dev_inta_ni};
       end
     end
   end

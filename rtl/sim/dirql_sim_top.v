@@ -201,6 +201,7 @@ module dirql_sim_top (
   // AD enable comes on at the next edge.
   wire dev_read_claim = (dut.u_pci_target.state_q == 3'd1) && !dut.u_pci_target.is_write_q;
 
+  wire        pf_inta_n;
   dirql_pin_fault pin_fault (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),
@@ -217,6 +218,7 @@ module dirql_sim_top (
     .dev_stop_ni      (dev_stop_n),
     .dev_ctl_oe_i     (dev_ctl_oe),
     .dev_read_claim_i (dev_read_claim),
+    .dev_inta_ni      (dev_inta_n),
     .ad_o             (pf_ad),
     .ad_oe_o          (pf_ad_oe),
     .par_o            (pf_par),
@@ -225,7 +227,8 @@ module dirql_sim_top (
     .devsel_no        (pf_devsel_n),
     .stop_no          (pf_stop_n),
     .ctl_oe_o         (pf_ctl_oe),
-    .dev_irdy_no      (dev_irdy_in_n)
+    .dev_irdy_no      (dev_irdy_in_n),
+    .inta_no          (pf_inta_n)
   );
 
   dirql_pci_bus pci (
@@ -253,7 +256,7 @@ module dirql_sim_top (
     .d_perr_n   (dev_perr_n),
     .d_serr_n   (dev_serr_n),
     .d_req_n    (dev_req_n),
-    .d_inta_n   (dev_inta_n),
+    .d_inta_n   (pf_inta_n),
     .d_frame_n  (dev_frame_n),
     .d_irdy_n   (dev_irdy_n),
     .d_cbe_n    (dev_cbe_n),

@@ -30,6 +30,12 @@ pub enum PinFault {
     /// Broken RTL: the adapter enables AD in the clock after the address phase of a read,
     /// the turnaround clock in which nobody may drive it (§3.3.1).
     NoTurnaround = 5,
+    /// Broken RTL: INTA# goes through two more flops on its way low (an output
+    /// synchronizer), so it is asserted two clocks after the interrupt condition.
+    LateInta = 6,
+    /// Broken RTL: INTA# is held two clocks past the device's own level (a hold
+    /// stretcher), so it is released two clocks after the acknowledge took effect.
+    StickyInta = 7,
 }
 
 /// `h_fault_i[3]`: the mode applies to the transaction whose address phase carries it.
@@ -56,6 +62,8 @@ mod tests {
             (PinFault::LateDevsel, "M_LATE_DEVSEL"),
             (PinFault::ReadParityNoCbe, "M_READ_PAR"),
             (PinFault::NoTurnaround, "M_NO_TURNAROUND"),
+            (PinFault::LateInta, "M_LATE_INTA"),
+            (PinFault::StickyInta, "M_STICKY_INTA"),
         ] {
             let decl = format!("localparam [2:0] {name}");
             let line = src.lines().find(|l| l.contains(&decl)).unwrap_or_else(|| panic!("{name} not in the stage"));

@@ -12,6 +12,7 @@ use dirql_host::adapter::{RtlVariant, Variant, RTL_VARIANTS, VARIANTS};
 use dirql_host::videoport::SyncReading;
 use dirql_sim::TraceFormat;
 use dirql_testbenches::bench::{bench, table as bench_table, BenchSettings};
+use dirql_testbenches::check;
 use dirql_testbenches::check::{
     hierarchy_file_of, read_fst_recovering, read_vcd, set_next_progress, take_last_timing, Checker, FstRecovery,
     RuleReport, SourceTiming,
@@ -19,7 +20,6 @@ use dirql_testbenches::check::{
 use dirql_testbenches::explore::{explore, ExploreSettings, Strategy};
 use dirql_testbenches::gtkw::write_gtkw;
 use dirql_testbenches::manifest::{self, RunManifest};
-use dirql_testbenches::check;
 use dirql_testbenches::report::{junit, rules_table, timing_svg, timing_table};
 use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings, Scenario, SCENARIOS};
 use serde_json::json;

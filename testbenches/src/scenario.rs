@@ -263,10 +263,9 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     };
     let write_manifest = |m: &RunManifest| -> Result<(), RunError> {
         match &s.vcd {
-            Some(w) => m.write(w).map_err(|e| RunError::Manifest {
-                path: crate::manifest::path_of(w).display().to_string(),
-                source: e,
-            }),
+            Some(w) => m
+                .write(w)
+                .map_err(|e| RunError::Manifest { path: crate::manifest::path_of(w).display().to_string(), source: e }),
             None => Ok(()),
         }
     };

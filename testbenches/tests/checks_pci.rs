@@ -336,7 +336,14 @@ fn mixed_requests() -> Vec<dirql_sim::Request> {
         burst(Command::MemWrite, 3),
         burst(Command::MemRead, 3),
         // IN 3D4h: one byte lane enabled (C/BE# = 0xE).
-        Request { cmd: Command::IoRead, addr: 0xC014, phases: vec![Phase { data: 0, be: 1 }], origin: 0, issuer: 0, tag: 3 },
+        Request {
+            cmd: Command::IoRead,
+            addr: 0xC014,
+            phases: vec![Phase { data: 0, be: 1 }],
+            origin: 0,
+            issuer: 0,
+            tag: 3,
+        },
         Request::single(Command::MemRead, 0xE000_0000, 0, 0, 1),
     ]
 }

@@ -172,14 +172,19 @@ fn each_broken_rtl_variant_fails_exactly_its_declared_rule_live_and_in_its_wavef
             assert_eq!(rr.verdict, expect, "{}: rule {} should {expect}: {:?}", v.name, rr.name, rr.violations.first());
         }
         // It is the defect itself that is flagged, at the first transaction that shows it.
-        let check = RTL_FIRST_CHECK.iter().find(|(n, _)| *n == v.name).map(|(_, c)| *c);
         let first = &rule(&r.rules, rule_name).violations[0];
-        assert!(
-            check.is_some_and(|c| first.message.starts_with(&format!("{c}: "))),
-            "{}: first violation {}",
-            v.name,
-            first.message
-        );
+        if rule_name == "pci-protocol" {
+            let check = RTL_FIRST_CHECK.iter().find(|(n, _)| *n == v.name).map(|(_, c)| *c);
+            assert!(
+                check.is_some_and(|c| first.message.starts_with(&format!("{c}: "))),
+                "{}: first violation {}",
+                v.name,
+                first.message
+            );
+        } else {
+            // The INTA# twins: the latency the device declares, exceeded by the two flops.
+            assert!(first.message.contains("the device declares 1 cycle"), "{}: {}", v.name, first.message);
+        }
         // The rules need nothing but the waveform to say so.
         for a in &check_file(&path) {
             assert_eq!(rule(&r.rules, &a.name), a, "{}: rule {} differs between live and VCD", v.name, a.name);

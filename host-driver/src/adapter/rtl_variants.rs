@@ -55,6 +55,22 @@ pub const RTL_VARIANTS: &[RtlVariant] = &[
                       in the turnaround clock right after the host's address phase",
         fault: Some(PinFault::NoTurnaround),
     },
+    RtlVariant {
+        name: "late-inta",
+        breaks: Some("interrupt-latency"),
+        scenario: Some("vblank"),
+        description: "INTA# goes through a two-flop output synchronizer on its way low: asserted two clocks after \
+                      the source latched, past the one clock the adapter declares",
+        fault: Some(PinFault::LateInta),
+    },
+    RtlVariant {
+        name: "sticky-inta",
+        breaks: Some("interrupt-latency"),
+        scenario: Some("vblank"),
+        description: "INTA# is held by a two-clock stretcher after the interrupt condition goes away: released two \
+                      clocks after the acknowledging write, past the one clock the adapter declares",
+        fault: Some(PinFault::StickyInta),
+    },
 ];
 
 impl RtlVariant {

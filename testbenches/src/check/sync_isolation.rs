@@ -165,6 +165,9 @@ impl Rule for SyncIsolation {
                     };
                     match issuer {
                         Some(Routine::Isr) => {
+                            // Each ISR access is judged: it must not reach the adapter while a
+                            // synchronized routine runs (below).
+                            self.checked += 1;
                             if !self.isr_shared.contains(&t) {
                                 self.isr_shared.push(t);
                             }
