@@ -36,9 +36,26 @@ class Mutant:
     start: int
     end: int
     replacement: str
+    # The schema form (see `schema`): the expression or statement that holds the mutation,
+    # what it becomes, and module items the mutant needs before it (the delay's flop).
+    host: tuple[int, int, str] | None = None
+    host_mutated: str | None = None
+    prelude: tuple[int, str] | None = None
 
     def apply(self, text: str) -> str:
-        return text[: self.start] + self.replacement + text[self.end :]
+        return LINT_PREFIX + text[: self.start] + self.replacement + text[self.end :]
+
+    def mutated_host(self, text: str) -> str:
+        if self.host_mutated is not None:
+            return self.host_mutated
+        hs, he, _ = self.host
+        return text[hs : self.start] + self.replacement + text[self.end : he]
+
+
+# A mutant may change an expression's width (a dropped term, a stuck-at fill): Verilator
+# extends or truncates it as the language says instead of stopping on WIDTH, which build.rs
+# keeps fatal for the real RTL. Only ever added to a mutated copy.
+LINT_PREFIX = "/* verilator lint_off WIDTH */\n"
 
 
 def _norm(s: str) -> str:
@@ -185,7 +202,8 @@ def _width(rng: str | None, params: dict[str, int]) -> int | None:
 def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Mutant]:
     code = _strip_comments(text)
     params = _localparams([_strip_comments(include_text), code])
-    raw: list[tuple[str, str, int, int, str, str]] = []  # operator, key, start, end, replacement, description
+    # operator, key, start, end, replacement, description, schema fields (Mutant.host...)
+    raw: list[tuple[str, str, int, int, str, str, dict]] = []
 
     # Declared widths of regs, wires and ports.
     widths: dict[str, int | None] = {}
@@ -201,9 +219,9 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
         cond = code[open_at + 1 : close]
         if re.fullmatch(r"\s*!\s*rst_ni\s*", cond):
             continue  # the reset branch: inverting it resets the adapter forever
-        raw.append(("cond-invert", _norm(cond), open_at + 1, close, f"!({cond.strip()})", f"if ({_norm(cond)}) inverted"))
+        raw.append(("cond-invert", _norm(cond), open_at + 1, close, f"!({cond.strip()})", f"if ({_norm(cond)}) inverted", {"host": (open_at + 1, close, "expr")}))
         for s, e, rep, dropped in _drop_term_mutants(cond, open_at + 1):
-            raw.append(("term-drop", f"{_norm(cond)} -{dropped}", s, e, rep, f"if ({_norm(cond)}): term `{dropped}` dropped"))
+            raw.append(("term-drop", f"{_norm(cond)} -{dropped}", s, e, rep, f"if ({_norm(cond)}): term `{dropped}` dropped", {"host": (open_at + 1, close, "expr")}))
 
     # Continuous assignments and wire declarations with an initialiser.
     for m in re.finditer(r"\b(?:assign\s+(\w+(?:\[[^\]]+\])?)|wire\s*(?:\[[^\]]+\])?\s*(\w+))\s*=\s*([^;]+);", code):
@@ -211,9 +229,9 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
         expr_s, expr_e = m.start(3), m.end(3)
         expr = code[expr_s:expr_e]
         for s, e, rep, dropped in _drop_term_mutants(expr, expr_s):
-            raw.append(("term-drop", f"{lhs} -{dropped}", s, e, rep, f"{lhs} = ...: term `{dropped}` dropped"))
+            raw.append(("term-drop", f"{lhs} -{dropped}", s, e, rep, f"{lhs} = ...: term `{dropped}` dropped", {"host": (expr_s, expr_e, "expr")}))
         for v in ("0", "1"):
-            raw.append(("stuck-at", f"{lhs}={v}", expr_s, expr_e, f"'{v}", f"{lhs} stuck at {v}"))
+            raw.append(("stuck-at", f"{lhs}={v}", expr_s, expr_e, f"'{v}", f"{lhs} stuck at {v}", {"host": (expr_s, expr_e, "expr")}))
         # delay: an output one clock late.
         if m.group(1) and re.fullmatch(r"\w+_o", lhs) and "clk_i" in code:
             w = widths.get(lhs)
@@ -224,7 +242,7 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
                     f"reg {rng}{dly};\n  always @(posedge clk_i) {dly} <= {expr.strip()};\n"
                     f"  assign {lhs} = {dly};"
                 )
-                raw.append(("delay", lhs, m.start(), m.end(), rep, f"{lhs} one clock late"))
+                raw.append(("delay", lhs, m.start(), m.end(), rep, f"{lhs} one clock late", {"host": (expr_s, expr_e, "expr"), "host_mutated": dly, "prelude": (m.start(), f"reg {rng}{dly};\n  always @(posedge clk_i) {dly} <= {expr.strip()};\n  ")}))
 
     # term-drop in blocking assignments of the next state: `x_d = EXPR;`
     for m in re.finditer(r"\b(\w+_d)\s*=\s*([^;]+);", code):
@@ -232,7 +250,7 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
             continue
         lhs, expr_s = m.group(1), m.start(2)
         for s, e, rep, dropped in _drop_term_mutants(m.group(2), expr_s):
-            raw.append(("term-drop", f"{lhs} -{dropped}", s, e, rep, f"{lhs} = ...: term `{dropped}` dropped"))
+            raw.append(("term-drop", f"{lhs} -{dropped}", s, e, rep, f"{lhs} = ...: term `{dropped}` dropped", {"host": (expr_s, m.end(2), "expr")}))
 
     # stuck-at per bit of a flop: `x_q <= x_d;`
     for m in re.finditer(r"\b(\w+)_q\s*<=\s*(\w+)_d\s*;", code):
@@ -246,10 +264,10 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
         bits = range(w) if w <= 8 else []
         for v in ("0", "1"):
             if w == 1 or w > 8:
-                raw.append(("stuck-at", f"{name}_q={v}", m.start(), m.end(), f"{name}_q <= '{v};", f"flop {name}_q stuck at {v}"))
+                raw.append(("stuck-at", f"{name}_q={v}", m.start(), m.end(), f"{name}_q <= '{v};", f"flop {name}_q stuck at {v}", {"host": (m.start(), m.end(), "stmt")}))
             for b in bits if w > 1 else []:
                 rep = f"begin {stmt} {name}_q[{b}] <= 1'b{v}; end"
-                raw.append(("stuck-at", f"{name}_q[{b}]={v}", m.start(), m.end(), rep, f"flop {name}_q bit {b} stuck at {v}"))
+                raw.append(("stuck-at", f"{name}_q[{b}]={v}", m.start(), m.end(), rep, f"flop {name}_q bit {b} stuck at {v}", {"host": (m.start(), m.end(), "stmt")}))
 
     # const-flip: `sig = 1'bV;` (blocking, combinational blocks only)
     for m in re.finditer(r"(\b[\w\[\]:]+\s*=\s*)1'b([01])\s*;", code):
@@ -259,7 +277,7 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
         v = m.group(2)
         flipped = "1" if v == "0" else "0"
         s = m.start() + len(m.group(1))
-        raw.append(("const-flip", f"{lhs}=1'b{v}", s, s + 4, f"1'b{flipped}", f"{lhs} = 1'b{v} -> 1'b{flipped}"))
+        raw.append(("const-flip", f"{lhs}=1'b{v}", s, s + 4, f"1'b{flipped}", f"{lhs} = 1'b{v} -> 1'b{flipped}", {"host": (s, s + 4, "expr")}))
 
     # off-by-one in comparisons against a sized literal or a parameter.
     for m in re.finditer(r"(==|!=|<=|>=|<|>)\s*(?:(\d+)'d(\d+)|([A-Z][A-Z0-9_]*))\b", code):
@@ -274,16 +292,78 @@ def enumerate_mutants(file: str, text: str, include_text: str = "") -> list[Muta
             lit_s = m.start(2)
             for nk in (k + 1, k - 1):
                 if 0 <= nk < (1 << w):
-                    raw.append(("off-by-one", f"{op} {w}'d{k}->{nk}", lit_s, m.end(), f"{w}'d{nk}", f"comparison `{op} {w}'d{k}` -> `{op} {w}'d{nk}`"))
+                    raw.append(("off-by-one", f"{op} {w}'d{k}->{nk}", lit_s, m.end(), f"{w}'d{nk}", f"comparison `{op} {w}'d{k}` -> `{op} {w}'d{nk}`", {}))
         swap = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}.get(op)
         if swap:
             tgt = m.group(0).split(op, 1)[1].strip()
-            raw.append(("off-by-one", f"{op}{tgt}->{swap}", m.start(1), m.end(1), swap, f"comparison `{op} {tgt}` -> `{swap} {tgt}`"))
+            raw.append(("off-by-one", f"{op}{tgt}->{swap}", m.start(1), m.end(1), swap, f"comparison `{op} {tgt}` -> `{swap} {tgt}`", {}))
 
+    # A mutant without a host of its own (off-by-one) lives in the innermost if condition or
+    # right-hand side around it.
+    hosts = sorted({x[6]["host"] for x in raw if x[6].get("host") and x[6]["host"][2] == "expr"}, key=lambda h: h[1] - h[0])
     mutants, counts = [], {}
-    for op, key, s, e, rep, desc in raw:
+    for op, key, s, e, rep, desc, extra in raw:
+        if "host" not in extra:
+            around = [h for h in hosts if h[0] <= s and e <= h[1]]
+            extra = dict(extra, host=around[0] if around else None)
         base = f"{file}:{op}:{key}"
         n = counts.get(base, 0)
         counts[base] = n + 1
-        mutants.append(Mutant(f"{base}#{n}", file, op, desc, s, e, rep))
+        mutants.append(Mutant(f"{base}#{n}", file, op, desc, s, e, rep, **extra))
     return mutants
+
+
+def schema(text: str, numbered: list[tuple[int, Mutant]]) -> tuple[str, list[Mutant]]:
+    """All of a file's mutants in one text, each active only while `mut_sel` (a 16-bit
+    value read with $readmemh from `mutant_sel.hex` in the simulator's working folder)
+    equals its number: one Verilator build serves every mutant of the file (a mutant
+    schema). Returns the text and the mutants left out (no host, or a host that overlaps
+    another one without being the same)."""
+    by_host: dict[tuple[int, int, str], list[tuple[int, Mutant]]] = {}
+    left_out = []
+    for k, m in numbered:
+        if m.host is None:
+            left_out.append(m)
+        else:
+            by_host.setdefault(m.host, []).append((k, m))
+    edits = []  # (start, end, text)
+    taken: list[tuple[int, int]] = []
+    for host in sorted(by_host, key=lambda h: (h[0], -h[1])):
+        hs, he, kind = host
+        if any(hs < te and ts < he and (hs, he) != (ts, te) for ts, te in taken):
+            left_out += [m for _, m in by_host[host]]
+            continue
+        taken.append((hs, he))
+        orig = text[hs:he]
+        if kind == "expr":
+            alt = f"({orig})"
+            for k, m in reversed(by_host[host]):
+                alt = f"((mut_sel == 16'd{k}) ? ({m.mutated_host(text)}) : {alt})"
+        else:
+            alt = "".join(f"if (mut_sel == 16'd{k}) begin {m.mutated_host(text)} end else " for k, m in by_host[host])
+            alt += f"begin {orig} end"
+        edits.append((hs, he, alt))
+        for _, m in by_host[host]:
+            if m.prelude:
+                edits.append((m.prelude[0], m.prelude[0], m.prelude[1]))
+    # The selector, right after the port list.
+    mod = re.search(r"\bmodule\s+\w+\s*", text)
+    at = mod.end()
+    if text[at] == "#":
+        at = _close_paren(text, text.index("(", at)) + 1
+    at = _close_paren(text, text.index("(", at))
+    at = text.index(";", at) + 1
+    edits.append(
+        (
+            at,
+            at,
+            "\n  // dirql mutant schema (scripts/rtl_mutants.py)\n"
+            "  reg [15:0] mut_sel_mem [0:0];\n"
+            '  initial $readmemh("mutant_sel.hex", mut_sel_mem);\n'
+            "  wire [15:0] mut_sel = mut_sel_mem[0];\n",
+        )
+    )
+    out = text
+    for s, e, t in sorted(edits, key=lambda x: (x[0], x[1]), reverse=True):
+        out = out[:s] + t + out[e:]
+    return LINT_PREFIX + out, left_out
