@@ -295,7 +295,12 @@ def cmd_driver(a: argparse.Namespace) -> None:
         subprocess.run(NICE + ["cargo", "install", "--locked", "cargo-mutants"], check=True)
     out_dir = OUT / "driver"
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = NICE + ["cargo", "mutants", "--jobs", "1", "--output", str(out_dir), "--no-shuffle"]
+    # --workspace: the mutated files are in dirql-host, not in the default member;
+    # .cargo/mutants.toml narrows it to the miniport and the OS model.
+    cmd = NICE + ["cargo", "mutants", "--workspace", "--jobs", "1", "--output", str(out_dir), "--no-shuffle"]
+    # The oracle's package (the config's test_package is not applied with --workspace in
+    # cargo-mutants 27.1: it tested dirql-host and found no mutation_oracle).
+    cmd += ["--test-package", "dirql-testbenches"]
     for f in a.file or []:
         cmd += ["--file", f]
     if a.shard:
@@ -307,7 +312,10 @@ def cmd_driver(a: argparse.Namespace) -> None:
     t = time.monotonic()
     rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
     log(f"driver: cargo-mutants exit {rc} after {time.monotonic() - t:.0f} s")
-    outcomes = json.loads((out_dir / "mutants.out" / "outcomes.json").read_text())
+    outcomes_file = out_dir / "mutants.out" / "outcomes.json"
+    if not outcomes_file.exists():
+        sys.exit(f"driver: cargo-mutants wrote no {outcomes_file} (no mutant matched, or it failed)")
+    outcomes = json.loads(outcomes_file.read_text())
     eq = equivalents()
     results = []
     survivors = []

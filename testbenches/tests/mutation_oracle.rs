@@ -26,8 +26,13 @@ fn scenarios() -> Vec<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["list", "--json"]).output().expect("dirql runs");
     assert!(out.status.success(), "dirql list --json failed: {}", String::from_utf8_lossy(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("dirql list --json is JSON");
-    let names: Vec<String> =
-        j["scenarios"].as_array().expect("a scenarios array").iter().filter_map(|s| s["name"].as_str()).map(String::from).collect();
+    let names: Vec<String> = j["scenarios"]
+        .as_array()
+        .expect("a scenarios array")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .map(String::from)
+        .collect();
     assert!(names.len() >= 5, "only {} scenarios listed", names.len());
     names
 }
