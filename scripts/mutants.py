@@ -439,6 +439,10 @@ def cmd_report(_: argparse.Namespace) -> None:
             continue
         data = json.loads(p.read_text())
         res = data["mutants"]
+        eq = equivalents()  # the hand list as it is now, also for results older than it
+        for r in res:
+            if r["id"] in eq and r["cls"] not in ("caught", "timeout", "unviable"):
+                r.update(cls="equivalent", why=eq[r["id"]])
         s = summarise(res)
         rep[kind] = {"args": data["args"], **s, "survivors": [r for r in res if r["cls"] not in ("caught", "timeout", "unviable")]}
         c = s["counts"]
