@@ -11,7 +11,7 @@ DIRQL      := target/release/dirql
 # Synthesizable RTL only (rtl/sim holds the simulation wrapper, rtl/tb the Icarus bench).
 RTL_SYNTH  := $(wildcard rtl/*.v)
 
-.PHONY: sim test lint formal bench bench-big deps clean
+.PHONY: sim test lint formal bench bench-big mutants deps clean
 
 ## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
 sim:
@@ -56,6 +56,11 @@ bench-big:
 	@scripts/ensure-deps.sh sim
 	$(CARGO) build --release -p dirql-testbenches
 	scripts/check-big-vcd.sh $(CYCLES)
+
+## mutants: cargo-mutants over the miniport and OS model, operators over the interrupt/PCI RTL;
+## prints a mutation score for each and writes build/mutants/report.{md,json} (slow; docs/mutants.md)
+mutants:
+	scripts/mutants.sh
 
 clean:
 	$(CARGO) clean

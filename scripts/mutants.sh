@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make mutants`: driver and OS-model mutants (cargo-mutants), RTL mutants (source-level
+# operators), then the report with a mutation score for each (docs/mutants.md).
+#
+# Environment (all optional):
+#   MUTANTS_DRIVER_ARGS  extra arguments for `scripts/mutants.py driver`, e.g.
+#                        "--file host-driver/src/adapter/miniport.rs --shard 0/4"
+#   MUTANTS_RTL_ARGS     extra arguments for `scripts/mutants.py rtl`, e.g. "--file dirql_irq.v"
+#   MUTANTS_SKIP         "driver" or "rtl": leave that half out (its last results stay in the report)
+# Everything CPU-heavy runs under `nice -n 10` with at most two jobs: the machine is shared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh sim
+command -v patch >/dev/null || { echo "mutants: needs patch(1): apt-get install --no-install-recommends patch" >&2; exit 2; }
+if ! command -v cargo-mutants >/dev/null; then
+  echo "mutants: installing cargo-mutants from crates.io (cargo install --locked cargo-mutants)"
+  nice -n 10 cargo install --locked cargo-mutants -j 2
+fi
+skip="${MUTANTS_SKIP:-}"
+# shellcheck disable=SC2086  # the ARGS variables are word lists on purpose
+[[ "$skip" == driver ]] || python3 scripts/mutants.py driver ${MUTANTS_DRIVER_ARGS:-}
+# shellcheck disable=SC2086
+[[ "$skip" == rtl ]] || python3 scripts/mutants.py rtl ${MUTANTS_RTL_ARGS:-}
+python3 scripts/mutants.py report
