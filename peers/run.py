@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-sim, hdl_clock, out, build = sys.argv[1], sys.argv[2] == "1", Path(sys.argv[3]), Path(sys.argv[4])
+sim, hdl_clock, out, build = sys.argv[1], sys.argv[2] == "1", Path(sys.argv[3]).resolve(), Path(sys.argv[4]).resolve()
 here = Path(__file__).resolve().parent
 rtl = here.parent / "rtl"
 sources = sorted(str(p) for p in rtl.glob("*.v")) + [str(here / "peer_top.v")]
@@ -38,9 +38,12 @@ env = {"PEER_OUT": str(out), "PEER_HDL_CLOCK": "1" if hdl_clock else "0", "PYTHO
 for k in ("PEER_IDLE_CYCLES", "PEER_MMIO_PAIRS", "PEER_IRQS"):
     if k in os.environ:
         env[k] = os.environ[k]
-kw = dict(hdl_toplevel="peer_top", test_module="test_peer", test_dir=str(here), build_dir=str(build), extra_env=env)
+# results.xml beside the build, not in the source folder.
+xml = str(build / "results.xml")
+kw = dict(hdl_toplevel="peer_top", test_module="test_peer", test_dir=str(here), build_dir=str(build), extra_env=env,
+          results_xml=xml)
 if not v2:
-    kw = dict(hdl_toplevel="peer_top", test_module="test_peer", build_dir=str(build), extra_env=env)
+    kw = dict(hdl_toplevel="peer_top", test_module="test_peer", build_dir=str(build), extra_env=env, results_xml=xml)
 results = runner.test(**kw)
 fig = json.loads(out.read_text()) if out.exists() else {}
 missing = {"idle_cycles_per_s", "mmio_txn_per_s", "irq_round_trips_per_s"} - fig.keys()
