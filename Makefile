@@ -6,12 +6,13 @@ CARGO      ?= cargo
 SCENARIO   ?= vblank
 DRIVER     ?= reference
 SEED       ?= 1
+REPS       ?= 3
 WAVES      := build/waves
 DIRQL      := target/release/dirql
 # Synthesizable RTL only (rtl/sim holds the simulation wrapper, rtl/tb the Icarus bench).
 RTL_SYNTH  := $(wildcard rtl/*.v)
 
-.PHONY: sim test lint formal bench bench-big mutants deps clean
+.PHONY: sim test lint formal bench bench-big bench-peers mutants deps clean
 
 ## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
 sim:
@@ -61,6 +62,18 @@ bench-big:
 ## prints a mutation score for each and writes build/mutants/report.{md,json} (slow; docs/mutants.md)
 mutants:
 	scripts/mutants.sh
+
+## bench-peers: dirql against cocotb (Icarus, Verilator) on the same RTL and workloads; ratios pair by pair
+PEERS_VENV2  := build/peers-venv2
+PEERS_VENV19 := build/peers-venv19
+bench-peers:
+	@scripts/ensure-deps.sh lint
+	$(CARGO) build --release -p dirql-testbenches
+	@test -x $(PEERS_VENV2)/bin/python || python3 -m venv $(PEERS_VENV2)
+	@$(PEERS_VENV2)/bin/python -c 'import cocotb' 2>/dev/null || $(PEERS_VENV2)/bin/pip install -q 'cocotb>=2,<3'
+	@test -x $(PEERS_VENV19)/bin/python || python3 -m venv $(PEERS_VENV19)
+	@$(PEERS_VENV19)/bin/python -c 'import cocotb' 2>/dev/null || $(PEERS_VENV19)/bin/pip install -q 'cocotb==1.9.*'
+	python3 peers/bench_peers.py $(REPS)
 
 clean:
 	$(CARGO) clean

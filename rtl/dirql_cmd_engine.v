@@ -206,7 +206,9 @@ module dirql_cmd_engine (
       x_q      <= 16'd0;
       y_q      <= 16'd0;
       fence_q  <= 32'h0;
-    end else begin
+    end else if (push_i || reset_i || busy_o) begin
+      // Idle (no push, no reset, engine waiting on an empty FIFO or stopped):
+      // every _d equals its _q, so the copy is skipped.
       wr_ptr_q <= wr_ptr_d;
       rd_ptr_q <= rd_ptr_d;
       level_q  <= level_d;

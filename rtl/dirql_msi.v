@@ -217,20 +217,24 @@ module dirql_msi (
       cnt_q    <= 3'd0;
       vec_q    <= 3'd0;
     end else begin
-      state_q  <= state_d;
-      queue_q  <= queue_d;
       prev_q   <= prev_d;
-      req_q    <= req_d;
-      oe_q     <= oe_d;
-      frame_q  <= frame_d;
-      irdy_q   <= irdy_d;
-      cbe_q    <= cbe_d;
-      ad_q     <= ad_d;
-      ad_oe_q  <= ad_oe_d;
       par_q    <= par_d;
       par_oe_q <= par_oe_d;
-      cnt_q    <= cnt_d;
-      vec_q    <= vec_d;
+      // Idle with nothing queued and no new rising edge of a source: every
+      // other _d equals its _q (M_IDLE holds them), so the copy is skipped.
+      if ((state_q != M_IDLE) || (queue_q != 5'd0) || ((pending_i & ~prev_q) != 5'd0)) begin
+        state_q  <= state_d;
+        queue_q  <= queue_d;
+        req_q    <= req_d;
+        oe_q     <= oe_d;
+        frame_q  <= frame_d;
+        irdy_q   <= irdy_d;
+        cbe_q    <= cbe_d;
+        ad_q     <= ad_d;
+        ad_oe_q  <= ad_oe_d;
+        cnt_q    <= cnt_d;
+        vec_q    <= vec_d;
+      end
     end
   end
 

@@ -263,7 +263,10 @@ module dirql_vga_io (
       dac_g_q     <= 6'd0;
       dac_ridx_q  <= 8'h00;
       dac_rcomp_q <= 2'd0;
-    end else begin
+    end else if (io_wr_i || io_rd_i || mode_commit_i) begin
+      // Every _d differs from its _q only in a clock with an access or a mode
+      // commit (the block above), so the copy is skipped in all other clocks:
+      // the same flops, and Verilator does no work for them on an idle bus.
       misc_q      <= misc_d;
       seq_idx_q   <= seq_idx_d;
       sr0_q <= sr0_d; sr1_q <= sr1_d; sr2_q <= sr2_d; sr3_q <= sr3_d; sr4_q <= sr4_d;

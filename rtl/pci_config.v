@@ -184,6 +184,7 @@ module pci_config #(
     end
   end
 
+
   // Async reset: RST# is asynchronous to CLK (4.3.2).
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -201,7 +202,9 @@ module pci_config #(
       msi_mme_q         <= 3'd0;
       msi_addr_q        <= 30'h0000_0000;
       msi_data_q        <= 16'h0000;
-    end else begin
+    end else if (cfg_wr_i || parity_err_det_i || master_abort_i || target_abort_i) begin
+      // Every _d differs from its _q only with a configuration write or a
+      // status event (the block above): the copy is skipped in other clocks.
       command_q         <= command_d;
       status_perr_det_q <= status_perr_det_d;
       status_rma_q      <= status_rma_d;
