@@ -108,7 +108,7 @@ run_one() {
   params="chparam -set PROPS $mask ${TOP[$job]};"
   [ -n "$fault" ] && params="$params chparam -set FAULT $fault ${TOP[$job]};"
   [ "$job" = inta ] && connect=$INTA_CONNECT
-  local engine="sat -tempinduct -prove-asserts -set-assumes -seq 1 -maxsteps $depth -dump_vcd $vcd"
+  local engine="sat -tempinduct -prove-asserts -set-assumes -seq 1 -maxsteps $depth -show-inputs -show-outputs -show-regs -dump_vcd $vcd"
   rm -f "$vcd"
   local t0=$SECONDS
   # prep: elaborate; async2sync: the PCI RST# flops as synchronous ones, which the SAT
