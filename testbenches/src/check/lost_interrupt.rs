@@ -169,15 +169,12 @@ impl NoLostInterrupt {
         // What ISRs saw this cycle: a status read, or entry into the handler of a message.
         let mut seen = 0u32;
         if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {
-            if let Some(c) = phase_cpu(ph).filter(|&c| self.spans[c].entered.is_some()) {
-                let _ = c;
+            if phase_cpu(ph).is_some_and(|c| self.spans[c].entered.is_some()) {
                 seen |= (p.status_shows)(ctx.target(ph), ph.data, ph.be).unwrap_or(0);
             }
         }
-        for c in 0..TRACED_CPUS {
-            if entered[c] {
-                seen |= std::mem::take(&mut self.took[c]);
-            }
+        for (took, _) in self.took.iter_mut().zip(entered).filter(|(_, e)| *e) {
+            seen |= std::mem::take(took);
         }
         let after = match self.open.as_ref().and_then(|a| a.last_exclusion.as_ref()) {
             Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
@@ -338,9 +335,8 @@ impl Rule for NoLostInterrupt {
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         self.dirql.update(f);
-        let mut entered = [false; TRACED_CPUS];
+        let entered: [bool; TRACED_CPUS] = std::array::from_fn(|cpu| self.spans[cpu].update(f, cpu));
         for cpu in 0..TRACED_CPUS {
-            entered[cpu] = self.spans[cpu].update(f, cpu);
             if let Some(v) = f.msi_taken(cpu) {
                 let bit = u32::from(v & self.profile.msi_source_mask);
                 self.took[cpu] = if bit < 32 { 1 << bit } else { 0 };
