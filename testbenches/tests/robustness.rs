@@ -189,7 +189,7 @@ fn a_panic_in_driver_code_keeps_the_waveform_up_to_that_cycle() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.run_until(100_000)));
     assert!(r.is_err(), "the driver's panic reaches the harness");
     let reached = m.now();
-    m.close_trace();
+    m.close_trace().unwrap();
     // work() is stretched by up to 25% (seeded jitter); the cycle in progress when the panic
     // hit is not in the waveform, every one before it is.
     assert!((3_000..3_760).contains(&reached), "stopped at cycle {reached}");
@@ -227,7 +227,7 @@ fn a_deadlock_is_stopped_by_the_watchdog_with_the_waveform_kept() {
         other => panic!("expected the watchdog, got {other:?}"),
     };
     assert!((5_000..6_000).contains(&cycle), "watchdog fired at cycle {cycle}");
-    m.close_trace();
+    m.close_trace().unwrap();
     assert_eq!(last_timestamp(&vcd), m.now() * 30 + 15);
 }
 
