@@ -126,9 +126,7 @@ class FstWriter {
     }
     const std::string problem = fst_chain_problem(path_);
     if (problem.empty()) return;
-    struct statvfs fs {};
-    const std::string folder = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
-    const bool full = ::statvfs(folder.c_str(), &fs) == 0 && fs.f_bavail == 0;
+    const bool full = saw_full_ || folder_full();
     error_ = "cannot write waveform file " + path_ + ": " +
              (full ? std::string("No space left on device (its file system is full)")
                    : std::string("a write failed (a quota, or an I/O error)")) +
@@ -138,9 +136,18 @@ class FstWriter {
   const std::string& error() const { return error_; }
 
  private:
+  // The writer's side files are deleted on close, which frees space again: whether the
+  // file system was full is sampled at every flush too, to name the cause.
+  bool folder_full() const {
+    struct statvfs fs {};
+    const std::string folder = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
+    return ::statvfs(folder.c_str(), &fs) == 0 && fs.f_bavail == 0;
+  }
+
   // A file removed (or replaced) under the run: the writer goes on into the removed inode.
   void check_present() {
     if (!error_.empty()) return;
+    saw_full_ = saw_full_ || folder_full();
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0 || st.st_ino != inode_) {
       error_ = "cannot write waveform file " + path_ + ": the file was removed while the run was writing it";
@@ -150,6 +157,7 @@ class FstWriter {
   VerilatedFstC fst_;
   std::string path_;
   ino_t inode_ = 0;
+  bool saw_full_ = false;
   std::string error_;
 };
 

@@ -28,8 +28,9 @@ namespace {
 class GuardedVcdFile final : public VerilatedVcdFile {
  public:
   bool open(const std::string& name) override {
-    // The flags of Verilator's own open (verilated_vcd_c.cpp).
-    fd_ = ::open(name.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE | O_NONBLOCK | O_CLOEXEC, 0666);
+    // The flags of Verilator's own open (verilated_vcd_c.cpp), but read-write: after a
+    // failed write the file is read back to find its last whole cycle.
+    fd_ = ::open(name.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_LARGEFILE | O_NONBLOCK | O_CLOEXEC, 0666);
     return fd_ >= 0;
   }
 
