@@ -133,8 +133,8 @@ fn run() -> Result<(), String> {
         ));
     }
     // 5.050's own FST writer (include/fstcpp) compresses with the system LZ4.
-    let needs_lz4 = vinclude.join("fstcpp").is_dir();
-    if needs_lz4 && !Path::new("/usr/include/lz4.h").exists() {
+    let new_fst_writer = vinclude.join("fstcpp").is_dir();
+    if new_fst_writer && !Path::new("/usr/include/lz4.h").exists() {
         return Err(format!(
             "Verilator {} (at {}) writes FST with the system LZ4, whose headers are missing.\n\
              fix: apt-get install --no-install-recommends liblz4-dev",
@@ -300,10 +300,13 @@ fn run() -> Result<(), String> {
     println!("cargo:rustc-link-lib=dylib=stdc++");
     // fstapi's compression (verilated_fst_c.cpp).
     println!("cargo:rustc-link-lib=dylib=z");
-    if needs_lz4 {
+    if new_fst_writer {
         println!("cargo:rustc-link-lib=dylib=lz4");
     }
     println!("cargo:rustc-link-lib=dylib=pthread");
+    // What the crate tells its users about the Verilator (sim/src/model.rs).
+    println!("cargo:rustc-env=DIRQL_VERILATOR_VERSION={}", version.trim());
+    println!("cargo:rustc-env=DIRQL_FST_HIER_FILE={}", u8::from(!new_fst_writer));
     Ok(())
 }
 

@@ -8,6 +8,17 @@ use crate::{Bus, Drive};
 /// Length of one PCI clock in the waveform's 1 ns time unit (33 MHz conventional PCI).
 pub const PERIOD_NS: u64 = 30;
 
+/// The Verilator the model was built with, as `verilator --version` prints it
+/// ("Verilator 5.006 2023-01-22 rev ..."), for reports and docs/compat.md.
+pub const VERILATOR_VERSION: &str = env!("DIRQL_VERILATOR_VERSION");
+
+/// Whether that Verilator's FST writer keeps the hierarchy in a `FILE.fst.hier` side file
+/// while it writes (fstapi, every version before 5.050), so that a killed run's FST can be
+/// read up to its last finished block. 5.050's own writer writes header, geometry and
+/// hierarchy only on close and keeps no side file: a killed FST is then not readable
+/// (docs/robustness.md).
+pub const FST_KEEPS_HIER_FILE: bool = matches!(env!("DIRQL_FST_HIER_FILE").as_bytes(), b"1");
+
 /// The waveform formats Verilator writes for the model (both compiled in, see sim/build.rs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TraceFormat {

@@ -112,8 +112,17 @@ fn sigkill_leaves_an_fst_that_check_reads_to_its_last_finished_block_with_the_hi
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.signal(), Some(libc::SIGKILL), "the run was not killed: {:?}", out.status);
     assert!(out.stdout.is_empty(), "a killed run reports nothing");
-    let blocks = finished_fst_blocks(&fst);
     let hier = fst.with_file_name("killed.fst.hier");
+    if !dirql_sim::FST_KEEPS_HIER_FILE {
+        // Verilator 5.050's writer keeps no side file and writes the hierarchy on close
+        // only: the promise is a named error, never a verdict (docs/robustness.md).
+        assert!(!hier.exists(), "{}: a side file after all; recover from it", dirql_sim::VERILATOR_VERSION);
+        let (code, stdout, stderr) = dirql(&["check", shown, "--json"]);
+        assert_eq!(code, Some(2), "a killed FST without hierarchy is an error: {stdout} {stderr}");
+        assert!(stderr.contains(shown), "{stderr}");
+        return;
+    }
+    let blocks = finished_fst_blocks(&fst);
     assert!(hier.exists(), "fstapi's side file is not beside the FST");
     let hier_shown = hier.to_str().unwrap();
 
