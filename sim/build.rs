@@ -222,10 +222,7 @@ fn run() -> Result<(), String> {
         };
         let fst_prefix = |t: Tracers| if t == Tracers::Spliced { PREFIX } else { PREFIX_FST };
         // The two Verilator runs are independent: side by side.
-        run_tools(
-            &verilator,
-            &[verilate(TRACE_VCD, PREFIX, &mdir), verilate(TRACE_FST, fst_prefix(tracers), &fdir)],
-        )?;
+        run_tools(&verilator, &[verilate(TRACE_VCD, PREFIX, &mdir), verilate(TRACE_FST, fst_prefix(tracers), &fdir)])?;
         if tracers == Tracers::Spliced {
             if let Err(why) = add_fst_tracer(&mdir, &fdir) {
                 // The splice is a speed-up; a Verilator whose output does not allow it gets

@@ -33,11 +33,13 @@ fn last_timestamp(path: &Path) -> u64 {
 fn interrupted_run_leaves_a_valid_waveform(signal: libc::c_int, name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let vcd = dir.path().join("long.vcd");
-    let child = KillOnDrop::new(Command::new(env!("CARGO_BIN_EXE_dirql"))
-        .args(["run", "vblank", "--cycles", "500000000", "--json", "--vcd", vcd.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap());
+    let child = KillOnDrop::new(
+        Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["run", "vblank", "--cycles", "500000000", "--json", "--vcd", vcd.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     // Wait until the run is well under way (the file grows), then interrupt it.
     let start = Instant::now();
     while std::fs::metadata(&vcd).map_or(0, |m| m.len()) < 4_000_000 {
@@ -97,11 +99,13 @@ fn sigkill_leaves_an_fst_that_check_reads_to_its_last_finished_block_with_the_hi
     let dir = tempfile::tempdir().unwrap();
     let fst = dir.path().join("killed.fst");
     let shown = fst.to_str().unwrap();
-    let child = KillOnDrop::new(Command::new(env!("CARGO_BIN_EXE_dirql"))
-        .args(["run", "vblank", "--cycles", "500000000", "--wave", shown, "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap());
+    let child = KillOnDrop::new(
+        Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["run", "vblank", "--cycles", "500000000", "--wave", shown, "--json"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let start = Instant::now();
     while finished_fst_blocks(&fst) < 4 {
         assert!(start.elapsed() < Duration::from_secs(120), "the run never got going");
