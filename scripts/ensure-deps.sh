@@ -53,8 +53,19 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# The Verilator the build will use is the first on PATH (sim/build.rs; VERILATOR overrides
+# it). dirql needs 5.006 or newer: say what to install before cargo compiles anything.
 v=$(verilator --version | awk '{print $2}')
-case "$v" in
-  5.*) ;;
-  *) echo "ensure-deps: Verilator $v found; dirql needs Verilator 5 (Debian bookworm's 5.006 works)." >&2; exit 1 ;;
-esac
+major=${v%%.*}; minor=${v#*.}; minor=${minor%%[!0-9]*}
+if ! [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || ((10#$major < 5 || (10#$major == 5 && 10#$minor < 6))); then
+  echo "ensure-deps: $(command -v verilator) is Verilator $v; dirql needs Verilator 5.006 or newer." >&2
+  echo "             Install Debian 12's: sudo apt-get install --no-install-recommends verilator" >&2
+  echo "             or build a 5.x release from source and put its bin/ first on PATH (docs/compat.md)." >&2
+  exit 1
+fi
+# Verilator 5.050's own FST writer (include/fstcpp) compresses with the system LZ4.
+vroot=$(verilator --getenv VERILATOR_ROOT 2>/dev/null || true)
+if [ -d "$vroot/include/fstcpp" ] && [ ! -e /usr/include/lz4.h ]; then
+  echo "ensure-deps: Verilator $v needs LZ4's headers for FST: sudo apt-get install --no-install-recommends liblz4-dev" >&2
+  exit 1
+fi

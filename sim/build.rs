@@ -9,16 +9,21 @@
 //! - `dirql_vmodel`: the generated model (depends on the RTL and the flags below);
 //! - `dirql_bridge`: the cxx bridge and `cpp/model.cpp`.
 //!
-//! One model, two tracers. Verilator 5.006 fixes the trace format of a model when it
-//! generates it (`--trace` or `--trace-fst`: `Vdirql_sim_top::trace()` takes a
-//! `VerilatedVcdC*` or a `VerilatedFstC*`, and so do the generated trace functions). The
-//! rest of the generated code (evaluation, state, symbol table) is byte for byte the same
-//! for both, which this script checks. So Verilator is run twice, the model is compiled
-//! once from the VCD output, and only the FST output's trace functions are added to it:
-//! they take FST types, so they are C++ overloads of the VCD ones and link side by side,
-//! and the class gains the one `trace(VerilatedFstC*)` declaration they need. A second
-//! model (another `--prefix`) would compile the evaluation code twice and double the
-//! rebuild after an RTL edit (docs/perf.md).
+//! One model, two tracers (docs/architecture.md). Verilator fixes the trace format of a
+//! model when it generates it (`--trace` or `--trace-fst`). On the versions whose output
+//! allows it (5.006 up to 5.020, checked below, see [`Tracers`]), the evaluation, state and
+//! symbol-table code is byte for byte the same for both: Verilator is run twice, the model
+//! is compiled once from the VCD output, and only the FST output's trace functions are
+//! added to it (they take FST types, so they are C++ overloads of the VCD ones) with the one
+//! `trace(VerilatedFstC*)` declaration they need. That keeps the rebuild after an RTL edit
+//! at one model's compile (docs/perf.md). From 5.020 the trace declarations, and from 5.024
+//! the class's one `trace(VerilatedTraceBaseC*)`, are per format: there the FST model is a
+//! second model of its own (`--prefix Vdirql_sim_top_fst`), compiled beside the first.
+//!
+//! Which Verilator: `$VERILATOR` if set, else the first `verilator` on `PATH`; its runtime
+//! comes from its own `--getenv VERILATOR_ROOT`. The binary's path, its version and that
+//! root key every archive (each version's build is kept in a folder of its own), so
+//! switching Verilator through either rebuilds, and switching back does not.
 
 use std::collections::hash_map::DefaultHasher;
 use std::env;
@@ -41,9 +46,7 @@ const VERILATOR_FLAGS: &[&str] = &[
     // One nanosecond time unit: the C++ side dumps at multiples of the 30 ns PCI clock.
     "--timescale",
     "1ns/1ns",
-    // Name the class after the wrapper so the C++ shim can include it by a fixed name.
-    "--prefix",
-    PREFIX,
+    // (`--prefix`, the class name, is per model: see `verilate` below.)
     "--top-module",
     "dirql_sim_top",
 ];
@@ -57,8 +60,26 @@ const TRACE_FST: &str = "--trace-fst";
 const DEFINES: &[(&str, &str)] =
     &[("VM_COVERAGE", "0"), ("VM_SC", "0"), ("VM_TRACE", "1"), ("VM_TRACE_VCD", "1"), ("VM_TRACE_FST", "1")];
 
-/// The generated class, as `--prefix` names it.
+/// The generated class, as `--prefix` names it: named after the wrapper so the C++ shim
+/// can include it by a fixed name.
 const PREFIX: &str = "Vdirql_sim_top";
+/// The FST model's class where it is a model of its own ([`Tracers::TwoModels`]).
+const PREFIX_FST: &str = "Vdirql_sim_top_fst";
+
+/// The oldest Verilator dirql builds with (Debian 12's); older ones are refused up front.
+const OLDEST: (u32, u32) = (5, 6);
+/// The first version whose `--trace` and `--trace-fst` output differs outside the trace
+/// functions (a per-format `__TraceDecls__` file): from here on, two models.
+const FIRST_TWO_MODELS: (u32, u32) = (5, 20);
+
+/// How the FST tracer joins the model (see the top of this file).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tracers {
+    /// One model, the FST trace functions spliced into it.
+    Spliced,
+    /// A second model for FST, `PREFIX_FST`.
+    TwoModels,
+}
 
 fn main() {
     if let Err(e) = run() {
@@ -76,10 +97,13 @@ fn run() -> Result<(), String> {
     let verilator = env::var("VERILATOR").unwrap_or_else(|_| "verilator".to_string());
 
     println!("cargo:rerun-if-env-changed=VERILATOR");
+    // A bare `verilator` is whichever comes first on PATH: a new PATH may mean another one.
+    println!("cargo:rerun-if-env-changed=PATH");
     println!("cargo:rerun-if-env-changed=DIRQL_RTL_DIR");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=cpp/model.h");
-    println!("cargo:rerun-if-changed=cpp/model.cpp");
+    for f in ["model.h", "model.cpp", "core.h", "core_impl.h", "trace_vcd.cpp", "trace_fst.cpp"] {
+        println!("cargo:rerun-if-changed=cpp/{f}");
+    }
     println!("cargo:rerun-if-changed=src/ffi.rs");
 
     let sources = rtl_sources(&rtl)?;
@@ -90,21 +114,53 @@ fn run() -> Result<(), String> {
         println!("cargo:rerun-if-changed={}", s.display());
     }
 
+    // The Verilator, before anything is compiled: which binary, which version, which root.
+    let binary = which(&verilator);
+    if let Some(b) = &binary {
+        // Reinstalled in place (same path, another build) also counts.
+        println!("cargo:rerun-if-changed={}", b.display());
+    }
     let version = run_tool(&verilator, &["--version"])?;
+    let number = version_number(&version, &verilator, binary.as_deref())?;
     let vroot = PathBuf::from(run_tool(&verilator, &["--getenv", "VERILATOR_ROOT"])?.trim());
     let vinclude = vroot.join("include");
     if !vinclude.join("verilated.h").exists() {
         return Err(format!(
             "Verilator's runtime headers are not at {} (from `{verilator} --getenv VERILATOR_ROOT`).\n\
-             fix: install Debian's package: apt-get install --no-install-recommends verilator",
+             fix: install Debian's package: apt-get install --no-install-recommends verilator; for a Verilator \
+             built from source, use the `bin/verilator` of its install prefix (docs/compat.md)",
             vinclude.display()
         ));
     }
+    // 5.050's own FST writer (include/fstcpp) compresses with the system LZ4.
+    let new_fst_writer = vinclude.join("fstcpp").is_dir();
+    if new_fst_writer && !Path::new("/usr/include/lz4.h").exists() {
+        return Err(format!(
+            "Verilator {} (at {}) writes FST with the system LZ4, whose headers are missing.\n\
+             fix: apt-get install --no-install-recommends liblz4-dev",
+            version.trim(),
+            vroot.display()
+        ));
+    }
+    if number.0 > 5 {
+        println!(
+            "cargo:warning=Verilator {}.{:03} is newer than any dirql was tested with (docs/compat.md); building anyway",
+            number.0, number.1
+        );
+    }
+    // Everything built from this Verilator goes in a folder of its own.
+    let vkey = hash_of(&[
+        version.as_bytes(),
+        binary.as_deref().unwrap_or(Path::new(&verilator)).as_os_str().as_encoded_bytes(),
+        vroot.as_os_str().as_encoded_bytes(),
+    ]);
+    let out = out.join(format!("verilator-{}.{:03}-{vkey:016x}", number.0, number.1));
+    let mut tracers = if number >= FIRST_TWO_MODELS { Tracers::TwoModels } else { Tracers::Spliced };
 
-    // 1. Runtime, keyed on the Verilator version (and on the files below).
+    // 1. Runtime, keyed on the Verilator (and on the files below).
     // verilated_threads.cpp is needed even for a single-threaded model, or the link fails.
     // verilated_fst_c.cpp includes GTKWave's fstapi.c, lz4.c and fastlz.c (shipped in
-    // Verilator's include/gtkwave); fstapi needs zlib.
+    // Verilator's include/gtkwave; 5.050: its own include/fstcpp writer); both need zlib.
     let runtime_files = ["verilated.cpp", "verilated_vcd_c.cpp", "verilated_fst_c.cpp", "verilated_threads.cpp"];
     let mut rparts: Vec<&[u8]> = vec![version.as_bytes()];
     rparts.extend(runtime_files.iter().map(|f| f.as_bytes()));
@@ -130,11 +186,7 @@ fn run() -> Result<(), String> {
         stamp(&runtime_dir, runtime_key)?;
     }
 
-    // 1b. Verilator's headers, precompiled once (GCC only): each unity unit of the model
-    // spends about 0.8 s parsing them otherwise, and the model is what an RTL edit rebuilds.
-    let pch = precompiled_header(&vinclude, &out.join("pch"), &version);
-
-    // 2. The model, keyed on the RTL, the flags and the Verilator version.
+    // 2. The model(s), keyed on the RTL, the flags and the Verilator.
     let mut parts: Vec<Vec<u8>> = vec![version.clone().into_bytes()];
     parts.extend(VERILATOR_FLAGS.iter().chain(&[TRACE_VCD, TRACE_FST]).map(|f| f.as_bytes().to_vec()));
     for s in &sources {
@@ -145,14 +197,19 @@ fn run() -> Result<(), String> {
     let model_dir = out.join("vmodel");
     let mdir = out.join("obj_dir");
     let fdir = out.join("obj_dir_fst");
-    if !fresh(&model_dir, "dirql_vmodel", model_key) {
+    // Which way the last build of this model went (a splice that was refused stays refused).
+    let mode_file = model_dir.join("tracers");
+    if fresh(&model_dir, "dirql_vmodel", model_key) {
+        if fs::read_to_string(&mode_file).is_ok_and(|m| m.trim() == "TwoModels") {
+            tracers = Tracers::TwoModels;
+        }
+    } else {
         let _ = fs::remove_dir_all(&mdir);
         let _ = fs::remove_dir_all(&fdir);
-        let verilate = |trace: &str, dir: &Path| {
+        let verilate = |trace: &str, prefix: &str, dir: &Path| {
             let mut args: Vec<String> = VERILATOR_FLAGS.iter().map(|s| s.to_string()).collect();
             args.push(trace.into());
-            args.push("--Mdir".into());
-            args.push(dir.display().to_string());
+            args.extend(["--prefix".into(), prefix.into(), "--Mdir".into(), dir.display().to_string()]);
             args.push(format!("-I{}", rtl.display()));
             args.push(format!("-I{}", rtl.join("sim").display()));
             args.extend(
@@ -163,71 +220,72 @@ fn run() -> Result<(), String> {
             );
             args
         };
+        let fst_prefix = |t: Tracers| if t == Tracers::Spliced { PREFIX } else { PREFIX_FST };
         // The two Verilator runs are independent: side by side.
-        run_tools(&verilator, &[verilate(TRACE_VCD, &mdir), verilate(TRACE_FST, &fdir)])?;
-        add_fst_tracer(&mdir, &fdir)?;
-
-        // Generated file names are hashed: glob them. Unity builds roughly halve their
-        // compile time; one unity file per core (cc compiles them in parallel) keeps every
-        // core busy, which matters for the rebuild-after-an-RTL-edit time.
-        let mut gen: Vec<PathBuf> = fs::read_dir(&mdir)
-            .map_err(|e| e.to_string())?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "cpp") && !p.ends_with("dirql_unity"))
-            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("dirql_unity")))
-            .collect();
-        gen.sort();
-        // Largest files first, each to the unit with the fewest bytes so far, so the units
-        // come out about even.
-        let size = |p: &PathBuf| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        gen.sort_by_key(|p| std::cmp::Reverse(size(p)));
-        // Construction, initialisation and trace-declaration code (`__Slow` files) runs
-        // once per model; Verilator's own makefile compiles it with a cheaper optimisation
-        // level, and so do we: one more parallel unit at -O0 (it runs once per model).
-        let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-        let (slow, fast): (Vec<&PathBuf>, Vec<&PathBuf>) =
-            gen.iter().partition(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("__Slow")));
-        let mut bodies = vec![(0u64, String::new()); units];
-        for p in &fast {
-            let (load, body) = bodies.iter_mut().min_by_key(|(load, _)| *load).ok_or("no unity unit")?;
-            *load += size(p);
-            body.push_str(&format!("#include \"{}\"\n", p.display()));
+        run_tools(&verilator, &[verilate(TRACE_VCD, PREFIX, &mdir), verilate(TRACE_FST, fst_prefix(tracers), &fdir)])?;
+        if tracers == Tracers::Spliced {
+            if let Err(why) = add_fst_tracer(&mdir, &fdir) {
+                // The splice is a speed-up; a Verilator whose output does not allow it gets
+                // the second model instead, and says why.
+                println!(
+                    "cargo:warning=Verilator {}.{:03}: building a second model for FST ({})",
+                    number.0,
+                    number.1,
+                    why.lines().next().unwrap_or("")
+                );
+                tracers = Tracers::TwoModels;
+                let _ = fs::remove_dir_all(&fdir);
+                run_tools(&verilator, &[verilate(TRACE_FST, PREFIX_FST, &fdir)])?;
+            }
         }
-        let slow_body: String = slow.iter().map(|p| format!("#include \"{}\"\n", p.display())).collect();
+
+        // Verilator's headers, precompiled once (GCC only): each unity unit of the model
+        // spends about 0.8 s parsing them otherwise, and the model is what an RTL edit
+        // rebuilds. Two models: verilated.h only, as their VCD and FST units must not see
+        // each other's tracer header (5.050 defines the same macros differently in both).
+        let pch_text = match tracers {
+            Tracers::Spliced => PCH_BOTH_TRACERS,
+            Tracers::TwoModels => PCH_RUNTIME_ONLY,
+        };
+        let pch = precompiled_header(&vinclude, &out.join("pch"), &version, pch_text);
+
+        let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let mut unity = unity_units(&mdir, "dirql_unity", units)?;
+        if tracers == Tracers::TwoModels {
+            // The FST model has the same amount of evaluation code, compiled beside it.
+            unity.extend(unity_units(&fdir, "dirql_unity", units)?);
+        }
         fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
         let mut b = cpp_build(&vinclude);
         b.include(&mdir);
+        if tracers == Tracers::TwoModels {
+            b.include(&fdir);
+        }
         if let Some(h) = &pch {
             // GCC reads `<h>.gch` instead of the header when it is valid for these flags,
             // and says so (-Winvalid-pch) if it is not; the build is correct either way.
             b.flag("-include").flag(h.display().to_string()).flag("-Winvalid-pch");
         }
-        for (i, (_, body)) in bodies.iter().enumerate().filter(|(_, (_, b))| !b.is_empty()) {
-            let unity = mdir.join(format!("dirql_unity{i}.cpp"));
-            fs::write(&unity, body).map_err(|e| e.to_string())?;
-            b.file(&unity);
-        }
-        if !slow_body.is_empty() {
-            // A translation unit of its own, compiled alongside the others.
-            let unity = mdir.join("dirql_unity_slow.cpp");
-            fs::write(&unity, format!("#pragma GCC optimize (\"O0\")\n{slow_body}")).map_err(|e| e.to_string())?;
-            b.file(&unity);
+        for u in &unity {
+            b.file(u);
         }
         b.out_dir(&model_dir).compile("dirql_vmodel");
+        fs::write(&mode_file, format!("{tracers:?}")).map_err(|e| e.to_string())?;
         stamp(&model_dir, model_key)?;
     }
 
-    // 3. The bridge, keyed on its own sources and the generated top-level header (an RTL
+    // 3. The bridge, keyed on its own sources and the generated top-level header(s) (an RTL
     // edit that keeps the wrapper's ports leaves it alone).
     let bridge_dir = out.join("bridge");
-    let mut bparts: Vec<Vec<u8>> = vec![version.clone().into_bytes()];
-    for f in ["src/ffi.rs", "cpp/model.h", "cpp/model.cpp"] {
+    let mut bparts: Vec<Vec<u8>> = vec![version.clone().into_bytes(), format!("{tracers:?}").into_bytes()];
+    for f in BRIDGE_SOURCES {
         bparts.push(fs::read(manifest.join(f)).map_err(|e| format!("cannot read {f}: {e}"))?);
     }
     bparts.push(fs::read(mdir.join(format!("{PREFIX}.h"))).unwrap_or_default());
+    bparts.push(fs::read(fdir.join(format!("{PREFIX_FST}.h"))).unwrap_or_default());
     let bridge_key = hash_of(&bparts.iter().map(Vec::as_slice).collect::<Vec<_>>());
     if !fresh(&bridge_dir, "dirql_bridge", bridge_key) {
-        build_bridge(&mdir, &vinclude, &bridge_dir)?;
+        build_bridge(&mdir, &fdir, tracers, &vinclude, &bridge_dir)?;
         stamp(&bridge_dir, bridge_key)?;
     }
     for dir in [&bridge_dir, &model_dir, &runtime_dir] {
@@ -239,16 +297,115 @@ fn run() -> Result<(), String> {
     println!("cargo:rustc-link-lib=dylib=stdc++");
     // fstapi's compression (verilated_fst_c.cpp).
     println!("cargo:rustc-link-lib=dylib=z");
+    if new_fst_writer {
+        println!("cargo:rustc-link-lib=dylib=lz4");
+    }
     println!("cargo:rustc-link-lib=dylib=pthread");
+    // What the crate tells its users about the Verilator (sim/src/model.rs).
+    println!("cargo:rustc-env=DIRQL_VERILATOR_VERSION={}", version.trim());
+    println!("cargo:rustc-env=DIRQL_FST_HIER_FILE={}", u8::from(!new_fst_writer));
     Ok(())
+}
+
+/// The bridge's sources (cxx's `src/ffi.rs` and the C++ in `cpp/`).
+const BRIDGE_SOURCES: &[&str] = &[
+    "src/ffi.rs",
+    "cpp/model.h",
+    "cpp/model.cpp",
+    "cpp/core.h",
+    "cpp/core_impl.h",
+    "cpp/trace_vcd.cpp",
+    "cpp/trace_fst.cpp",
+];
+
+/// The Verilator headers precompiled for [`Tracers::Spliced`] (where both tracers' headers
+/// go into one unit) and for [`Tracers::TwoModels`] (where none may see both).
+const PCH_BOTH_TRACERS: &str =
+    "#include \"verilated.h\"\n#include \"verilated_vcd_c.h\"\n#include \"verilated_fst_c.h\"\n";
+const PCH_RUNTIME_ONLY: &str = "#include \"verilated.h\"\n";
+
+/// Writes the unity files of the model Verilator generated into `dir`, returns them.
+///
+/// Generated file names are hashed: glob them. Unity builds roughly halve their compile
+/// time; one unity file per core (cc compiles them in parallel) keeps every core busy,
+/// which matters for the rebuild-after-an-RTL-edit time.
+fn unity_units(dir: &Path, stem: &str, units: usize) -> Result<Vec<PathBuf>, String> {
+    let mut gen: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(stem)))
+        .collect();
+    gen.sort();
+    // Largest files first, each to the unit with the fewest bytes so far, so the units
+    // come out about even.
+    let size = |p: &PathBuf| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    gen.sort_by_key(|p| std::cmp::Reverse(size(p)));
+    // Construction, initialisation and trace-declaration code (`__Slow` files) runs
+    // once per model; Verilator's own makefile compiles it with a cheaper optimisation
+    // level, and so do we: one more parallel unit at -O0 (it runs once per model).
+    let (slow, fast): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        gen.iter().partition(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("__Slow")));
+    let mut bodies = vec![(0u64, String::new()); units];
+    for p in &fast {
+        let (load, body) = bodies.iter_mut().min_by_key(|(load, _)| *load).ok_or("no unity unit")?;
+        *load += size(p);
+        body.push_str(&format!("#include \"{}\"\n", p.display()));
+    }
+    let slow_body: String = slow.iter().map(|p| format!("#include \"{}\"\n", p.display())).collect();
+    let mut files = Vec::new();
+    for (i, (_, body)) in bodies.iter().enumerate().filter(|(_, (_, b))| !b.is_empty()) {
+        let unity = dir.join(format!("{stem}{i}.cpp"));
+        fs::write(&unity, body).map_err(|e| e.to_string())?;
+        files.push(unity);
+    }
+    if !slow_body.is_empty() {
+        // A translation unit of its own, compiled alongside the others.
+        let unity = dir.join(format!("{stem}_slow.cpp"));
+        fs::write(&unity, format!("#pragma GCC optimize (\"O0\")\n{slow_body}")).map_err(|e| e.to_string())?;
+        files.push(unity);
+    }
+    Ok(files)
+}
+
+/// The first `tool` on `PATH` (or `tool` itself when it names a path), made absolute.
+fn which(tool: &str) -> Option<PathBuf> {
+    if tool.contains('/') {
+        return fs::canonicalize(tool).ok();
+    }
+    env::split_paths(&env::var_os("PATH")?)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+        .and_then(|p| fs::canonicalize(p).ok())
+}
+
+/// `(major, minor)` from `verilator --version` ("Verilator 5.006 2023-01-22 rev ...");
+/// a version older than [`OLDEST`] is refused here, before anything is compiled.
+fn version_number(text: &str, tool: &str, binary: Option<&Path>) -> Result<(u32, u32), String> {
+    let shown = binary.map_or_else(|| tool.to_string(), |b| b.display().to_string());
+    let fix = "fix: install Debian 12's Verilator 5.006 or newer (apt-get install --no-install-recommends \
+               verilator), or build a newer 5.x and put its bin/ first on PATH or set VERILATOR to it \
+               (docs/compat.md lists the tested versions)";
+    let word = text.split_whitespace().nth(1).unwrap_or("");
+    let mut it = word.split('.').map(|n| n.parse::<u32>());
+    let (Some(Ok(major)), Some(Ok(minor))) = (it.next(), it.next()) else {
+        return Err(format!("`{shown} --version` printed {:?}, not a Verilator version.\n{fix}", text.trim()));
+    };
+    if (major, minor) < OLDEST {
+        return Err(format!(
+            "{shown} is Verilator {word}; dirql needs Verilator {}.{:03} or newer (the generated C++ it \
+             drives and the context API appeared in 5.x).\n{fix}",
+            OLDEST.0, OLDEST.1
+        ));
+    }
+    Ok((major, minor))
 }
 
 /// Precompiles the Verilator headers every generated file includes into `dir`, keyed on
 /// the Verilator version, this script and the compiler's environment; returns the header
 /// to `-include`. `None` (the model builds without it, only slower) for a compiler other
 /// than GCC, or when precompiling fails, which is reported as a cargo warning.
-fn precompiled_header(vinclude: &Path, dir: &Path, version: &str) -> Option<PathBuf> {
-    const TEXT: &str = "#include \"verilated.h\"\n#include \"verilated_vcd_c.h\"\n#include \"verilated_fst_c.h\"\n";
+fn precompiled_header(vinclude: &Path, dir: &Path, version: &str, text: &str) -> Option<PathBuf> {
     let header = dir.join("dirql_verilated.h");
     let gch = dir.join("dirql_verilated.h.gch");
     // Keyed without asking cc for the compiler command (that runs a compiler probe per
@@ -256,7 +413,7 @@ fn precompiled_header(vinclude: &Path, dir: &Path, version: &str) -> Option<Path
     // cost speed only: GCC ignores a .gch made with other flags and reads the header.
     // This script's own text stands for the flags `cpp_build` sets.
     let mut parts: Vec<Vec<u8>> =
-        vec![version.as_bytes().to_vec(), TEXT.as_bytes().to_vec(), include_bytes!("build.rs").to_vec()];
+        vec![version.as_bytes().to_vec(), text.as_bytes().to_vec(), include_bytes!("build.rs").to_vec()];
     for var in ["CXX", "CXXFLAGS", "TARGET", "HOST", "CRATE_CC_NO_DEFAULTS"] {
         parts.push(format!("{var}={}", env::var(var).unwrap_or_default()).into_bytes());
     }
@@ -272,7 +429,7 @@ fn precompiled_header(vinclude: &Path, dir: &Path, version: &str) -> Option<Path
     }
     let made = (|| -> Result<(), String> {
         fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        fs::write(&header, TEXT).map_err(|e| e.to_string())?;
+        fs::write(&header, text).map_err(|e| e.to_string())?;
         let out = tool
             .to_command()
             .arg("-x")
@@ -404,10 +561,10 @@ fn run_tools(tool: &str, arg_lists: &[Vec<String>]) -> Result<(), String> {
     first_err.map_or(Ok(()), Err)
 }
 
-/// Compiles the cxx bridge and `cpp/model.cpp` into `libdirql_bridge.a`.
-fn build_bridge(mdir: &Path, vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
+/// Compiles the cxx bridge and the C++ in `cpp/` into `libdirql_bridge.a`.
+fn build_bridge(mdir: &Path, fdir: &Path, tracers: Tracers, vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
     let mut b = cxx_build::bridge("src/ffi.rs");
-    b.file("cpp/model.cpp")
+    b.files(["cpp/model.cpp", "cpp/trace_vcd.cpp", "cpp/trace_fst.cpp"])
         .include(mdir)
         .include(vinclude)
         .include(vinclude.join("vltstd"))
@@ -418,6 +575,16 @@ fn build_bridge(mdir: &Path, vinclude: &Path, bridge_dir: &Path) -> Result<(), S
     for (k, v) in DEFINES {
         b.define(k, Some(*v));
     }
+    // The class cpp/trace_fst.cpp traces to FST, and its header.
+    let fst_top = match tracers {
+        Tracers::Spliced => PREFIX,
+        Tracers::TwoModels => {
+            b.include(fdir);
+            PREFIX_FST
+        }
+    };
+    b.define("DIRQL_FST_TOP", Some(fst_top));
+    b.define("DIRQL_FST_TOP_HEADER", Some(format!("\"{fst_top}.h\"").as_str()));
     fs::create_dir_all(bridge_dir).map_err(|e| e.to_string())?;
     b.out_dir(bridge_dir).compile("dirql_bridge");
     Ok(())

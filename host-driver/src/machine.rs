@@ -306,14 +306,15 @@ impl Machine {
         }
     }
 
-    /// Flushes the waveform so the file on disk is valid up to now.
-    pub fn flush_trace(&mut self) {
-        self.model.flush_trace();
+    /// Flushes the waveform so the file on disk is valid up to now; fails when it cannot
+    /// be written (the run should end: see [`dirql_sim::Model::flush_trace`]).
+    pub fn flush_trace(&mut self) -> Result<(), dirql_sim::SimError> {
+        self.model.flush_trace()
     }
 
-    /// Flushes and closes the waveform.
-    pub fn close_trace(&mut self) {
-        self.model.close_trace();
+    /// Flushes and closes the waveform; fails when it could not be written whole.
+    pub fn close_trace(&mut self) -> Result<(), dirql_sim::SimError> {
+        self.model.close_trace()
     }
 
     /// One PCI clock.

@@ -46,7 +46,7 @@ fn run_mode(fast_path: bool, seed: u64, faults: Faults, vcd: &std::path::Path, m
         }),
     );
     m.run_until(12_000);
-    m.close_trace();
+    m.close_trace().unwrap();
     let out = frames.borrow().clone();
     out
 }

@@ -75,5 +75,7 @@ pub(crate) mod bridge {
         fn flush_trace(self: Pin<&mut Model>);
         fn close_trace(self: Pin<&mut Model>);
         fn cycles(self: &Model) -> u64;
+        /// Empty, or why the waveform could not be written (naming the file and the cause).
+        fn trace_error(self: &Model) -> String;
     }
 }

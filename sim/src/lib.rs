@@ -24,7 +24,7 @@ pub use bridge::{
 };
 pub use ffi::bridge::{Bus, Drive};
 pub use frame::{msi_probe, Frame, Routine, OFFLINE_IRQL, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
-pub use model::{Model, SimError, TraceFormat, PERIOD_NS};
+pub use model::{Model, SimError, TraceFormat, FST_KEEPS_HIER_FILE, PERIOD_NS, VERILATOR_VERSION};
 pub use pic::{InterruptController, LineFaults, PicConfig, Routing};
 pub use pin_fault::{PinFault, PIN_FAULT_ARM};
 pub use rng::{format_forced, Rng, Schedule, ScheduleParseError};

@@ -8,6 +8,17 @@ use crate::{Bus, Drive};
 /// Length of one PCI clock in the waveform's 1 ns time unit (33 MHz conventional PCI).
 pub const PERIOD_NS: u64 = 30;
 
+/// The Verilator the model was built with, as `verilator --version` prints it
+/// ("Verilator 5.006 2023-01-22 rev ..."), for reports and docs/compat.md.
+pub const VERILATOR_VERSION: &str = env!("DIRQL_VERILATOR_VERSION");
+
+/// Whether that Verilator's FST writer keeps the hierarchy in a `FILE.fst.hier` side file
+/// while it writes (fstapi, every version before 5.050), so that a killed run's FST can be
+/// read up to its last finished block. 5.050's own writer writes header, geometry and
+/// hierarchy only on close and keeps no side file: a killed FST is then not readable
+/// (docs/robustness.md).
+pub const FST_KEEPS_HIER_FILE: bool = matches!(env!("DIRQL_FST_HIER_FILE").as_bytes(), b"1");
+
 /// The waveform formats Verilator writes for the model (both compiled in, see sim/build.rs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TraceFormat {
@@ -46,6 +57,15 @@ pub enum SimError {
         /// What the C++ side reported.
         reason: String,
     },
+    /// The waveform could not be written (a full disk, /dev/full, a quota, the file
+    /// removed under the run): the run ends, and what the file still holds is in `reason`.
+    #[error("{reason} (fix: free space or choose another folder for the waveform)")]
+    TraceWrite {
+        /// The waveform path.
+        path: PathBuf,
+        /// What failed and what is left, from the C++ side: names the file and the cause.
+        reason: String,
+    },
     /// The path cannot be handed to the C++ side.
     #[error("waveform path {0} is not valid UTF-8; choose a plain path")]
     PathEncoding(PathBuf),
@@ -54,6 +74,8 @@ pub enum SimError {
 /// The Verilated wrapper, clocked one PCI cycle at a time.
 pub struct Model {
     inner: cxx::UniquePtr<ffi::Model>,
+    /// The waveform's path (empty when untraced), for errors.
+    wave: PathBuf,
 }
 
 impl Model {
@@ -69,7 +91,7 @@ impl Model {
             path: wave.map(Path::to_path_buf).unwrap_or_default(),
             reason: e.what().to_string(),
         })?;
-        Ok(Self { inner })
+        Ok(Self { inner, wave: wave.map(Path::to_path_buf).unwrap_or_default() })
     }
 
     /// One clock: applies `d`, then returns the wired bus of the interval that follows.
@@ -94,16 +116,31 @@ impl Model {
     }
 
     /// Pushes buffered trace data to the file, so that what is on disk is a valid VCD up
-    /// to the last cycle stepped. An FST file ends a block here; it is whole only once
-    /// closed ([`Model::close_trace`], or dropping the model), and before that readable
-    /// up to its last block only with the `.hier` file its writer keeps beside it.
-    pub fn flush_trace(&mut self) {
+    /// to the last cycle stepped. An FST file ends its blocks on its own cadence (every
+    /// 65 536 cycles, sim/cpp/trace_fst.cpp); it is whole only once closed
+    /// ([`Model::close_trace`], or dropping the model), and before that readable up to its
+    /// last block only with the `.hier` file Verilator 5.006's writer keeps beside it.
+    ///
+    /// Fails once the waveform cannot be written (docs/robustness.md): the caller ends the
+    /// run; a VCD has then been cut back to its last whole cycle.
+    pub fn flush_trace(&mut self) -> Result<(), SimError> {
         self.inner.pin_mut().flush_trace();
+        self.trace_result()
     }
 
-    /// Flushes and closes the trace; later steps are not traced.
-    pub fn close_trace(&mut self) {
+    /// Flushes and closes the trace; later steps are not traced. Fails as
+    /// [`Model::flush_trace`] does, and for an FST whose closed file is not whole.
+    pub fn close_trace(&mut self) -> Result<(), SimError> {
         self.inner.pin_mut().close_trace();
+        self.trace_result()
+    }
+
+    fn trace_result(&self) -> Result<(), SimError> {
+        let reason = self.inner.trace_error();
+        if reason.is_empty() {
+            return Ok(());
+        }
+        Err(SimError::TraceWrite { path: self.wave.clone(), reason: reason.to_string() })
     }
 
     /// Cycles stepped since the model was built.

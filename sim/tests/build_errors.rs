@@ -29,6 +29,17 @@ fn missing_verilator_rtl_syntax_error_and_missing_compiler_each_name_the_command
     assert!(err.contains("command: /nonexistent/verilator --version"), "{err}");
     assert!(err.contains("apt-get install --no-install-recommends verilator"), "{err}");
 
+    // A Verilator older than 5.006 is refused by its version, before anything is compiled.
+    let old = tmp.path().join("verilator");
+    std::fs::write(&old, "#!/bin/sh\necho 'Verilator 4.038 2020-07-11 rev v4.036-114-g0cd4a57ad'\n").unwrap();
+    std::fs::set_permissions(&old, <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755))
+        .unwrap();
+    let (ok, err) = build(&target, &[("VERILATOR", old.to_str().unwrap())]);
+    assert!(!ok);
+    assert!(err.contains("is Verilator 4.038; dirql needs Verilator 5.006 or newer"), "{err}");
+    assert!(err.contains("fix: install Debian 12's Verilator 5.006"), "{err}");
+    assert!(!err.contains("command: "), "no tool ran after the version check: {err}");
+
     // A copy of the RTL with one syntax error in it.
     let rtl = tmp.path().join("rtl");
     std::fs::create_dir_all(rtl.join("sim")).unwrap();

@@ -130,7 +130,7 @@ fn bare(cycles: u64, vcd: Option<&Path>) -> Result<f64, String> {
     let t = Instant::now();
     m.run_bare(cycles, false);
     let dt = t.elapsed().as_secs_f64();
-    m.close_trace();
+    m.close_trace().map_err(|e| e.to_string())?;
     Ok(per_s(cycles as f64, dt))
 }
 
@@ -177,7 +177,7 @@ fn traced(cycles: u64, vcd: &Path) -> Result<f64, String> {
     let mut m = machine(Some(vcd))?;
     let t = Instant::now();
     m.run_until(cycles);
-    m.close_trace();
+    m.close_trace().map_err(|e| e.to_string())?;
     Ok(per_s(cycles as f64, t.elapsed().as_secs_f64()))
 }
 

@@ -395,17 +395,25 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     // In chunks: between them the waveform is flushed (so even a hard kill leaves a file
     // valid up to the last chunk) and a SIGINT/SIGTERM ends the run cleanly.
     let mut signal = None;
+    let mut unwritable = None;
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         while m.now() < s.cycles && m.stopped().is_none() {
             m.run_until((m.now() + RUN_CHUNK).min(s.cycles));
-            m.flush_trace();
+            // A waveform that cannot be written ends the run: no verdict without it.
+            if let Err(e) = m.flush_trace() {
+                unwritable = Some(e);
+                break;
+            }
             if let Some(sig) = crate::signals::pending() {
                 signal = Some(sig);
                 break;
             }
         }
     }));
-    m.close_trace();
+    let closed = m.close_trace();
+    if let Some(e) = unwritable.or(closed.err()) {
+        return Err(e.into());
+    }
     let cycles = m.now();
     let mut stopped = match (&outcome, m.stopped()) {
         (Ok(()), None) if signal.is_some() => Some(format!(

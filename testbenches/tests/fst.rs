@@ -292,7 +292,7 @@ fn the_fst_writer_ends_a_block_every_65536_cycles_whoever_drives_the_model() {
     let p = dir.path().join("long.fst");
     let mut m = Machine::new(&MachineConfig { vcd: Some(p.clone()), ..MachineConfig::default() }).unwrap();
     m.run_until(200_000);
-    m.close_trace();
+    m.close_trace().unwrap();
     drop(m);
     let bytes = std::fs::read(&p).unwrap();
     assert_eq!(value_change_blocks(&bytes), 4, "200 000 cycles in blocks of 65 536");

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use dirql_host::{Cpu, Machine, MachineConfig, SpinLock, Stop};
 
+mod child_guard;
+use child_guard::KillOnDrop;
+
 /// Reads a VCD with the `vcd` crate alone (not dirql's reader) and returns its last
 /// timestamp; panics if the file does not parse to its end.
 fn last_timestamp(path: &Path) -> u64 {
@@ -30,11 +33,13 @@ fn last_timestamp(path: &Path) -> u64 {
 fn interrupted_run_leaves_a_valid_waveform(signal: libc::c_int, name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let vcd = dir.path().join("long.vcd");
-    let child = Command::new(env!("CARGO_BIN_EXE_dirql"))
-        .args(["run", "vblank", "--cycles", "500000000", "--json", "--vcd", vcd.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = KillOnDrop::new(
+        Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["run", "vblank", "--cycles", "500000000", "--json", "--vcd", vcd.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     // Wait until the run is well under way (the file grows), then interrupt it.
     let start = Instant::now();
     while std::fs::metadata(&vcd).map_or(0, |m| m.len()) < 4_000_000 {
@@ -94,11 +99,13 @@ fn sigkill_leaves_an_fst_that_check_reads_to_its_last_finished_block_with_the_hi
     let dir = tempfile::tempdir().unwrap();
     let fst = dir.path().join("killed.fst");
     let shown = fst.to_str().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_dirql"))
-        .args(["run", "vblank", "--cycles", "500000000", "--wave", shown, "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = KillOnDrop::new(
+        Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["run", "vblank", "--cycles", "500000000", "--wave", shown, "--json"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let start = Instant::now();
     while finished_fst_blocks(&fst) < 4 {
         assert!(start.elapsed() < Duration::from_secs(120), "the run never got going");
@@ -109,8 +116,17 @@ fn sigkill_leaves_an_fst_that_check_reads_to_its_last_finished_block_with_the_hi
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.signal(), Some(libc::SIGKILL), "the run was not killed: {:?}", out.status);
     assert!(out.stdout.is_empty(), "a killed run reports nothing");
-    let blocks = finished_fst_blocks(&fst);
     let hier = fst.with_file_name("killed.fst.hier");
+    if !dirql_sim::FST_KEEPS_HIER_FILE {
+        // Verilator 5.050's writer keeps no side file and writes the hierarchy on close
+        // only: the promise is a named error, never a verdict (docs/robustness.md).
+        assert!(!hier.exists(), "{}: a side file after all; recover from it", dirql_sim::VERILATOR_VERSION);
+        let (code, stdout, stderr) = dirql(&["check", shown, "--json"]);
+        assert_eq!(code, Some(2), "a killed FST without hierarchy is an error: {stdout} {stderr}");
+        assert!(stderr.contains(shown), "{stderr}");
+        return;
+    }
+    let blocks = finished_fst_blocks(&fst);
     assert!(hier.exists(), "fstapi's side file is not beside the FST");
     let hier_shown = hier.to_str().unwrap();
 
@@ -199,7 +215,7 @@ fn a_panic_in_driver_code_keeps_the_waveform_up_to_that_cycle() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.run_until(100_000)));
     assert!(r.is_err(), "the driver's panic reaches the harness");
     let reached = m.now();
-    m.close_trace();
+    m.close_trace().unwrap();
     // work() is stretched by up to 25% (seeded jitter); the cycle in progress when the panic
     // hit is not in the waveform, every one before it is.
     assert!((3_000..3_760).contains(&reached), "stopped at cycle {reached}");
@@ -237,7 +253,7 @@ fn a_deadlock_is_stopped_by_the_watchdog_with_the_waveform_kept() {
         other => panic!("expected the watchdog, got {other:?}"),
     };
     assert!((5_000..6_000).contains(&cycle), "watchdog fired at cycle {cycle}");
-    m.close_trace();
+    m.close_trace().unwrap();
     assert_eq!(last_timestamp(&vcd), m.now() * 30 + 15);
 }
 

@@ -345,9 +345,16 @@ fn check_sizes<R: Read + Seek>(path: &str, r: &mut R, blocks: &[Block], signals:
 }
 
 /// A variable's dotted path: its scopes, then its name without the bit range Verilator's
-/// FST writer appends to buses (`ad [31:0]`).
+/// FST writer appends to buses (`ad [31:0]`). Verilator 5.050's FST writer puts the
+/// elements of an unpacked array `fifo_q` in a scope of their own (`fifo_q.fifo_q[0]`)
+/// where its VCD writer and 5.006's FST keep them flat (`fifo_q[0]`): that scope is left
+/// out, so both formats give every signal the same path.
 fn var_path(scopes: &[String], name: &str) -> String {
     let base = name.split(" [").next().unwrap_or(name);
+    let scopes = match scopes.split_last() {
+        Some((array, outer)) if base.strip_prefix(array.as_str()).is_some_and(|r| r.starts_with('[')) => outer,
+        _ => scopes,
+    };
     let mut p = scopes.join(".");
     p.push('.');
     p.push_str(base);
@@ -733,6 +740,10 @@ mod tests {
         let s = vec!["TOP".to_string(), "dirql_sim_top".to_string(), "pci".to_string()];
         assert_eq!(var_path(&s, "ad [31:0]"), "TOP.dirql_sim_top.pci.ad");
         assert_eq!(var_path(&s, "frame_n"), "TOP.dirql_sim_top.pci.frame_n");
+        // 5.050's array scope is dropped; a scope that merely prefixes the name is not.
+        let a = vec!["TOP".to_string(), "eng".to_string(), "fifo_q".to_string()];
+        assert_eq!(var_path(&a, "fifo_q[3] [31:0]"), "TOP.eng.fifo_q[3]");
+        assert_eq!(var_path(&a, "fifo_q_n"), "TOP.eng.fifo_q.fifo_q_n");
     }
 
     #[test]

@@ -1,0 +1,191 @@
+// The clocking core, one instance per (model class, waveform writer): included by
+// trace_vcd.cpp and trace_fst.cpp only, each with its own writer (see core.h). `Top` is
+// the Verilated class (`Vdirql_sim_top`, or `Vdirql_sim_top_fst` when sim/build.rs builds
+// a second model for FST); `Writer` owns the Verilator tracer and knows its failure modes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "dirql-sim/cpp/core.h"
+#include "dirql-sim/src/ffi.rs.h"
+#include "verilated.h"
+
+namespace dirql {
+
+// 33 MHz conventional PCI: a 30 ns clock, in the 1 ns time unit the model is built with.
+static constexpr uint64_t kPeriod = 30;
+
+template <class Top, class Writer>
+class CoreImpl final : public Core {
+ public:
+  explicit CoreImpl(const std::string& path) : ctx_(new VerilatedContext) {
+    const bool tracing = !path.empty();
+    // Verilator requires traceEverOn before the model is built and trace() before open().
+    if (tracing) ctx_->traceEverOn(true);
+    top_.reset(new Top{ctx_.get(), "TOP"});
+    if (tracing) {
+      writer_.reset(new Writer);
+      writer_->open(*top_, path);
+    }
+    top_->clk_i = 0;
+    top_->rst_ni = 0;
+    top_->eval();
+    dump(0);
+  }
+
+  ~CoreImpl() override {
+    close_trace();
+    // Verilator 5.006 erases a model's scopes through the thread's current context
+    // (VerilatedScope::~VerilatedScope calls Verilated::threadContextp()), which is the
+    // context last constructed in this thread: with two models in one thread, the other
+    // one's, possibly destroyed already (a hang on its freed mutex). Make it ours while the
+    // model is torn down, and let go of it before the context itself goes.
+    Verilated::threadContextp(ctx_.get());
+    if (top_) top_->final();
+    top_.reset();
+    Verilated::threadContextp(nullptr);
+  }
+
+  Bus step(const Drive& d) override {
+    apply(d);
+    return clock();
+  }
+
+  uint64_t run_quiet(const Drive& d, const Bus& last, uint64_t max, Bus& out) override {
+    uint64_t n = 0;
+    apply(d);  // constant inputs: set once
+    while (n < max) {
+      out = clock();
+      ++n;
+      if (!(out == last)) break;
+    }
+    return n;
+  }
+
+  void run_bare(uint64_t cycles, bool reset) override {
+    Top& t = *top_;
+    t.rst_ni = reset ? 0 : 1;
+    t.h_frame_ni = 1;
+    t.h_irdy_ni = 1;
+    t.h_trdy_ni = 1;
+    t.h_devsel_ni = 1;
+    t.h_stop_ni = 1;
+    t.h_gnt_ni = 1;
+    t.h_inta2_ni = 1;
+    for (uint64_t i = 0; i < cycles; ++i) {
+      ++cycle_;
+      const uint64_t now = cycle_ * kPeriod;
+      t.clk_i = 1;
+      t.eval();
+      dump(now);
+      t.clk_i = 0;
+      t.eval();
+      dump(now + kPeriod / 2);
+    }
+  }
+
+  void flush_trace() override {
+    if (writer_) writer_->flush();
+  }
+
+  void close_trace() override {
+    if (!writer_) return;
+    writer_->close();
+    // Kept after the close: the Rust side asks for the error once the run has ended.
+    closed_error_ = writer_->error();
+    writer_.reset();
+  }
+
+  uint64_t cycles() const override { return cycle_; }
+
+  const std::string& trace_error() const override { return writer_ ? writer_->error() : closed_error_; }
+
+ private:
+  // An untraced run tests one null pointer per dump.
+  inline void dump(uint64_t t) {
+    if (writer_) writer_->dump(t, cycle_);
+  }
+
+  void apply(const Drive& d) {
+    Top& t = *top_;
+    t.rst_ni = d.rst_n;
+    t.h_frame_ni = d.frame_n;
+    t.h_irdy_ni = d.irdy_n;
+    t.h_cbe_ni = d.cbe_n;
+    t.h_ad_i = d.ad;
+    t.h_ad_oe_i = d.ad_oe;
+    t.h_par_i = d.par;
+    t.h_par_oe_i = d.par_oe;
+    t.h_idsel_i = d.idsel;
+    t.h_trdy_ni = d.trdy_n;
+    t.h_devsel_ni = d.devsel_n;
+    t.h_stop_ni = d.stop_n;
+    t.h_gnt_ni = d.gnt_n;
+    t.h_inta2_ni = d.inta2_n;
+    t.h_fault_i = d.fault;
+    t.h_cpu0_irql_i = d.cpu0_irql;
+    t.h_cpu1_irql_i = d.cpu1_irql;
+    t.h_cpu0_routine_i = d.cpu0_routine;
+    t.h_cpu1_routine_i = d.cpu1_routine;
+    t.h_cpu0_op_i = d.cpu0_op;
+    t.h_cpu1_op_i = d.cpu1_op;
+    t.h_isr_ret_i = d.isr_ret;
+    t.h_lock_owner_i = d.lock_owner;
+    t.h_pic_i = d.pic;
+    t.h_bus_cpu_i = d.bus_cpu;
+    t.h_bus_issuer_i = d.bus_issuer;
+    t.h_posted_i = d.posted;
+    t.h_cpu0_note_i = d.cpu0_note;
+    t.h_cpu1_note_i = d.cpu1_note;
+    t.h_msi_i = d.msi;
+  }
+
+  Bus clock() {
+    Top& t = *top_;
+    ++cycle_;
+    const uint64_t now = cycle_ * kPeriod;
+    t.clk_i = 1;
+    t.eval();
+    dump(now);
+
+    Bus b;
+    b.frame_n = t.frame_no;
+    b.irdy_n = t.irdy_no;
+    b.trdy_n = t.trdy_no;
+    b.devsel_n = t.devsel_no;
+    b.stop_n = t.stop_no;
+    b.cbe_n = t.cbe_no;
+    b.ad = t.ad_o;
+    b.par = t.par_o;
+    b.ad_drivers = t.ad_drivers_o;
+    b.req_n = t.req_no;
+    b.perr_n = t.perr_no;
+    b.serr_n = t.serr_no;
+    b.inta_n = t.inta_no;
+    b.dev_inta_n = t.dev_inta_no;
+    b.dev_probe[0] = t.dev_probe0_o;
+    b.dev_probe[1] = t.dev_probe1_o;
+    b.dev_probe[2] = t.dev_probe2_o;
+    b.dev_probe[3] = t.dev_probe3_o;
+    b.dev_probe[4] = t.dev_probe4_o;
+    b.dev_probe[5] = t.dev_probe5_o;
+    b.dev_probe[6] = t.dev_probe6_o;
+    b.dev_probe[7] = t.dev_probe7_o;
+
+    t.clk_i = 0;
+    t.eval();
+    dump(now + kPeriod / 2);
+    return b;
+  }
+
+  // Declared in this order so they are destroyed writer first, context last.
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Top> top_;
+  std::unique_ptr<Writer> writer_;
+  std::string closed_error_;
+  uint64_t cycle_ = 0;
+};
+
+}  // namespace dirql

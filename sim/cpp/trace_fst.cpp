@@ -1,0 +1,170 @@
+// The FST writer. Includes verilated_fst_c.h and nothing of VCD (see core.h).
+//
+// DIRQL_FST_TOP / DIRQL_FST_TOP_HEADER name the class that traces to FST: the one model
+// (Vdirql_sim_top, with the FST trace functions spliced in) or the second model that
+// sim/build.rs builds for FST where the splice does not apply (Vdirql_sim_top_fst).
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include DIRQL_FST_TOP_HEADER
+#include "dirql-sim/cpp/core_impl.h"
+#include "verilated_config.h"
+#include "verilated_fst_c.h"
+
+namespace dirql {
+namespace {
+
+// An FST file is a sequence of compressed blocks; its reader holds one block in memory. The
+// writer ends a block every this many cycles (a power of two), so that memory stays flat
+// for runs of any length whoever drives the model. This is the only place a block ends
+// (Model::flush_trace does not ask): a flush from dirql run would add blocks on 5.050 only.
+static constexpr uint64_t kFstBlockCycles = 1 << 16;
+// 5.006's fstapi takes a flush request as "end the block at the next time change" and
+// both dumps of the cycle ask (the block ends before the falling edge; kept so its files
+// stay byte-identical with earlier dirql). 5.050's own writer (include/fstcpp, new in
+// 5.050) ends the block at once on every request: only the falling edge asks there, so
+// there is one block per boundary and it ends with a whole cycle.
+#if VERILATOR_VERSION_INTEGER >= 5050000
+static constexpr bool kFlushAtBothEdges = false;
+#else
+static constexpr bool kFlushAtBothEdges = true;
+#endif
+
+// fstapi writes the wall-clock time into the header's date field (fstapi.c,
+// FST_HDR_OFFS_DATE = 202, FST_HDR_DATE_SIZE = 119), which would make two runs of one seed
+// differ; Verilator's VCD writer omits the date for the same reason. The field is
+// overwritten with this text when the file is closed.
+static constexpr long kFstDateOffset = 202;
+static constexpr size_t kFstDateSize = 119;
+static constexpr char kFstDate[] = "(omitted by dirql: a seed's waveform is byte-identical)";
+static_assert(sizeof(kFstDate) <= kFstDateSize, "the date field holds 119 bytes");
+
+// Neither FST writer reports a failed write (fstapi ignores fwrite's result), so a closed
+// file is checked instead: a chain of blocks (type byte, 8-byte big-endian length that
+// counts itself) from offset 0 to exactly the end of the file, with the header (type 0),
+// the geometry (3) and a hierarchy (4, 6 or 7) among them. Empty when it is whole.
+std::string fst_chain_problem(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return std::string("cannot read it back: ") + std::strerror(errno);
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  long pos = 0;
+  bool header = false, geometry = false, hierarchy = false;
+  std::string problem;
+  while (pos < size) {
+    unsigned char h[9];
+    if (std::fseek(f, pos, SEEK_SET) != 0 || std::fread(h, 1, 9, f) != 9) {
+      problem = "it ends inside the block header at byte " + std::to_string(pos);
+      break;
+    }
+    uint64_t len = 0;
+    for (int i = 1; i < 9; ++i) len = len << 8 | h[i];
+    if (len < 8 || len > static_cast<uint64_t>(size - pos - 1)) {
+      problem = "the block at byte " + std::to_string(pos) + " claims " + std::to_string(len) +
+                " bytes but the file ends " + std::to_string(size - pos - 1) + " bytes later";
+      break;
+    }
+    header |= pos == 0 && h[0] == 0;
+    geometry |= h[0] == 3;
+    hierarchy |= h[0] == 4 || h[0] == 6 || h[0] == 7;
+    pos += 1 + static_cast<long>(len);
+  }
+  std::fclose(f);
+  if (problem.empty() && !(header && geometry && hierarchy)) {
+    problem = std::string("it lacks its") + (header ? "" : " header") + (geometry ? "" : " geometry") +
+              (hierarchy ? "" : " hierarchy") + " block";
+  }
+  return problem;
+}
+
+class FstWriter {
+ public:
+  template <class Top>
+  void open(Top& top, const std::string& path) {
+    // Both writers seek back into the file and fstapi adds `<path>.hier` beside it: a
+    // device such as /dev/full cannot hold an FST (and must not get a side file in /dev).
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      throw std::runtime_error("cannot write FST file " + path +
+                               ": it is not a regular file (an FST is written with seeks); choose a file path");
+    }
+    top.trace(&fst_, 99);
+    fst_.open(path.c_str());
+    if (!fst_.isOpen()) throw std::runtime_error("cannot open FST file for writing: " + path);
+    path_ = path;
+    struct stat now {};
+    if (::stat(path.c_str(), &now) == 0) inode_ = now.st_ino;
+  }
+
+  inline void dump(uint64_t t, uint64_t cycle) {
+    fst_.dump(t);
+    if ((cycle & (kFstBlockCycles - 1)) == 0 && (kFlushAtBothEdges || t % kPeriod != 0)) fst_.flush();
+  }
+
+  void flush() { check_present(); }
+
+  void close() {
+    check_present();
+    fst_.close();
+    if (!error_.empty()) return;
+    // The header is block 0 at offset 0 (type byte FST_BL_HDR = 0): only then patch it.
+    if (FILE* f = std::fopen(path_.c_str(), "r+b")) {
+      char date[kFstDateSize] = {};
+      std::snprintf(date, sizeof date, "%s", kFstDate);
+      if (std::fgetc(f) == 0 && std::fseek(f, kFstDateOffset, SEEK_SET) == 0) {
+        std::fwrite(date, 1, sizeof date, f);
+      }
+      std::fclose(f);
+    }
+    const std::string problem = fst_chain_problem(path_);
+    if (problem.empty()) return;
+    const bool full = saw_full_ || folder_full();
+    error_ = "cannot write waveform file " + path_ + ": " +
+             (full ? std::string("No space left on device (its file system is full)")
+                   : std::string("a write failed (a quota, or an I/O error)")) +
+             "; the closed file is not a valid FST: " + problem;
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  // The writer's side files are deleted on close, which frees space again: whether the
+  // file system was full is sampled at every flush too, to name the cause.
+  bool folder_full() const {
+    struct statvfs fs {};
+    const std::string folder = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
+    return ::statvfs(folder.c_str(), &fs) == 0 && fs.f_bavail == 0;
+  }
+
+  // A file removed (or replaced) under the run: the writer goes on into the removed inode.
+  void check_present() {
+    if (!error_.empty()) return;
+    saw_full_ = saw_full_ || folder_full();
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0 || st.st_ino != inode_) {
+      error_ = "cannot write waveform file " + path_ + ": the file was removed while the run was writing it";
+    }
+  }
+
+  VerilatedFstC fst_;
+  std::string path_;
+  ino_t inode_ = 0;
+  bool saw_full_ = false;
+  std::string error_;
+};
+
+}  // namespace
+
+std::unique_ptr<Core> make_fst_core(const std::string& path) {
+  return std::make_unique<CoreImpl<DIRQL_FST_TOP, FstWriter>>(path);
+}
+
+}  // namespace dirql
