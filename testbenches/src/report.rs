@@ -122,6 +122,15 @@ pub fn timing_table(sources: &[SourceTiming]) -> String {
                 cell(d.max, d.ns[3])
             );
         }
+        if t.latch_to_inta.count > 0 {
+            let (a, r) = t.declared;
+            let _ = writeln!(
+                s,
+                "      device latencies (declared: assert <= {a}, release <= {r} cycle(s)): latch -> INTA# max {}, \
+                 acknowledge -> release max {}",
+                t.latch_to_inta.max, t.ack_to_release.max
+            );
+        }
     }
     s
 }
@@ -234,6 +243,9 @@ mod tests {
             to_ack: d.clone(),
             to_release: d.clone(),
             isr_duration: d,
+            latch_to_inta: Distribution::default(),
+            ack_to_release: Distribution::default(),
+            declared: (1, 1),
         };
         let svg = timing_svg(&t);
         assert!(svg.starts_with("<svg") && svg.contains("VBLANK"));

@@ -78,6 +78,14 @@ pub struct SourceTiming {
     pub to_release: Distribution,
     /// Duration of the ISR that serviced it (entry to return).
     pub isr_duration: Distribution,
+    /// INTA# only: from the clock edge that latched the source to INTA# asserted (the
+    /// device's assertion latency; 1 = in the interval of that edge).
+    pub latch_to_inta: Distribution,
+    /// INTA# only: from the data phase of the acknowledging write to INTA# released (the
+    /// device's dismissal latency; 1 = in the next interval).
+    pub ack_to_release: Distribution,
+    /// The latencies the device declares: (assertion, dismissal), in cycles.
+    pub declared: (u64, u64),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +94,10 @@ struct Open {
     entry: Option<u64>,
     ack: Option<(u64, usize)>,
     release: Option<u64>,
+    /// INTA# seen asserted for it.
+    asserted: Option<u64>,
+    /// Nothing else was pending when it was acknowledged: the release is its own.
+    alone: bool,
     /// The MSI write that signalled it: cycle, target CPU.
     message: Option<(u64, usize)>,
 }
@@ -97,6 +109,8 @@ struct Samples {
     release: Vec<u32>,
     duration: Vec<u32>,
     message: Vec<u32>,
+    latch: Vec<u32>,
+    dismiss: Vec<u32>,
 }
 
 /// Collects timing while frames stream by.
@@ -109,6 +123,7 @@ pub struct TimingStats {
     /// MSI writes have been seen: each source is serviced by the ISR its own message starts.
     msi: bool,
     msi_source_mask: u8,
+    declared: (u64, u64),
     samples: Vec<Samples>,
     result: Vec<SourceTiming>,
 }
@@ -123,6 +138,7 @@ impl TimingStats {
             prev_pending: 0,
             msi: false,
             msi_source_mask: profile.msi_source_mask,
+            declared: (profile.assert_latency, profile.dismiss_latency),
             samples: (0..5).map(|_| Samples::default()).collect(),
             result: Vec::new(),
         }
@@ -159,6 +175,8 @@ impl TimingStats {
                     entry: running.then_some(f.cycle),
                     ack: None,
                     release: None,
+                    asserted: None,
+                    alone: false,
                     message: None,
                 });
             }
@@ -166,7 +184,10 @@ impl TimingStats {
                 if let Some(o) = self.open[s].as_mut() {
                     // Acknowledged by the ISR running now; cleared by anyone else: no sample.
                     match (0..TRACED_CPUS).find(|&c| self.spans[c].entered.is_some()) {
-                        Some(c) => o.ack = Some((f.cycle, c)),
+                        Some(c) => {
+                            o.ack = Some((f.cycle, c));
+                            o.alone = pending == 0;
+                        }
                         None => self.open[s] = None,
                     }
                 }
@@ -174,6 +195,9 @@ impl TimingStats {
         }
         for s in 0..5 {
             let Some(o) = self.open[s].as_mut() else { continue };
+            if o.asserted.is_none() && !f.dev_inta_n {
+                o.asserted = Some(f.cycle);
+            }
             if let Some((ack, cpu)) = o.ack {
                 if o.release.is_none() && f.dev_inta_n {
                     o.release = Some(f.cycle);
@@ -187,6 +211,14 @@ impl TimingStats {
                     sm.release.push(d(rel));
                     if let Some((m, _)) = o.message {
                         sm.message.push(d(m));
+                    }
+                    if let Some(a) = o.asserted.filter(|_| o.message.is_none()) {
+                        sm.latch.push(d(a) + 1);
+                        // The source's bit clears in the interval after the data phase;
+                        // the line is its own to release only with nothing else pending.
+                        if o.alone {
+                            sm.dismiss.push(u32::try_from(rel + 1 - ack).unwrap_or(u32::MAX));
+                        }
                     }
                     let isr_entry = self.spans[cpu].entered.unwrap_or(entry);
                     self.awaiting_return.push((s, isr_entry, cpu));
@@ -222,6 +254,9 @@ impl TimingStats {
                 to_ack: Distribution::of(std::mem::take(&mut s.ack)),
                 to_release: Distribution::of(std::mem::take(&mut s.release)),
                 isr_duration: Distribution::of(std::mem::take(&mut s.duration)),
+                latch_to_inta: Distribution::of(std::mem::take(&mut s.latch)),
+                ack_to_release: Distribution::of(std::mem::take(&mut s.dismiss)),
+                declared: self.declared,
             })
             .collect();
     }
