@@ -327,6 +327,11 @@ module dirql_sim_top (
 
   // Device probes: hierarchical references into the adapter, legal here because this
   // wrapper is simulation-only; the synthesizable modules stay free of debug ports.
+  // Probe 7: the events the interrupt block receives this clock (its source inputs, not
+  // its state), so that a latch that drops one is seen: [0] retrace start, [1] fence
+  // reached, [2] command error, [3] FIFO low, [4] sequence error.
+  assign dev_probe7_o = {27'd0, dut.u_irq.seq_error_i, dut.u_irq.fifo_low_i, dut.u_irq.cmd_error_i,
+                         dut.u_irq.cmd_done_i, dut.u_irq.vretrace_start_i};
   assign dev_probe0_o = {{(32-5){1'b0}}, dut.u_irq.int_raw_q};     // INT_RAW
   assign dev_probe1_o = {{(32-5){1'b0}}, dut.u_irq.int_enable_q};  // INT_ENABLE
   assign dev_probe2_o = {24'd0, dut.u_vga.crtc_idx_q};             // CRTC index register
@@ -334,7 +339,6 @@ module dirql_sim_top (
   assign dev_probe4_o = {24'd0, dut.u_cmd.level_o};                // command FIFO level
   assign dev_probe5_o = {24'd0, dut.u_vga.cr11_q};                 // CR11
   assign dev_probe6_o = dut.u_vga.crtc_wr_probe_o;                 // CRTC data write this cycle
-  assign dev_probe7_o = 32'd0;                                     // reserved
 
 endmodule
 

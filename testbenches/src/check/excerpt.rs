@@ -48,6 +48,7 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ("fifo_level", "dev_probe4_o"),
     ("cr11", "dev_probe5_o"),
     ("crtc_write", "dev_probe6_o"),
+    ("dev_events", "dev_probe7_o"),
 ];
 
 /// The value of signal `name` in `f` (`None` for an unknown name).
@@ -90,6 +91,7 @@ pub fn signal_value(f: &Frame, name: &str) -> Option<u64> {
         "fifo_level" => u64::from(f.dev[4]),
         "cr11" => u64::from(f.dev[5]),
         "crtc_write" => u64::from(f.dev[6]),
+        "dev_events" => u64::from(f.dev[7]),
         _ => return None,
     })
 }

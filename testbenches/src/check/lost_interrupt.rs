@@ -21,6 +21,10 @@
 //! been delivered (INTx allowed and nothing excluding the ISR, or MSI on and some CPU
 //! below the device IRQL): the device did not interrupt, or the interrupt went nowhere.
 //!
+//! (i) Every source event the device's interrupt block receives with its latch armed
+//! ([`DeviceProfile::events`], probed from the block's inputs, not its state) is latched
+//! the next cycle: a latch that drops one loses the interrupt before anybody could see it.
+//!
 //! Message-signalled interrupts are edges, not a level: an MSI write the device mastered on
 //! the bus (to the x86 MSI window) must be taken by the CPU it addresses (`host.msi` shows
 //! that CPU taking its vector). Violations: (d) not taken within the bound of cycles in
@@ -78,6 +82,8 @@ struct Latch {
 /// The rule's state.
 pub struct NoLostInterrupt {
     latches: [Latch; 32],
+    /// Armed source events of the previous cycle: each must have latched.
+    prev_events: u32,
     /// Per CPU: the sources the vector of the message it took last stands for, until its
     /// ISR is entered.
     took: [u32; TRACED_CPUS],
@@ -114,6 +120,7 @@ impl NoLostInterrupt {
         let dirql = DeviceIrql(None, profile.default_dirql);
         NoLostInterrupt {
             latches: [Latch::default(); 32],
+            prev_events: 0,
             took: [0; TRACED_CPUS],
             messages: Vec::new(),
             profile,
@@ -166,6 +173,27 @@ impl NoLostInterrupt {
     fn on_sources(&mut self, f: &Frame, ctx: &Ctx<'_>, entered: [bool; TRACED_CPUS]) {
         let p = &self.profile;
         let (raw, pending) = ((p.raw)(f), (p.pending)(f));
+        // (i) An event the interrupt block received with its latch armed shows latched the
+        // next cycle, whatever else was written in that clock (a W1C of another source, or
+        // of its own: the event wins).
+        let dropped = self.prev_events & !raw;
+        self.checked += u64::from(self.prev_events.count_ones());
+        if dropped != 0 {
+            self.violations.push(
+                Violation::new(
+                    f.cycle,
+                    format!(
+                        "the device's interrupt block received a {} event at cycle {} with its latch armed, and it is \
+                         not latched at cycle {}: the latch dropped it, and no ISR will ever see it",
+                        source_names(dropped),
+                        f.cycle - 1,
+                        f.cycle
+                    ),
+                )
+                .signals(&["dev_events", "int_raw", "int_enable", "cr11"]),
+            );
+        }
+        self.prev_events = (p.events)(f);
         // What ISRs saw this cycle: a status read, or entry into the handler of a message.
         let mut seen = 0u32;
         if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {

@@ -98,6 +98,10 @@ pub struct DeviceProfile {
     pub raw: fn(&Frame) -> u32,
     /// The sources enabled in the device this cycle (from its probes).
     pub enabled: fn(&Frame) -> u32,
+    /// The source events the device's interrupt block receives this cycle with its latch
+    /// armed (its inputs, probed apart from its state): each must show in
+    /// [`DeviceProfile::raw`] the next cycle.
+    pub events: fn(&Frame) -> u32,
     /// The sources that may interrupt this cycle: latched, enabled, and not held back by a
     /// device-specific gate (the adapter's CR11[5] for the retrace).
     pub pending: fn(&Frame) -> u32,
@@ -133,6 +137,11 @@ pub const DPC_BUDGET_NS: u64 = 100_000;
 fn dirql_raw(f: &Frame) -> u32 {
     let held = if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 { regs::INT_VBLANK } else { 0 };
     f.dev[0] & regs::INT_ALL & !held
+}
+/// Probe 7: the interrupt block's source inputs; the retrace latches only with CR11[4] = 1.
+fn dirql_events(f: &Frame) -> u32 {
+    let held = if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 { regs::INT_VBLANK } else { 0 };
+    f.dev[7] & regs::INT_ALL & !held
 }
 fn dirql_enabled(f: &Frame) -> u32 {
     f.dev[1] & regs::INT_ALL
@@ -176,6 +185,7 @@ impl DeviceProfile {
             sources: &SOURCE_NAMES,
             raw: dirql_raw,
             enabled: dirql_enabled,
+            events: dirql_events,
             pending: dirql_pending,
             status_shows: dirql_status_shows,
             msi_cap_offset: Some(regs::CFG_MSI_CAP),
