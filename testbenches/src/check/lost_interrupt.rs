@@ -21,6 +21,10 @@
 //! been delivered (INTx allowed and nothing excluding the ISR, or MSI on and some CPU
 //! below the device IRQL): the device did not interrupt, or the interrupt went nowhere.
 //!
+//! (j) A write to a read-write interrupt register ([`DeviceProfile::rw_probes`]: the
+//! enable) shows in its probe the next cycle: a device that ignores the enable it was given
+//! never interrupts for those sources.
+//!
 //! (i) Every source event the device's interrupt block receives with its latch armed
 //! ([`DeviceProfile::events`], probed from the block's inputs, not its state) is latched
 //! the next cycle: a latch that drops one loses the interrupt before anybody could see it.
@@ -84,6 +88,9 @@ pub struct NoLostInterrupt {
     latches: [Latch; 32],
     /// Armed source events of the previous cycle: each must have latched.
     prev_events: u32,
+    /// A write to a read-write interrupt register in the previous cycle: (probe, bits,
+    /// value written, cycle).
+    rw_written: Option<(usize, u32, u32, u64)>,
     /// Per CPU: the sources the vector of the message it took last stands for, until its
     /// ISR is entered.
     took: [u32; TRACED_CPUS],
@@ -121,6 +128,7 @@ impl NoLostInterrupt {
         NoLostInterrupt {
             latches: [Latch::default(); 32],
             prev_events: 0,
+            rw_written: None,
             took: [0; TRACED_CPUS],
             messages: Vec::new(),
             profile,
@@ -194,6 +202,32 @@ impl NoLostInterrupt {
             );
         }
         self.prev_events = (p.events)(f);
+        // (j) An enable the driver wrote is the enable the device has: a write to a
+        // read-write interrupt register shows in its probe the next cycle.
+        if let Some((probe, bits, value, at)) = self.rw_written.take() {
+            let now = f.dev.get(probe).copied().unwrap_or(0) & bits;
+            self.checked += 1;
+            if now != value & bits {
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "the driver wrote {:#x} to an interrupt register at cycle {at}, but the device holds {now:#x} \
+                             at cycle {}: the write was not taken, and the sources it enables cannot interrupt",
+                            value & bits,
+                            f.cycle
+                        ),
+                    )
+                    .signals(&["int_enable", "frame_n", "irdy_n", "trdy_n", "ad"]),
+                );
+            }
+        }
+        if let Some(ph) = ctx.phase.filter(|ph| is_write(ph) && ph.be & 1 != 0) {
+            let t = ctx.target(ph);
+            if let Some(&(_, probe, bits)) = p.rw_probes.iter().find(|(r, _, _)| *r == t) {
+                self.rw_written = Some((probe, bits, ph.data, ph.cycle));
+            }
+        }
         // What ISRs saw this cycle: a status read, or entry into the handler of a message.
         let mut seen = 0u32;
         if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {

@@ -121,6 +121,9 @@ pub struct DeviceProfile {
     pub isr_budget_cycles: u64,
     /// Longest a DPC may run (its own cycles, without the ISRs that interrupt it).
     pub dpc_budget_cycles: u64,
+    /// Read-write interrupt registers and the probe that shows them: (register, probe
+    /// index, implemented bits). A write must show in the probe the next cycle.
+    pub rw_probes: &'static [(Target, usize, u32)],
     /// Registers the ISR shares with the driver's other routines, declared; the rules
     /// also learn the ones the ISR touches in the run.
     pub isr_shared: &'static [Target],
@@ -196,6 +199,8 @@ impl DeviceProfile {
             dismiss_latency: 1,
             isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
             dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+            // INT_ENABLE is probe 1 (contracts.md §2).
+            rw_probes: &[(Target::Bar0(regs::REG_INT_ENABLE), 1, regs::INT_ALL)],
             isr_shared: &[
                 Target::Bar0(regs::REG_INT_STATUS),
                 Target::Bar0(regs::REG_INT_ENABLE),
