@@ -217,8 +217,7 @@ impl Rule for IsrDismissal {
         let pending = (self.profile.pending)(f);
         for cpu in 0..self.isr.len() {
             if let Some(v) = f.msi_taken(cpu) {
-                let bit = u32::from(v & self.profile.msi_source_mask);
-                self.took[cpu] = if bit < 32 { 1 << bit } else { 0 };
+                self.took[cpu] = self.profile.message_sources(v);
             }
             let in_isr = f.routine_of(cpu) == Some(Routine::Isr);
             if in_isr && self.isr[cpu].entered.is_none() {

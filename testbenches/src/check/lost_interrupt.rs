@@ -400,8 +400,7 @@ impl Rule for NoLostInterrupt {
         let entered: [bool; TRACED_CPUS] = std::array::from_fn(|cpu| self.spans[cpu].update(f, cpu));
         for cpu in 0..TRACED_CPUS {
             if let Some(v) = f.msi_taken(cpu) {
-                let bit = u32::from(v & self.profile.msi_source_mask);
-                self.took[cpu] = if bit < 32 { 1 << bit } else { 0 };
+                self.took[cpu] = self.profile.message_sources(v);
             }
         }
         let (raw, enable) = ((self.profile.raw)(f), (self.profile.enabled)(f));

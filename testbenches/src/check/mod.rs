@@ -138,13 +138,19 @@ pub const DPC_BUDGET_NS: u64 = 100_000;
 /// retrace latch is held clear while CR11[4] = 0 (contracts.md §1), from the clock the CR11
 /// write lands, while the INT_RAW probe shows the latch's flop a clock later.
 fn dirql_raw(f: &Frame) -> u32 {
-    let held = if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 { regs::INT_VBLANK } else { 0 };
-    f.dev[0] & regs::INT_ALL & !held
+    f.dev[0] & regs::INT_ALL & !dirql_vblank_held(f)
+}
+/// The retrace source while CR11[4] = 0 holds its latch clear, else nothing.
+fn dirql_vblank_held(f: &Frame) -> u32 {
+    if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 {
+        regs::INT_VBLANK
+    } else {
+        0
+    }
 }
 /// Probe 7: the interrupt block's source inputs; the retrace latches only with CR11[4] = 1.
 fn dirql_events(f: &Frame) -> u32 {
-    let held = if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 { regs::INT_VBLANK } else { 0 };
-    f.dev[7] & regs::INT_ALL & !held
+    f.dev[7] & regs::INT_ALL & !dirql_vblank_held(f)
 }
 fn dirql_enabled(f: &Frame) -> u32 {
     f.dev[1] & regs::INT_ALL
@@ -168,6 +174,11 @@ fn dirql_status_shows(t: Target, data: u32, be: u8) -> Option<u32> {
 }
 
 impl DeviceProfile {
+    /// The sources the MSI `vector` stands for, as a mask of source bits.
+    pub fn message_sources(&self, vector: u8) -> u32 {
+        1u32.checked_shl(u32::from(vector & self.msi_source_mask)).unwrap_or(0)
+    }
+
     /// The dirql adapter.
     pub fn dirql() -> Self {
         DeviceProfile {
