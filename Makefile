@@ -17,7 +17,7 @@ RTL_SYNTH  := $(wildcard rtl/*.v)
 ## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
 sim:
 	@scripts/ensure-deps.sh sim
-	$(CARGO) build --release -p dirql-testbenches
+	$(CARGO) build --release -p dirql-cli
 	@mkdir -p $(WAVES)
 	$(DIRQL) run $(SCENARIO) --driver $(DRIVER) --seed $(SEED) --vcd $(WAVES)/$(SCENARIO).vcd
 	@echo "open it with: gtkwave $(WAVES)/$(SCENARIO).vcd $(WAVES)/$(SCENARIO).gtkw"
@@ -49,13 +49,13 @@ formal:
 ## bench: every layer against Verilator's own speed (figures; results kept in docs/perf.md)
 bench:
 	@scripts/ensure-deps.sh sim
-	$(CARGO) build --release -p dirql-testbenches
+	$(CARGO) build --release -p dirql-cli
 	$(DIRQL) bench --build
 
 ## bench-big: write a multi-gigabyte VCD (CYCLES, default 24 M = 3.2 GB) and check it: speed, peak RSS
 bench-big:
 	@scripts/ensure-deps.sh sim
-	$(CARGO) build --release -p dirql-testbenches
+	$(CARGO) build --release -p dirql-cli
 	scripts/check-big-vcd.sh $(CYCLES)
 
 ## mutants: cargo-mutants over the miniport and OS model, operators over the interrupt/PCI RTL;
@@ -68,7 +68,7 @@ PEERS_VENV2  := build/peers-venv2
 PEERS_VENV19 := build/peers-venv19
 bench-peers:
 	@scripts/ensure-deps.sh lint
-	$(CARGO) build --release -p dirql-testbenches
+	$(CARGO) build --release -p dirql-cli
 	@test -x $(PEERS_VENV2)/bin/python || python3 -m venv $(PEERS_VENV2)
 	@$(PEERS_VENV2)/bin/python -c 'import cocotb' 2>/dev/null || $(PEERS_VENV2)/bin/pip install -q 'cocotb>=2,<3'
 	@test -x $(PEERS_VENV19)/bin/python || python3 -m venv $(PEERS_VENV19)

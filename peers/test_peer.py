@@ -3,7 +3,7 @@ here (FRAME#/IRDY#/TRDY#/DEVSEL#/STOP#, single data phase, PAR), and the three w
 of `dirql bench`: idle clocks, MMIO write+read pairs to SCRATCH, and interrupt round trips
 (the retrace interrupt, serviced by a coroutine that does what the reference miniport's
 HwVidInterrupt does: read INT_STATUS and INT_ENABLE, dismiss the retrace through CR11
-saving and restoring the CRTC index; host-driver/src/adapter/miniport.rs).
+saving and restoring the CRTC index; devices/display/src/miniport.rs).
 
 Works with cocotb 1.9 and 2.x. Figures go to the JSON file named by PEER_OUT."""
 

@@ -3,7 +3,7 @@
 // Included *inside* module bodies (`include "dirql_regs.vh"), so every name
 // below is a module-local localparam. The Rust side mirrors these values by
 // name (REG_INT_STATUS, INT_VBLANK_BIT, ...) and docs/registers.md lists them;
-// tests in host-driver/src/adapter/regs.rs fail on any difference. Change them
+// tests in devices/display/src/regs.rs fail on any difference. Change them
 // here first (and docs/contracts.md when the contract changes).
 //
 // Format kept simple for those tests: one `localparam [..] NAME = <w>'h<hex>;`

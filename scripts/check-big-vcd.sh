@@ -9,7 +9,7 @@ cycles=${1:-24000000}
 dir=${2:-${TMPDIR:-/tmp}/dirql-big}
 dirql=${DIRQL:-target/release/dirql}
 command -v /usr/bin/time >/dev/null || { echo "error: /usr/bin/time is missing: apt-get install time" >&2; exit 2; }
-[ -x "$dirql" ] || cargo build --release -q -p dirql-testbenches
+[ -x "$dirql" ] || cargo build --release -q -p dirql-cli
 mkdir -p "$dir"
 vcd="$dir/big.vcd"
 need=$(( cycles / 1000000 * 140 ))   # MB, about 133 MB per million cycles of mode-set

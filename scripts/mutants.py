@@ -5,7 +5,7 @@
   scripts/mutants.py rtl    [--file NAME]... [--match RE] [--limit N] [--seeds N]
   scripts/mutants.py report
 
-`driver` runs cargo-mutants with testbenches/tests/mutation_oracle.rs as the only test
+`driver` runs cargo-mutants with cli/tests/mutation_oracle.rs as the only test
 (.cargo/mutants.toml), then re-applies each survivor's diff to a scratch copy of the tree
 and sweeps `dirql run --json` over more seeds to classify it. `rtl` applies the operators of
 scripts/rtl_mutants.py one at a time to a copy of rtl/, rebuilds only the Verilated model
@@ -88,7 +88,7 @@ def build(rtl_dir: Path | None) -> tuple[bool, float, str]:
         env["DIRQL_RTL_DIR"] = str(rtl_dir)
     t = time.monotonic()
     p = subprocess.run(
-        NICE + ["cargo", "build", "--release", "-j", "2", "-p", "dirql-testbenches", "--bin", "dirql"],
+        NICE + ["cargo", "build", "--release", "-j", "2", "-p", "dirql-cli", "--bin", "dirql"],
         cwd=TREE,
         env=env,
         capture_output=True,
@@ -302,7 +302,7 @@ def cmd_driver(a: argparse.Namespace) -> None:
     # run_baseline), whatever test_package says, and dirql-host has no mutation_oracle: so
     # no baseline, and a fixed timeout instead of one scaled from it. (The oracle is a
     # `make test` test: the unmutated tree passing it is checked there.)
-    cmd += ["--test-package", "dirql-testbenches", "--baseline", "skip", "--timeout", "300", "--build-timeout", "1200"]
+    cmd += ["--test-package", "dirql-cli", "--baseline", "skip", "--timeout", "300", "--build-timeout", "1200"]
     for f in a.file or []:
         cmd += ["--file", f]
     if a.shard:

@@ -4,7 +4,7 @@
 #
 # Environment (all optional):
 #   MUTANTS_DRIVER_ARGS  extra arguments for `scripts/mutants.py driver`, e.g.
-#                        "--file host-driver/src/adapter/miniport.rs --shard 0/4"
+#                        "--file devices/display/src/miniport.rs --shard 0/4"
 #   MUTANTS_RTL_ARGS     extra arguments for `scripts/mutants.py rtl`, e.g. "--file dirql_irq.v"
 #   MUTANTS_SKIP         "driver" or "rtl": leave that half out (its last results stay in the report)
 # Everything CPU-heavy runs under `nice -n 10` with at most two jobs: the machine is shared.

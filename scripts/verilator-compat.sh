@@ -36,7 +36,7 @@ log=build/compat-$version
 echo "verilator-compat: $(command -v verilator): $(verilator --version)"
 
 summary=()
-if nice -n 15 cargo build --release -p dirql-testbenches > "$log-build.log" 2>&1; then
+if nice -n 15 cargo build --release -p dirql-cli > "$log-build.log" 2>&1; then
   summary+=("build: ok")
 else
   summary+=("build: FAILED (see $log-build.log)")

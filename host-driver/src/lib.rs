@@ -2,14 +2,13 @@
 //!
 //! Virtual CPUs that run driver code in simulated time ([`Machine`], [`Cpu`]), the
 //! Windows kernel pieces a miniport relies on (IRQL, spin locks, interrupt objects, DPCs),
-//! the video port model ([`videoport`]), firmware-style PCI enumeration ([`pci`]), and —
-//! kept apart in [`adapter`] — everything specific to the dirql display adapter: its
-//! register map and its reference miniport with the deliberately broken twins.
+//! the video port model ([`videoport`]), the NDIS model ([`ndis`]) and firmware-style PCI
+//! enumeration ([`pci`]). It knows no device: a device's miniport is written against these
+//! (the display adapter's is in `devices/display/`).
 //!
 //! The model follows `shared/reference/semantics.md`; each routine is named after the
 //! Windows routine it models.
 
-pub mod adapter;
 mod irql;
 mod kernel;
 mod machine;

@@ -13,7 +13,7 @@ module tb_dirql_adapter;
   parameter integer DEVSEL = 1;
   defparam top.dut.DEVSEL_TIMING = DEVSEL;
   // This bench checks the W1C path of the vertical latch, which exists with VINT_W1C = 1;
-  // the VGA-strict default (0, only CR11 clears it) is exercised by sim/tests/adapter_blocks.rs
+  // the VGA-strict default (0, only CR11 clears it) is exercised by devices/display/tests/rtl_blocks.rs
   // and by every scenario, whose reference ISR dismisses through CR11.
   defparam top.dut.VINT_W1C = 1;
 

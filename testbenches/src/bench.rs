@@ -9,11 +9,12 @@ use std::process::Command;
 use std::rc::Rc;
 use std::time::Instant;
 
-use dirql_host::adapter::regs;
 use dirql_host::pci::{enumerate, ResourcePlan};
 use dirql_host::{Cpu, Machine, MachineConfig};
 use dirql_sim::Model;
 use serde::Serialize;
+
+use crate::device::Device;
 
 /// A figure: median and spread of the repetitions.
 #[derive(Clone, Debug, Serialize)]
@@ -44,6 +45,9 @@ impl Figure {
 /// Settings of a benchmark run.
 #[derive(Clone, Debug)]
 pub struct BenchSettings {
+    /// The device measured (its first scenario is the interrupt round-trip workload, its
+    /// scratch register the MMIO one).
+    pub device: &'static dyn Device,
     /// Repetitions of each measurement.
     pub reps: usize,
     /// Cycles per untraced measurement.
@@ -148,7 +152,10 @@ fn idle(cycles: u64) -> Result<f64, String> {
 }
 
 /// Returns (transactions per second, cycles per transaction).
-fn mmio(cycles: u64) -> Result<(f64, f64), String> {
+fn mmio(device: &dyn Device, cycles: u64) -> Result<(f64, f64), String> {
+    let (bar, off) = device
+        .scratch_register()
+        .ok_or_else(|| format!("device {} declares no scratch register for the MMIO workload", device.name()))?;
     let mut m = machine(None)?;
     let count = Rc::new(Cell::new(0u64));
     let c = count.clone();
@@ -156,10 +163,10 @@ fn mmio(cycles: u64) -> Result<(f64, f64), String> {
         0,
         Box::new(move |cpu: &Cpu<'_>| {
             let Some(f) = enumerate(cpu, &ResourcePlan::default()) else { return };
-            let bar0 = f.bars[0].map_or(0, |b| b.base);
+            let reg = f.bars.get(bar).copied().flatten().map_or(0, |b| b.base) + off;
             loop {
-                cpu.mem_write32(bar0 + regs::REG_SCRATCH, 0x5A5A_0000 | (c.get() as u32 & 0xFFFF));
-                let _ = cpu.mem_read32(bar0 + regs::REG_SCRATCH);
+                cpu.mem_write32(reg, 0x5A5A_0000 | (c.get() as u32 & 0xFFFF));
+                let _ = cpu.mem_read32(reg);
                 c.set(c.get() + 2);
             }
         }),
@@ -181,11 +188,12 @@ fn traced(cycles: u64, vcd: &Path) -> Result<f64, String> {
     Ok(per_s(cycles as f64, t.elapsed().as_secs_f64()))
 }
 
-fn irq_round_trips(cycles: u64) -> Result<f64, String> {
-    use crate::scenario::{run, RunSettings, Scenario};
+fn irq_round_trips(device: &'static dyn Device, cycles: u64) -> Result<f64, String> {
+    use crate::scenario::{run, RunSettings};
     let s = RunSettings {
-        scenario: Scenario::by_name("vblank").ok_or("no vblank scenario")?,
-        driver: dirql_host::adapter::Variant::by_name("reference").ok_or("no reference driver")?,
+        device,
+        scenario: device.scenarios().first().ok_or_else(|| format!("device {} has no scenario", device.name()))?,
+        driver: device.drivers().first().copied().ok_or_else(|| format!("device {} has no driver", device.name()))?,
         seed: 1,
         cycles,
         vcd: None,
@@ -283,12 +291,12 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         progress(&format!("repetition {}/{}", rep + 1, s.reps));
         let b = bare(s.cycles, None)?;
         let i = idle(s.cycles)?;
-        let (m, cpt) = mmio(s.cycles)?;
+        let (m, cpt) = mmio(s.device, s.cycles)?;
         let bt = bare(s.trace_cycles, Some(&trace_path))?;
         let t = traced(s.trace_cycles, &trace_path)?;
         let bft = bare(s.trace_cycles, Some(&trace_fst_path))?;
         let tf = traced(s.trace_cycles, &trace_fst_path)?;
-        let irq = irq_round_trips(s.cycles)?;
+        let irq = irq_round_trips(s.device, s.cycles)?;
         push("bare_cycles_per_s", b);
         push("idle_cycles_per_s", i);
         push("idle_ratio", i / b);

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, unbounded};
-use dirql_host::adapter::Variant;
 use dirql_host::videoport::SyncReading;
 use serde::Serialize;
 
 use dirql_sim::{format_forced, Schedule};
 
+use crate::device::{Device, Twin};
 use crate::scenario::{run_with, RunOptions, RunResult, RunSettings, Scenario};
 
 /// How each explored run makes its scheduling choices.
@@ -30,10 +30,12 @@ pub enum Strategy {
 /// What to explore.
 #[derive(Clone, Debug)]
 pub struct ExploreSettings {
+    /// The scenario's device.
+    pub device: &'static dyn Device,
     /// Scenario.
     pub scenario: &'static Scenario,
-    /// Driver variant.
-    pub driver: &'static Variant,
+    /// Driver: the device's reference or one of its twins.
+    pub driver: &'static Twin,
     /// First seed; seeds `first .. first + seeds` are run.
     pub first_seed: u64,
     /// Number of seeds.
@@ -119,6 +121,7 @@ fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
 
 fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings {
     RunSettings {
+        device: s.device,
         scenario: s.scenario,
         driver: s.driver,
         seed,

@@ -48,7 +48,7 @@ const GROUPS: &[(&str, &[(&str, u32)])] = &[
         ],
     ),
     (
-        "adapter state",
+        "device state",
         &[
             ("dev_probe0_o", 32),
             ("dev_probe1_o", 32),
@@ -63,8 +63,6 @@ const GROUPS: &[(&str, &[(&str, u32)])] = &[
     ("CPU1", &[("host.cpu1_routine", 4), ("host.cpu1_irql", 5), ("host.cpu1_op", 8), ("host.cpu1_note", 32)]),
 ];
 
-/// What the probes mean, shown as comment rows in the adapter group (contracts.md §2).
-const PROBE_NOTE: &str = "probes: 0 INT_RAW 1 INT_ENABLE 2 CRTC idx 3 window 4 FIFO 5 CR11 6 CRTC write";
 /// Routine codes (docs/waveform.md).
 const ROUTINE_NOTE: &str = "routine: 0 idle 1 thread 2 ISR 3 DPC 4 sync 5 StartIO 6 spin 7 bugcheck 8 BIOS";
 
@@ -74,8 +72,9 @@ pub fn gtkw_path(wave: &Path) -> PathBuf {
 }
 
 /// The text of a save file for the waveform `wave` (its `[dumpfile]`), centred on
-/// `focus` = (cycle, label) when given.
-pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>) -> String {
+/// `focus` = (cycle, label) when given; `probes` are the device's names for its probes,
+/// shown as a comment row in the device group.
+pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>, probes: &[&str]) -> String {
     let mut s = String::new();
     let abs = std::fs::canonicalize(wave).unwrap_or_else(|_| wave.to_path_buf());
     let _ = writeln!(s, "[*] dirql: GTKWave save file for {}", abs.display());
@@ -100,8 +99,9 @@ pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>) -> String {
     for (group, sigs) in GROUPS {
         // 0x800200: open group; 0x1000200: close group (GTKWave TR_GRP_BEGIN / TR_GRP_END | TR_BLANK).
         let _ = writeln!(s, "@800200\n-{group}");
-        if *group == "adapter state" {
-            let _ = writeln!(s, "@200\n-{PROBE_NOTE}");
+        if *group == "device state" && !probes.is_empty() {
+            let named: Vec<String> = probes.iter().enumerate().map(|(i, p)| format!("{i} {p}")).collect();
+            let _ = writeln!(s, "@200\n-probes: {}", named.join(" "));
         }
         if group.starts_with("CPU") {
             let _ = writeln!(s, "@200\n-{ROUTINE_NOTE}");
@@ -127,9 +127,9 @@ pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>) -> String {
 }
 
 /// Writes the save file beside the waveform `wave`; returns its path.
-pub fn write_gtkw(wave: &Path, focus: Option<(u64, &str)>) -> std::io::Result<PathBuf> {
+pub fn write_gtkw(wave: &Path, focus: Option<(u64, &str)>, probes: &[&str]) -> std::io::Result<PathBuf> {
     let p = gtkw_path(wave);
-    std::fs::write(&p, gtkw_text(wave, focus))?;
+    std::fs::write(&p, gtkw_text(wave, focus, probes))?;
     Ok(p)
 }
 
@@ -139,15 +139,16 @@ mod tests {
 
     #[test]
     fn save_file_groups_signals_and_marks_the_focus() {
-        let t = gtkw_text(Path::new("/tmp/none.vcd"), Some((2027, "isr-dismissal")));
-        for g in ["-PCI", "-interrupt line", "-adapter state", "-CPU0", "-CPU1"] {
+        let t = gtkw_text(Path::new("/tmp/none.vcd"), Some((2027, "isr-dismissal")), &["int_raw", "int_enable"]);
+        for g in ["-PCI", "-interrupt line", "-device state", "-CPU0", "-CPU1"] {
             assert_eq!(t.matches(&format!("\n{g}\n")).count(), 2, "group {g} opened and closed: {t}");
         }
+        assert!(t.contains("\n-probes: 0 int_raw 1 int_enable\n"), "the device's probe names: {t}");
         assert!(t.contains("[timestart] 59910"), "{t}");
         assert!(t.contains("*-9.000000 60810 60810 -1"), "{t}");
         assert!(t.contains("TOP.dirql_sim_top.pci.ad[31:0]"));
         assert!(t.contains("[markername] Aisr-dismissal @ cycle 2027"));
-        let clean = gtkw_text(Path::new("/tmp/none.vcd"), None);
+        let clean = gtkw_text(Path::new("/tmp/none.vcd"), None, &[]);
         assert!(clean.contains("[timestart] 0") && clean.contains("*-9.000000 -1 -1"));
     }
 }

@@ -1,12 +1,16 @@
-//! # dirql-testbenches — scenarios, signal-level checkers and reports
+//! # dirql-testbenches — the device-independent core of dirql's judging and running
 //!
-//! [`scenario`] sets up a machine and a driver variant and runs it; [`check`] holds the
-//! rules, which read only the per-cycle [`dirql_sim::Frame`] (live, or from a VCD through
-//! [`check::read_vcd`]); [`report`] renders verdicts for people. The `dirql` binary is the
-//! command-line contract on top.
+//! [`device`] is what a device brings (its profile, scenarios, twins, own rules);
+//! [`scenario`] runs one of its scenarios on the machine with a driver; [`check`] holds the
+//! generic rules, which read only the per-cycle [`dirql_sim::Frame`] (live, or from a
+//! VCD or FST); [`explore`] runs many seeds; [`bench`] measures every layer; [`report`]
+//! renders verdicts for people; [`cli`] is the `dirql` command line, run by a binary that
+//! registers its devices (`cli/` in this repository).
 
 pub mod bench;
 pub mod check;
+pub mod cli;
+pub mod device;
 pub mod explore;
 pub mod gtkw;
 pub mod harm;

@@ -11,11 +11,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::check::{RuleReport, Violation};
-use crate::scenario::{judge_exercised, Scenario, RUN_RULE};
+use crate::device::Registry;
+use crate::scenario::{judge_exercised, RUN_RULE};
 
 /// What a waveform is of, and how far its run got.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunManifest {
+    /// Device name (manifests written before devices were plug-ins have none: the
+    /// default device).
+    #[serde(default)]
+    pub device: String,
     /// Scenario name.
     pub scenario: String,
     /// Driver variant.
@@ -62,8 +67,9 @@ impl RunManifest {
     }
 
     /// Applies the live run's judgement to rules checked from its waveform, which ends at
-    /// `last_cycle`: the scenario's not-exercised declarations, and `run-completed`.
-    pub fn judge(&self, rules: &mut Vec<RuleReport>, last_cycle: u64) {
+    /// `last_cycle`: the scenario's not-exercised declarations (the scenario looked up in
+    /// `registry`), and `run-completed`.
+    pub fn judge(&self, rules: &mut Vec<RuleReport>, last_cycle: u64, registry: &Registry) {
         let why = match (&self.stopped, self.completed) {
             (Some(w), _) => Some((self.cycles, w.clone())),
             (None, false) => Some((
@@ -76,8 +82,8 @@ impl RunManifest {
             )),
             (None, true) => None,
         };
-        match Scenario::by_name(&self.scenario) {
-            Some(sc) => judge_exercised(rules, sc, why.is_some(), last_cycle),
+        match registry.scenario(&self.scenario) {
+            Some((_, sc)) => judge_exercised(rules, sc, why.is_some(), last_cycle),
             None => crate::check::judge_exercised(rules, &[], last_cycle),
         }
         rules.push(RuleReport {

@@ -12,15 +12,10 @@
 
 use dirql_sim::{Frame, Routine};
 
-use super::{is_write, phase_cpu, Ctx, Rule, Violation, TRACED_CPUS};
+use super::{is_write, phase_cpu, Ctx, DeviceProfile, Rule, Violation, Window, TRACED_CPUS};
 
 /// Driver note kind of a validated burst (contracts.md §3).
 pub const NOTE_BURST: u32 = 2;
-/// Timed-window states in dev[3][7:0].
-const WIN_OPEN: u32 = 1;
-/// The window committed the mode in this cycle: what the sequence's last write produces.
-const WIN_COMMITTED: u32 = 2;
-const WIN_ABORTED: u32 = 3;
 
 #[derive(Clone, Debug)]
 struct Seq {
@@ -38,16 +33,12 @@ struct Seq {
 /// The rule's state.
 pub struct BurstIntegrity {
     seq: [Option<Seq>; TRACED_CPUS],
-    /// The adapter's timed-window state in the previous cycle.
-    prev_win: u32,
+    /// How the device shows its timed window, when it has one.
+    window: Option<fn(&Frame) -> Window>,
+    /// The device's timed-window state in the previous cycle.
+    prev_win: Window,
     checked: u64,
     violations: Vec<Violation>,
-}
-
-impl Default for BurstIntegrity {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 const SIGS: &[&str] = &[
@@ -56,7 +47,7 @@ const SIGS: &[&str] = &[
     "trdy_n",
     "ad",
     "bus_cpu",
-    "seq_window",
+    "@window",
     "cpu0_note",
     "cpu1_note",
     "cpu0_routine",
@@ -65,8 +56,14 @@ const SIGS: &[&str] = &[
 
 impl BurstIntegrity {
     /// A fresh rule.
-    pub fn new() -> Self {
-        BurstIntegrity { seq: [None, None], prev_win: 0, checked: 0, violations: Vec::new() }
+    pub fn new(profile: DeviceProfile) -> Self {
+        BurstIntegrity {
+            seq: [None, None],
+            window: profile.timed_window,
+            prev_win: Window::Closed,
+            checked: 0,
+            violations: Vec::new(),
+        }
     }
 
     fn fail(&mut self, c: usize, cycle: u64, what: String) {
@@ -76,7 +73,7 @@ impl BurstIntegrity {
             }
             s.broken = true;
             let msg = format!(
-                "CPU{c} burst sequence ({} writes announced at cycle {}, {} reached the adapter so far, first at \
+                "CPU{c} burst sequence ({} writes announced at cycle {}, {} reached the device so far, first at \
                  cycle {}): {what}",
                 s.announced,
                 s.noted_at,
@@ -104,12 +101,12 @@ impl Rule for BurstIntegrity {
     }
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
-        let win = f.dev[3] & 0xFF;
+        let win = self.window.map_or(Window::Closed, |w| w(f));
         // Any abort of the adapter's timed window is a sequence that did not reach it in
         // one piece, announced by the driver or not (an unannounced one cannot be judged
         // write by write, but its abort is plain on the signals). Inside an announced
         // sequence the abort is reported below, with the sequence's details.
-        if win == WIN_ABORTED && self.prev_win != WIN_ABORTED && self.seq.iter().all(Option::is_none) {
+        if win == Window::Aborted && self.prev_win != Window::Aborted && self.seq.iter().all(Option::is_none) {
             self.checked += 1;
             let who: Vec<String> =
                 (0..TRACED_CPUS).map(|c| format!("CPU{c} {}", f.routine_of(c).map_or("?", Routine::name))).collect();
@@ -117,7 +114,7 @@ impl Rule for BurstIntegrity {
                 Violation::new(
                     f.cycle,
                     format!(
-                        "the adapter aborted a timed programming sequence (dev[3] state 3, SEQ_ERROR): consecutive \
+                        "the device aborted a timed programming sequence: consecutive \
                          window writes came more than the allowed gap apart, outside any sequence the driver \
                          announced as a validated burst ({})",
                         who.join(", ")
@@ -150,14 +147,12 @@ impl Rule for BurstIntegrity {
                 debug_assert_eq!(s.cpu, c);
                 if from == Some(c) && is_write(ph) && s.writes < s.announced {
                     let last = s.writes + 1 == s.announced;
-                    if s.windowed && win != WIN_OPEN && !(last && win == WIN_COMMITTED) {
+                    if s.windowed && win != Window::Open && !(last && win == Window::Committed) {
                         let w = s.writes + 1;
                         self.fail(
                             c,
                             ph.cycle,
-                            format!(
-                                "write {w} landed while the adapter's timed window was not open (dev[3] state {win})"
-                            ),
+                            format!("write {w} landed while the device's timed window was not open ({win:?})"),
                         );
                     }
                     let s = self.seq[c].as_mut().expect("checked above");
@@ -176,7 +171,7 @@ impl Rule for BurstIntegrity {
         }
         for c in 0..TRACED_CPUS {
             let Some(s) = self.seq[c].as_mut() else { continue };
-            if s.first.is_some() && win == WIN_OPEN {
+            if s.first.is_some() && win == Window::Open {
                 s.windowed = true;
             }
             let (started, unfinished, windowed) = (s.first.is_some(), s.writes < s.announced, s.windowed);
@@ -185,12 +180,8 @@ impl Rule for BurstIntegrity {
                     self.fail(c, f.cycle, format!("the ISR ran on CPU{d} in the middle of it"));
                 }
             }
-            if (started || windowed) && win == WIN_ABORTED {
-                self.fail(
-                    c,
-                    f.cycle,
-                    "the adapter aborted its timed window during the sequence (dev[3] state 3)".into(),
-                );
+            if (started || windowed) && win == Window::Aborted {
+                self.fail(c, f.cycle, "the device aborted its timed window during the sequence".into());
             }
             let s = self.seq[c].as_ref().expect("present");
             let noted = f.note[c] >> 28 == NOTE_BURST;

@@ -36,8 +36,8 @@ pub struct PciDecoder {
     addr: u32,
     idsel: bool,
     by_device: bool,
-    bar0: Option<u32>,
-    bar1: Option<u32>,
+    /// BAR0..BAR5 as configuration software last wrote them (flag bits included).
+    bars: [Option<u32>; 6],
     /// Command register bit 10, Interrupt Disable, as last written.
     int_disable: bool,
     /// MSI Enable (Message Control bit 0) as last written.
@@ -46,10 +46,8 @@ pub struct PciDecoder {
     msi_cap: Option<u32>,
 }
 
-/// Config offset of BAR0 in the type-0 header.
+/// Config offset of BAR0 in the type-0 header; BAR n is at `CFG_BAR0 + 4n`, n < 6.
 const CFG_BAR0: u32 = 0x10;
-/// Config offset of BAR1 (the VGA I/O window, contracts.md §1).
-const CFG_BAR1: u32 = 0x14;
 /// Config offset of the Command register (Interrupt Disable is bit 10, PCI 3.0 §6.2.2).
 const CFG_COMMAND: u32 = 0x04;
 
@@ -84,12 +82,13 @@ impl PciDecoder {
                 by_device: self.by_device,
                 issuer: f.bus_issuer,
             };
-            if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR0 && ph.be == 0xF {
-                self.bar0 = Some(ph.data & !0xF);
-            }
-            if ph.cmd == Some(Command::ConfigWrite) && self.idsel && (ph.addr & 0xFC) == CFG_BAR1 && ph.be == 0xF {
-                // An I/O BAR: bits [1:0] are flags (PCI 3.0 §6.2.5.1).
-                self.bar1 = Some(ph.data & !0x3);
+            let dw = ph.addr & 0xFC;
+            if ph.cmd == Some(Command::ConfigWrite)
+                && self.idsel
+                && ph.be == 0xF
+                && (CFG_BAR0..CFG_BAR0 + 24).contains(&dw)
+            {
+                self.bars[((dw - CFG_BAR0) / 4) as usize] = Some(ph.data);
             }
             if ph.cmd == Some(Command::ConfigWrite) && self.idsel {
                 let dw = ph.addr & 0xFC;
@@ -113,14 +112,10 @@ impl PciDecoder {
         out
     }
 
-    /// BAR0 as last written by configuration software (seen on the bus).
-    pub fn bar0(&self) -> Option<u32> {
-        self.bar0
-    }
-
-    /// BAR1 (I/O) as last written by configuration software.
-    pub fn bar1(&self) -> Option<u32> {
-        self.bar1
+    /// BAR0..BAR5 as last written by configuration software (seen on the bus), with the
+    /// low flag bits as written; [`super::Ctx::target`] masks them by the BAR's declared space.
+    pub fn bars(&self) -> [Option<u32>; 6] {
+        self.bars
     }
 
     /// A decoder that also follows MSI Enable in the capability at config offset `cap`.

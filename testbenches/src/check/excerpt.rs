@@ -41,15 +41,31 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ("bus_cpu", "host.bus_cpu"),
     ("bus_issuer", "host.bus_issuer"),
     ("posted", "host.posted"),
+    // The device probes. Probes 0, 1 and 7 have a role every device fills (the sources
+    // latched, the sources enabled, the interrupt block's event inputs: docs/sim-interface.md);
+    // 2-6 are the device's own, named by its profile ([`super::DeviceProfile::probes`]).
     ("int_raw", "dev_probe0_o"),
     ("int_enable", "dev_probe1_o"),
-    ("crtc_index", "dev_probe2_o"),
-    ("seq_window", "dev_probe3_o"),
-    ("fifo_level", "dev_probe4_o"),
-    ("cr11", "dev_probe5_o"),
-    ("crtc_write", "dev_probe6_o"),
+    ("probe2", "dev_probe2_o"),
+    ("probe3", "dev_probe3_o"),
+    ("probe4", "dev_probe4_o"),
+    ("probe5", "dev_probe5_o"),
+    ("probe6", "dev_probe6_o"),
     ("dev_events", "dev_probe7_o"),
 ];
+
+/// A signal name as a device names its probes: `probes[i]` is probe i's name, so a rule
+/// or a device rule may name a probe by the device's name for it.
+pub fn probe_index(name: &str, probes: &[&str]) -> Option<usize> {
+    probes.iter().position(|p| *p == name).or_else(|| {
+        SIGNALS
+            .iter()
+            .position(|(n, _)| *n == name)
+            .and_then(|i| SIGNALS[i].1.strip_prefix("dev_probe"))
+            .and_then(|r| r.strip_suffix("_o"))
+            .and_then(|d| d.parse().ok())
+    })
+}
 
 /// The value of signal `name` in `f` (`None` for an unknown name).
 pub fn signal_value(f: &Frame, name: &str) -> Option<u64> {
@@ -86,11 +102,11 @@ pub fn signal_value(f: &Frame, name: &str) -> Option<u64> {
         "posted" => u64::from(f.posted),
         "int_raw" => u64::from(f.dev[0]),
         "int_enable" => u64::from(f.dev[1]),
-        "crtc_index" => u64::from(f.dev[2]),
-        "seq_window" => u64::from(f.dev[3]),
-        "fifo_level" => u64::from(f.dev[4]),
-        "cr11" => u64::from(f.dev[5]),
-        "crtc_write" => u64::from(f.dev[6]),
+        "probe2" => u64::from(f.dev[2]),
+        "probe3" => u64::from(f.dev[3]),
+        "probe4" => u64::from(f.dev[4]),
+        "probe5" => u64::from(f.dev[5]),
+        "probe6" => u64::from(f.dev[6]),
         "dev_events" => u64::from(f.dev[7]),
         _ => return None,
     })
@@ -117,7 +133,33 @@ fn is_bit(name: &str) -> bool {
 /// Draws `signals` for the frames in `frames` within ±[`EXCERPT_HALF_WIDTH`] of `cycle`.
 /// Single-bit signals are drawn as a level (`‾` high, `_` low), buses as hex, with `·`
 /// where a bus did not change since the row above.
-pub fn draw_excerpt<'a>(frames: impl Iterator<Item = &'a Frame>, cycle: u64, signals: &[&str]) -> String {
+///
+/// Names are resolved with the device's `profile`: a role (`@gates`, `@window`) stands for
+/// the signals the device lists for it ([`super::DeviceProfile::roles`]), a device's name
+/// for one of its probes is that probe, and a generic probe is drawn under the device's
+/// name for it.
+pub fn draw_excerpt<'a>(
+    frames: impl Iterator<Item = &'a Frame>,
+    cycle: u64,
+    signals: &[&str],
+    profile: &super::DeviceProfile,
+) -> String {
+    let probes = profile.probes;
+    let mut names: Vec<&str> = Vec::new();
+    for &s in signals {
+        match profile.roles.iter().find(|(r, _)| *r == s) {
+            Some((_, list)) => names.extend(list.iter().copied()),
+            None if s.starts_with('@') => {}
+            None => names.push(match probe_index(s, probes) {
+                Some(i) => probes.get(i).copied().filter(|p| !p.is_empty()).unwrap_or(s),
+                None => s,
+            }),
+        }
+    }
+    let signals = names;
+    let value = |f: &Frame, name: &str| {
+        signal_value(f, name).or_else(|| probe_index(name, probes).and_then(|i| f.dev.get(i)).map(|&v| u64::from(v)))
+    };
     let lo = cycle.saturating_sub(EXCERPT_HALF_WIDTH);
     let hi = cycle + EXCERPT_HALF_WIDTH;
     let widths: Vec<usize> = signals.iter().map(|s| s.len().max(if is_bit(s) { 1 } else { 8 })).collect();
@@ -132,7 +174,7 @@ pub fn draw_excerpt<'a>(frames: impl Iterator<Item = &'a Frame>, cycle: u64, sig
         let mark = if f.cycle == cycle { '>' } else { ' ' };
         let _ = write!(s, "{mark} {:>9}", f.cycle);
         for (i, (name, w)) in signals.iter().zip(&widths).enumerate() {
-            let v = signal_value(f, name);
+            let v = value(f, name);
             let cell = match v {
                 None => "?".to_string(),
                 Some(x) if is_bit(name) => if x != 0 { "‾" } else { "_" }.to_string(),
@@ -159,7 +201,7 @@ mod tests {
         }
         let frames: Vec<Frame> =
             (0..20).map(|c| Frame { cycle: c, dev_inta_n: c < 10, ad: c as u32, ..Frame::default() }).collect();
-        let t = draw_excerpt(frames.iter(), 10, &["dev_inta_n", "ad"]);
+        let t = draw_excerpt(frames.iter(), 10, &["dev_inta_n", "ad"], &crate::check::NO_DEVICE);
         assert_eq!(t.lines().count(), 1 + 13, "{t}");
         let marked: Vec<&str> = t.lines().filter(|l| l.starts_with('>')).collect();
         assert_eq!(marked.len(), 1);

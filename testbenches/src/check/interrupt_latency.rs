@@ -39,7 +39,7 @@ pub struct InterruptLatency {
     violations: Vec<Violation>,
 }
 
-const SIGS: &[&str] = &["dev_inta_n", "int_raw", "int_enable", "cr11", "frame_n", "irdy_n", "trdy_n", "ad"];
+const SIGS: &[&str] = &["dev_inta_n", "int_raw", "int_enable", "@gates", "frame_n", "irdy_n", "trdy_n", "ad"];
 
 impl InterruptLatency {
     /// A fresh rule for the device described by `profile`.
@@ -75,7 +75,7 @@ impl Rule for InterruptLatency {
             *self = InterruptLatency {
                 checked: self.checked,
                 violations: std::mem::take(&mut self.violations),
-                ..Self::new(self.profile.clone())
+                ..Self::new(self.profile)
             };
             return;
         }
@@ -108,7 +108,7 @@ impl Rule for InterruptLatency {
                         format!(
                             "{} pending and enabled since cycle {since} with INTx allowed, but INTA# is not asserted \
                              {late} cycles later (the device declares {} cycle(s))",
-                            super::timing::source_names(pending),
+                            self.profile.source_names(pending),
                             self.profile.assert_latency
                         ),
                     )

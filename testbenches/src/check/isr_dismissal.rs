@@ -18,8 +18,7 @@
 
 use dirql_sim::{Frame, Routine, PIC_DELIVER, PIC_EOI};
 
-use super::{io_byte, is_write, Ctx, DataPhase, DeviceProfile, Rule, Target, Violation};
-use dirql_sim::Command;
+use super::{is_write, Ctx, DataPhase, DeviceProfile, Rule, Target, Violation};
 
 /// Per-CPU view of the ISR in progress.
 #[derive(Clone, Copy, Debug, Default)]
@@ -87,8 +86,8 @@ pub struct IsrDismissal {
     took: Vec<u32>,
     /// Per CPU: its ISR was entered for a message.
     by_message: Vec<bool>,
-    /// CRTC index as last written on the bus.
-    crtc_index: Option<u8>,
+    /// The device's own state for recognising acknowledgements.
+    ack_state: u32,
     checked: u64,
     violations: Vec<Violation>,
 }
@@ -109,32 +108,19 @@ impl IsrDismissal {
             returned: Vec::new(),
             took: vec![0; dirql_sim::Frame::default().irql.len()],
             by_message: vec![false; dirql_sim::Frame::default().irql.len()],
-            crtc_index: None,
+            ack_state: 0,
             checked: 0,
             violations: Vec::new(),
         }
     }
 
-    /// Whether `ph` acknowledges an interrupt; tracks the CRTC index as a side effect.
-    fn is_ack(&mut self, ph: &DataPhase, ctx: &Ctx<'_>) -> bool {
-        match ctx.target(ph) {
-            Target::Bar0(off) => {
-                matches!(ph.cmd, Some(Command::MemWrite | Command::MemWriteInvalidate))
-                    && off == self.profile.ack_offset
-                    && ph.data != 0
-            }
-            Target::Bar1(off) if ph.cmd == Some(Command::IoWrite) => {
-                let p = &self.profile;
-                // Index and data may come in one word write: the index lane applies first.
-                if let Some(i) = io_byte(ph, off, p.crtc_index_offset) {
-                    self.crtc_index = Some(i);
-                }
-                io_byte(ph, off, p.crtc_data_offset).is_some_and(|d| {
-                    self.crtc_index == Some(p.crtc_vint_index) && d & (1 << p.crtc_vint_clear_bit) == 0
-                })
-            }
-            _ => false,
+    /// The sources `ph` acknowledges (0: none), as the device declares
+    /// ([`DeviceProfile::acknowledges`]).
+    fn acks(&mut self, ph: &DataPhase, ctx: &Ctx<'_>) -> u32 {
+        if !is_write(ph) {
+            return 0;
         }
+        (self.profile.acknowledges)(&mut self.ack_state, ctx.target(ph), ph)
     }
 }
 
@@ -155,7 +141,7 @@ impl IsrDismissal {
             if left == 0 {
                 continue;
             }
-            let names = super::timing::source_names(left);
+            let names = self.profile.source_names(left);
             let what = if r.by_message {
                 format!(
                     "the message handler returned TRUE at cycle {} but left {names}, the source its message stands                      for, pending: the device sends a message only on a new rising edge, so it will not interrupt                      again",
@@ -193,13 +179,12 @@ impl Rule for IsrDismissal {
             self.last_delivery = f.cycle;
         }
         // Acknowledging writes: credit the ISR of the CPU that issued them.
-        if let Some(ph) = ctx.phase.filter(|p| self.is_ack(p, ctx)) {
+        if let Some(ph) = ctx.phase {
+            let acked = self.acks(ph, ctx);
             let cpu = usize::from(ph.bus_cpu).wrapping_sub(1);
-            if let Some(run) = self.isr.get_mut(cpu).filter(|r| r.entered.is_some()) {
+            if let Some(run) = self.isr.get_mut(cpu).filter(|r| r.entered.is_some() && acked != 0) {
                 run.acked.get_or_insert(ph.cycle);
-                // A W1C clears the bits written 1; the CR11 route clears the retrace,
-                // source 0 (contracts.md §1).
-                run.acked_bits |= if matches!(ctx.target(ph), Target::Bar0(_)) { ph.data } else { 1 };
+                run.acked_bits |= acked;
             }
         }
         // Status reads before the ISR's first write: what it decided it must dismiss.
@@ -207,7 +192,7 @@ impl Rule for IsrDismissal {
             let cpu = usize::from(ph.bus_cpu).wrapping_sub(1);
             if let Some(run) = self.isr.get_mut(cpu).filter(|r| r.entered.is_some() && !r.wrote) {
                 if is_write(ph) {
-                    run.wrote = matches!(ctx.target(ph), Target::Bar0(_) | Target::Bar1(_));
+                    run.wrote = matches!(ctx.target(ph), Target::Bar(..));
                 } else if let Some(shown) = (self.profile.status_shows)(ctx.target(ph), ph.data, ph.be) {
                     run.must_clear |= shown;
                     run.looked = ph.cycle;
@@ -323,14 +308,14 @@ impl Rule for IsrDismissal {
             self.last_released = f.cycle;
         }
         self.prev_dev_inta_n = f.dev_inta_n;
-        let raw = f.dev[0];
+        let raw = (self.profile.latched)(f);
         for b in 0..32 {
             if raw & !self.prev_raw & (1 << b) != 0 {
                 self.rose_at[b] = f.cycle;
             }
         }
         self.prev_raw = raw;
-        self.prev_pending = f.dev[0] & f.dev[1];
+        self.prev_pending = (self.profile.latched)(f) & (self.profile.enabled)(f);
     }
 
     fn checked(&self) -> u64 {

@@ -12,7 +12,6 @@
 use dirql_sim::{Frame, Routine};
 
 use super::{is_write, phase_cpu, Ctx, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
-use crate::check::timing::source_names;
 
 #[derive(Clone, Debug, Default)]
 struct Run {
@@ -50,22 +49,18 @@ impl IsrOwnership {
         }
     }
 
-    fn is_status_read(&self, t: Target) -> bool {
-        match t {
-            Target::Bar0(o) => self.profile.status_offsets.contains(&o),
-            Target::Bar1(o) => self.profile.io_status_offsets.contains(&o),
-            _ => false,
-        }
+    /// A status read: one that shows the device's sources ([`DeviceProfile::status_shows`]).
+    fn is_status_read(&self, t: Target, ph: &super::DataPhase) -> bool {
+        (self.profile.status_shows)(t, ph.data, ph.be).is_some()
     }
 }
 
-fn describe(t: Target, write: bool) -> String {
+fn describe(profile: &DeviceProfile, t: Target, write: bool) -> String {
     let what = if write { "write to" } else { "read of" };
     match t {
-        Target::Bar0(o) => format!("{what} BAR0+{o:#05x}"),
-        Target::Bar1(o) => format!("{what} I/O port {:#05x}h", 0x3C0 + o),
-        Target::Config => format!("configuration {what} the adapter"),
-        Target::Other => format!("{what} another address of the adapter"),
+        Target::Config => format!("configuration {what} the device"),
+        Target::Other => format!("{what} another address of the device"),
+        _ => format!("{what} {}", profile.describe(t)),
     }
 }
 
@@ -75,7 +70,7 @@ impl Rule for IsrOwnership {
     }
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
-        let pending = f.dev[0] & f.dev[1] & 0x1F;
+        let pending = (self.profile.latched)(f) & (self.profile.enabled)(f);
         for cpu in 0..TRACED_CPUS {
             if self.runs[cpu].span.update(f, cpu) {
                 self.runs[cpu] = Run {
@@ -90,16 +85,15 @@ impl Rule for IsrOwnership {
             if let Some(cpu) = phase_cpu(ph).filter(|&c| self.runs[c].span.entered.is_some()) {
                 let t = ctx.target(ph);
                 let write = is_write(ph);
-                let status = !write && self.is_status_read(t);
-                let benign =
-                    !write && (status || matches!(t, Target::Bar0(o) if self.profile.benign_read_offsets.contains(&o)));
+                let status = !write && self.is_status_read(t, ph);
+                let benign = !write && (status || self.profile.benign_reads.contains(&t));
                 let run = &mut self.runs[cpu];
                 if status && run.status.is_none() {
                     run.status = Some((ph.cycle, self.prev_pending, pending));
                 }
                 let stale_write = write && run.posted_at_entry && !run.read_done;
                 if !benign && !stale_write && run.touched.is_none() {
-                    run.touched = Some((ph.cycle, describe(t, write)));
+                    run.touched = Some((ph.cycle, describe(&self.profile, t, write)));
                 }
                 if !write {
                     run.read_done = true;
@@ -130,13 +124,13 @@ impl Rule for IsrOwnership {
                     "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE although at its status read (cycle {at}) \
                      its adapter had {} pending and enabled (INT_RAW & INT_ENABLE = {:#x}): the interrupt is left to \
                      no one",
-                    source_names(before & now),
+                    self.profile.source_names(before & now),
                     before & now
                 ))),
                 (false, None) if run.pending_at_entry & pending != 0 => self.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE without reading the adapter's status \
                      while {} was pending and enabled",
-                    source_names(run.pending_at_entry & pending)
+                    self.profile.source_names(run.pending_at_entry & pending)
                 ))),
                 _ => {}
             }

@@ -41,7 +41,6 @@ use dirql_sim::{Frame, Routine, OFFLINE_IRQL, PIC_IN_SERVICE, PIC_MASKED};
 use super::{
     is_write, msi_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS,
 };
-use crate::check::timing::source_names;
 
 #[derive(Clone, Debug)]
 struct Assertion {
@@ -193,12 +192,12 @@ impl NoLostInterrupt {
                     format!(
                         "the device's interrupt block received a {} event at cycle {} with its latch armed, and it is \
                          not latched at cycle {}: the latch dropped it, and no ISR will ever see it",
-                        source_names(dropped),
+                        self.profile.source_names(dropped),
                         f.cycle - 1,
                         f.cycle
                     ),
                 )
-                .signals(&["dev_events", "int_raw", "int_enable", "cr11"]),
+                .signals(&["dev_events", "int_raw", "int_enable", "@gates"]),
             );
         }
         self.prev_events = (p.events)(f);
@@ -257,7 +256,11 @@ impl NoLostInterrupt {
                     if l.enabled && !l.seen {
                         let by = match self.last_write {
                             Some((w, cpu, r, t)) => {
-                                format!("; the last write to the adapter was {t:?} by {} at cycle {w}", who(cpu, r))
+                                format!(
+                                    "; the last write to the device was to {} by {} at cycle {w}",
+                                    self.profile.describe(t),
+                                    who(cpu, r)
+                                )
                             }
                             None => String::new(),
                         };
@@ -439,7 +442,11 @@ impl Rule for NoLostInterrupt {
                 if !withdrawn_by_enable && !a.reported {
                     let by = match self.last_write {
                         Some((w, cpu, r, t)) => {
-                            format!(", last write to the adapter: {t:?} by {} at cycle {w}", who(cpu, r))
+                            format!(
+                                ", last write to the device: {} by {} at cycle {w}",
+                                self.profile.describe(t),
+                                who(cpu, r)
+                            )
                         }
                         None => String::new(),
                     };
@@ -449,7 +456,7 @@ impl Rule for NoLostInterrupt {
                             "INTA# asserted at cycle {} ({}) was withdrawn at cycle {} before any ISR read the adapter: \
                              the latched source was cleared behind the ISR's back and the interrupt is lost{by}",
                             a.at,
-                            source_names(a.sources),
+                            self.profile.source_names(a.sources),
                             f.cycle
                         ),
                     )
@@ -487,7 +494,7 @@ impl Rule for NoLostInterrupt {
                                     "INTA# asserted at cycle {} ({}) has not been seen by any ISR after {} cycles in \
                                      which nothing excluded the ISR{after}: the interrupt was not delivered",
                                     a.at,
-                                    source_names(a.sources),
+                                    self.profile.source_names(a.sources),
                                     a.deliverable
                                 ),
                             )
@@ -529,7 +536,7 @@ impl Rule for NoLostInterrupt {
                             "INTA# asserted at cycle {} ({}) was never delivered: {why} from cycle {s} to the end of \
                              the waveform (cycle {last_cycle}) — the exclusion never ended",
                             a.at,
-                            source_names(a.sources)
+                            self.profile.source_names(a.sources)
                         ),
                     )
                     .signals(SIGS),

@@ -12,7 +12,6 @@
 //! | `no-lost-interrupt` | [`lost_interrupt`] |
 //! | `sync-isolation` | [`sync_isolation`] |
 //! | `burst-integrity` | [`burst_integrity`] |
-//! | `register-integrity` | [`register_integrity`] |
 //! | `pci-protocol` | [`pci_protocol`] |
 //! | `irql-discipline` | [`irql_discipline`] |
 //! | `interrupt-latency` | [`interrupt_latency`] |
@@ -29,16 +28,12 @@ mod isr_ownership;
 mod lost_interrupt;
 mod pci_protocol;
 mod reentry;
-mod register_integrity;
 mod signal_map;
 mod sync_isolation;
 mod time_budget;
 mod timing;
 mod vcd_source;
 
-use std::cell::RefCell;
-
-use dirql_host::adapter::regs;
 use dirql_sim::{Command, Frame, Routine, PERIOD_NS};
 use serde::Serialize;
 
@@ -53,39 +48,56 @@ pub use isr_ownership::IsrOwnership;
 pub use lost_interrupt::NoLostInterrupt;
 pub use pci_protocol::{pci_parity, PciProtocol};
 pub use reentry::NoSpuriousReentry;
-pub use register_integrity::RegisterIntegrity;
 pub use signal_map::REQUIRED_SIGNALS;
 pub use sync_isolation::SyncIsolation;
 pub use time_budget::TimeBudget;
-pub use timing::{Distribution, SourceTiming, TimingStats, SOURCE_NAMES};
-pub use vcd_source::{read_vcd, VcdError};
+pub use timing::{Distribution, SourceTiming, TimingStats};
+pub use vcd_source::{read_vcd, read_vcd_with_crate, VcdError};
 
 /// Virtual CPUs the wrapper traces (the length of [`Frame::irql`]; checked at compile time
 /// below because `dirql_sim` keeps its own constant private).
 pub const TRACED_CPUS: usize = 2;
 const _: fn(Frame) -> [u8; TRACED_CPUS] = |f| f.irql;
 
-/// What the rules need to know about the device under test (the adapter-specific part).
-#[derive(Clone, Debug)]
+/// A base address register the device implements, as the profile declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarDecl {
+    /// Its size in bytes (a power of two).
+    pub size: u32,
+    /// An I/O BAR (else memory).
+    pub io: bool,
+}
+
+/// A state of a device's timed programming window, as its probe shows it
+/// ([`DeviceProfile::timed_window`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// Closed: no sequence in progress.
+    Closed,
+    /// Open: the sequence's writes must land now.
+    Open,
+    /// The window committed the sequence in this cycle.
+    Committed,
+    /// The window aborted the sequence (its timing was violated).
+    Aborted,
+}
+
+/// What the rules need to know about the device under test: the facts a device declares
+/// beside its register map, and how its probes show its interrupt state. The core's rules
+/// read nothing else of a device.
+#[derive(Clone, Copy, Debug)]
 pub struct DeviceProfile {
-    /// Offset in BAR0 of the register an ISR acknowledges interrupts in.
-    pub ack_offset: u32,
-    /// Its name, for messages.
+    /// The register an ISR acknowledges interrupts in, by name, for messages.
     pub ack_name: &'static str,
-    /// BAR0 offsets an ISR reads to learn whether its adapter interrupted.
-    pub status_offsets: &'static [u32],
-    /// BAR0 offsets an ISR may also read on the FALSE path (the enable mask).
-    pub benign_read_offsets: &'static [u32],
-    /// BAR1 (VGA I/O window) offsets an ISR reads as a status read (Input Status 0).
-    pub io_status_offsets: &'static [u32],
-    /// BAR1 offset of the CRTC index port (3D4h).
-    pub crtc_index_offset: u32,
-    /// BAR1 offset of the CRTC data port (3D5h).
-    pub crtc_data_offset: u32,
-    /// The CRTC register whose bit clears the vertical interrupt (CR11).
-    pub crtc_vint_index: u8,
-    /// The bit of that register that clears the latch when written 0 (CR11[4]).
-    pub crtc_vint_clear_bit: u8,
+    /// The BARs the device implements, BAR0 first (`None`: not implemented).
+    pub bars: &'static [Option<BarDecl>],
+    /// The sources a write acknowledges (0: it is no acknowledgement). `state` is the
+    /// device's own scratch across writes (e.g. an index register's last value).
+    pub acknowledges: fn(state: &mut u32, target: Target, phase: &DataPhase) -> u32,
+    /// Registers an ISR may also read on the FALSE path, besides status (the enable mask).
+    pub benign_reads: &'static [Target],
+    /// A register's name for messages (`None`: the core writes BAR and offset).
+    pub register_name: fn(Target) -> Option<String>,
     /// Device IRQL assumed until an ISR shows the real one (any level above DISPATCH).
     pub default_dirql: u8,
     /// Cycles an interrupt may wait for delivery once nothing excludes its ISR.
@@ -94,7 +106,10 @@ pub struct DeviceProfile {
     pub msi_source_mask: u8,
     /// Names of the interrupt sources, by bit of [`DeviceProfile::raw`].
     pub sources: &'static [&'static str],
-    /// The sources latched in the device this cycle (from its probes).
+    /// The device's latched sources exactly as its status probe shows them.
+    pub latched: fn(&Frame) -> u32,
+    /// The sources latched in the device this cycle (from its probes), after any
+    /// device-specific hold.
     pub raw: fn(&Frame) -> u32,
     /// The sources enabled in the device this cycle (from its probes).
     pub enabled: fn(&Frame) -> u32,
@@ -103,7 +118,7 @@ pub struct DeviceProfile {
     /// [`DeviceProfile::raw`] the next cycle.
     pub events: fn(&Frame) -> u32,
     /// The sources that may interrupt this cycle: latched, enabled, and not held back by a
-    /// device-specific gate (the adapter's CR11[5] for the retrace).
+    /// device-specific gate.
     pub pending: fn(&Frame) -> u32,
     /// The sources a completed read of `target` showed to the CPU that read it (`data`
     /// as read, `be` its byte enables), or `None` when that register is no status.
@@ -127,51 +142,48 @@ pub struct DeviceProfile {
     /// Registers the ISR shares with the driver's other routines, declared; the rules
     /// also learn the ones the ISR touches in the run.
     pub isr_shared: &'static [Target],
+    /// The device's timed programming window, when it has one: its state from the probes.
+    pub timed_window: Option<fn(&Frame) -> Window>,
+    /// The device probes' names, by index (the waveform's and the excerpts' names).
+    pub probes: &'static [&'static str],
+    /// Signals the device shows for a role a generic rule names in its excerpts:
+    /// `@gates` (what holds or gates its interrupt sources), `@window` (its timed window).
+    pub roles: &'static [(&'static str, &'static [&'static str])],
 }
+
+/// A profile with no BARs and no sources: what [`Checker::new`] judges bus-level rules with.
+pub const NO_DEVICE: DeviceProfile = DeviceProfile {
+    ack_name: "(none)",
+    bars: &[],
+    acknowledges: |_, _, _| 0,
+    benign_reads: &[],
+    register_name: |_| None,
+    default_dirql: 3,
+    delivery_bound: 1000,
+    msi_source_mask: 0,
+    sources: &[],
+    latched: |_| 0,
+    raw: |_| 0,
+    enabled: |_| 0,
+    events: |_| 0,
+    pending: |_| 0,
+    status_shows: |_, _, _| None,
+    msi_cap_offset: None,
+    assert_latency: 1,
+    dismiss_latency: 1,
+    isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
+    dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    rw_probes: &[],
+    isr_shared: &[],
+    timed_window: None,
+    probes: &[],
+    roles: &[],
+};
 
 /// Microsoft's guidance for an ISR's run time (25 µs) in PCI clocks of [`PERIOD_NS`].
 pub const ISR_BUDGET_NS: u64 = 25_000;
 /// Microsoft's guidance for a DPC's run time (100 µs).
 pub const DPC_BUDGET_NS: u64 = 100_000;
-
-/// The dirql adapter's probes (docs/contracts.md §2): INT_RAW, INT_ENABLE, CR11. The
-/// retrace latch is held clear while CR11[4] = 0 (contracts.md §1), from the clock the CR11
-/// write lands, while the INT_RAW probe shows the latch's flop a clock later.
-fn dirql_raw(f: &Frame) -> u32 {
-    f.dev[0] & regs::INT_ALL & !dirql_vblank_held(f)
-}
-/// The retrace source while CR11[4] = 0 holds its latch clear, else nothing.
-fn dirql_vblank_held(f: &Frame) -> u32 {
-    if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 {
-        regs::INT_VBLANK
-    } else {
-        0
-    }
-}
-/// Probe 7: the interrupt block's source inputs; the retrace latches only with CR11[4] = 1.
-fn dirql_events(f: &Frame) -> u32 {
-    f.dev[7] & regs::INT_ALL & !dirql_vblank_held(f)
-}
-fn dirql_enabled(f: &Frame) -> u32 {
-    f.dev[1] & regs::INT_ALL
-}
-/// INT_RAW & INT_ENABLE, the retrace only while CR11[5] = 0 (contracts.md §1).
-fn dirql_pending(f: &Frame) -> u32 {
-    let gate = if f.dev[5] & (1 << regs::CR11_DISABLE_BIT) != 0 { !regs::INT_VBLANK } else { u32::MAX };
-    dirql_raw(f) & dirql_enabled(f) & gate
-}
-/// INT_STATUS and INT_RAW show the sources by bit; Input Status 0 (3C2h) shows the
-/// retrace in bit 7.
-fn dirql_status_shows(t: Target, data: u32, be: u8) -> Option<u32> {
-    match t {
-        Target::Bar0(regs::REG_INT_STATUS | regs::REG_INT_RAW) => Some(data & regs::INT_ALL),
-        Target::Bar1(o) if o & !3 == regs::VGA_MISC_W_ISR0 & !3 => {
-            let lane = regs::VGA_MISC_W_ISR0 & 3;
-            (be & (1 << lane) != 0).then(|| if (data >> (8 * lane)) & 0x80 != 0 { regs::INT_VBLANK } else { 0 })
-        }
-        _ => None,
-    }
-}
 
 impl DeviceProfile {
     /// The sources the MSI `vector` stands for, as a mask of source bits.
@@ -179,74 +191,49 @@ impl DeviceProfile {
         1u32.checked_shl(u32::from(vector & self.msi_source_mask)).unwrap_or(0)
     }
 
-    /// The dirql adapter.
-    pub fn dirql() -> Self {
-        DeviceProfile {
-            ack_offset: regs::REG_INT_STATUS,
-            ack_name: "INT_STATUS",
-            status_offsets: &[regs::REG_INT_STATUS, regs::REG_INT_RAW],
-            benign_read_offsets: &[regs::REG_INT_ENABLE],
-            // Input Status 0 (3C2h): [7] vertical interrupt pending (contracts.md §1, BAR1).
-            io_status_offsets: &[0x02],
-            crtc_index_offset: 0x14,
-            crtc_data_offset: 0x15,
-            crtc_vint_index: 0x11,
-            crtc_vint_clear_bit: 4,
-            default_dirql: 3,
-            delivery_bound: 1000,
-            // Vector = base | source bit, all 8 messages granted (registers.md).
-            msi_source_mask: 7,
-            sources: &SOURCE_NAMES,
-            raw: dirql_raw,
-            enabled: dirql_enabled,
-            events: dirql_events,
-            pending: dirql_pending,
-            status_shows: dirql_status_shows,
-            msi_cap_offset: Some(regs::CFG_MSI_CAP),
-            // rtl/dirql_irq.v: the pending level is combinational from flops, so INTA#
-            // falls in the interval after the latching edge and rises in the interval
-            // after the acknowledging data phase (DISMISS_LATENCY_CYCLES = 1).
-            assert_latency: 1,
-            dismiss_latency: 1,
-            isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
-            dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
-            // INT_ENABLE is probe 1 (contracts.md §2).
-            rw_probes: &[(Target::Bar0(regs::REG_INT_ENABLE), 1, regs::INT_ALL)],
-            isr_shared: &[
-                Target::Bar0(regs::REG_INT_STATUS),
-                Target::Bar0(regs::REG_INT_ENABLE),
-                Target::Bar1(regs::VGA_CRTC_INDEX & !3),
-            ],
+    /// The names of the sources in `mask`, joined by `|`.
+    pub fn source_names(&self, mask: u32) -> String {
+        let names: Vec<String> = (0..32)
+            .filter(|b| mask & (1 << b) != 0)
+            .map(|b| self.sources.get(b).map_or_else(|| format!("source{b}"), |s| s.to_string()))
+            .collect();
+        if names.is_empty() {
+            "no source".into()
+        } else {
+            names.join("|")
         }
+    }
+
+    /// A register's name for messages.
+    pub fn describe(&self, t: Target) -> String {
+        (self.register_name)(t).unwrap_or_else(|| match t {
+            Target::Bar(b, o) => format!("BAR{b}+{o:#x}"),
+            Target::Config => "configuration space".into(),
+            Target::Other => "another target".into(),
+        })
     }
 }
 
 /// The address space a data phase went to, from the BARs configuration software wrote.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
-    /// BAR0 (MMIO), offset inside it.
-    Bar0(u32),
-    /// BAR1 (VGA I/O ports), offset inside it.
-    Bar1(u32),
+    /// A BAR of the device (index), offset inside it.
+    Bar(u8, u32),
     /// A configuration access.
     Config,
-    /// Anything else (BAR2, MSI, unknown).
+    /// Anything else (a BAR the profile does not declare, MSI, host memory, unknown).
     Other,
 }
-
-/// BAR0 is 4 KiB, BAR1 32 bytes (contracts.md §1).
-const BAR0_SIZE: u32 = 0x1000;
-const BAR1_SIZE: u32 = 0x20;
 
 /// What every rule sees besides the frame: the decoded bus.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ctx<'a> {
     /// The data phase that completed this cycle.
     pub phase: Option<&'a DataPhase>,
-    /// BAR0 base as configured.
-    pub bar0: Option<u32>,
-    /// BAR1 base as configured.
-    pub bar1: Option<u32>,
+    /// BAR0..BAR5 as configured (flag bits as written).
+    pub bars: [Option<u32>; 6],
+    /// The device's BARs as declared.
+    pub decl: &'a [Option<BarDecl>],
     /// The device may use INTA# (Interrupt Disable clear, MSI off), as configured.
     pub intx_allowed: bool,
     /// MSI is enabled, as configured.
@@ -257,18 +244,25 @@ impl Ctx<'_> {
     /// Where a data phase went.
     pub fn target(&self, ph: &DataPhase) -> Target {
         use Command::*;
-        match ph.cmd {
-            Some(ConfigRead | ConfigWrite) => Target::Config,
-            Some(MemRead | MemWrite | MemReadLine | MemReadMultiple | MemWriteInvalidate) => match self.bar0 {
-                Some(b) if ph.addr.wrapping_sub(b) < BAR0_SIZE => Target::Bar0(ph.addr - b),
-                _ => Target::Other,
-            },
-            Some(IoRead | IoWrite) => match self.bar1 {
-                Some(b) if ph.addr.wrapping_sub(b) < BAR1_SIZE => Target::Bar1(ph.addr - b),
-                _ => Target::Other,
-            },
-            _ => Target::Other,
+        let io = match ph.cmd {
+            Some(ConfigRead | ConfigWrite) => return Target::Config,
+            Some(MemRead | MemWrite | MemReadLine | MemReadMultiple | MemWriteInvalidate) => false,
+            Some(IoRead | IoWrite) => true,
+            _ => return Target::Other,
+        };
+        if ph.by_device {
+            // The device's own accesses (MSI, DMA) go to the host, never to its BARs.
+            return Target::Other;
         }
+        for (i, d) in self.decl.iter().enumerate().take(6) {
+            let (Some(d), Some(base)) = (d, self.bars[i]) else { continue };
+            // Bits [1:0] of an I/O BAR and [3:0] of a memory BAR are flags (PCI 3.0 §6.2.5.1).
+            let base = if d.io { base & !0x3 } else { base & !0xF };
+            if d.io == io && ph.addr.wrapping_sub(base) < d.size {
+                return Target::Bar(i as u8, ph.addr - base);
+            }
+        }
+        Target::Other
     }
 }
 
@@ -422,28 +416,10 @@ pub type ProgressFn = Box<dyn FnMut(u64)>;
 /// Cycles between progress callbacks.
 pub const PROGRESS_EVERY: u64 = 1 << 16;
 
-thread_local! {
-    /// Progress reporter the next [`Checker::for_dirql`] on this thread picks up. A hook
-    /// for the CLI: the checker of a run is built inside `scenario::run`.
-    static NEXT_PROGRESS: RefCell<Option<ProgressFn>> = const { RefCell::new(None) };
-    /// Interrupt timing of the last checker finished on this thread (see
-    /// [`take_last_timing`]).
-    static LAST_TIMING: RefCell<Option<TimingStats>> = const { RefCell::new(None) };
-}
-
-/// Makes the next checker built on this thread report progress through `f`.
-pub fn set_next_progress(f: ProgressFn) {
-    NEXT_PROGRESS.with(|p| *p.borrow_mut() = Some(f));
-}
-
-/// The interrupt timing of the last checker finished on this thread.
-pub fn take_last_timing() -> Option<TimingStats> {
-    LAST_TIMING.with(|t| t.borrow_mut().take())
-}
-
 /// All rules over one waveform.
 pub struct Checker {
     decoder: PciDecoder,
+    profile: &'static DeviceProfile,
     rules: Vec<Box<dyn Rule>>,
     seen: Vec<usize>,
     history: std::collections::VecDeque<Frame>,
@@ -453,39 +429,58 @@ pub struct Checker {
     last_cycle: u64,
 }
 
+/// The generic rules, for a device described by `p`.
+pub fn generic_rules(p: &'static DeviceProfile) -> Vec<Box<dyn Rule>> {
+    vec![
+        Box::new(IsrOwnership::new(*p)),
+        Box::new(IsrDismissal::new(*p)),
+        Box::new(NoSpuriousReentry::new()),
+        Box::new(NoLostInterrupt::new(*p)),
+        Box::new(SyncIsolation::new(*p)),
+        Box::new(BurstIntegrity::new(*p)),
+        Box::new(PciProtocol::new()),
+        Box::new(IrqlDiscipline::new(10 * 33)),
+        Box::new(InterruptLatency::new(*p)),
+        Box::new(TimeBudget::new(*p)),
+    ]
+}
+
 impl Checker {
-    /// Every rule, for the dirql adapter.
-    pub fn for_dirql() -> Self {
-        let p = DeviceProfile::dirql();
-        let mut c = Checker::new(vec![
-            Box::new(IsrOwnership::new(p.clone())),
-            Box::new(IsrDismissal::new(p.clone())),
-            Box::new(NoSpuriousReentry::new()),
-            Box::new(NoLostInterrupt::new(p.clone())),
-            Box::new(SyncIsolation::new(p.clone())),
-            Box::new(BurstIntegrity::new()),
-            Box::new(RegisterIntegrity::new(p.clone())),
-            Box::new(PciProtocol::new()),
-            Box::new(IrqlDiscipline::new(10 * 33)),
-            Box::new(InterruptLatency::new(p.clone())),
-            Box::new(TimeBudget::new(p.clone())),
-        ]);
+    /// Every rule for `device`: the generic ones, then the device's own.
+    pub fn for_device(device: &dyn crate::device::Device) -> Self {
+        let p = device.profile();
+        let mut rules = generic_rules(p);
+        rules.extend(device.own_rules());
+        Checker::with_rules(p, rules)
+    }
+
+    /// A checker running `rules` for the device described by `p`.
+    pub fn with_rules(p: &'static DeviceProfile, rules: Vec<Box<dyn Rule>>) -> Self {
+        let mut c = Checker::new(rules);
         c.decoder = PciDecoder::with_msi_cap(p.msi_cap_offset);
-        c.timing = TimingStats::new(p);
-        c.progress = NEXT_PROGRESS.with(|n| n.borrow_mut().take());
+        c.profile = p;
+        c.timing = TimingStats::new(*p);
         c
     }
 
-    /// A checker running `rules`.
+    /// Reports progress through `f` every [`PROGRESS_EVERY`] cycles.
+    pub fn with_progress(mut self, f: Option<ProgressFn>) -> Self {
+        self.progress = f;
+        self
+    }
+
+    /// A checker running `rules`, with no device facts (no BARs, no sources): for tests of
+    /// bus-level rules.
     pub fn new(rules: Vec<Box<dyn Rule>>) -> Self {
         let n = rules.len();
         Checker {
             decoder: PciDecoder::default(),
+            profile: &NO_DEVICE,
             rules,
             seen: vec![0; n],
             history: std::collections::VecDeque::with_capacity(HISTORY),
             pending: Vec::new(),
-            timing: TimingStats::new(DeviceProfile::dirql()),
+            timing: TimingStats::new(NO_DEVICE),
             progress: None,
             last_cycle: 0,
         }
@@ -497,8 +492,8 @@ impl Checker {
         let ph = self.decoder.feed(f);
         let ctx = Ctx {
             phase: ph.as_ref(),
-            bar0: self.decoder.bar0(),
-            bar1: self.decoder.bar1(),
+            bars: self.decoder.bars(),
+            decl: self.profile.bars,
             intx_allowed: self.decoder.intx_allowed(),
             msi_enabled: self.decoder.msi_enabled(),
         };
@@ -541,7 +536,7 @@ impl Checker {
                 } else {
                     &v.signals[..]
                 };
-                v.excerpt = Some(draw_excerpt(self.history.iter(), p.cycle, sigs));
+                v.excerpt = Some(draw_excerpt(self.history.iter(), p.cycle, sigs, self.profile));
             } else {
                 i += 1;
             }
@@ -550,9 +545,7 @@ impl Checker {
 
     /// Ends the waveform and returns the verdicts, rule by rule.
     pub fn finish(self) -> Vec<RuleReport> {
-        let (rules, timing) = self.finish_all();
-        LAST_TIMING.with(|t| *t.borrow_mut() = Some(timing));
-        rules
+        self.finish_all().0
     }
 
     /// Ends the waveform; the verdicts and the interrupt timing statistics.
@@ -595,7 +588,7 @@ impl Checker {
 
 /// Per-CPU ISR bookkeeping several rules share: entry cycle and entry edge detection.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct IsrSpan {
+pub struct IsrSpan {
     /// Cycle the ISR was entered, while it runs.
     pub entered: Option<u64>,
 }
@@ -620,9 +613,10 @@ impl IsrSpan {
 /// The device IRQL as shown by ISRs (the lowest IRQL an ISR ran at), or the profile's
 /// default before the first ISR.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct DeviceIrql(pub Option<u8>, pub u8);
+pub struct DeviceIrql(pub Option<u8>, pub u8);
 
 impl DeviceIrql {
+    /// Learns from one frame.
     pub fn update(&mut self, f: &Frame) {
         for cpu in 0..TRACED_CPUS {
             if f.routine_of(cpu) == Some(Routine::Isr) && f.irql[cpu] > 2 {
@@ -630,6 +624,7 @@ impl DeviceIrql {
             }
         }
     }
+    /// The device IRQL as known so far.
     pub fn get(&self) -> u8 {
         self.0.unwrap_or(self.1)
     }

@@ -22,6 +22,7 @@ use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, Rule, Target, V
 pub struct SyncIsolation {
     dirql: DeviceIrql,
     profile_enabled: fn(&Frame) -> u32,
+    describe: fn(Target) -> Option<String>,
     /// Per CPU: a synchronized routine is running since this cycle.
     sync_since: [Option<u64>; TRACED_CPUS],
     /// An overlap is being reported (once per synchronized routine).
@@ -53,6 +54,7 @@ impl SyncIsolation {
         SyncIsolation {
             dirql: DeviceIrql(None, profile.default_dirql),
             profile_enabled: profile.enabled,
+            describe: profile.register_name,
             sync_since: [None; TRACED_CPUS],
             reported: [false; TRACED_CPUS],
             isr_shared: Vec::new(),
@@ -95,10 +97,11 @@ impl SyncIsolation {
             Violation::new(
                 ph.cycle,
                 format!(
-                    "CPU{c} {name} {} {t:?} at cycle {}, a register the ISR also uses, without the interrupt lock: \
+                    "CPU{c} {name} {} {} at cycle {}, a register the ISR also uses, without the interrupt lock: \
                      {could} — synchronize with the ISR (VideoPortSynchronizeExecution at VpMediumPriority or \
                      higher, NdisMSynchronizeWithInterruptEx)",
                     if is_write(ph) { "wrote" } else { "read" },
+                    (self.describe)(t).unwrap_or_else(|| format!("{t:?}")),
                     ph.cycle
                 ),
             )
@@ -126,8 +129,7 @@ impl SyncIsolation {
 /// register to share).
 fn register(t: Target) -> Target {
     match t {
-        Target::Bar0(o) => Target::Bar0(o & !3),
-        Target::Bar1(o) => Target::Bar1(o & !3),
+        Target::Bar(b, o) => Target::Bar(b, o & !3),
         t => t,
     }
 }
@@ -151,7 +153,7 @@ impl Rule for SyncIsolation {
         }
         if let Some(ph) = ctx.phase {
             let t = register(ctx.target(ph));
-            if matches!(t, Target::Bar0(_) | Target::Bar1(_)) {
+            if matches!(t, Target::Bar(..)) {
                 if let Some(c) = phase_cpu(ph) {
                     // The routine that issued it: a posted write reaches the bus later, when
                     // its CPU may run something else (older waveforms: the routine now).

@@ -6,26 +6,13 @@
 //!
 //! With MSI the source is signalled by a message, not INTA#: the first MSI write on the
 //! bus after the assertion whose vector's low bits name the source
-//! ([`DeviceProfile::msi_source_mask`]; the dirql adapter's vector is its source bit) gives "source -> MSI write"; INTA# release does
+//! ([`DeviceProfile::msi_source_mask`]) gives "source -> MSI write"; INTA# release does
 //! not apply.
 
 use dirql_sim::{Frame, PERIOD_NS};
 use serde::Serialize;
 
 use super::{msi_write, Ctx, DeviceProfile, IsrSpan, TRACED_CPUS};
-
-/// Interrupt sources, by bit of INT_STATUS (contracts.md §1).
-pub const SOURCE_NAMES: [&str; 5] = ["VBLANK", "CMD_DONE", "CMD_ERROR", "FIFO_LOW", "SEQ_ERROR"];
-
-/// The names of the sources in `bits`, joined by `|`.
-pub fn source_names(bits: u32) -> String {
-    let v: Vec<&str> = SOURCE_NAMES.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| *n).collect();
-    if v.is_empty() {
-        "no source".into()
-    } else {
-        v.join("|")
-    }
-}
 
 /// min / median / p99 / max of a set of cycle counts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -116,7 +103,8 @@ struct Samples {
 /// Collects timing while frames stream by.
 pub struct TimingStats {
     spans: [IsrSpan; TRACED_CPUS],
-    open: [Option<Open>; 5],
+    open: Vec<Option<Open>>,
+    profile: DeviceProfile,
     /// Waiting for the ISR's return: (source, entry, cpu).
     awaiting_return: Vec<(usize, u64, usize)>,
     prev_pending: u32,
@@ -133,13 +121,14 @@ impl TimingStats {
     pub fn new(profile: DeviceProfile) -> Self {
         TimingStats {
             spans: [IsrSpan::default(); TRACED_CPUS],
-            open: [None; 5],
+            open: vec![None; profile.sources.len()],
+            profile,
             awaiting_return: Vec::new(),
             prev_pending: 0,
             msi: false,
             msi_source_mask: profile.msi_source_mask,
             declared: (profile.assert_latency, profile.dismiss_latency),
-            samples: (0..5).map(|_| Samples::default()).collect(),
+            samples: (0..profile.sources.len()).map(|_| Samples::default()).collect(),
             result: Vec::new(),
         }
     }
@@ -164,8 +153,8 @@ impl TimingStats {
                 }
             }
         }
-        let pending = f.dev[0] & f.dev[1] & 0x1F;
-        for s in 0..5 {
+        let pending = (self.profile.latched)(f) & (self.profile.enabled)(f);
+        for s in 0..self.samples.len() {
             let bit = 1 << s;
             if pending & bit != 0 && self.prev_pending & bit == 0 {
                 // An ISR already running when the source asserts may service it: entry 0.
@@ -193,7 +182,7 @@ impl TimingStats {
                 }
             }
         }
-        for s in 0..5 {
+        for s in 0..self.samples.len() {
             let Some(o) = self.open[s].as_mut() else { continue };
             if o.asserted.is_none() && !f.dev_inta_n {
                 o.asserted = Some(f.cycle);
@@ -247,7 +236,7 @@ impl TimingStats {
             .enumerate()
             .filter(|(_, s)| !s.ack.is_empty())
             .map(|(i, s)| SourceTiming {
-                source: SOURCE_NAMES[i],
+                source: self.profile.sources[i],
                 signal: if s.message.len() == s.ack.len() { "MSI" } else { "INTA#" },
                 to_message: Distribution::of(std::mem::take(&mut s.message)),
                 to_isr_entry: Distribution::of(std::mem::take(&mut s.entry)),

@@ -1,0 +1,147 @@
+//! The facts the generic rules need about the display adapter, declared once beside its
+//! register map (docs/contracts.md §1 and §2), and how its probes show its interrupt state.
+
+use dirql_sim::{Command, Frame, PERIOD_NS};
+use dirql_testbenches::check::{
+    io_byte, BarDecl, DataPhase, DeviceProfile, Target, Window, DPC_BUDGET_NS, ISR_BUDGET_NS,
+};
+
+use crate::regs;
+
+/// The adapter's probes by index (docs/contracts.md §2): the names the waveform and the
+/// excerpts show.
+pub const PROBES: [&str; 8] =
+    ["int_raw", "int_enable", "crtc_index", "seq_window", "fifo_level", "cr11", "crtc_write", "dev_events"];
+
+/// Interrupt sources, by bit of INT_STATUS (contracts.md §1).
+pub const SOURCE_NAMES: [&str; 5] = ["VBLANK", "CMD_DONE", "CMD_ERROR", "FIFO_LOW", "SEQ_ERROR"];
+
+/// The display adapter's profile.
+pub static PROFILE: DeviceProfile = DeviceProfile {
+    ack_name: "INT_STATUS",
+    // BAR0 4 KiB MMIO registers, BAR1 the 32-byte VGA I/O window, BAR2 the framebuffer.
+    bars: &[
+        Some(BarDecl { size: 1 << regs::BAR0_SIZE_LOG2, io: false }),
+        Some(BarDecl { size: 1 << regs::BAR1_SIZE_LOG2, io: true }),
+        Some(BarDecl { size: 1 << regs::BAR2_SIZE_LOG2, io: false }),
+    ],
+    acknowledges,
+    benign_reads: &[Target::Bar(0, regs::REG_INT_ENABLE)],
+    register_name,
+    default_dirql: 3,
+    delivery_bound: 1000,
+    // Vector = base | source bit, all 8 messages granted (registers.md).
+    msi_source_mask: 7,
+    sources: &SOURCE_NAMES,
+    latched: |f| f.dev[0],
+    raw,
+    enabled,
+    events,
+    pending,
+    status_shows,
+    msi_cap_offset: Some(regs::CFG_MSI_CAP),
+    // rtl/dirql_irq.v: the pending level is combinational from flops, so INTA# falls in
+    // the interval after the latching edge and rises in the interval after the
+    // acknowledging data phase.
+    assert_latency: 1,
+    dismiss_latency: 1,
+    isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
+    dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    // INT_ENABLE is probe 1 (contracts.md §2).
+    rw_probes: &[(Target::Bar(0, regs::REG_INT_ENABLE), 1, regs::INT_ALL)],
+    isr_shared: &[
+        Target::Bar(0, regs::REG_INT_STATUS),
+        Target::Bar(0, regs::REG_INT_ENABLE),
+        Target::Bar(1, regs::VGA_CRTC_INDEX & !3),
+    ],
+    timed_window: Some(timed_window),
+    probes: &PROBES,
+    roles: &[("@gates", &["cr11"]), ("@window", &["seq_window"])],
+};
+
+/// The retrace latch is held clear while CR11[4] = 0 (contracts.md §1), from the clock the
+/// CR11 write lands, while the INT_RAW probe shows the latch's flop a clock later.
+fn raw(f: &Frame) -> u32 {
+    f.dev[0] & regs::INT_ALL & !vblank_held(f)
+}
+
+/// The retrace source while CR11[4] = 0 holds its latch clear, else nothing.
+fn vblank_held(f: &Frame) -> u32 {
+    if f.dev[5] & (1 << regs::CR11_REARM_BIT) == 0 {
+        regs::INT_VBLANK
+    } else {
+        0
+    }
+}
+
+/// Probe 7: the interrupt block's source inputs; the retrace latches only with CR11[4] = 1.
+fn events(f: &Frame) -> u32 {
+    f.dev[7] & regs::INT_ALL & !vblank_held(f)
+}
+
+fn enabled(f: &Frame) -> u32 {
+    f.dev[1] & regs::INT_ALL
+}
+
+/// INT_RAW & INT_ENABLE, the retrace only while CR11[5] = 0 (contracts.md §1).
+fn pending(f: &Frame) -> u32 {
+    let gate = if f.dev[5] & (1 << regs::CR11_DISABLE_BIT) != 0 { !regs::INT_VBLANK } else { u32::MAX };
+    raw(f) & enabled(f) & gate
+}
+
+/// INT_STATUS and INT_RAW show the sources by bit; Input Status 0 (3C2h) shows the
+/// retrace in bit 7.
+fn status_shows(t: Target, data: u32, be: u8) -> Option<u32> {
+    match t {
+        Target::Bar(0, regs::REG_INT_STATUS | regs::REG_INT_RAW) => Some(data & regs::INT_ALL),
+        Target::Bar(1, o) if o & !3 == regs::VGA_MISC_W_ISR0 & !3 => {
+            let lane = regs::VGA_MISC_W_ISR0 & 3;
+            (be & (1 << lane) != 0).then(|| if (data >> (8 * lane)) & 0x80 != 0 { regs::INT_VBLANK } else { 0 })
+        }
+        _ => None,
+    }
+}
+
+/// A non-zero write-1-to-clear to INT_STATUS acknowledges the bits written 1; the VGA way, a
+/// write of CR11 with bit 4 = 0 through the CRTC data port while the CRTC index (tracked in
+/// `index`, from the index port's writes) is 11h, acknowledges the retrace.
+fn acknowledges(index: &mut u32, t: Target, ph: &DataPhase) -> u32 {
+    match t {
+        Target::Bar(0, regs::REG_INT_STATUS)
+            if matches!(ph.cmd, Some(Command::MemWrite | Command::MemWriteInvalidate)) =>
+        {
+            ph.data
+        }
+        Target::Bar(1, off) if ph.cmd == Some(Command::IoWrite) => {
+            // Index and data may come in one word write: the index lane applies first.
+            if let Some(i) = io_byte(ph, off, regs::VGA_CRTC_INDEX) {
+                *index = 0x100 | u32::from(i);
+            }
+            let cr11 = *index == 0x100 | u32::from(regs::CR_VSE);
+            match io_byte(ph, off, regs::VGA_CRTC_DATA) {
+                Some(d) if cr11 && u32::from(d) & (1 << regs::CR11_REARM_BIT) == 0 => regs::INT_VBLANK,
+                _ => 0,
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// BAR0 registers by name; BAR1 as the VGA port it is.
+fn register_name(t: Target) -> Option<String> {
+    match t {
+        Target::Bar(0, o) => Some(format!("BAR0+{o:#05x}")),
+        Target::Bar(1, o) => Some(format!("I/O port {:03X}h", 0x3C0 + o)),
+        _ => None,
+    }
+}
+
+/// The timed programming window's state, probe 3 [7:0] (contracts.md §2).
+fn timed_window(f: &Frame) -> Window {
+    match f.dev[3] & 0xFF {
+        1 => Window::Open,
+        2 => Window::Committed,
+        3 => Window::Aborted,
+        _ => Window::Closed,
+    }
+}

@@ -1,0 +1,291 @@
+//! The display adapter's scenarios: each runs the firmware's PCI enumeration and
+//! VideoPortInitialize on CPU 0, then its own work.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use dirql_host::pci::{enumerate, ResourcePlan};
+use dirql_host::videoport::{
+    video_port_initialize, Priority, VideoDevice, VideoPort, VideoPortConfig, VideoRequestPacket, NO_ERROR,
+};
+use dirql_host::{Cpu, MachineConfig};
+use dirql_sim::{PicConfig, Routing};
+use dirql_testbenches::device::{no_configuration, RunEnd, Scenario, Stage};
+use dirql_testbenches::harm::HarmLog;
+use dirql_testbenches::scenario::RunSettings;
+
+use crate::miniport::{ioctl, DirqlMiniport, Variant};
+use crate::regs;
+use crate::regs_ext as ext;
+
+/// Every scenario of the display adapter.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "vblank",
+        description: "the adapter raises vertical-retrace interrupts on INTA# while a driver thread on CPU0 does \
+                      register traffic; each interrupt must be serviced and dismissed",
+        default_cycles: 20_000,
+        // No validated burst: nothing for burst-integrity to judge.
+        not_exercised: &["burst-integrity"],
+        configure: no_configuration,
+        start: |st| start(st, Work::Background),
+    },
+    Scenario {
+        name: "sync-readings",
+        description: "CPU0 runs VpHighPriority synchronized routines back to back while the interrupt controller \
+                      routes the adapter's interrupts to CPU1: under `reactos` the ISR runs on CPU1 during the \
+                      routine (sync_overlap_cycles > 0), under `current` and `legacy` it cannot",
+        default_cycles: 20_000,
+        // No validated burst: nothing for burst-integrity to judge.
+        not_exercised: &["burst-integrity"],
+        configure: every_interrupt_to_cpu1,
+        start: |st| start(st, Work::Synchronized),
+    },
+    Scenario {
+        name: "shared-line",
+        description: "a second device shares INTA# and raises its interrupt at seeded times; its ISR is chained \
+                      after the display miniport's, which must return FALSE for interrupts that are not its own",
+        default_cycles: 20_000,
+        // No validated burst: nothing for burst-integrity to judge.
+        not_exercised: &["burst-integrity"],
+        configure: no_configuration,
+        start: |st| start(st, Work::SharedLine),
+    },
+    Scenario {
+        name: "mode-set",
+        description: "StartIO requests from both CPUs while the retrace interrupts: CPU0 programs CRTC registers \
+                      (3D4h/3D5h), sets the mode through the timed window and loads the palette; CPU1 submits \
+                      command buffers with fences and waits for them",
+        default_cycles: 30_000,
+        not_exercised: &[],
+        configure: no_configuration,
+        start: |st| start(st, Work::ModeSet { messages: false }),
+    },
+    Scenario {
+        name: "msi",
+        description: "mode-set with message-signalled interrupts: the miniport registers through \
+                      NdisMRegisterInterruptEx for MSI messages to a seeded CPU, the adapter signals each source with \
+                      its own message (a Memory Write it masters on the bus), MiniportMessageInterrupt dismisses it, \
+                      and synchronized code goes through NdisMSynchronizeWithInterruptEx; INTA# stays released",
+        default_cycles: 30_000,
+        not_exercised: &[],
+        configure: no_configuration,
+        start: |st| start(st, Work::ModeSet { messages: true }),
+    },
+];
+
+/// `sync-readings`: every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
+fn every_interrupt_to_cpu1(cfg: &mut MachineConfig, _: &RunSettings) {
+    cfg.pic = PicConfig { routing: Routing::Fixed(1), ..cfg.pic };
+}
+
+/// What the driver threads do once the miniport is up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Work {
+    /// Register traffic on CPU0 (`vblank`).
+    Background,
+    /// Back-to-back VpHighPriority routines on CPU0 (`sync-readings`).
+    Synchronized,
+    /// Register traffic, with a second device on the shared line (`shared-line`).
+    SharedLine,
+    /// Mode requests on CPU0, command buffers on CPU1, by INTA# or MSI.
+    ModeSet {
+        /// By MSI messages.
+        messages: bool,
+    },
+}
+
+/// Cycles between the second device's interrupts on the shared line (seeded in between).
+const SECOND_MIN_GAP: u64 = 300;
+/// See [`SECOND_MIN_GAP`].
+const SECOND_MAX_GAP: u64 = 3_000;
+
+fn start(st: &mut Stage<'_>, work: Work) {
+    let s = st.settings;
+    let variant = Variant::of(s.driver);
+    let second_isr = (work == Work::SharedLine).then(|| st.attach_second_device(SECOND_MIN_GAP, SECOND_MAX_GAP).isr());
+    let miniport = Rc::new(DirqlMiniport::new(variant));
+    let vp_cfg = VideoPortConfig { reading: s.reading, smp: s.cpus > 1, ..VideoPortConfig::default() };
+    let dev_slot: Rc<RefCell<Option<Rc<VideoDevice>>>> = Rc::new(RefCell::new(None));
+    let messages = work == (Work::ModeSet { messages: true });
+    if messages {
+        miniport.use_message_interrupts();
+    }
+    // MSI: the messages go to a CPU chosen by the seed, so exploring seeds covers both.
+    let msi_target = (s.seed % u64::from(s.cpus.max(1))) as u8;
+    let one_cpu = s.cpus <= 1;
+    let mode_set = matches!(work, Work::ModeSet { .. });
+    // On one CPU the command requests take turns with the mode requests on CPU0 (below).
+    if mode_set && !one_cpu {
+        let slot = dev_slot.clone();
+        let harm = st.harm.clone();
+        st.machine.spawn(
+            1,
+            Box::new(move |cpu: &Cpu<'_>| loop {
+                let dev = slot.borrow().clone();
+                match dev {
+                    Some(dev) => {
+                        let vp = VideoPort::new(cpu, &dev);
+                        let mut fence = 1;
+                        loop {
+                            command_request(&vp, &mut fence, &harm);
+                        }
+                    }
+                    None => cpu.work(50),
+                }
+            }),
+        );
+    }
+    let (harm, enabled, err, mp) = (st.harm.clone(), st.enabled_at.clone(), st.setup_error.clone(), miniport.clone());
+    st.machine.spawn(
+        0,
+        Box::new(move |cpu: &Cpu<'_>| {
+            let Some(pci) = enumerate(cpu, &ResourcePlan::default()) else {
+                *err.borrow_mut() = Some("PCI enumeration found no device (master abort on the ID read)".into());
+                return;
+            };
+            let dev = VideoDevice::new(vp_cfg, pci);
+            if let Err(e) = video_port_initialize(cpu, &dev, mp.clone()) {
+                *err.borrow_mut() = Some(e);
+                return;
+            }
+            if messages {
+                if let Err(e) = mp.connect_messages(cpu, &dev, msi_target) {
+                    *err.borrow_mut() = Some(e);
+                    return;
+                }
+            }
+            if let (Some(isr), Some(int)) = (second_isr, dev.interrupt()) {
+                // The other device's driver connects to the same interrupt object: its ISR
+                // is called only when the display miniport's returns FALSE.
+                int.connect("second-device", isr);
+            }
+            enabled.set(Some(cpu.now()));
+            let vp = VideoPort::new(cpu, &dev);
+            let bar0 = dev.pci.bars[0].map_or(0, |b| b.base);
+            *dev_slot.borrow_mut() = Some(dev.clone());
+            match work {
+                Work::Synchronized => synchronized_traffic(&vp, bar0, &harm),
+                Work::ModeSet { .. } if one_cpu => {
+                    let mut fence = 1;
+                    loop {
+                        mode_request(&vp, &harm);
+                        command_request(&vp, &mut fence, &harm);
+                    }
+                }
+                Work::ModeSet { .. } => loop {
+                    mode_request(&vp, &harm);
+                },
+                Work::Background | Work::SharedLine => background_traffic(&vp, bar0, &harm),
+            }
+        }),
+    );
+    // Every frame's retrace must be serviced: counted from when the driver enabled them.
+    st.at_end(Box::new(move |end: &RunEnd, harm: &HarmLog| {
+        let Some(from) = end.enabled_at else { return };
+        let expected = end.cycles.saturating_sub(from) / FRAME_CYCLES;
+        let serviced = miniport.vblanks();
+        // The last frame may end with its retrace not yet serviced.
+        if serviced + 1 < expected {
+            harm.record(
+                "retrace-unserviced",
+                end.cycles,
+                format!(
+                    "{expected} vertical retraces since the driver enabled its interrupts at cycle {from} (one every \
+                     {FRAME_CYCLES} cycles, contracts.md §1), but the ISR serviced {serviced}"
+                ),
+            );
+        }
+    }));
+}
+
+/// The mode the adapter resets to (docs/contracts.md §1: htotal 50, vtotal 40).
+const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
+
+/// Cycles per frame in the mode every scenario runs (DEFAULT_MODE: htotal 50 × vtotal 40).
+const FRAME_CYCLES: u64 = (DEFAULT_MODE[0] * DEFAULT_MODE[4]) as u64;
+
+/// CPU0 in `mode-set`: CRTC registers, the timed mode sequence and a palette, through the
+/// serialized StartIO queue (called again and again).
+fn mode_request(vp: &VideoPort<'_, '_>, harm: &HarmLog) {
+    let reqs = [
+        // Horizontal timing as the mode has it, then the cursor shape, start address and cursor
+        // location a mode set also programs (CR0A-CR0F: accepted, not implemented by the adapter).
+        (ioctl::SET_CRTC, vec![0x042A, 0x052E, 0x0132, 0x0A0D, 0x0B0E, 0x0C00, 0x0D00, 0x0E00, 0x0F00]),
+        (ioctl::SET_CURRENT_MODE, DEFAULT_MODE.to_vec()),
+        (ioctl::SET_COLOR_REGISTERS, vec![0, 0x10_2030, 0x40_5060, 0x70_8090]),
+    ];
+    for (code, input) in &reqs {
+        let mut rp = VideoRequestPacket { ioctl: *code, input: input.clone(), ..Default::default() };
+        vp.start_io(&mut rp);
+        if rp.status != NO_ERROR {
+            harm.record(
+                "mode-not-set",
+                vp.cpu().now(),
+                format!("StartIO request {:#010x} failed with status {}", rp.ioctl, rp.status),
+            );
+        }
+        vp.cpu().work(120);
+    }
+}
+
+/// CPU1 in `mode-set` (called again and again): a command buffer ending in fence `fence`,
+/// then a wait for that fence.
+fn command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, harm: &HarmLog) {
+    let words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF, ext::OP_FENCE << 24, *fence];
+    let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+    vp.start_io(&mut rp);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![*fence], ..Default::default() };
+    vp.start_io(&mut rp);
+    if rp.status != NO_ERROR {
+        harm.record(
+            "fence-stalled",
+            vp.cpu().now(),
+            format!("fence {fence} submitted but not completed within the wait (status {})", rp.status),
+        );
+    }
+    vp.cpu().work(400);
+    *fence += 1;
+}
+
+/// VpHighPriority routines back to back on CPU0, each a stretch of register traffic that
+/// stays well inside the VpHighPriority bound.
+fn synchronized_traffic(vp: &VideoPort<'_, '_>, bar0: u32, harm: &HarmLog) {
+    let mut n = 0u32;
+    loop {
+        vp.synchronize_execution(Priority::High, &|vp| {
+            for _ in 0..6 {
+                scratch_round_trip(vp, bar0, n, harm);
+                vp.cpu().work(40);
+            }
+            true
+        });
+        vp.cpu().work(60);
+        n = n.wrapping_add(1);
+    }
+}
+
+/// A driver thread's ordinary register traffic, so that interrupts land in the middle of
+/// driver code rather than in the idle loop.
+fn background_traffic(vp: &VideoPort<'_, '_>, bar0: u32, harm: &HarmLog) {
+    let mut n = 0u32;
+    loop {
+        scratch_round_trip(vp, bar0, n, harm);
+        vp.cpu().work(150);
+        n = n.wrapping_add(1);
+    }
+}
+
+/// SCRATCH written and read back: what comes back must be what was written (the driver
+/// thread is the only one that touches SCRATCH).
+fn scratch_round_trip(vp: &VideoPort<'_, '_>, bar0: u32, n: u32, harm: &HarmLog) {
+    vp.write_register_ulong(bar0 + regs::REG_SCRATCH, n);
+    let got = vp.read_register_ulong(bar0 + regs::REG_SCRATCH);
+    if got != n {
+        harm.record(
+            "register-read-wrong",
+            vp.cpu().now(),
+            format!("SCRATCH read back {got:#010x} after {n:#010x} was written to it"),
+        );
+    }
+}

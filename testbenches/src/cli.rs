@@ -1,0 +1,825 @@
+//! The `dirql` command line: run scenarios, explore seeds, check waveforms, measure. Exit 0
+//! when every check passes, 1 when a check fails, 2 on bad input. It knows devices only
+//! through the list it is given ([`main`]).
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use dirql_host::videoport::SyncReading;
+use dirql_sim::TraceFormat;
+use serde_json::json;
+
+use crate::bench::{bench, table as bench_table, BenchSettings};
+use crate::check;
+use crate::check::{hierarchy_file_of, read_fst_recovering, read_vcd, Checker, FstRecovery, RuleReport, SourceTiming};
+use crate::device::{driver as find_driver, rtl_twin, Device, Registry, Scenario, Twin};
+use crate::explore::{explore, ExploreSettings, Strategy};
+use crate::gtkw::write_gtkw;
+use crate::manifest::{self, RunManifest};
+use crate::report::{junit, rules_table, timing_svg, timing_table};
+use crate::scenario::{run_with, Progress, RunOptions, RunSettings};
+
+#[derive(Parser)]
+#[command(
+    name = "dirql",
+    version,
+    about = "Hardware/software co-simulation of interrupt-driven PCI devices and their miniport drivers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List scenarios, driver variants and RTL variants.
+    List(ListArgs),
+    /// Run a scenario and check it live, cycle by cycle.
+    Run(RunArgs),
+    /// Run many seeds of a scenario in parallel and replay the first failure with a waveform.
+    Explore(ExploreArgs),
+    /// Measure every layer against Verilator's own speed (prints figures; no pass/fail).
+    Bench(BenchArgs),
+    /// Check a waveform written by `dirql run`.
+    Check(CheckArgs),
+}
+
+/// Arguments of `dirql list`.
+#[derive(Args)]
+struct ListArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `dirql run`.
+#[derive(Args)]
+struct RunArgs {
+    /// Scenario name (see `dirql list`).
+    scenario: String,
+    /// Driver variant (see `dirql list`).
+    #[arg(long, default_value = "reference")]
+    driver: String,
+    /// RTL variant of the adapter (see `dirql list`): a broken twin's pins come from the
+    /// wrapper's pin-fault stage.
+    #[arg(long, default_value = "reference")]
+    rtl: String,
+    /// Seed of the scheduler: the same seed gives the same run, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Cycles to simulate (default: the scenario's own).
+    #[arg(long)]
+    cycles: Option<u64>,
+    /// Write the waveform (VCD) here.
+    #[arg(long, conflicts_with = "wave")]
+    vcd: Option<PathBuf>,
+    /// Write the waveform here, in the format its name ends in: `.vcd` or `.fst`
+    /// (Verilator's FST writer: compressed, for long runs; GTKWave opens it).
+    #[arg(long)]
+    wave: Option<PathBuf>,
+    /// Reading of VideoPortSynchronizeExecution: current, legacy or reactos.
+    #[arg(long, default_value = "current")]
+    reading: String,
+    /// Virtual CPUs (1 or 2).
+    #[arg(long, default_value_t = 2)]
+    cpus: u8,
+    /// Inject a fault (repeatable): `bad-parity` (wrong PAR on every 7th write data
+    /// phase), `master-abort` (every 50th memory/I/O transaction sent where nobody
+    /// answers), `target-abort` (the adapter answers every 50th memory/I/O transaction
+    /// with target abort), `retry-storm` (the adapter answers every transaction started
+    /// in cycles 5000-5600 with retry), `drop-line` (the interrupt controller does not see
+    /// INTA# in cycles 3000-9000), `slow-line` (every delivery 40 cycles late),
+    /// `stale-irr` (every 4th end of interrupt the controller delivers the line again
+    /// whatever its level: spurious interrupts), `drop-msi` (every 3rd MSI write accepted
+    /// on the bus and thrown away). See docs/robustness.md.
+    #[arg(long = "fault")]
+    faults: Vec<String>,
+    /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
+    /// `dirql explore`); every other choice takes its baseline.
+    #[arg(long)]
+    schedule: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    /// Also write a JUnit XML report here (one test case per rule).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write the timing histograms (SVG) here instead of beside the waveform.
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+}
+
+/// Arguments of `dirql explore`.
+#[derive(Args)]
+struct ExploreArgs {
+    /// Scenario name.
+    scenario: String,
+    /// Driver variant.
+    #[arg(long, default_value = "reference")]
+    driver: String,
+    /// Number of seeds.
+    #[arg(long, default_value_t = 1000)]
+    seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 1)]
+    first_seed: u64,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Cycles per run (default: the scenario's own).
+    #[arg(long)]
+    cycles: Option<u64>,
+    /// Reading of VideoPortSynchronizeExecution: current, legacy or reactos.
+    #[arg(long, default_value = "current")]
+    reading: String,
+    /// Virtual CPUs (1 or 2).
+    #[arg(long, default_value_t = 2)]
+    cpus: u8,
+    /// Where the replay's waveform goes.
+    #[arg(long, default_value = "build/waves")]
+    replay_dir: PathBuf,
+    /// How choices are made: `random` (uniform from each seed) or `pct` (the baseline
+    /// schedule with a few random deviations at random depths).
+    #[arg(long, default_value = "random")]
+    strategy: String,
+    /// Deviations per run with `--strategy pct`.
+    #[arg(long, default_value_t = 2)]
+    depth: u32,
+    /// Do not shrink the first failure.
+    #[arg(long)]
+    no_shrink: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `dirql bench`.
+#[derive(Args)]
+struct BenchArgs {
+    /// The device to measure (default: the first registered; see `dirql list`).
+    #[arg(long)]
+    device: Option<String>,
+    /// Repetitions of each measurement (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// Cycles per untraced measurement.
+    #[arg(long, default_value_t = 1_000_000)]
+    cycles: u64,
+    /// Also time a clean build and a rebuild after touching one RTL file (run from the
+    /// repository root).
+    #[arg(long)]
+    build: bool,
+    /// Folder for the temporary waveforms.
+    #[arg(long, default_value = "build/bench")]
+    scratch: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `dirql check`.
+#[derive(Args)]
+struct CheckArgs {
+    /// The device the waveform is of (default: the one its run manifest names, else the
+    /// first registered).
+    #[arg(long)]
+    device: Option<String>,
+    /// The waveform: FST when its name ends in `.fst`, else VCD.
+    #[arg(value_name = "VCD|FST")]
+    vcd: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    /// Also write a JUnit XML report here (one test case per rule).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a GTKWave save file beside the waveform, centred on the first violation.
+    #[arg(long)]
+    gtkw: bool,
+    /// Write the timing histograms (SVG) here instead of beside the waveform.
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+}
+
+/// Why a command could not give a verdict: bad input (exit 2, the message names the input
+/// and the fix), or a failure of dirql itself (exit 2 as well, but said as such, so a user
+/// does not look for a mistake in what they typed).
+enum Failure {
+    /// The input is wrong: the message names it and the fix.
+    BadInput(String),
+    /// dirql could not do what was asked for a reason that is not the input's.
+    Internal(String),
+}
+
+/// Bad input, as most errors are.
+#[allow(non_snake_case)]
+fn BadInput(msg: String) -> Failure {
+    Failure::BadInput(msg)
+}
+
+/// Runs the `dirql` command line over `devices` (the first is the default device) and
+/// returns its exit code: 0 when every check passes, 1 when a check fails, 2 on bad input.
+/// The in-tree `dirql` registers its devices in `cli/src/main.rs`; a device out of tree
+/// calls this from its own `main` with its own list.
+pub fn main(devices: &'static [&'static dyn Device]) -> ExitCode {
+    let registry = match Registry::new(devices) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("dirql: internal error: bad device registration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse();
+    crate::signals::install();
+    let outcome = match cli.cmd {
+        Cmd::List(a) => list(&registry, &a),
+        Cmd::Run(a) => run(&registry, a),
+        Cmd::Explore(a) => explore_cmd(&registry, a),
+        Cmd::Bench(a) => bench_cmd(&registry, a),
+        Cmd::Check(a) => check_cmd(&registry, a),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(Failure::BadInput(msg)) => {
+            eprintln!("dirql: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(msg)) => {
+            eprintln!("dirql: internal error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `dirql run`.
+fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
+    let mut injected = dirql_sim::Faults::default();
+    let mut line = dirql_sim::LineFaults::default();
+    for f in &a.faults {
+        match f.as_str() {
+            "bad-parity" => injected.bad_parity_every = Some(7),
+            "master-abort" => injected.master_abort_every = Some(50),
+            "target-abort" => injected.target_abort_every = Some(TARGET_ABORT_EVERY),
+            "retry-storm" => injected.retry_window = Some(RETRY_STORM),
+            "drop-line" => line.drop_window = Some((3_000, 9_000)),
+            "slow-line" => line.extra_latency = 40,
+            "drop-msi" => injected.drop_msi_every = Some(3),
+            "stale-irr" => line.redeliver_every = Some(4),
+            other => {
+                return Err(BadInput(format!(
+                    "unknown --fault '{other}'; use bad-parity, master-abort, target-abort, retry-storm, \
+                     drop-line, slow-line, stale-irr or drop-msi"
+                )))
+            }
+        }
+    }
+    let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
+    let rtl = rtl_twin(device, &a.rtl).ok_or_else(|| {
+        BadInput(format!(
+            "unknown --rtl '{}' for device {}; known: {}",
+            a.rtl,
+            device.name(),
+            names(device.rtl_twins().iter().map(|v| v.name))
+        ))
+    })?;
+    let schedule = a
+        .schedule
+        .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
+        .transpose()?;
+    let vcd = waveform_path(a.vcd, a.wave)?;
+    let cycles = a.cycles.unwrap_or(sc.default_cycles);
+    if cycles == 0 {
+        return Err(BadInput("--cycles 0: give at least one cycle".into()));
+    }
+    let progress = (cycles >= LONG_RUN).then(|| progress_on_terminal(Some(cycles))).flatten();
+    let settings = RunSettings {
+        device,
+        scenario: sc,
+        driver: drv,
+        seed: a.seed,
+        cycles,
+        vcd: vcd.clone(),
+        reading,
+        cpus: a.cpus,
+    };
+    let opts =
+        RunOptions { schedule, faults: injected, line_faults: line, rtl: Some(rtl), progress, ..RunOptions::default() };
+    let r = run_with(&settings, &opts).map_err(|e| BadInput(e.to_string()))?;
+    let suite = format!("{}.{}.seed{}", r.scenario, r.driver, r.seed);
+    let extras = write_extras(
+        &r.rules,
+        &r.timing,
+        &Extras {
+            vcd: vcd.as_deref(),
+            gtkw: vcd.is_some(),
+            report_dir: a.report_dir.as_deref(),
+            junit: a.junit.as_deref(),
+            suite: &suite,
+            probes: device.profile().probes,
+        },
+    )?;
+    if a.json {
+        let mut j = serde_json::to_value(&r).map_err(|e| Failure::Internal(e.to_string()))?;
+        j["timing"] = json!(r.timing);
+        j["files"] = json!(extras);
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+    } else {
+        let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
+        println!("dirql run {}  driver={}{rtl}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
+        print!("{}", rules_table(&r.rules));
+        println!("  interrupts taken: {} ({} unclaimed)", r.interrupts, r.unclaimed);
+        if let Some(first) = r.bus_events.first() {
+            println!("  bus events: {} (first: {first})", r.bus_events.len());
+        }
+        print!("{}", timing_table(&r.timing));
+        println!("verdict: {}", r.verdict.to_uppercase());
+        if let Some(v) = &r.waveform {
+            println!("waveform: {v}");
+        }
+        for f in &extras {
+            println!("wrote: {f}");
+        }
+    }
+    Ok(r.verdict == "pass")
+}
+
+/// `dirql explore`.
+fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
+    let strategy = match a.strategy.as_str() {
+        "random" => Strategy::Random,
+        "pct" if a.depth >= 1 => Strategy::Pct { depth: a.depth },
+        "pct" => return Err(BadInput("--depth must be at least 1 with --strategy pct".into())),
+        other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
+    };
+    let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
+    if a.seeds == 0 || a.jobs == Some(0) {
+        return Err(BadInput("--seeds and --jobs must be at least 1".into()));
+    }
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let settings = ExploreSettings {
+        device,
+        scenario: sc,
+        driver: drv,
+        first_seed: a.first_seed,
+        seeds: a.seeds,
+        jobs,
+        cycles: a.cycles.unwrap_or(sc.default_cycles),
+        reading,
+        cpus: a.cpus,
+        replay_dir: a.replay_dir,
+        strategy,
+        shrink: !a.no_shrink,
+    };
+    let r = explore(&settings).map_err(BadInput)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+    } else {
+        println!(
+            "dirql explore {}  driver={}  seeds={} ({} jobs)  {:.1} seeds/s",
+            r.scenario, r.driver, r.seeds_run, r.jobs, r.seeds_per_s
+        );
+        println!("  failing seeds: {}", r.failures);
+        for (rule, n) in &r.failures_by_rule {
+            println!("    {rule:<20} {n}");
+        }
+        if let (Some(seed), Some(k)) = (r.first_failing_seed, r.seeds_to_first_failure) {
+            println!("  first failing seed: {seed} (found after {k} seed(s))");
+        }
+        if let (Some(t), Some((b, a, runs))) = (&r.shrunk_schedule, r.shrink_stats) {
+            let shown = if t == "baseline" {
+                "baseline (no forced choice: the nominal schedule already fails)"
+            } else {
+                t.as_str()
+            };
+            println!("  shrunk: {b} forced choice(s) -> {a} in {runs} run(s): {shown}");
+        }
+        if let Some(rep) = &r.replay {
+            println!("  replayed with a waveform: {} (same verdict: {})", rep.vcd, rep.same_verdict);
+            if let Some((c, m)) = &rep.first_violation {
+                println!("    first violation at cycle {c}: {m}");
+            }
+        }
+        if let Some(cmd) = &r.replay_command {
+            println!("  replay: {cmd}");
+        }
+        println!("verdict: {}", if r.failures == 0 { "PASS" } else { "FAIL" });
+    }
+    Ok(r.failures == 0)
+}
+
+/// `dirql bench`.
+fn bench_cmd(registry: &Registry, a: BenchArgs) -> Result<bool, Failure> {
+    if a.reps == 0 || a.cycles < 10_000 {
+        return Err(BadInput(format!("--reps {} --cycles {}: need reps >= 1 and cycles >= 10000", a.reps, a.cycles)));
+    }
+    let device = match &a.device {
+        Some(n) => registry.device(n).ok_or_else(|| unknown_device(registry, n))?,
+        None => registry.default_device(),
+    };
+    let root = if a.build {
+        let cwd = std::env::current_dir().map_err(|e| Failure::Internal(e.to_string()))?;
+        if !cwd.join("Cargo.toml").exists() || !cwd.join("sim/build.rs").exists() {
+            return Err(BadInput(format!("--build: {} is not the dirql repository root", cwd.display())));
+        }
+        Some(cwd)
+    } else {
+        None
+    };
+    let settings = BenchSettings {
+        device,
+        reps: a.reps,
+        cycles: a.cycles,
+        trace_cycles: a.cycles / 4,
+        check_cycles: a.cycles * 4,
+        scratch: a.scratch,
+        build: root,
+    };
+    let r = bench(&settings, |m| eprintln!("bench: {m}")).map_err(BadInput)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+    } else {
+        print!("{}", bench_table(&r));
+    }
+    Ok(true)
+}
+
+fn unknown_device(registry: &Registry, name: &str) -> Failure {
+    BadInput(format!("unknown --device '{name}'; known: {}", names(registry.devices().iter().map(|d| d.name()))))
+}
+
+/// `dirql check`: the device is the one the run's manifest names, else `--device`, else
+/// the default.
+fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
+    let vcd = a.vcd;
+    let shown = vcd.display().to_string();
+    let file = File::open(&vcd).map_err(|e| BadInput(format!("cannot open {shown}: {e}")))?;
+    let manifest = RunManifest::read(&vcd).transpose().map_err(BadInput)?;
+    let device = match (a.device.as_deref(), manifest.as_ref().map(|m| m.device.as_str()).filter(|d| !d.is_empty())) {
+        (Some(n), Some(m)) if n != m => {
+            return Err(BadInput(format!(
+                "--device {n}: the run manifest {} says this waveform is of device {m}",
+                manifest::path_of(&vcd).display()
+            )))
+        }
+        (Some(n), _) | (None, Some(n)) => registry.device(n).ok_or_else(|| unknown_device(registry, n))?,
+        (None, None) => registry.default_device(),
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
+    let mut checker = Checker::for_device(device);
+    let (frames, recovered) = match TraceFormat::of_path(&vcd) {
+        TraceFormat::Fst => {
+            quiet_reader_panics();
+            // Consulted only if the writer never closed the file (a hard kill).
+            let hier = hierarchy_file_of(&vcd);
+            let side = File::open(&hier).map(BufReader::new);
+            read_fst_recovering(&shown, progress, &hier.display().to_string(), side, |f| checker.feed(f))
+                .map(|r| (r.frames, r.recovered))
+                .map_err(|e| BadInput(e.to_string()))
+        }
+        TraceFormat::Vcd => {
+            read_vcd(&shown, progress, |f| checker.feed(f)).map(|n| (n, None)).map_err(|e| BadInput(e.to_string()))
+        }
+    }?;
+    let last_cycle = checker.last_cycle();
+    let (mut rules, timing) = checker.finish_all();
+    // The live run's judgement, from the manifest it left beside the waveform.
+    let note = match &manifest {
+        Some(m) => {
+            m.judge(&mut rules, last_cycle, registry);
+            None
+        }
+        None => {
+            check::judge_exercised(&mut rules, &[], last_cycle);
+            Some(format!(
+                "  no run manifest ({}): every rule that checked nothing fails, and whether the run \
+                 completed is not known\n",
+                manifest::path_of(&vcd).display()
+            ))
+        }
+    };
+    let timing = timing.sources().to_vec();
+    let pass = rules.iter().all(|r| r.verdict == "pass");
+    let verdict = if pass { "pass" } else { "fail" };
+    let suite = vcd.file_stem().map_or("waveform".into(), |s| s.to_string_lossy().into_owned());
+    let extras = write_extras(
+        &rules,
+        &timing,
+        &Extras {
+            vcd: Some(&vcd),
+            gtkw: a.gtkw,
+            report_dir: a.report_dir.as_deref(),
+            junit: a.junit.as_deref(),
+            suite: &suite,
+            probes: device.profile().probes,
+        },
+    )?;
+    if a.json {
+        let mut j = json!({ "file": shown, "device": device.name(), "cycles": frames, "verdict": verdict, "rules": rules, "timing": timing, "files": extras });
+        if let Some(r) = &recovered {
+            j["recovered"] = json!(r);
+            j["recovered"]["up_to_cycle"] = json!(frames);
+        }
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+    } else {
+        println!("dirql check {shown}  cycles={frames}");
+        if let Some(r) = &recovered {
+            print!("{}", recovered_note(r, frames));
+        }
+        if let Some(n) = &note {
+            print!("{n}");
+        }
+        print!("{}", rules_table(&rules));
+        print!("{}", timing_table(&timing));
+        println!("verdict: {}", verdict.to_uppercase());
+        for f in &extras {
+            println!("wrote: {f}");
+        }
+    }
+    Ok(pass)
+}
+
+/// `--fault target-abort`: every this many memory/I/O transactions is answered with target
+/// abort (the same rate as `master-abort`).
+const TARGET_ABORT_EVERY: u32 = 50;
+/// `--fault retry-storm`: transactions started in these cycles are answered with retry; 600
+/// cycles outlast the bridge's budget (64 re-issues, about 5 cycles each), so the storm
+/// exhausts it once. Placed between two retraces of the default mode (every 2000 cycles).
+const RETRY_STORM: (u64, u64) = (5_000, 5_600);
+
+/// The waveform a run writes: `--vcd` (VCD, as always) or `--wave` (the format its name
+/// ends in). A `.fst` name given to `--vcd`, or a `--wave` name ending in neither, is bad
+/// input: the file would not hold what its name says.
+fn waveform_path(vcd: Option<PathBuf>, wave: Option<PathBuf>) -> Result<Option<PathBuf>, Failure> {
+    if let Some(v) = &vcd {
+        if TraceFormat::of_path(v) == TraceFormat::Fst {
+            return Err(BadInput(format!(
+                "--vcd {}: --vcd writes VCD, and this name ends in .fst; to write FST use --wave {}",
+                v.display(),
+                v.display()
+            )));
+        }
+    }
+    if let Some(w) = &wave {
+        let ext = w.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if !matches!(ext.as_deref(), Some("vcd" | "fst")) {
+            return Err(BadInput(format!(
+                "--wave {}: the format follows the name; end it in .vcd or .fst",
+                w.display()
+            )));
+        }
+    }
+    Ok(vcd.or(wave))
+}
+
+/// What `dirql check` says of an FST its writer never closed, read with its side file.
+fn recovered_note(r: &FstRecovery, frames: u64) -> String {
+    format!(
+        "  incomplete: its writer never closed it ({})\n  \
+         recovered with the hierarchy from {}: checked up to cycle {frames}, the end of the last of its {} whole \
+         value-change block(s); the {} byte(s) after it are lost\n",
+        r.reason, r.hierarchy, r.blocks, r.lost_bytes
+    )
+}
+
+/// `read_fst` turns a panic of the FST reader on a damaged file into the exit-2 message
+/// that names the file; the default hook would print the panic first, as if dirql had
+/// crashed. Panics anywhere else print as always.
+fn quiet_reader_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_reader = info
+            .location()
+            .is_some_and(|l| ["fst-reader-", "lz4_flex-", "miniz_oxide-"].iter().any(|c| l.file().contains(c)));
+        if !in_reader {
+            default(info);
+        }
+    }));
+}
+
+/// Runs this long or longer show progress (on a terminal).
+const LONG_RUN: u64 = 2_000_000;
+
+/// Progress on stderr, only when stderr is a terminal: cycles done, rate and, when the
+/// total is known, ETA.
+fn progress_on_terminal(total: Option<u64>) -> Option<Progress> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let start = Instant::now();
+    Some(Progress(std::sync::Arc::new(move |cycle| {
+        let secs = start.elapsed().as_secs_f64().max(1e-6);
+        let rate = cycle as f64 / secs;
+        let eta = total.map_or(String::new(), |t| format!(", ETA {:.0} s", t.saturating_sub(cycle) as f64 / rate));
+        eprint!("\r  {cycle} cycles, {:.0} kcycles/s{eta}   ", rate / 1000.0);
+        if total.is_some_and(|t| cycle + crate::check::PROGRESS_EVERY > t) {
+            eprintln!();
+        }
+    })))
+}
+
+/// A reader that shows how far through the file a check is (terminal only).
+struct ByteProgress<R> {
+    inner: R,
+    done: u64,
+    size: u64,
+    next: u64,
+    start: Instant,
+    on: bool,
+}
+
+impl<R: Read> ByteProgress<R> {
+    fn new(inner: R, size: u64) -> Self {
+        let on = std::io::stderr().is_terminal() && size >= 64 << 20;
+        ByteProgress { inner, done: 0, size, next: 0, start: Instant::now(), on }
+    }
+}
+
+impl<R: Seek> Seek for ByteProgress<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        // FST is read by blocks, not front to back: progress is the position reached.
+        let at = self.inner.seek(pos)?;
+        self.done = at;
+        Ok(at)
+    }
+}
+
+impl<R: Read> Read for ByteProgress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if self.on && (self.done >= self.next || n == 0) {
+            self.next = self.done + (16 << 20);
+            let secs = self.start.elapsed().as_secs_f64().max(1e-6);
+            let rate = self.done as f64 / secs;
+            let eta = self.size.saturating_sub(self.done) as f64 / rate.max(1.0);
+            eprint!("\r  {} / {} MB, {:.0} MB/s, ETA {:.0} s   ", self.done >> 20, self.size >> 20, rate / 1e6, eta);
+            if n == 0 {
+                eprintln!();
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Which optional reports to write, and for what.
+struct Extras<'a> {
+    /// The waveform they are beside.
+    vcd: Option<&'a Path>,
+    /// Write the GTKWave save file.
+    gtkw: bool,
+    /// Where the timing SVGs go (default: beside the waveform).
+    report_dir: Option<&'a Path>,
+    /// Where the JUnit report goes.
+    junit: Option<&'a Path>,
+    /// The JUnit suite's name.
+    suite: &'a str,
+    /// The device's names for its probes.
+    probes: &'a [&'a str],
+}
+
+/// Writes the optional reports: JUnit, the GTKWave save file, the timing SVGs. Returns
+/// the paths written.
+fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -> Result<Vec<String>, Failure> {
+    let Extras { vcd, gtkw, report_dir, junit: junit_path, suite, probes } = *x;
+    let mut out = Vec::new();
+    let io = |p: &Path, e: std::io::Error| BadInput(format!("cannot write {}: {e}", p.display()));
+    if let Some(p) = junit_path {
+        std::fs::write(p, junit(suite, rules)).map_err(|e| io(p, e))?;
+        out.push(p.display().to_string());
+    }
+    if let (Some(v), true) = (vcd, gtkw) {
+        let first =
+            rules.iter().flat_map(|r| r.violations.iter().map(move |v| (v.cycle, r.name.as_str()))).min_by_key(|x| x.0);
+        let p = write_gtkw(v, first, probes).map_err(|e| io(v, e))?;
+        out.push(p.display().to_string());
+    }
+    let dir =
+        report_dir.map(Path::to_path_buf).or_else(|| vcd.map(|v| v.parent().unwrap_or(Path::new(".")).to_path_buf()));
+    if let Some(dir) = dir {
+        let stem = vcd.and_then(Path::file_stem).map_or("dirql".into(), |s| s.to_string_lossy().into_owned());
+        if !timing.is_empty() {
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        }
+        for t in timing {
+            let p = dir.join(format!("{stem}.timing-{}.svg", t.source.to_lowercase()));
+            std::fs::write(&p, timing_svg(t)).map_err(|e| io(&p, e))?;
+            out.push(p.display().to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// The scenario (and its device), driver, reading and CPU count a run or an exploration
+/// names, checked; the error names the bad one and lists the good ones.
+fn resolve(
+    registry: &Registry,
+    scenario: &str,
+    driver: &str,
+    reading: &str,
+    cpus: u8,
+) -> Result<(&'static dyn Device, &'static Scenario, &'static Twin, SyncReading), Failure> {
+    let (device, sc) = registry.scenario(scenario).ok_or_else(|| {
+        BadInput(format!("unknown scenario '{scenario}'; known: {}", registry.scenario_names().join(", ")))
+    })?;
+    let drv = find_driver(device, driver).ok_or_else(|| {
+        BadInput(format!(
+            "unknown driver '{driver}' for device {} (scenario {scenario}); known: {}",
+            device.name(),
+            names(device.drivers().iter().map(|v| v.name))
+        ))
+    })?;
+    let reading = SyncReading::from_name(reading)
+        .ok_or_else(|| BadInput(format!("unknown --reading '{reading}'; use one of: current, legacy, reactos")))?;
+    if !(1..=2).contains(&cpus) {
+        return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
+    }
+    Ok((device, sc, drv, reading))
+}
+
+fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
+}
+
+/// `dirql list`: every device with its scenarios, drivers and RTL variants. The top-level
+/// `scenarios`, `drivers` and `rtl` of `--json` (and the text's sections) are every
+/// device's together, as before devices were plug-ins; `devices` has them per device.
+fn list(registry: &Registry, a: &ListArgs) -> Result<bool, Failure> {
+    // A variant as listed: a broken one also names the rule it breaks and its scenario.
+    let variant = |name: &str, description: &str, breaks: Option<&str>, scenario: Option<&str>| {
+        let mut o = json!({ "name": name, "description": description });
+        if let (Some(b), Some(s)) = (breaks, scenario) {
+            o["breaks"] = json!(b);
+            o["scenario"] = json!(s);
+        }
+        o
+    };
+    let devices = registry.devices();
+    if a.json {
+        let drivers_of = |d: &dyn Device| -> Vec<serde_json::Value> {
+            d.drivers()
+                .iter()
+                .map(|v| {
+                    let mut o = variant(v.name, v.description, v.breaks, v.scenario);
+                    if !v.also_breaks.is_empty() {
+                        o["also_breaks"] = json!(v.also_breaks);
+                    }
+                    o
+                })
+                .collect()
+        };
+        let rtl_of = |d: &dyn Device| -> Vec<serde_json::Value> {
+            d.rtl_twins().iter().map(|v| variant(v.name, v.description, v.breaks, v.scenario)).collect()
+        };
+        let per_device: Vec<_> = devices
+            .iter()
+            .map(|d| {
+                json!({
+                    "name": d.name(),
+                    "description": d.description(),
+                    "scenarios": d.scenarios(),
+                    "drivers": drivers_of(*d),
+                    "rtl": rtl_of(*d),
+                })
+            })
+            .collect();
+        let j = json!({
+            "devices": per_device,
+            "scenarios": devices.iter().flat_map(|d| d.scenarios().iter()).collect::<Vec<_>>(),
+            "drivers": devices.iter().flat_map(|d| drivers_of(*d)).collect::<Vec<_>>(),
+            "rtl": devices.iter().flat_map(|d| rtl_of(*d)).collect::<Vec<_>>(),
+            "readings": SyncReading::ALL.iter().map(|r| r.name()).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+        return Ok(true);
+    }
+    for d in devices {
+        if devices.len() > 1 {
+            println!("device {}: {}", d.name(), d.description());
+        }
+        println!("scenarios:");
+        for s in d.scenarios() {
+            println!("  {:<14} {} (default {} cycles)", s.name, s.description, s.default_cycles);
+        }
+        println!("drivers:");
+        for v in d.drivers() {
+            match (v.breaks, v.scenario) {
+                (Some(b), Some(s)) => println!("  {:<14} breaks {b} (scenario {s}): {}", v.name, v.description),
+                _ => println!("  {:<14} {}", v.name, v.description),
+            }
+        }
+        println!("rtl (--rtl):");
+        for v in d.rtl_twins() {
+            match (v.breaks, v.scenario) {
+                (Some(b), Some(s)) => println!("  {:<18} breaks {b} (scenario {s}): {}", v.name, v.description),
+                _ => println!("  {:<18} {}", v.name, v.description),
+            }
+        }
+    }
+    Ok(true)
+}
