@@ -1,13 +1,22 @@
-//! Builds the Verilated model of `rtl/sim/dirql_sim_top.v` and links it behind the cxx
-//! bridge in `src/ffi.rs`.
+//! Builds one Verilated model of `rtl/sim/dirql_sim_top.v` per device and links them all
+//! behind the cxx bridge in `src/ffi.rs`; `Model::of(name, ..)` picks one at run time.
+//!
+//! The wrapper knows no device. A device is a folder of RTL with a `sim/` folder holding
+//! `dirql_device.vh` (which module is the device) and `dirql_probes.vh` (its probes); every
+//! `devices/*/rtl` of the workspace that has them is built, named after `devices/<name>`,
+//! and `DIRQL_DEVICE_RTL` (`name=folder`, colon-separated) adds a device from elsewhere or
+//! points one at another folder (a device out of tree, a mutated copy of the RTL). Each
+//! device's model has its own class (`--prefix V<name>`) and is rebuilt only when its own
+//! sources change.
 //!
 //! Three archives, each rebuilt only when its own inputs change, so an RTL edit costs one
 //! Verilator run plus one compile of the generated C++ (a unity build), and a Rust edit
 //! costs nothing here:
 //! - `dirql_vruntime`: the Verilator runtime, VCD and FST writers (depends on the Verilator
 //!   version only);
-//! - `dirql_vmodel`: the generated model (depends on the RTL and the flags below);
-//! - `dirql_bridge`: the cxx bridge and `cpp/model.cpp`.
+//! - `dirql_vmodel_<device>`: each generated model (depends on its RTL and the flags below);
+//! - `dirql_core_<device>`: the clocking core and the writers for that model;
+//! - `dirql_bridge`: the cxx bridge, `cpp/model.cpp` and the generated dispatch.
 //!
 //! One model, two tracers (docs/architecture.md). Verilator fixes the trace format of a
 //! model when it generates it (`--trace` or `--trace-fst`). On the versions whose output
@@ -60,11 +69,22 @@ const TRACE_FST: &str = "--trace-fst";
 const DEFINES: &[(&str, &str)] =
     &[("VM_COVERAGE", "0"), ("VM_SC", "0"), ("VM_TRACE", "1"), ("VM_TRACE_VCD", "1"), ("VM_TRACE_FST", "1")];
 
-/// The generated class, as `--prefix` names it: named after the wrapper so the C++ shim
-/// can include it by a fixed name.
-const PREFIX: &str = "Vdirql_sim_top";
-/// The FST model's class where it is a model of its own ([`Tracers::TwoModels`]).
-const PREFIX_FST: &str = "Vdirql_sim_top_fst";
+/// A device to build a model of: its name and its RTL folder.
+struct Device {
+    name: String,
+    rtl: PathBuf,
+}
+
+impl Device {
+    /// The generated class, as `--prefix` names it.
+    fn prefix(&self) -> String {
+        format!("V{}", self.name)
+    }
+    /// The FST model's class where it is a model of its own ([`Tracers::TwoModels`]).
+    fn prefix_fst(&self) -> String {
+        format!("V{}_fst", self.name)
+    }
+}
 
 /// The oldest Verilator dirql builds with (Debian 12's); older ones are refused up front.
 const OLDEST: (u32, u32) = (5, 6);
@@ -92,26 +112,34 @@ fn main() {
 fn run() -> Result<(), String> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let root = manifest.parent().ok_or("sim/ has no parent folder")?.to_path_buf();
-    let rtl = env::var_os("DIRQL_RTL_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("rtl"));
+    let wrapper = root.join("rtl").join("sim");
+    let devices = devices(&root)?;
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
     let verilator = env::var("VERILATOR").unwrap_or_else(|_| "verilator".to_string());
 
     println!("cargo:rerun-if-env-changed=VERILATOR");
     // A bare `verilator` is whichever comes first on PATH: a new PATH may mean another one.
     println!("cargo:rerun-if-env-changed=PATH");
-    println!("cargo:rerun-if-env-changed=DIRQL_RTL_DIR");
+    println!("cargo:rerun-if-env-changed=DIRQL_DEVICE_RTL");
+    // A device folder added or removed.
+    println!("cargo:rerun-if-changed={}", root.join("devices").display());
     println!("cargo:rerun-if-changed=build.rs");
     for f in ["model.h", "model.cpp", "core.h", "core_impl.h", "trace_vcd.cpp", "trace_fst.cpp"] {
         println!("cargo:rerun-if-changed=cpp/{f}");
     }
     println!("cargo:rerun-if-changed=src/ffi.rs");
 
-    let sources = rtl_sources(&rtl)?;
-    // A new or removed file shows up as a changed folder.
-    println!("cargo:rerun-if-changed={}", rtl.display());
-    println!("cargo:rerun-if-changed={}", rtl.join("sim").display());
-    for s in &sources {
-        println!("cargo:rerun-if-changed={}", s.display());
+    let mut sources = Vec::new();
+    for d in &devices {
+        let s = rtl_sources(&wrapper, &d.rtl)?;
+        // A new or removed file shows up as a changed folder.
+        for dir in [&wrapper, &d.rtl, &d.rtl.join("sim")] {
+            println!("cargo:rerun-if-changed={}", dir.display());
+        }
+        for f in &s {
+            println!("cargo:rerun-if-changed={}", f.display());
+        }
+        sources.push(s);
     }
 
     // The Verilator, before anything is compiled: which binary, which version, which root.
@@ -155,7 +183,7 @@ fn run() -> Result<(), String> {
         vroot.as_os_str().as_encoded_bytes(),
     ]);
     let out = out.join(format!("verilator-{}.{:03}-{vkey:016x}", number.0, number.1));
-    let mut tracers = if number >= FIRST_TWO_MODELS { Tracers::TwoModels } else { Tracers::Spliced };
+    let first_tracers = if number >= FIRST_TWO_MODELS { Tracers::TwoModels } else { Tracers::Spliced };
 
     // 1. Runtime, keyed on the Verilator (and on the files below).
     // verilated_threads.cpp is needed even for a single-threaded model, or the link fails.
@@ -186,113 +214,134 @@ fn run() -> Result<(), String> {
         stamp(&runtime_dir, runtime_key)?;
     }
 
-    // 2. The model(s), keyed on the RTL, the flags and the Verilator.
-    let mut parts: Vec<Vec<u8>> = vec![version.clone().into_bytes()];
-    parts.extend(VERILATOR_FLAGS.iter().chain(&[TRACE_VCD, TRACE_FST]).map(|f| f.as_bytes().to_vec()));
-    for s in &sources {
-        parts.push(s.display().to_string().into_bytes());
-        parts.push(fs::read(s).map_err(|e| format!("cannot read {}: {e}", s.display()))?);
-    }
-    let model_key = hash_of(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
-    let model_dir = out.join("vmodel");
-    let mdir = out.join("obj_dir");
-    let fdir = out.join("obj_dir_fst");
-    // Which way the last build of this model went (a splice that was refused stays refused).
-    let mode_file = model_dir.join("tracers");
-    if fresh(&model_dir, "dirql_vmodel", model_key) {
-        if fs::read_to_string(&mode_file).is_ok_and(|m| m.trim() == "TwoModels") {
-            tracers = Tracers::TwoModels;
+    // 2. Each device's model(s), keyed on its RTL, the flags and the Verilator; then its
+    // clocking core, keyed on the same and the core's C++.
+    let mut built = Vec::new();
+    for (dev, srcs) in devices.iter().zip(&sources) {
+        let mut tracers = first_tracers;
+        let mut parts: Vec<Vec<u8>> = vec![version.clone().into_bytes()];
+        parts.extend(VERILATOR_FLAGS.iter().chain(&[TRACE_VCD, TRACE_FST]).map(|f| f.as_bytes().to_vec()));
+        for s in srcs {
+            parts.push(s.display().to_string().into_bytes());
+            parts.push(fs::read(s).map_err(|e| format!("cannot read {}: {e}", s.display()))?);
         }
-    } else {
-        let _ = fs::remove_dir_all(&mdir);
-        let _ = fs::remove_dir_all(&fdir);
-        let verilate = |trace: &str, prefix: &str, dir: &Path| {
-            let mut args: Vec<String> = VERILATOR_FLAGS.iter().map(|s| s.to_string()).collect();
-            args.push(trace.into());
-            args.extend(["--prefix".into(), prefix.into(), "--Mdir".into(), dir.display().to_string()]);
-            args.push(format!("-I{}", rtl.display()));
-            args.push(format!("-I{}", rtl.join("sim").display()));
-            args.extend(
-                sources
-                    .iter()
-                    .filter(|s| s.extension().is_some_and(|e| e == "v" || e == "sv"))
-                    .map(|s| s.display().to_string()),
-            );
-            args
-        };
-        let fst_prefix = |t: Tracers| if t == Tracers::Spliced { PREFIX } else { PREFIX_FST };
-        // The two Verilator runs are independent: side by side.
-        run_tools(&verilator, &[verilate(TRACE_VCD, PREFIX, &mdir), verilate(TRACE_FST, fst_prefix(tracers), &fdir)])?;
-        if tracers == Tracers::Spliced {
-            if let Err(why) = add_fst_tracer(&mdir, &fdir) {
-                // The splice is a speed-up; a Verilator whose output does not allow it gets
-                // the second model instead, and says why.
-                println!(
-                    "cargo:warning=Verilator {}.{:03}: building a second model for FST ({})",
-                    number.0,
-                    number.1,
-                    why.lines().next().unwrap_or("")
-                );
+        let model_key = hash_of(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let model_dir = out.join(format!("vmodel-{}", dev.name));
+        let mdir = out.join(format!("obj_dir-{}", dev.name));
+        let fdir = out.join(format!("obj_dir_fst-{}", dev.name));
+        // Which way the last build of this model went (a splice that was refused stays refused).
+        let mode_file = model_dir.join("tracers");
+        if fresh(&model_dir, &format!("dirql_vmodel_{}", dev.name), model_key) {
+            if fs::read_to_string(&mode_file).is_ok_and(|m| m.trim() == "TwoModels") {
                 tracers = Tracers::TwoModels;
-                let _ = fs::remove_dir_all(&fdir);
-                run_tools(&verilator, &[verilate(TRACE_FST, PREFIX_FST, &fdir)])?;
             }
-        }
+        } else {
+            let _ = fs::remove_dir_all(&mdir);
+            let _ = fs::remove_dir_all(&fdir);
+            let verilate = |trace: &str, prefix: &str, dir: &Path| {
+                let mut args: Vec<String> = VERILATOR_FLAGS.iter().map(|s| s.to_string()).collect();
+                args.push(trace.into());
+                args.extend(["--prefix".into(), prefix.into(), "--Mdir".into(), dir.display().to_string()]);
+                // The device's own include files first (its dirql_device.vh, dirql_probes.vh).
+                args.push(format!("-I{}", dev.rtl.join("sim").display()));
+                args.push(format!("-I{}", dev.rtl.display()));
+                args.push(format!("-I{}", wrapper.display()));
+                args.extend(
+                    srcs.iter()
+                        .filter(|s| s.extension().is_some_and(|e| e == "v" || e == "sv"))
+                        .map(|s| s.display().to_string()),
+                );
+                args
+            };
+            let (prefix, prefix_fst) = (dev.prefix(), dev.prefix_fst());
+            let fst_prefix = |t: Tracers| if t == Tracers::Spliced { prefix.clone() } else { prefix_fst.clone() };
+            // The two Verilator runs are independent: side by side.
+            run_tools(&verilator, &[verilate(TRACE_VCD, &prefix, &mdir), verilate(TRACE_FST, &fst_prefix(tracers), &fdir)])?;
+            if tracers == Tracers::Spliced {
+                if let Err(why) = add_fst_tracer(&mdir, &fdir, &prefix) {
+                    // The splice is a speed-up; a Verilator whose output does not allow it gets
+                    // the second model instead, and says why.
+                    println!(
+                        "cargo:warning=Verilator {}.{:03}: building a second model of {} for FST ({})",
+                        number.0,
+                        number.1,
+                        dev.name,
+                        why.lines().next().unwrap_or("")
+                    );
+                    tracers = Tracers::TwoModels;
+                    let _ = fs::remove_dir_all(&fdir);
+                    run_tools(&verilator, &[verilate(TRACE_FST, &prefix_fst, &fdir)])?;
+                }
+            }
 
-        // Verilator's headers, precompiled once (GCC only): each unity unit of the model
-        // spends about 0.8 s parsing them otherwise, and the model is what an RTL edit
-        // rebuilds. Two models: verilated.h only, as their VCD and FST units must not see
-        // each other's tracer header (5.050 defines the same macros differently in both).
-        let pch_text = match tracers {
-            Tracers::Spliced => PCH_BOTH_TRACERS,
-            Tracers::TwoModels => PCH_RUNTIME_ONLY,
-        };
-        let pch = precompiled_header(&vinclude, &out.join("pch"), &version, pch_text);
+            // Verilator's headers, precompiled once (GCC only): each unity unit of the model
+            // spends about 0.8 s parsing them otherwise, and the model is what an RTL edit
+            // rebuilds. Two models: verilated.h only, as their VCD and FST units must not see
+            // each other's tracer header (5.050 defines the same macros differently in both).
+            let pch_text = match tracers {
+                Tracers::Spliced => PCH_BOTH_TRACERS,
+                Tracers::TwoModels => PCH_RUNTIME_ONLY,
+            };
+            let pch = precompiled_header(&vinclude, &out.join("pch"), &version, pch_text);
 
-        let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-        let mut unity = unity_units(&mdir, "dirql_unity", units)?;
-        if tracers == Tracers::TwoModels {
-            // The FST model has the same amount of evaluation code, compiled beside it.
-            unity.extend(unity_units(&fdir, "dirql_unity", units)?);
+            let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+            let mut unity = unity_units(&mdir, "dirql_unity", units)?;
+            if tracers == Tracers::TwoModels {
+                // The FST model has the same amount of evaluation code, compiled beside it.
+                unity.extend(unity_units(&fdir, "dirql_unity", units)?);
+            }
+            fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
+            let mut b = cpp_build(&vinclude);
+            b.include(&mdir);
+            if tracers == Tracers::TwoModels {
+                b.include(&fdir);
+            }
+            if let Some(h) = &pch {
+                // GCC reads `<h>.gch` instead of the header when it is valid for these flags,
+                // and says so (-Winvalid-pch) if it is not; the build is correct either way.
+                b.flag("-include").flag(h.display().to_string()).flag("-Winvalid-pch");
+            }
+            for u in &unity {
+                b.file(u);
+            }
+            b.out_dir(&model_dir).compile(&format!("dirql_vmodel_{}", dev.name));
+            fs::write(&mode_file, format!("{tracers:?}")).map_err(|e| e.to_string())?;
+            stamp(&model_dir, model_key)?;
         }
-        fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
-        let mut b = cpp_build(&vinclude);
-        b.include(&mdir);
-        if tracers == Tracers::TwoModels {
-            b.include(&fdir);
-        }
-        if let Some(h) = &pch {
-            // GCC reads `<h>.gch` instead of the header when it is valid for these flags,
-            // and says so (-Winvalid-pch) if it is not; the build is correct either way.
-            b.flag("-include").flag(h.display().to_string()).flag("-Winvalid-pch");
-        }
-        for u in &unity {
-            b.file(u);
-        }
-        b.out_dir(&model_dir).compile("dirql_vmodel");
-        fs::write(&mode_file, format!("{tracers:?}")).map_err(|e| e.to_string())?;
-        stamp(&model_dir, model_key)?;
+        built.push(Built { name: dev.name.clone(), prefix: dev.prefix(), prefix_fst: dev.prefix_fst(), tracers, mdir, fdir, model_dir });
     }
 
-    // 3. The bridge, keyed on its own sources and the generated top-level header(s) (an RTL
-    // edit that keeps the wrapper's ports leaves it alone).
+    // 3. The bridge and each model's core, keyed on their own sources and the generated
+    // top-level header(s) (an RTL edit that keeps the wrapper's ports leaves them alone).
     let bridge_dir = out.join("bridge");
-    let mut bparts: Vec<Vec<u8>> = vec![version.clone().into_bytes(), format!("{tracers:?}").into_bytes()];
+    let mut bparts: Vec<Vec<u8>> = vec![version.clone().into_bytes()];
     for f in BRIDGE_SOURCES {
         bparts.push(fs::read(manifest.join(f)).map_err(|e| format!("cannot read {f}: {e}"))?);
     }
-    bparts.push(fs::read(mdir.join(format!("{PREFIX}.h"))).unwrap_or_default());
-    bparts.push(fs::read(fdir.join(format!("{PREFIX_FST}.h"))).unwrap_or_default());
+    for b in &built {
+        bparts.push(format!("{}:{:?}", b.name, b.tracers).into_bytes());
+        bparts.push(fs::read(b.mdir.join(format!("{}.h", b.prefix))).unwrap_or_default());
+        bparts.push(fs::read(b.fdir.join(format!("{}.h", b.prefix_fst))).unwrap_or_default());
+    }
     let bridge_key = hash_of(&bparts.iter().map(Vec::as_slice).collect::<Vec<_>>());
     if !fresh(&bridge_dir, "dirql_bridge", bridge_key) {
-        build_bridge(&mdir, &fdir, tracers, &vinclude, &bridge_dir)?;
+        fs::create_dir_all(&bridge_dir).map_err(|e| e.to_string())?;
+        // The bridge first: cxx generates the headers the cores include.
+        build_bridge(&built, &vinclude, &bridge_dir)?;
+        for b in &built {
+            build_core(b, &vinclude, &bridge_dir)?;
+        }
         stamp(&bridge_dir, bridge_key)?;
     }
-    for dir in [&bridge_dir, &model_dir, &runtime_dir] {
+    for dir in [&bridge_dir, &runtime_dir] {
         println!("cargo:rustc-link-search=native={}", dir.display());
     }
     println!("cargo:rustc-link-lib=static=dirql_bridge");
-    println!("cargo:rustc-link-lib=static=dirql_vmodel");
+    for b in &built {
+        println!("cargo:rustc-link-search=native={}", b.model_dir.display());
+        println!("cargo:rustc-link-lib=static=dirql_core_{}", b.name);
+        println!("cargo:rustc-link-lib=static=dirql_vmodel_{}", b.name);
+    }
     println!("cargo:rustc-link-lib=static=dirql_vruntime");
     println!("cargo:rustc-link-lib=dylib=stdc++");
     // fstapi's compression (verilated_fst_c.cpp).
@@ -461,10 +510,10 @@ fn precompiled_header(vinclude: &Path, dir: &Path, version: &str, text: &str) ->
 /// file): checks that everything but tracing was generated identically, copies the FST
 /// trace files in under names of their own, extracts the FST `trace()` entry point from the
 /// FST top-level file and declares it in the class.
-fn add_fst_tracer(mdir: &Path, fdir: &Path) -> Result<(), String> {
+fn add_fst_tracer(mdir: &Path, fdir: &Path, prefix: &str) -> Result<(), String> {
     let read = |p: &Path| fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
-    let top_h = format!("{PREFIX}.h");
-    let top_cpp = format!("{PREFIX}.cpp");
+    let top_h = format!("{prefix}.h");
+    let top_cpp = format!("{prefix}.cpp");
     // Files that hold tracing code, or only build metadata: expected to differ.
     let per_format =
         |n: &str| n == top_h || n == top_cpp || n.contains("__Trace__") || !n.ends_with(".cpp") && !n.ends_with(".h");
@@ -506,7 +555,7 @@ fn add_fst_tracer(mdir: &Path, fdir: &Path) -> Result<(), String> {
          {includes}\n{}",
         &fst_top[at..]
     );
-    fs::write(mdir.join(format!("{PREFIX}__TraceFstEntry__Slow.cpp")), entry).map_err(|e| e.to_string())?;
+    fs::write(mdir.join(format!("{prefix}__TraceFstEntry__Slow.cpp")), entry).map_err(|e| e.to_string())?;
     // Declare `trace(VerilatedFstC*)` in the class, next to the VCD one. A non-virtual
     // member function: the class layout does not change.
     let header = read(&mdir.join(&top_h))?;
@@ -561,11 +610,75 @@ fn run_tools(tool: &str, arg_lists: &[Vec<String>]) -> Result<(), String> {
     first_err.map_or(Ok(()), Err)
 }
 
-/// Compiles the cxx bridge and the C++ in `cpp/` into `libdirql_bridge.a`.
-fn build_bridge(mdir: &Path, fdir: &Path, tracers: Tracers, vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
+/// One device's model as built: its classes, how FST joins it, its folders.
+struct Built {
+    name: String,
+    prefix: String,
+    prefix_fst: String,
+    tracers: Tracers,
+    mdir: PathBuf,
+    fdir: PathBuf,
+    model_dir: PathBuf,
+}
+
+/// Compiles the clocking core and the two writers for one model into
+/// `libdirql_core_<device>.a`, its factories named after the device.
+fn build_core(m: &Built, vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
+    let mut b = cpp_build(vinclude);
+    let cxx = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?).join("cxxbridge");
+    b.files(["cpp/trace_vcd.cpp", "cpp/trace_fst.cpp"]).include(&m.mdir).include(cxx.join("crate")).include(cxx.join("include"));
+    // The class cpp/trace_fst.cpp traces to FST, and its header.
+    let fst_top = match m.tracers {
+        Tracers::Spliced => m.prefix.clone(),
+        Tracers::TwoModels => {
+            b.include(&m.fdir);
+            m.prefix_fst.clone()
+        }
+    };
+    b.define("DIRQL_VCD_TOP", Some(m.prefix.as_str()));
+    b.define("DIRQL_VCD_TOP_HEADER", Some(format!("\"{}.h\"", m.prefix).as_str()));
+    b.define("DIRQL_FST_TOP", Some(fst_top.as_str()));
+    b.define("DIRQL_FST_TOP_HEADER", Some(format!("\"{fst_top}.h\"").as_str()));
+    b.define("DIRQL_MAKE_VCD", Some(format!("make_vcd_core_{}", m.name).as_str()));
+    b.define("DIRQL_MAKE_FST", Some(format!("make_fst_core_{}", m.name).as_str()));
+    b.out_dir(bridge_dir).try_compile(&format!("dirql_core_{}", m.name)).map_err(|e| e.to_string())
+}
+
+/// Compiles the cxx bridge, `cpp/model.cpp` and the generated dispatch from a model's name
+/// to its factories into `libdirql_bridge.a`.
+fn build_bridge(built: &[Built], vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
+    let mut dispatch = String::from(
+        "// Generated by sim/build.rs: one model per device, picked by name (\"\": the first).\n\
+         #include <memory>\n#include <stdexcept>\n#include <string>\n#include \"dirql-sim/cpp/core.h\"\n\
+         namespace dirql {\n",
+    );
+    for b in built {
+        dispatch.push_str(&format!(
+            "std::unique_ptr<Core> make_vcd_core_{0}(const std::string&);\n\
+             std::unique_ptr<Core> make_fst_core_{0}(const std::string&);\n",
+            b.name
+        ));
+    }
+    dispatch.push_str("std::unique_ptr<Core> make_core(const std::string& model, const std::string& path, bool fst) {\n");
+    for (i, b) in built.iter().enumerate() {
+        let cond = if i == 0 { format!("model.empty() || model == \"{}\"", b.name) } else { format!("model == \"{}\"", b.name) };
+        dispatch.push_str(&format!(
+            "  if ({cond}) return fst ? make_fst_core_{0}(path) : make_vcd_core_{0}(path);\n",
+            b.name
+        ));
+    }
+    let names: Vec<&str> = built.iter().map(|b| b.name.as_str()).collect();
+    dispatch.push_str(&format!(
+        "  throw std::runtime_error(\"no model of device '\" + model + \"' (built: {})\");\n}}\n}}  // namespace dirql\n\
+         extern \"C\" const char* dirql_model_names() {{ return \"{}\"; }}\n",
+        names.join(", "),
+        names.join(",")
+    ));
+    let dispatch_file = bridge_dir.join("dirql_dispatch.cpp");
+    fs::write(&dispatch_file, dispatch).map_err(|e| e.to_string())?;
     let mut b = cxx_build::bridge("src/ffi.rs");
-    b.files(["cpp/model.cpp", "cpp/trace_vcd.cpp", "cpp/trace_fst.cpp"])
-        .include(mdir)
+    b.files(["cpp/model.cpp"])
+        .file(&dispatch_file)
         .include(vinclude)
         .include(vinclude.join("vltstd"))
         .std("c++17")
@@ -575,17 +688,6 @@ fn build_bridge(mdir: &Path, fdir: &Path, tracers: Tracers, vinclude: &Path, bri
     for (k, v) in DEFINES {
         b.define(k, Some(*v));
     }
-    // The class cpp/trace_fst.cpp traces to FST, and its header.
-    let fst_top = match tracers {
-        Tracers::Spliced => PREFIX,
-        Tracers::TwoModels => {
-            b.include(fdir);
-            PREFIX_FST
-        }
-    };
-    b.define("DIRQL_FST_TOP", Some(fst_top));
-    b.define("DIRQL_FST_TOP_HEADER", Some(format!("\"{fst_top}.h\"").as_str()));
-    fs::create_dir_all(bridge_dir).map_err(|e| e.to_string())?;
     b.out_dir(bridge_dir).compile("dirql_bridge");
     Ok(())
 }
@@ -610,13 +712,64 @@ fn cpp_build(vinclude: &Path) -> cc::Build {
     b
 }
 
-/// Every Verilog source and include file of the design, sorted for a stable hash.
-fn rtl_sources(rtl: &Path) -> Result<Vec<PathBuf>, String> {
+/// Every device to build: each `devices/<name>/rtl` of the workspace with the two
+/// include files, then `DIRQL_DEVICE_RTL` (`name=folder:...`), which adds a device or
+/// points one at another folder. Sorted by name: the first is the default model.
+fn devices(root: &Path) -> Result<Vec<Device>, String> {
+    let mut v: Vec<Device> = Vec::new();
+    if let Ok(rd) = fs::read_dir(root.join("devices")) {
+        for e in rd.flatten() {
+            let rtl = e.path().join("rtl");
+            if rtl.join("sim").join("dirql_device.vh").exists() {
+                v.push(Device { name: e.file_name().to_string_lossy().into_owned(), rtl });
+            }
+        }
+    }
+    if let Ok(list) = env::var("DIRQL_DEVICE_RTL") {
+        for item in list.split(':').filter(|s| !s.is_empty()) {
+            let (name, dir) = item.split_once('=').ok_or_else(|| {
+                format!("DIRQL_DEVICE_RTL: `{item}` is not `name=folder` (fix: e.g. DIRQL_DEVICE_RTL=mydev=/path/to/rtl)")
+            })?;
+            let dir = PathBuf::from(dir);
+            if !dir.join("sim").join("dirql_device.vh").exists() {
+                return Err(format!(
+                    "DIRQL_DEVICE_RTL: {} has no sim/dirql_device.vh (fix: a device's RTL folder holds \
+                     sim/dirql_device.vh and sim/dirql_probes.vh, docs/bring-your-own-device.md)",
+                    dir.display()
+                ));
+            }
+            v.retain(|d| d.name != name);
+            v.push(Device { name: name.to_string(), rtl: dir });
+        }
+    }
+    for d in &v {
+        if d.name.is_empty() || !d.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "device name `{}` (from {}) must be letters, digits and `_` (it names a C++ class)",
+                d.name,
+                d.rtl.display()
+            ));
+        }
+    }
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    if v.is_empty() {
+        return Err(format!(
+            "no device to simulate: no {}/devices/*/rtl/sim/dirql_device.vh, and DIRQL_DEVICE_RTL is not set \
+             (fix: run from a dirql checkout, or set DIRQL_DEVICE_RTL=name=/path/to/your/rtl)",
+            root.display()
+        ));
+    }
+    Ok(v)
+}
+
+/// Every Verilog source and include file of one device's design (the wrapper's and the
+/// device's), sorted for a stable hash.
+fn rtl_sources(wrapper: &Path, rtl: &Path) -> Result<Vec<PathBuf>, String> {
     let mut v = Vec::new();
-    for dir in [rtl.to_path_buf(), rtl.join("sim")] {
+    for dir in [wrapper.to_path_buf(), rtl.to_path_buf(), rtl.join("sim")] {
         let rd = fs::read_dir(&dir).map_err(|e| {
             format!(
-                "cannot read the RTL folder {}: {e}\nfix: run from a dirql checkout, or set DIRQL_RTL_DIR",
+                "cannot read the RTL folder {}: {e}\nfix: run from a dirql checkout, or set DIRQL_DEVICE_RTL",
                 dir.display()
             )
         })?;
@@ -629,7 +782,7 @@ fn rtl_sources(rtl: &Path) -> Result<Vec<PathBuf>, String> {
     }
     v.sort();
     if !v.iter().any(|p| p.file_name().is_some_and(|n| n == "dirql_sim_top.v")) {
-        return Err(format!("{} has no sim/dirql_sim_top.v (the wrapper the harness drives)", rtl.display()));
+        return Err(format!("{} has no dirql_sim_top.v (the wrapper the harness drives)", wrapper.display()));
     }
     Ok(v)
 }

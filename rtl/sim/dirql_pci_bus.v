@@ -29,7 +29,7 @@ module dirql_pci_bus (
   input  wire        h_gnt_n,
   input  wire        h_inta2_n,
 
-  // Device drives (from dirql_adapter)
+  // Device drives (from the device under test)
   input  wire [31:0] d_ad,
   input  wire        d_ad_oe,
   input  wire        d_par,

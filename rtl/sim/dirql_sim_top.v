@@ -8,12 +8,19 @@
 //   pin_fault : dirql_pin_fault  -- between the device's drives and pci: target
 //                                   abort, retry and broken-RTL variants on
 //                                   command (host.fault); transparent when 0
-//   dut       : dirql_adapter    -- the device, fed from the *resolved* bus so it
+//   dut       : `DIRQL_DUT       -- the device, fed from the *resolved* bus so it
 //                                   sees exactly what is on the wire (except
 //                                   IRDY# while pin_fault answers in its place)
+//
+// The wrapper knows no device. The device's folder supplies two files on the include
+// path: dirql_device.vh (`define DIRQL_DUT <its top module>) and dirql_probes.vh
+// (included in this module's body: the assigns of dev_probe0_o..dev_probe7_o and of
+// dev_read_claim, by hierarchical reference into `dut`).
 // No combinational loop exists through pci because every dut output is a
 // flop or combinational from flops only, and so is every pin_fault output.
 `default_nettype none
+
+`include "dirql_device.vh"
 
 module dirql_sim_top (
   // Clock and reset
@@ -196,10 +203,9 @@ module dirql_sim_top (
     .fault            (host_fault)
   );
 
-  // The adapter's target state, read here (simulation only) for the
-  // no-turnaround variant: pci_target is in ST_CLAIM (3'd1) of a read, so its
-  // AD enable comes on at the next edge.
-  wire dev_read_claim = (dut.u_pci_target.state_q == 3'd1) && !dut.u_pci_target.is_write_q;
+  // The device has claimed a read and turns AD on at the next edge (dirql_probes.vh):
+  // what the pin-fault stage's no-turnaround twin needs.
+  wire dev_read_claim;
 
   wire        pf_inta_n;
   dirql_pin_fault pin_fault (
@@ -279,7 +285,7 @@ module dirql_sim_top (
     .ad_drivers (bus_ad_drivers)
   );
 
-  dirql_adapter dut (
+  `DIRQL_DUT dut (
     .clk_i     (clk_i),
     .rst_ni    (rst_ni),
     .ad_i      (bus_ad),
@@ -325,20 +331,8 @@ module dirql_sim_top (
   assign inta_no      = bus_inta_n;
   assign dev_inta_no  = bus_dev_inta_n;
 
-  // Device probes: hierarchical references into the adapter, legal here because this
-  // wrapper is simulation-only; the synthesizable modules stay free of debug ports.
-  // Probe 7: the events the interrupt block receives this clock (its source inputs, not
-  // its state), so that a latch that drops one is seen: [0] retrace start, [1] fence
-  // reached, [2] command error, [3] FIFO low, [4] sequence error.
-  assign dev_probe7_o = {27'd0, dut.u_irq.seq_error_i, dut.u_irq.fifo_low_i, dut.u_irq.cmd_error_i,
-                         dut.u_irq.cmd_done_i, dut.u_irq.vretrace_start_i};
-  assign dev_probe0_o = {{(32-5){1'b0}}, dut.u_irq.int_raw_q};     // INT_RAW
-  assign dev_probe1_o = {{(32-5){1'b0}}, dut.u_irq.int_enable_q};  // INT_ENABLE
-  assign dev_probe2_o = {24'd0, dut.u_vga.crtc_idx_q};             // CRTC index register
-  assign dev_probe3_o = dut.u_seq.probe_o;                         // timed window state / writes
-  assign dev_probe4_o = {24'd0, dut.u_cmd.level_o};                // command FIFO level
-  assign dev_probe5_o = {24'd0, dut.u_vga.cr11_q};                 // CR11
-  assign dev_probe6_o = dut.u_vga.crtc_wr_probe_o;                 // CRTC data write this cycle
+  // Device probes and the read claim, as the device defines them.
+  `include "dirql_probes.vh"
 
 endmodule
 

@@ -29,8 +29,9 @@ class Core {
   virtual const std::string& trace_error() const = 0;
 };
 
-// `path` empty: no waveform. Throw std::runtime_error when the file cannot be opened.
-std::unique_ptr<Core> make_vcd_core(const std::string& path);
-std::unique_ptr<Core> make_fst_core(const std::string& path);
+// The core of the device model called `model` (one per device folder, sim/build.rs; the
+// dispatch is generated), tracing to `path` (empty: no waveform), FST when `fst`. Throws
+// std::runtime_error when the file cannot be opened or no such model was built.
+std::unique_ptr<Core> make_core(const std::string& model, const std::string& path, bool fst);
 
 }  // namespace dirql

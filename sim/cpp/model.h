@@ -1,5 +1,5 @@
 // The C++ side of the cxx bridge: owns the clocking core of the Verilated wrapper
-// `dirql_sim_top` and its waveform writer (Verilator's VCD or FST tracer), and clocks it
+// `dirql_sim_top` (one model per device) and its waveform writer (Verilator's VCD or FST tracer), and clocks it
 // one PCI cycle per `step()`.  Kept small on purpose: every decision lives in Rust; C++
 // only moves pins and dumps the trace.
 #pragma once
@@ -15,8 +15,9 @@ namespace dirql {
 
 class Model {
  public:
-  // Traces to `path` when it is not empty: FST when `fst`, else VCD.
-  Model(rust::Str path, bool fst);
+  // The device model called `model`; traces to `path` when it is not empty: FST when
+  // `fst`, else VCD.
+  Model(rust::Str model, rust::Str path, bool fst);
 
   // One PCI clock: apply `d`, rising edge (dump at k*period), read the wired bus,
   // falling edge (dump at k*period + period/2).
@@ -36,6 +37,8 @@ class Model {
   std::unique_ptr<Core> core_;
 };
 
-std::unique_ptr<Model> new_model(rust::Str path, bool fst);
+std::unique_ptr<Model> new_model(rust::Str model, rust::Str path, bool fst);
+// The device models this build holds, comma-separated.
+rust::String model_names();
 
 }  // namespace dirql

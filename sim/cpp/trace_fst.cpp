@@ -1,8 +1,9 @@
 // The FST writer. Includes verilated_fst_c.h and nothing of VCD (see core.h).
 //
-// DIRQL_FST_TOP / DIRQL_FST_TOP_HEADER name the class that traces to FST: the one model
-// (Vdirql_sim_top, with the FST trace functions spliced in) or the second model that
-// sim/build.rs builds for FST where the splice does not apply (Vdirql_sim_top_fst).
+// Compiled once per device model (sim/build.rs). DIRQL_FST_TOP / DIRQL_FST_TOP_HEADER name
+// the class that traces to FST: the one model (V<device>, with the FST trace functions
+// spliced in) or the second model that sim/build.rs builds for FST where the splice does
+// not apply (V<device>_fst); DIRQL_MAKE_FST is its factory.
 
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -163,7 +164,7 @@ class FstWriter {
 
 }  // namespace
 
-std::unique_ptr<Core> make_fst_core(const std::string& path) {
+std::unique_ptr<Core> DIRQL_MAKE_FST(const std::string& path) {
   return std::make_unique<CoreImpl<DIRQL_FST_TOP, FstWriter>>(path);
 }
 

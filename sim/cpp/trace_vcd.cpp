@@ -1,5 +1,8 @@
 // The VCD writer, and the core for untraced runs (which never open it). Includes
 // verilated_vcd_c.h and nothing of FST (see core.h).
+//
+// Compiled once per device model (sim/build.rs): DIRQL_VCD_TOP / DIRQL_VCD_TOP_HEADER name
+// the model's class and DIRQL_MAKE_VCD its factory.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "Vdirql_sim_top.h"
+#include DIRQL_VCD_TOP_HEADER
 #include "dirql-sim/cpp/core_impl.h"
 #include "verilated_vcd_c.h"
 
@@ -154,8 +157,8 @@ class VcdWriter {
 
 }  // namespace
 
-std::unique_ptr<Core> make_vcd_core(const std::string& path) {
-  return std::make_unique<CoreImpl<Vdirql_sim_top, VcdWriter>>(path);
+std::unique_ptr<Core> DIRQL_MAKE_VCD(const std::string& path) {
+  return std::make_unique<CoreImpl<DIRQL_VCD_TOP, VcdWriter>>(path);
 }
 
 }  // namespace dirql

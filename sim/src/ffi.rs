@@ -67,8 +67,11 @@ pub(crate) mod bridge {
 
         type Model;
 
-        /// Traces to `path` unless it is empty: FST when `fst`, else VCD.
-        fn new_model(path: &str, fst: bool) -> Result<UniquePtr<Model>>;
+        /// The device model called `model`; traces to `path` unless it is empty: FST when
+        /// `fst`, else VCD.
+        fn new_model(model: &str, path: &str, fst: bool) -> Result<UniquePtr<Model>>;
+        /// The device models this build holds, comma-separated.
+        fn model_names() -> String;
         fn step(self: Pin<&mut Model>, d: &Drive) -> Bus;
         fn run_quiet(self: Pin<&mut Model>, d: &Drive, last: &Bus, max: u64, out: &mut Bus) -> u64;
         fn run_bare(self: Pin<&mut Model>, cycles: u64, reset: bool);

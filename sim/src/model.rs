@@ -66,6 +66,18 @@ pub enum SimError {
         /// What failed and what is left, from the C++ side: names the file and the cause.
         reason: String,
     },
+    /// No model of that device was built.
+    #[error(
+        "no simulation model of device '{model}' in this build (built: {built}); fix: its RTL folder must have \
+         sim/dirql_device.vh and sim/dirql_probes.vh (docs/bring-your-own-device.md), under devices/*/rtl or \
+         named in DIRQL_DEVICE_RTL"
+    )]
+    NoModel {
+        /// The model asked for.
+        model: String,
+        /// The models built.
+        built: String,
+    },
     /// The path cannot be handed to the C++ side.
     #[error("waveform path {0} is not valid UTF-8; choose a plain path")]
     PathEncoding(PathBuf),
@@ -79,15 +91,31 @@ pub struct Model {
 }
 
 impl Model {
-    /// Builds the model, tracing to `wave` when given: FST when its name ends in `.fst`,
-    /// else VCD ([`TraceFormat::of_path`]).
+    /// Builds the default device model (the first [`Model::names`] lists), tracing to
+    /// `wave` when given: FST when its name ends in `.fst`, else VCD
+    /// ([`TraceFormat::of_path`]).
     pub fn new(wave: Option<&Path>) -> Result<Self, SimError> {
+        Self::of("", wave)
+    }
+
+    /// The device models this build holds (one per device folder, sim/build.rs), the
+    /// default first.
+    pub fn names() -> Vec<String> {
+        ffi::model_names().split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    /// Builds the device model called `model` (`""`: the default), tracing to `wave` when
+    /// given, as [`Model::new`].
+    pub fn of(model: &str, wave: Option<&Path>) -> Result<Self, SimError> {
+        if !model.is_empty() && !Self::names().iter().any(|n| n == model) {
+            return Err(SimError::NoModel { model: model.to_string(), built: Self::names().join(", ") });
+        }
         let path = match wave {
             Some(p) => p.to_str().ok_or_else(|| SimError::PathEncoding(p.to_path_buf()))?,
             None => "",
         };
         let fst = wave.is_some_and(|p| TraceFormat::of_path(p) == TraceFormat::Fst);
-        let inner = ffi::new_model(path, fst).map_err(|e| SimError::Trace {
+        let inner = ffi::new_model(model, path, fst).map_err(|e| SimError::Trace {
             path: wave.map(Path::to_path_buf).unwrap_or_default(),
             reason: e.what().to_string(),
         })?;
