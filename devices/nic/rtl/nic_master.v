@@ -141,8 +141,9 @@ module nic_master (
 
   // Byte enables (C/BE#, active low) of dword i: all, but the last dword of a
   // write carries last_be.
-  function automatic [3:0] cbe_of(input [6:0] i);
-    cbe_of = (write_q && (i == len_q - 7'd1)) ? ~last_be_q : 4'b0000;
+  // (Every input an argument: Icarus's @* does not look inside functions.)
+  function automatic [3:0] cbe_of(input [6:0] i, input wr, input [6:0] len, input [3:0] be);
+    cbe_of = (wr && (i == len - 7'd1)) ? ~be : 4'b0000;
   endfunction
 
   wire xfer    = !trdy_ni && !devsel_ni;      // data transferred at this edge (IRDY# is ours)
@@ -224,7 +225,7 @@ module nic_master (
         frame_d = (blen_q != 4'd1);
         req_d   = (blen_q != 4'd1);
         irdy_d  = 1'b1;
-        cbe_d   = cbe_of(idx_q);
+        cbe_d   = cbe_of(idx_q, write_q, len_q, last_be_q);
         ad_d    = write_q ? wdata_i : 32'h0000_0000;   // widx_o = idx_q here
         ad_oe_d = write_q;                            // reads: turnaround on AD
         cnt_d   = 3'd0;
@@ -269,7 +270,7 @@ module nic_master (
           end
           if (xfer) begin
             ad_d  = write_q ? wdata_i : 32'h0000_0000;   // widx_o = idx_q + 1 here
-            cbe_d = cbe_of(new_idx);
+            cbe_d = cbe_of(new_idx, write_q, len_q, last_be_q);
           end
         end
       end

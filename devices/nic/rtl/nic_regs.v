@@ -150,8 +150,10 @@ module nic_regs #(
              be[1] ? wd[15:8]  : cur[15:8],  be[0] ? wd[7:0]   : cur[7:0]};
   endfunction
 
-  function automatic wr(input [9:0] a);
-    wr = mem_wr_i && (mem_addr_i == a);
+  // A write to dword a (every input an argument: Icarus re-evaluates a
+  // function in a continuous assignment only when its arguments change).
+  function automatic hit(input we, input [9:0] addr, input [9:0] a);
+    hit = we && (addr == a);
   endfunction
 
   reg [2:0]  ctrl_q;
@@ -223,21 +225,21 @@ module nic_regs #(
       gen_int_q  <= 16'd100;
       burst_q    <= MAX_BURST4;
     end else begin
-      if (wr(A_CTRL)) begin
+      if (hit(mem_wr_i, mem_addr_i, A_CTRL)) begin
         ctrl_q <= ctrl_w[2:0];
         if (ctrl_w[CTRL_SOFT_RST_BIT] && mem_be_i[3]) srst_req_q <= 1'b1;
       end
-      if (wr(A_TX_BASE))   tx_base_q <= txb_w[31:4];
-      if (wr(A_RX_BASE))   rx_base_q <= rxb_w[31:4];
-      if (wr(A_TX_SIZE))   tx_size_q <= txs_clamp;
-      if (wr(A_RX_SIZE))   rx_size_q <= rxs_clamp;
-      if (wr(A_TX_TAIL))   tx_tail_q <= txt_w[7:0];
-      if (wr(A_RX_TAIL))   rx_tail_q <= rxt_w[7:0];
-      if (wr(A_LINK) && mem_be_i[0]) link_en_q <= mem_wdata_i[0];
-      if (wr(A_GEN_LEN))   gen_len_q <= glen_clamp;
-      if (wr(A_GEN_PAT))   gen_pat_q <= gpat_w;
-      if (wr(A_GEN_INT))   gen_int_q <= gint_w[15:0];
-      if (wr(A_DMA_CTRL))  burst_q   <= burst_clamp;
+      if (hit(mem_wr_i, mem_addr_i, A_TX_BASE))   tx_base_q <= txb_w[31:4];
+      if (hit(mem_wr_i, mem_addr_i, A_RX_BASE))   rx_base_q <= rxb_w[31:4];
+      if (hit(mem_wr_i, mem_addr_i, A_TX_SIZE))   tx_size_q <= txs_clamp;
+      if (hit(mem_wr_i, mem_addr_i, A_RX_SIZE))   rx_size_q <= rxs_clamp;
+      if (hit(mem_wr_i, mem_addr_i, A_TX_TAIL))   tx_tail_q <= txt_w[7:0];
+      if (hit(mem_wr_i, mem_addr_i, A_RX_TAIL))   rx_tail_q <= rxt_w[7:0];
+      if (hit(mem_wr_i, mem_addr_i, A_LINK) && mem_be_i[0]) link_en_q <= mem_wdata_i[0];
+      if (hit(mem_wr_i, mem_addr_i, A_GEN_LEN))   gen_len_q <= glen_clamp;
+      if (hit(mem_wr_i, mem_addr_i, A_GEN_PAT))   gen_pat_q <= gpat_w;
+      if (hit(mem_wr_i, mem_addr_i, A_GEN_INT))   gen_int_q <= gint_w[15:0];
+      if (hit(mem_wr_i, mem_addr_i, A_DMA_CTRL))  burst_q   <= burst_clamp;
     end
   end
 
@@ -248,8 +250,8 @@ module nic_regs #(
   assign rx_en_o           = ctrl_q[CTRL_RX_EN_BIT];
   assign loop_o            = ctrl_q[CTRL_LOOP_BIT];
   assign srst_req_o        = srst_req_q;
-  assign tx_halt_clr_o     = wr(A_CTRL) && ctrl_w[CTRL_TX_EN_BIT];
-  assign rx_halt_clr_o     = wr(A_CTRL) && ctrl_w[CTRL_RX_EN_BIT];
+  assign tx_halt_clr_o     = hit(mem_wr_i, mem_addr_i, A_CTRL) && ctrl_w[CTRL_TX_EN_BIT];
+  assign rx_halt_clr_o     = hit(mem_wr_i, mem_addr_i, A_CTRL) && ctrl_w[CTRL_RX_EN_BIT];
   assign tx_base_o         = tx_base_q;
   assign tx_size_o         = tx_size_q;
   assign tx_tail_o         = tx_tail_q;
@@ -258,16 +260,16 @@ module nic_regs #(
   assign rx_tail_o         = rx_tail_q;
   assign burst_o           = burst_q;
 
-  assign int_w1c_o         = wr(A_INT_ST) && mem_be_i[0];
-  assign int_enable_wr_o   = wr(A_INT_EN) && mem_be_i[0];
+  assign int_w1c_o         = hit(mem_wr_i, mem_addr_i, A_INT_ST) && mem_be_i[0];
+  assign int_enable_wr_o   = hit(mem_wr_i, mem_addr_i, A_INT_EN) && mem_be_i[0];
   assign int_wdata_o       = mem_wdata_i[4:0];
-  assign int_mod_wr_o      = wr(A_INT_MOD);
+  assign int_mod_wr_o      = hit(mem_wr_i, mem_addr_i, A_INT_MOD);
   assign int_mod_wdata_o   = mod_w[15:0];
 
   assign link_en_o         = link_en_q;
-  assign gen_start_o       = wr(A_GEN_CTRL) && mem_be_i[0] && mem_wdata_i[0];
-  assign gen_stop_o        = wr(A_GEN_CTRL) && mem_be_i[0] && mem_wdata_i[1];
-  assign gen_count_wr_o    = wr(A_GEN_COUNT);
+  assign gen_start_o       = hit(mem_wr_i, mem_addr_i, A_GEN_CTRL) && mem_be_i[0] && mem_wdata_i[0];
+  assign gen_stop_o        = hit(mem_wr_i, mem_addr_i, A_GEN_CTRL) && mem_be_i[0] && mem_wdata_i[1];
+  assign gen_count_wr_o    = hit(mem_wr_i, mem_addr_i, A_GEN_COUNT);
   assign gen_count_wdata_o = gcnt_w[15:0];
   assign gen_len_o         = gen_len_q;
   assign gen_pattern_o     = gen_pat_q;
