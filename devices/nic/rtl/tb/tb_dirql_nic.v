@@ -77,6 +77,7 @@ module tb_dirql_nic;
   reg         gnt_n = 1'b1;
   reg         host_req = 1'b0;
   reg         arb_preempt = 1'b0;
+  reg         arb_hidden = 1'b0;    // also grant while the host's own transaction runs
 
   wire [31:0] d_ad;
   wire        d_ad_oe, d_par, d_par_oe;
@@ -150,7 +151,7 @@ module tb_dirql_nic;
     if (arb_preempt && d_mst_oe && !d_frame_n)
       gnt_n <= 1'b1;
     else
-      gnt_n <= !(!req_n && !host_req);
+      gnt_n <= !(!req_n && (!host_req || (arb_hidden && (!hq_frame_n || !hq_irdy_n))));
   end
 
   // ---------------------------------------------------------------------
@@ -351,6 +352,8 @@ module tb_dirql_nic;
   // ---------------------------------------------------------------------
   integer contention = 0, par_errors = 0, start_bad = 0, frame_rule_bad = 0, irdy_rule_bad = 0;
   integer dev_starts = 0;
+  integer dev_a = 0;              // interval of the device's last address phase
+  integer ma_last_irdy = -1;      // last IRDY# interval - a in a transaction without DEVSEL#
   reg     pv_any_ad = 1'b0, pv_par_exp = 1'b0;
   reg     pv_gnt_n = 1'b1, pv_frame_n = 1'b1, pv_irdy_n = 1'b1, pv_trdy_n = 1'b1, pv_stop_n = 1'b1;
   reg     pv_dframe = 1'b0, pv_dirdy = 1'b0;   // device drove FRAME#/IRDY# asserted
@@ -367,8 +370,10 @@ module tb_dirql_nic;
         dev_starts = dev_starts + 1;
         if (!(pv_gnt_n == 1'b0 && pv_frame_n && pv_irdy_n)) start_bad = start_bad + 1;
         txn_devsel = 1'b0;
+        dev_a = cyc;
       end
       if (!devsel_n) txn_devsel = 1'b1;
+      if (d_mst_oe && !d_irdy_n && !txn_devsel) ma_last_irdy = cyc - dev_a;
       // FRAME# deasserted only with IRDY# asserted (3.3.3.1).
       if (pv_dframe && d_mst_oe && d_frame_n && d_irdy_n) frame_rule_bad = frame_rule_bad + 1;
       // IRDY# deasserted only after the final data phase ended (or Master-Abort).
@@ -396,6 +401,10 @@ module tb_dirql_nic;
   reg     pv_inta_n = 1'b1;
   reg [4:0] pv_events = 5'd0;
   reg     srst_seen = 1'b0;
+  reg     race_seen = 1'b0;       // a W1C of LINK completing on the edge that latches LINK
+  always @(posedge clk)
+    if (dut.u_nic.int_w1c && dut.u_nic.int_wdata[NINT_LINK_BIT] && dut.u_nic.events[NINT_LINK_BIT])
+      race_seen <= 1'b1;
   always @(posedge clk) begin : irq_mon
     reg pend;
     if (rst_n) begin
@@ -946,6 +955,8 @@ module tb_dirql_nic;
     rd(NREG_DMA_ERR_INFO, v2);
     check(inta_n === 1'b0 && v == 32'h8000_0000 && v2 == 32'h5,
           "DMA to nowhere: Master-Abort, ERR, DMA_ERR_ADDR, INFO = MABORT|TX");
+    check(ma_last_irdy == 5,
+          "Master-Abort of a burst read: no DEVSEL# by a+4, FRAME# off in a+5, IRDY# last in a+5");
     rd(NREG_STATUS, v);
     check(v[STAT_TX_HALT_BIT] == 1'b1 && probe3[7:0] == 2 && mword(txd(2) + 8) == 32'h0,
           "TX ring halted, head not advanced, descriptor not written back");
@@ -1068,6 +1079,79 @@ module tb_dirql_nic;
     check(msi_n == m0 + 2 && msi_cyc[m0 + 1] - msi_cyc[m0] >= 200,
           "MSI with moderation 200: second message >= 200 clocks after the first, not lost");
     wr(NREG_INT_MOD, 0);
+    wr(NREG_INT_STATUS, {27'd0, ALL_INT});
+    cfg_write(NCFG_MSI_CAP, 32'h0000_0000, 4'b0100);
+    b_intx_ok = 1'b1;
+
+    // ================= burst limit, truncation, hidden arbitration, W1C race =================
+    // Ring positions from the probes (whatever the tests above consumed).
+    tx_i = probe3[7:0]; rx_i = probe3[23:16];
+    wr(NREG_CTRL, 32'h7);
+    wr(NREG_DMA_CTRL, 4);
+    put_rx(rx_i, 20);
+    put_rx((rx_i + 1) % 8, 256);
+    wr(NREG_RX_TAIL, (rx_i + 2) % 8);
+    put_tx(tx_i, 16, 40, TX_BUF + 256 * tx_i);
+    // Host register polls run meanwhile, with the arbiter granting the device
+    // during the host's own transactions (the device must wait for idle). The
+    // host's requests take GNT# away, so the Latency Timer (F8h) is what lets
+    // the device finish its bursts.
+    cfg_write(NCFG_HDR, 32'h0000_F800, 4'b0010);
+    max_phases = 0; arb_hidden = 1'b1;
+    wr(NREG_TX_TAIL, (tx_i + 1) % 8);
+    t0 = cyc;
+    while (probe3[23:16] != (rx_i + 1) % 8 && cyc - t0 < 5000) rd(NREG_STATUS, v);
+    check(max_phases == 4, "burst limit 4: longest transaction exactly 4 data phases");
+    check(mword(rxd(rx_i) + 8) == {16'd40, 16'h0013} && rx_matches_tx(rx_i, 16, 20),
+          "40-byte frame into a 20-byte buffer: 20 bytes written, TRUNC, length 40");
+    wr(NREG_DMA_CTRL, 8);
+    put_tx((tx_i + 1) % 8, 17, 64, TX_BUF + 256 * ((tx_i + 1) % 8));
+    max_phases = 0;
+    wr(NREG_TX_TAIL, (tx_i + 2) % 8);
+    t0 = cyc;
+    while (probe3[23:16] != (rx_i + 2) % 8 && cyc - t0 < 5000) rd(NREG_STATUS, v);
+    arb_hidden = 1'b0;
+    cfg_write(NCFG_HDR, 32'h0000_0000, 4'b0010);
+    check(max_phases == 8 && rx_matches_tx((rx_i + 1) % 8, 17, 64),
+          "burst limit 8: longest transaction exactly 8 data phases");
+    wr(NREG_INT_STATUS, {27'd0, ALL_INT});
+    // A W1C of LINK whose data phase completes on the very edge that latches
+    // a LINK event: the event wins. Slide the W1C over the event.
+    race_seen = 1'b0;
+    for (j = 0; j < 30 && !race_seen; j = j + 1) begin
+      wr(NREG_LINK_CTRL, j[0] ? 32'h1 : 32'h0);
+      idle(j);
+      wr(NREG_INT_STATUS, 32'h1 << NINT_LINK_BIT);
+      idle(30);
+    end
+    check(race_seen && probe0[NINT_LINK_BIT] == 1'b1,
+          "LINK event on the edge of its W1C stays latched (set wins)");
+    wr(NREG_LINK_CTRL, 1);
+    idle(30);
+    wr(NREG_INT_STATUS, {27'd0, ALL_INT});
+    // MSI coalescing: MME = 0, holdoff 400. The LINK message starts the
+    // holdoff; TX_DONE and RX of a looped frame queue behind it under the
+    // same message number and go out as ONE message.
+    cfg_write(NCFG_MSI_CAP, 32'h0001_0000, 4'b0100);
+    b_intx_ok = 1'b0;
+    wr(NREG_INT_ENABLE, {27'd0, ALL_INT});
+    wr(NREG_INT_MOD, 400);
+    m0 = msi_n;
+    tx_i = probe3[7:0]; rx_i = probe3[23:16];
+    put_rx(rx_i, 256);
+    wr(NREG_RX_TAIL, (rx_i + 1) % 8);
+    put_tx(tx_i, 18, 24, TX_BUF + 256 * tx_i);
+    wr(NREG_LINK_CTRL, 0);
+    wait_msi(m0 + 1, 200);
+    wr(NREG_TX_TAIL, (tx_i + 1) % 8);
+    idle(1500);
+    check(msi_n == m0 + 2 && msi_data[m0 + 1] == 32'h40 && msi_cyc[m0 + 1] - msi_cyc[m0] >= 400 &&
+          probe3[23:16] == (rx_i + 1) % 8,
+          "MSI, MME = 0, holdoff: TX_DONE and RX queued together go out as one message");
+    wr(NREG_INT_MOD, 0);
+    wr(NREG_INT_STATUS, {27'd0, ALL_INT});
+    wr(NREG_LINK_CTRL, 1);
+    idle(30);
     wr(NREG_INT_STATUS, {27'd0, ALL_INT});
     cfg_write(NCFG_MSI_CAP, 32'h0000_0000, 4'b0100);
     b_intx_ok = 1'b1;
