@@ -9,8 +9,11 @@ SEED       ?= 1
 REPS       ?= 3
 WAVES      := build/waves
 DIRQL      := target/release/dirql
-# Synthesizable RTL only (rtl/sim holds the simulation wrapper, rtl/tb the Icarus bench).
-RTL_SYNTH  := $(wildcard rtl/*.v)
+# Each device's synthesizable RTL is devices/<name>/rtl/*.v (its sim/ holds the two include
+# files the simulation wrapper takes, its tb/ the Icarus bench); rtl/sim is the wrapper.
+DEVICES    := $(notdir $(patsubst %/rtl/sim/dirql_device.vh,%,$(wildcard devices/*/rtl/sim/dirql_device.vh)))
+DISPLAY_RTL := $(wildcard devices/display/rtl/*.v)
+NIC_RTL    := $(wildcard devices/nic/rtl/*.v)
 
 .PHONY: sim test lint formal bench bench-big bench-peers mutants deps clean
 
@@ -26,17 +29,25 @@ sim:
 test:
 	@scripts/ensure-deps.sh test
 	@mkdir -p build
-	rtl/tb/run_iverilog.sh > build/iverilog.log || { cat build/iverilog.log; exit 1; }
-	@grep -c '^PASS' build/iverilog.log | xargs echo "Icarus RTL bench: PASS lines:"
+	@for d in $(DEVICES); do \
+	  devices/$$d/rtl/tb/run_iverilog.sh > build/iverilog-$$d.log || { cat build/iverilog-$$d.log; exit 1; }; \
+	  echo "Icarus RTL bench of $$d: $$(grep -c '^PASS' build/iverilog-$$d.log) PASS lines"; \
+	done
 	$(CARGO) test --release --workspace
 
 ## lint: Verilator -Wall, Icarus and Yosys on the synthesizable RTL; clippy; rustfmt
 lint:
 	@scripts/ensure-deps.sh lint
-	verilator --lint-only -Wall -Irtl --top-module dirql_adapter $(RTL_SYNTH)
-	verilator --lint-only -Wall -Irtl -Irtl/sim --top-module dirql_sim_top $(RTL_SYNTH) rtl/sim/*.v
-	iverilog -g2012 -Irtl -o /dev/null -s dirql_adapter $(RTL_SYNTH)
-	yosys -q -p 'read_verilog -Irtl $(RTL_SYNTH); synth -top dirql_adapter'
+	verilator --lint-only -Wall -Idevices/display/rtl --top-module dirql_adapter $(DISPLAY_RTL)
+	iverilog -g2012 -Idevices/display/rtl -o /dev/null -s dirql_adapter $(DISPLAY_RTL)
+	yosys -q -p 'read_verilog -Idevices/display/rtl $(DISPLAY_RTL); synth -top dirql_adapter'
+	verilator --lint-only -Wall -Idevices/nic/rtl --top-module dirql_nic $(NIC_RTL)
+	iverilog -g2012 -Idevices/nic/rtl -o /dev/null -s dirql_nic $(NIC_RTL)
+	yosys -q -p 'read_verilog -Idevices/nic/rtl $(NIC_RTL); synth -top dirql_nic'
+	@# The simulation wrapper around every device, as sim/build.rs builds it.
+	@for d in $(DEVICES); do echo "verilator --lint-only (wrapper around $$d)"; \
+	  verilator --lint-only -Wall -Irtl/sim -Idevices/$$d/rtl/sim -Idevices/$$d/rtl --top-module dirql_sim_top \
+	    rtl/sim/*.v devices/$$d/rtl/*.v || exit 1; done
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 

@@ -1,4 +1,4 @@
-// peer_top -- simulation only: the dirql adapter (rtl/dirql_adapter.v, unchanged)
+// peer_top -- simulation only: the dirql adapter (devices/display/rtl/dirql_adapter.v, unchanged)
 // behind a conventional PCI bus driven by the cocotb testbench in peers/ (the peer
 // that `make bench-peers` measures dirql against). The testbench drives the master
 // side (m_*); this wrapper resolves the shared wires the way rtl/sim/dirql_pci_bus.v

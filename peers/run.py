@@ -10,7 +10,7 @@ from pathlib import Path
 
 sim, hdl_clock, out, build = sys.argv[1], sys.argv[2] == "1", Path(sys.argv[3]).resolve(), Path(sys.argv[4]).resolve()
 here = Path(__file__).resolve().parent
-rtl = here.parent / "rtl"
+rtl = here.parent / "devices" / "display" / "rtl"
 sources = sorted(str(p) for p in rtl.glob("*.v")) + [str(here / "peer_top.v")]
 defines = {"HDL_CLOCK": 1} if hdl_clock else {}
 try:

@@ -16,7 +16,8 @@
 # not accept this yosys-smtbmc's set-option lines, so smtbmc is not used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-R=rtl
+R=devices/display/rtl   # the display adapter's RTL and its formal properties
+W=rtl/sim                 # the simulation wrapper's blocks (the pin-fault stage)
 OUT=${FORMAL_OUT:-build/formal}
 mkdir -p "$OUT"
 
@@ -40,7 +41,7 @@ declare -A SRC=(
   [msi]="$R/dirql_msi.v $R/formal/irq_props.sv"
   [seq]="$R/dirql_seq_window.v $R/formal/irq_props.sv"
   [inta]="$(ls $R/*.v | grep -v -e dirql_fb_ram.v -e dirql_cmd_engine.v | tr '\n' ' ') $R/formal/abstract_fb_ram.v $R/formal/abstract_cmd_engine.v $R/formal/inta_props.sv"
-  [pci]="$PCI_SRC $R/sim/dirql_pin_fault.v $R/formal/pci_target_props.sv"
+  [pci]="$PCI_SRC $W/dirql_pin_fault.v $R/formal/pci_target_props.sv"
 )
 # INTA# reads documented module ports inside the adapter (no hierarchical references
 # in Yosys 0.23, `bind` is ignored): connected after flatten.

@@ -8,8 +8,8 @@
 `driver` runs cargo-mutants with cli/tests/mutation_oracle.rs as the only test
 (.cargo/mutants.toml), then re-applies each survivor's diff to a scratch copy of the tree
 and sweeps `dirql run --json` over more seeds to classify it. `rtl` applies the operators of
-scripts/rtl_mutants.py one at a time to a copy of rtl/, rebuilds only the Verilated model
-(DIRQL_RTL_DIR, one shared target dir) and runs the same sweep. `report` writes
+scripts/rtl_mutants.py one at a time to a copy of devices/display/rtl/, rebuilds only the Verilated model
+(DIRQL_DEVICE_RTL, one shared target dir) and runs the same sweep. `report` writes
 build/mutants/report.{md,json} from what the two left in build/mutants/.
 
 Classes: caught (some rule failed: exit 1, or the run did not finish: any non-zero exit),
@@ -83,9 +83,9 @@ def sync_tree() -> None:
 
 def build(rtl_dir: Path | None) -> tuple[bool, float, str]:
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
-    env.pop("DIRQL_RTL_DIR", None)
+    env.pop("DIRQL_DEVICE_RTL", None)
     if rtl_dir is not None:
-        env["DIRQL_RTL_DIR"] = str(rtl_dir)
+        env["DIRQL_DEVICE_RTL"] = f"display={rtl_dir}"
     t = time.monotonic()
     p = subprocess.run(
         NICE + ["cargo", "build", "--release", "-j", "2", "-p", "dirql-cli", "--bin", "dirql"],
@@ -191,8 +191,8 @@ def cmd_rtl(a: argparse.Namespace) -> None:
     then each mutant is one `mutant_sel.hex` in the runs' working folder."""
     files = a.file or rtl_mutants.DEFAULT_FILES
     sync_tree()
-    include = (TREE / "rtl" / "dirql_regs.vh").read_text()
-    texts = {f: (TREE / "rtl" / f).read_text() for f in files}
+    include = (TREE / "devices" / "display" / "rtl" / "dirql_regs.vh").read_text()
+    texts = {f: (TREE / "devices" / "display" / "rtl" / f).read_text() for f in files}
     mutants = [m for f in files for m in rtl_mutants.enumerate_mutants(f, texts[f], include)]
     if a.match:
         mutants = [m for m in mutants if re.search(a.match, m.id)]
@@ -202,7 +202,7 @@ def cmd_rtl(a: argparse.Namespace) -> None:
     log(f"rtl: {len(mutants)} mutant(s) of {', '.join(files)}")
     if RTL_COPY.exists():
         shutil.rmtree(RTL_COPY)
-    shutil.copytree(TREE / "rtl", RTL_COPY)
+    shutil.copytree(TREE / "devices" / "display" / "rtl", RTL_COPY)
     results: dict[int, dict] = {}
 
     def write_schema(active: list[tuple[int, rtl_mutants.Mutant]]) -> list[rtl_mutants.Mutant]:
@@ -257,7 +257,7 @@ def cmd_rtl(a: argparse.Namespace) -> None:
     eq = equivalents()
     out = []
     for i, (k, m) in enumerate(numbered, 1):
-        rec = {"id": m.id, "file": f"rtl/{m.file}", "operator": m.operator, "description": m.description, "sel": k}
+        rec = {"id": m.id, "file": f"devices/display/rtl/{m.file}", "operator": m.operator, "description": m.description, "sel": k}
         t0 = time.monotonic()
         if k in results:
             rec.update(results[k])

@@ -256,7 +256,10 @@ fn run() -> Result<(), String> {
             let (prefix, prefix_fst) = (dev.prefix(), dev.prefix_fst());
             let fst_prefix = |t: Tracers| if t == Tracers::Spliced { prefix.clone() } else { prefix_fst.clone() };
             // The two Verilator runs are independent: side by side.
-            run_tools(&verilator, &[verilate(TRACE_VCD, &prefix, &mdir), verilate(TRACE_FST, &fst_prefix(tracers), &fdir)])?;
+            run_tools(
+                &verilator,
+                &[verilate(TRACE_VCD, &prefix, &mdir), verilate(TRACE_FST, &fst_prefix(tracers), &fdir)],
+            )?;
             if tracers == Tracers::Spliced {
                 if let Err(why) = add_fst_tracer(&mdir, &fdir, &prefix) {
                     // The splice is a speed-up; a Verilator whose output does not allow it gets
@@ -308,7 +311,15 @@ fn run() -> Result<(), String> {
             fs::write(&mode_file, format!("{tracers:?}")).map_err(|e| e.to_string())?;
             stamp(&model_dir, model_key)?;
         }
-        built.push(Built { name: dev.name.clone(), prefix: dev.prefix(), prefix_fst: dev.prefix_fst(), tracers, mdir, fdir, model_dir });
+        built.push(Built {
+            name: dev.name.clone(),
+            prefix: dev.prefix(),
+            prefix_fst: dev.prefix_fst(),
+            tracers,
+            mdir,
+            fdir,
+            model_dir,
+        });
     }
 
     // 3. The bridge and each model's core, keyed on their own sources and the generated
@@ -626,7 +637,10 @@ struct Built {
 fn build_core(m: &Built, vinclude: &Path, bridge_dir: &Path) -> Result<(), String> {
     let mut b = cpp_build(vinclude);
     let cxx = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?).join("cxxbridge");
-    b.files(["cpp/trace_vcd.cpp", "cpp/trace_fst.cpp"]).include(&m.mdir).include(cxx.join("crate")).include(cxx.join("include"));
+    b.files(["cpp/trace_vcd.cpp", "cpp/trace_fst.cpp"])
+        .include(&m.mdir)
+        .include(cxx.join("crate"))
+        .include(cxx.join("include"));
     // The class cpp/trace_fst.cpp traces to FST, and its header.
     let fst_top = match m.tracers {
         Tracers::Spliced => m.prefix.clone(),
@@ -659,9 +673,14 @@ fn build_bridge(built: &[Built], vinclude: &Path, bridge_dir: &Path) -> Result<(
             b.name
         ));
     }
-    dispatch.push_str("std::unique_ptr<Core> make_core(const std::string& model, const std::string& path, bool fst) {\n");
+    dispatch
+        .push_str("std::unique_ptr<Core> make_core(const std::string& model, const std::string& path, bool fst) {\n");
     for (i, b) in built.iter().enumerate() {
-        let cond = if i == 0 { format!("model.empty() || model == \"{}\"", b.name) } else { format!("model == \"{}\"", b.name) };
+        let cond = if i == 0 {
+            format!("model.empty() || model == \"{}\"", b.name)
+        } else {
+            format!("model == \"{}\"", b.name)
+        };
         dispatch.push_str(&format!(
             "  if ({cond}) return fst ? make_fst_core_{0}(path) : make_vcd_core_{0}(path);\n",
             b.name
@@ -728,7 +747,9 @@ fn devices(root: &Path) -> Result<Vec<Device>, String> {
     if let Ok(list) = env::var("DIRQL_DEVICE_RTL") {
         for item in list.split(':').filter(|s| !s.is_empty()) {
             let (name, dir) = item.split_once('=').ok_or_else(|| {
-                format!("DIRQL_DEVICE_RTL: `{item}` is not `name=folder` (fix: e.g. DIRQL_DEVICE_RTL=mydev=/path/to/rtl)")
+                format!(
+                    "DIRQL_DEVICE_RTL: `{item}` is not `name=folder` (fix: e.g. DIRQL_DEVICE_RTL=mydev=/path/to/rtl)"
+                )
             })?;
             let dir = PathBuf::from(dir);
             if !dir.join("sim").join("dirql_device.vh").exists() {

@@ -26,6 +26,8 @@ use crate::stop_codes;
 /// Settings of a machine.
 #[derive(Clone, Debug)]
 pub struct MachineConfig {
+    /// Which device model to simulate (`dirql_sim::Model::names`; empty: the default).
+    pub model: String,
     /// Virtual CPUs (1 or 2: the wrapper traces two).
     pub cpus: u8,
     /// The seed every scheduling choice is drawn from.
@@ -70,6 +72,7 @@ pub enum StormAction {
 impl Default for MachineConfig {
     fn default() -> Self {
         MachineConfig {
+            model: String::new(),
             cpus: 2,
             seed: 1,
             bridge: BridgeConfig::default(),
@@ -194,7 +197,7 @@ const ZERO_TIME_BUDGET: u32 = 100_000;
 impl Machine {
     /// Builds the machine: the model (tracing when `cfg.vcd` is set) and idle CPUs.
     pub fn new(cfg: &MachineConfig) -> Result<Self, SimError> {
-        let model = Model::new(cfg.vcd.as_deref())?;
+        let model = Model::of(&cfg.model, cfg.vcd.as_deref())?;
         let cpus = cfg.cpus.clamp(1, 2);
         let k = Rc::new(Kernel::new(usize::from(cpus)));
         let slots = (0..cpus).map(|id| Slot { co: spawn_cpu(id, k.clone()), wait: Wait::Ready(Resume::Go) }).collect();

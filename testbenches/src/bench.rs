@@ -128,8 +128,8 @@ fn per_s(n: f64, t: f64) -> f64 {
     }
 }
 
-fn bare(cycles: u64, vcd: Option<&Path>) -> Result<f64, String> {
-    let mut m = Model::new(vcd).map_err(|e| e.to_string())?;
+fn bare(model: &str, cycles: u64, vcd: Option<&Path>) -> Result<f64, String> {
+    let mut m = Model::of(model, vcd).map_err(|e| e.to_string())?;
     m.run_bare(4, true);
     let t = Instant::now();
     m.run_bare(cycles, false);
@@ -138,13 +138,14 @@ fn bare(cycles: u64, vcd: Option<&Path>) -> Result<f64, String> {
     Ok(per_s(cycles as f64, dt))
 }
 
-fn machine(cycles_vcd: Option<&Path>) -> Result<Machine, String> {
-    let cfg = MachineConfig { vcd: cycles_vcd.map(Path::to_path_buf), ..MachineConfig::default() };
+fn machine(model: &str, cycles_vcd: Option<&Path>) -> Result<Machine, String> {
+    let cfg =
+        MachineConfig { model: model.to_string(), vcd: cycles_vcd.map(Path::to_path_buf), ..MachineConfig::default() };
     Machine::new(&cfg).map_err(|e| e.to_string())
 }
 
-fn idle(cycles: u64) -> Result<f64, String> {
-    let mut m = machine(None)?;
+fn idle(model: &str, cycles: u64) -> Result<f64, String> {
+    let mut m = machine(model, None)?;
     m.run_until(4);
     let t = Instant::now();
     m.run_until(4 + cycles);
@@ -156,7 +157,7 @@ fn mmio(device: &dyn Device, cycles: u64) -> Result<(f64, f64), String> {
     let (bar, off) = device
         .scratch_register()
         .ok_or_else(|| format!("device {} declares no scratch register for the MMIO workload", device.name()))?;
-    let mut m = machine(None)?;
+    let mut m = machine(device.model(), None)?;
     let count = Rc::new(Cell::new(0u64));
     let c = count.clone();
     m.spawn(
@@ -180,8 +181,8 @@ fn mmio(device: &dyn Device, cycles: u64) -> Result<(f64, f64), String> {
     Ok((per_s(n, dt), if n > 0.0 { cycles as f64 / n } else { 0.0 }))
 }
 
-fn traced(cycles: u64, vcd: &Path) -> Result<f64, String> {
-    let mut m = machine(Some(vcd))?;
+fn traced(model: &str, cycles: u64, vcd: &Path) -> Result<f64, String> {
+    let mut m = machine(model, Some(vcd))?;
     let t = Instant::now();
     m.run_until(cycles);
     m.close_trace().map_err(|e| e.to_string())?;
@@ -261,13 +262,22 @@ fn time_cargo(root: &Path, target: &Path) -> Result<f64, String> {
     Ok(t.elapsed().as_secs_f64())
 }
 
-/// Clean build, then a rebuild after touching one RTL file (its mtime and contents are
-/// restored: a trailing comment is appended and removed).
-fn build_times(root: &Path, reps: usize) -> Result<(f64, f64), String> {
+/// Clean build, then a rebuild after touching one RTL file of the device's model (the first
+/// of `devices/<model>/rtl/*.v`; its contents are restored: a trailing comment is appended
+/// and removed).
+fn build_times(root: &Path, model: &str, reps: usize) -> Result<(f64, f64), String> {
     let target = std::env::temp_dir().join(format!("dirql-bench-target-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
     let clean = time_cargo(root, &target)?;
-    let rtl = root.join("rtl/dirql_regs.v");
+    let dir = root.join("devices").join(model).join("rtl");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "v"))
+        .collect();
+    files.sort();
+    let rtl = files.first().cloned().ok_or_else(|| format!("no .v file in {}", dir.display()))?;
     let orig = std::fs::read_to_string(&rtl).map_err(|e| format!("{}: {e}", rtl.display()))?;
     let mut times = Vec::new();
     for i in 0..reps.max(1) {
@@ -289,13 +299,13 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
     let trace_fst_path = s.scratch.join("bench-trace.fst");
     for rep in 0..s.reps {
         progress(&format!("repetition {}/{}", rep + 1, s.reps));
-        let b = bare(s.cycles, None)?;
-        let i = idle(s.cycles)?;
+        let b = bare(s.device.model(), s.cycles, None)?;
+        let i = idle(s.device.model(), s.cycles)?;
         let (m, cpt) = mmio(s.device, s.cycles)?;
-        let bt = bare(s.trace_cycles, Some(&trace_path))?;
-        let t = traced(s.trace_cycles, &trace_path)?;
-        let bft = bare(s.trace_cycles, Some(&trace_fst_path))?;
-        let tf = traced(s.trace_cycles, &trace_fst_path)?;
+        let bt = bare(s.device.model(), s.trace_cycles, Some(&trace_path))?;
+        let t = traced(s.device.model(), s.trace_cycles, &trace_path)?;
+        let bft = bare(s.device.model(), s.trace_cycles, Some(&trace_fst_path))?;
+        let tf = traced(s.device.model(), s.trace_cycles, &trace_fst_path)?;
         let irq = irq_round_trips(s.device, s.cycles)?;
         push("bare_cycles_per_s", b);
         push("idle_cycles_per_s", i);
@@ -317,8 +327,8 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
     progress("checking a large VCD and an FST of the same run");
     let check_vcd = s.scratch.join("bench-check.vcd");
     let check_fst = s.scratch.join("bench-check.fst");
-    traced(s.check_cycles, &check_vcd)?;
-    traced(s.check_cycles, &check_fst)?;
+    traced(s.device.model(), s.check_cycles, &check_vcd)?;
+    traced(s.device.model(), s.check_cycles, &check_fst)?;
     let mb = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).map_err(|e| e.to_string());
     let (size, fst_size) = (mb(&check_vcd)?, mb(&check_fst)?);
     let (mut rss, mut fst_rss) = (0.0f64, 0.0f64);
@@ -337,7 +347,7 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
     let (build_clean_s, build_rebuild_s) = match &s.build {
         Some(root) => {
             progress("timing a clean build and a rebuild after an RTL edit");
-            let (c, r) = build_times(root, s.reps.min(3))?;
+            let (c, r) = build_times(root, s.device.model(), s.reps.min(3))?;
             (Some(c), Some(r))
         }
         None => (None, None),

@@ -25,6 +25,11 @@ pub trait Device: Sync {
     fn name(&self) -> &'static str;
     /// What it is, in one line.
     fn description(&self) -> &'static str;
+    /// Its simulation model's name (`dirql_sim::Model::names`): its RTL folder's device
+    /// name, `devices/<name>/rtl` (sim/build.rs).
+    fn model(&self) -> &'static str {
+        self.name()
+    }
     /// What the generic rules need to know about it.
     fn profile(&self) -> &'static DeviceProfile;
     /// Its scenarios; names are unique across every registered device.

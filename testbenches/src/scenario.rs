@@ -248,6 +248,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     };
     write_manifest(&manifest)?;
     let mut cfg = MachineConfig {
+        model: s.device.model().to_string(),
         cpus: s.cpus,
         seed: s.seed,
         vcd: s.vcd.clone(),

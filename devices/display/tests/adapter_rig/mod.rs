@@ -62,7 +62,7 @@ pub struct Rig {
 
 impl Rig {
     pub fn new(cfg: BridgeConfig) -> Self {
-        let mut model = Model::new(None).expect("model builds");
+        let mut model = Model::of("display", None).expect("model builds");
         let mut bus = Bus::released();
         for _ in 0..4 {
             bus = model.step(&Drive::idle());

@@ -13,7 +13,7 @@ status=0
 for devsel in 1 0; do
   iverilog -g2012 -Wall -Wno-timescale -I"$rtl/tb" -Ptb_dirql_nic.DEVSEL=$devsel \
     -o "$out/tb_$devsel.vvp" \
-    "$rtl"/*.v "$rtl"/sim/*.v "$rtl"/tb/tb_dirql_nic.v
+    "$rtl"/*.v "$rtl"/tb/dirql_nic_dev.v "$rtl"/tb/tb_dirql_nic.v
   vvp -n "$out/tb_$devsel.vvp" | tee "$out/log_$devsel.txt"
   if grep -q '^FAIL' "$out/log_$devsel.txt" ||
      ! grep -q '^PASS: all checks' "$out/log_$devsel.txt"; then

@@ -20,7 +20,7 @@ struct Rig {
 
 impl Rig {
     fn new(cfg: BridgeConfig) -> Self {
-        let mut model = Model::new(None).expect("model builds");
+        let mut model = Model::of("display", None).expect("model builds");
         let mut bus = Bus::released();
         for _ in 0..4 {
             bus = model.step(&Drive::idle());
@@ -350,20 +350,20 @@ fn two_live_models_in_one_thread_are_built_and_dropped_without_hanging() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let dir = tempfile::tempdir().unwrap();
-        let mut a = Model::new(Some(&dir.path().join("a.vcd"))).unwrap();
-        let mut b = Model::new(Some(&dir.path().join("b.vcd"))).unwrap();
+        let mut a = Model::of("display", Some(&dir.path().join("a.vcd"))).unwrap();
+        let mut b = Model::of("display", Some(&dir.path().join("b.vcd"))).unwrap();
         let (x, y) = (a.step(&Drive::idle()), b.step(&Drive::idle()));
         drop(a);
         drop(b);
         // Dropped in the reverse order of construction (as two `let`s in one scope are):
         // Verilator 5.006 erases a model's scopes through the thread's current context,
         // which was the later model's, already gone (fixed in cpp/model.cpp).
-        let a = Model::new(None).unwrap();
-        let b = Model::new(None).unwrap();
+        let a = Model::of("display", None).unwrap();
+        let b = Model::of("display", None).unwrap();
         drop(b);
         drop(a);
         // And a model alone afterwards still works.
-        let mut c = Model::new(None).unwrap();
+        let mut c = Model::of("display", None).unwrap();
         c.step(&Drive::idle());
         tx.send((x, y)).unwrap();
     });
