@@ -267,11 +267,14 @@ pub struct Kernel {
     pub(crate) stats: RefCell<KernelStats>,
     pub(crate) now: Cell<u64>,
     next_tag: Cell<u64>,
+    /// Host RAM, shared with the host bridge (the devices' DMA reaches it through the bridge).
+    pub(crate) ram: RefCell<Rc<RefCell<dirql_sim::HostMemory>>>,
 }
 
 impl Kernel {
     pub(crate) fn new(cpus: usize) -> Self {
         Kernel {
+            ram: RefCell::new(Rc::default()),
             cpus: (0..cpus).map(|_| CpuState::default()).collect(),
             interrupt: RefCell::new(None),
             messages: RefCell::new(None),
@@ -509,6 +512,22 @@ impl<'y> Cpu<'y> {
             issuer: self.issuer(),
             tag,
         })
+    }
+
+    /// Cycles a CPU's access to host RAM costs (a cache miss to DRAM, about 60 ns).
+    pub const HOST_RAM_CYCLES: u64 = 2;
+
+    /// Reads the dword of host RAM at `addr` (what the devices' DMA writes have reached:
+    /// a write still queued in the host bridge is not seen). No bus transaction.
+    pub fn host_read32(&self, addr: u32) -> u32 {
+        self.work(Self::HOST_RAM_CYCLES);
+        self.k.ram.borrow().borrow().read32(addr)
+    }
+
+    /// Writes the dword of host RAM at `addr` (coherent: a device's later DMA read sees it).
+    pub fn host_write32(&self, addr: u32, value: u32) {
+        self.work(Self::HOST_RAM_CYCLES);
+        self.k.ram.borrow().borrow_mut().write(addr, value, 0xF);
     }
 
     /// A 32-bit memory read (never posted; pushes posted writes ahead of it).

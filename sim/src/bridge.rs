@@ -184,12 +184,68 @@ pub struct BridgeConfig {
     pub retry_limit: u32,
     /// Injected faults.
     pub faults: Faults,
+    /// Cycles a write a device masters into host RAM (DMA, or an MSI) waits in the
+    /// bridge's upstream posted-write queue before it reaches memory (or the local APIC),
+    /// in order, unless a read completion pushes it out first (PCI 3.0 3.2.5 and
+    /// appendix E: a read completion never passes a posted write). 0: at once.
+    pub upstream_delay: u32,
 }
 
 impl Default for BridgeConfig {
     fn default() -> Self {
-        BridgeConfig { posted_depth: 4, drain_delay: 12, retry_limit: 64, faults: Faults::default() }
+        BridgeConfig { posted_depth: 4, drain_delay: 12, retry_limit: 64, faults: Faults::default(), upstream_delay: 0 }
     }
+}
+
+/// Host RAM as devices see it on the bus: a Memory Read or Write a device masters into this
+/// window is claimed by the host bridge (DMA; fast DEVSEL#, no wait states, bursts).
+pub const HOST_RAM: std::ops::Range<u32> = 0x1000_0000..0x1100_0000;
+
+/// Host RAM, by dword (sparse: only what was written).
+#[derive(Clone, Debug, Default)]
+pub struct HostMemory {
+    words: std::collections::HashMap<u32, u32>,
+}
+
+impl HostMemory {
+    /// The dword at `addr` (its low two bits ignored); 0 where nothing was written.
+    pub fn read32(&self, addr: u32) -> u32 {
+        self.words.get(&(addr >> 2)).copied().unwrap_or(0)
+    }
+
+    /// Writes the bytes `be` selects (bit n = byte lane n) of `data` into the dword at `addr`.
+    pub fn write(&mut self, addr: u32, data: u32, be: u8) {
+        let mask = (0..4).filter(|l| be & (1 << l) != 0).fold(0u32, |m, l| m | 0xFF << (8 * l));
+        let w = self.words.entry(addr >> 2).or_insert(0);
+        *w = (*w & !mask) | (data & mask);
+    }
+}
+
+/// A write a device mastered, waiting in the bridge's upstream queue.
+#[derive(Clone, Copy, Debug)]
+enum Upstream {
+    /// Into host RAM.
+    Write { at: Cycle, addr: u32, data: u32, be: u8 },
+    /// A message for a local APIC.
+    Msi { at: Cycle, msg: MsiMessage },
+}
+
+impl Upstream {
+    fn at(&self) -> Cycle {
+        match *self {
+            Upstream::Write { at, .. } | Upstream::Msi { at, .. } => at,
+        }
+    }
+}
+
+/// The bridge as target of a device's access to host RAM.
+#[derive(Clone, Copy, Debug)]
+struct HostAccess {
+    write: bool,
+    /// Address of the data phase under way.
+    addr: u32,
+    /// A read: the turnaround clock is over and data is on AD.
+    data_on: bool,
 }
 
 /// Faults the bridge injects on purpose, to show that each ends in a report, never a hang.
@@ -304,6 +360,13 @@ pub struct PciHostBridge {
     msis: Vec<MsiMessage>,
     /// MSI writes received, counted for fault injection.
     fault_msi: u32,
+    /// Host RAM, for the devices' DMA and the CPUs' own accesses (shared with the CPUs,
+    /// which reach it without the bus).
+    ram: std::rc::Rc<std::cell::RefCell<HostMemory>>,
+    /// Device writes on their way to host RAM (and messages to the local APICs), in order.
+    upstream: VecDeque<Upstream>,
+    /// A device's access to host RAM under way.
+    host_access: Option<HostAccess>,
 }
 
 const RELEASED: Drive = Drive::idle();
@@ -330,6 +393,44 @@ impl PciHostBridge {
             target_release: false,
             msis: Vec::new(),
             fault_msi: 0,
+            ram: Default::default(),
+            upstream: VecDeque::new(),
+            host_access: None,
+        }
+    }
+
+    /// Host RAM as the CPUs see it (what the devices' writes have reached), shared: the
+    /// CPUs read and write it without the bus (coherent caches).
+    pub fn ram(&self) -> std::rc::Rc<std::cell::RefCell<HostMemory>> {
+        self.ram.clone()
+    }
+
+    /// Device writes (and messages) not yet in host RAM (or at a local APIC).
+    pub fn upstream_depth(&self) -> usize {
+        self.upstream.len()
+    }
+
+    /// Puts every queued upstream write into host RAM, in order (a read completion pushes
+    /// them ahead of itself).
+    fn flush_upstream(&mut self) {
+        while let Some(u) = self.upstream.pop_front() {
+            self.retire(u);
+        }
+    }
+
+    fn retire(&mut self, u: Upstream) {
+        match u {
+            Upstream::Write { addr, data, be, .. } => self.ram.borrow_mut().write(addr, data, be),
+            Upstream::Msi { msg, .. } => self.msis.push(msg),
+        }
+    }
+
+    /// Retires the upstream writes whose delay is over, in order.
+    fn drain_upstream(&mut self, now: Cycle) {
+        while self.upstream.front().is_some_and(|u| u.at() <= now) {
+            if let Some(u) = self.upstream.pop_front() {
+                self.retire(u);
+            }
         }
     }
 
@@ -395,6 +496,8 @@ impl PciHostBridge {
             && !self.granted
             && self.target.is_none()
             && !self.target_release
+            && self.host_access.is_none()
+            && self.upstream.is_empty()
     }
 
     /// MSI messages received since the last call.
@@ -488,12 +591,19 @@ impl PciHostBridge {
     /// the bus; a memory write into [`MSI_WINDOW`] is claimed with fast DEVSEL# and no wait
     /// states, and becomes an [`MsiMessage`].
     fn serve_as_target(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
+        if !self.upstream.is_empty() {
+            self.drain_upstream(now);
+        }
         if !self.granted && self.target.is_none() && !self.target_release && bus.req_n != 0 {
             return; // nobody else wants the bus: the common case, kept cheap
         }
         // Arbitration: one grant at a time, never while our own transaction is under way.
         if self.granted {
-            self.granted = bus.req_n == 0 || self.target.is_some() || bus.frame_n == 0 || bus.irdy_n == 0;
+            self.granted = bus.req_n == 0
+                || self.target.is_some()
+                || self.host_access.is_some()
+                || bus.frame_n == 0
+                || bus.irdy_n == 0;
         } else if bus.req_n == 0 && self.state == State::Idle && self.active.is_none() {
             self.granted = true;
         }
@@ -502,12 +612,17 @@ impl PciHostBridge {
             // One clock driving DEVSEL#/TRDY# high after the last phase (sustained tri-state).
             self.target_release = false;
         }
+        if self.serve_host_ram(now, bus, next) {
+            return;
+        }
         let ours = self.prev.frame_n == 0 || self.prev.irdy_n == 0;
         match self.target {
             None => {
                 // An address phase someone else drove: FRAME# newly asserted, not by us.
                 let fresh = bus.frame_n == 0 && self.prev.frame_n == 1 && self.prev.irdy_n == 1 && !ours;
-                if fresh
+                if fresh && self.granted && HOST_RAM.contains(&bus.ad) {
+                    self.claim_host_ram(bus, next);
+                } else if fresh
                     && self.granted
                     && Command::from_code(bus.cbe_n) == Some(Command::MemWrite)
                     && MSI_WINDOW.contains(&bus.ad)
@@ -526,7 +641,14 @@ impl PciHostBridge {
                         Some(n) if self.fault_msi.is_multiple_of(n) => {
                             self.events.push(BridgeEvent::MsiDropped { cycle: now, addr, data: bus.ad });
                         }
-                        _ => self.msis.push(MsiMessage { cycle: now, addr, data: bus.ad }),
+                        _ => {
+                            let at = now + Cycle::from(self.cfg.upstream_delay);
+                            self.upstream
+                                .push_back(Upstream::Msi { at, msg: MsiMessage { cycle: now, addr, data: bus.ad } });
+                            if self.cfg.upstream_delay == 0 {
+                                self.drain_upstream(now);
+                            }
+                        }
                     }
                 }
                 if bus.frame_n == 1 && data.is_some() {
@@ -547,8 +669,72 @@ impl PciHostBridge {
         }
     }
 
+    /// Claims a device's Memory Read or Write into [`HOST_RAM`] seen in its address phase:
+    /// fast DEVSEL#; a write takes data from the next clock, a read drives it after the
+    /// turnaround clock. A read first pushes every queued upstream write into RAM.
+    fn claim_host_ram(&mut self, bus: &Bus, next: &mut Drive) {
+        use Command::*;
+        let write = match Command::from_code(bus.cbe_n) {
+            Some(MemWrite | MemWriteInvalidate) => true,
+            Some(MemRead | MemReadLine | MemReadMultiple) => false,
+            _ => return,
+        };
+        if !write {
+            self.flush_upstream();
+        }
+        self.host_access = Some(HostAccess { write, addr: bus.ad & !3, data_on: false });
+        next.devsel_n = 0;
+        if write {
+            next.trdy_n = 0;
+        }
+    }
+
+    /// One clock of a device's access to host RAM; false when there is none.
+    fn serve_host_ram(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) -> bool {
+        let Some(mut a) = self.host_access else { return false };
+        let done = bus.irdy_n == 0 && bus.trdy_n == 0;
+        if a.write {
+            if done {
+                let at = now + Cycle::from(self.cfg.upstream_delay);
+                self.upstream.push_back(Upstream::Write { at, addr: a.addr, data: bus.ad, be: !bus.cbe_n & 0xF });
+                if self.cfg.upstream_delay == 0 {
+                    self.drain_upstream(now);
+                }
+                a.addr = a.addr.wrapping_add(4);
+            }
+        } else {
+            if self.prev.ad_oe != 0 {
+                // PAR of the read data we drove, over the C/BE# the master drove with it.
+                next.par = ((self.prev.ad.count_ones() + u32::from(bus.cbe_n & 0xF).count_ones()) & 1) as u8;
+                next.par_oe = 1;
+            }
+            if done {
+                a.addr = a.addr.wrapping_add(4);
+            }
+        }
+        let last = done && bus.frame_n == 1;
+        // The master gave up (FRAME# and IRDY# released without a final data phase).
+        let gone = bus.frame_n == 1 && bus.irdy_n == 1 && a.data_on;
+        if last || gone {
+            self.host_access = None;
+            self.target_release = true;
+            return true;
+        }
+        next.devsel_n = 0;
+        if a.write {
+            next.trdy_n = 0;
+        } else {
+            a.data_on = true;
+            next.trdy_n = 0;
+            next.ad = self.ram.borrow().read32(a.addr);
+            next.ad_oe = 1;
+        }
+        self.host_access = Some(a);
+        true
+    }
+
     fn start(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
-        if bus.frame_n == 0 || bus.irdy_n == 0 || self.granted || self.target.is_some() {
+        if bus.frame_n == 0 || bus.irdy_n == 0 || self.granted || self.target.is_some() || self.host_access.is_some() {
             return; // someone else's transaction is still on the bus, or the device has GNT#
         }
         if self.active.is_some() {
@@ -707,6 +893,11 @@ impl PciHostBridge {
         if !a.req.cmd.is_write() {
             // Phases that never completed read as all ones, as after a master abort.
             data.resize(a.req.phases.len(), u32::MAX);
+        }
+        // A read completion pushes the device's writes queued upstream ahead of it: the CPU
+        // that reads the device sees in RAM everything the device wrote before.
+        if !self.upstream.is_empty() {
+            self.flush_upstream();
         }
         self.completions.push(Completion { tag: a.req.tag, origin: a.req.origin, status, data, cycle: now });
     }

@@ -19,8 +19,8 @@ mod pin_fault;
 mod rng;
 
 pub use bridge::{
-    BridgeConfig, BridgeEvent, Command, Completion, Faults, MsiMessage, PciHostBridge, Phase, Request, Status,
-    SubmitError, MSI_WINDOW,
+    BridgeConfig, BridgeEvent, Command, Completion, Faults, HostMemory, MsiMessage, PciHostBridge, Phase, Request,
+    Status, SubmitError, HOST_RAM, MSI_WINDOW,
 };
 pub use ffi::bridge::{Bus, Drive};
 pub use frame::{msi_probe, Frame, Routine, OFFLINE_IRQL, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
