@@ -40,25 +40,26 @@ fn missing_verilator_rtl_syntax_error_and_missing_compiler_each_name_the_command
     assert!(err.contains("fix: install Debian 12's Verilator 5.006"), "{err}");
     assert!(!err.contains("command: "), "no tool ran after the version check: {err}");
 
-    // A copy of the RTL with one syntax error in it.
+    // A device of its own (out of tree) whose RTL has a syntax error in it.
     let rtl = tmp.path().join("rtl");
     std::fs::create_dir_all(rtl.join("sim")).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rtl");
-    for dir in ["", "sim"] {
-        for e in std::fs::read_dir(src.join(dir)).unwrap().flatten() {
-            if e.path().is_file() {
-                std::fs::copy(e.path(), rtl.join(dir).join(e.file_name())).unwrap();
-            }
-        }
-    }
-    let regs = rtl.join("dirql_regs.v");
-    let text = std::fs::read_to_string(&regs).unwrap();
-    std::fs::write(&regs, text.replacen("endmodule", "wire broken = ;\nendmodule", 1)).unwrap();
-    let (ok, err) = build(&target, &[("DIRQL_RTL_DIR", rtl.to_str().unwrap())]);
+    std::fs::write(rtl.join("sim/dirql_device.vh"), "`define DIRQL_DUT broken_dev\n").unwrap();
+    std::fs::write(rtl.join("sim/dirql_probes.vh"), "").unwrap();
+    std::fs::write(rtl.join("broken_dev.v"), "module broken_dev;\n  wire broken = ;\nendmodule\n").unwrap();
+    let dev = format!("broken={}", rtl.display());
+    let (ok, err) = build(&target, &[("DIRQL_DEVICE_RTL", dev.as_str())]);
     assert!(!ok);
     assert!(err.contains("exit status"), "{err}");
-    assert!(err.contains("dirql_regs.v"), "the compiler's message naming the file is shown: {err}");
+    assert!(err.contains("broken_dev.v"), "the compiler's message naming the file is shown: {err}");
     assert!(err.contains("fix:"), "{err}");
+
+    // A device folder without the wrapper's include files is named, with the fix.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let dev = format!("empty={}", empty.display());
+    let (ok, err) = build(&target, &[("DIRQL_DEVICE_RTL", dev.as_str())]);
+    assert!(!ok);
+    assert!(err.contains("has no sim/dirql_device.vh") && err.contains("fix:"), "{err}");
 
     // No C++ compiler: cxx's own build script (link-cplusplus) stops first and names the
     // compiler it tried; `make` never gets here, scripts/ensure-deps.sh installs g++ first.

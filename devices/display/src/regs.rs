@@ -200,7 +200,7 @@ mod tests {
 
     /// `localparam [..] NAME = <width>'h<hex>;` and `localparam integer NAME = <dec>;`.
     fn rtl_params() -> BTreeMap<String, u64> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rtl/dirql_regs.vh");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rtl/dirql_regs.vh");
         let text = std::fs::read_to_string(path).expect("rtl/dirql_regs.vh is readable");
         let mut m = BTreeMap::new();
         for line in text.lines() {
