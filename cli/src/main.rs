@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 /// Every device this binary runs, the default first.
-static DEVICES: &[&dyn dirql_testbenches::device::Device] = &[&dirql_display::DISPLAY];
+static DEVICES: &[&dyn dirql_testbenches::device::Device] = &[&dirql_display::DISPLAY, &dirql_nic::NIC];
 
 fn main() -> ExitCode {
     dirql_testbenches::cli::main(DEVICES)

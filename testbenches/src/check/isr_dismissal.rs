@@ -4,9 +4,9 @@
 //! interrupt controller looked at the line again at end of interrupt (hwvid-interrupt.md:
 //! "it must dismiss the interrupt on its adapter before it returns TRUE"; semantics.md §6).
 //!
-//! An acknowledge is a non-zero write-1-to-clear to INT_STATUS, or the VGA way: a write of
-//! CR11 with bit 4 = 0 through the CRTC data port while the CRTC index (tracked from the
-//! writes to the index port) is 0x11 (contracts.md §1; semantics.md §4).
+//! What acknowledges which sources is the device's to say
+//! ([`DeviceProfile::acknowledges`]: e.g. a write-1-to-clear of its status register, or a
+//! write through an index/data pair).
 //!
 //! Per source: an ISR that returns TRUE has cleared, within the device's dismissal
 //! latency of its return, every source its status reads showed it before it first wrote
@@ -37,8 +37,8 @@ struct IsrRun {
     /// It has written to the device: status reads from now on are read-backs that flush
     /// its acknowledge, and what they show latched after its decision.
     wrote: bool,
-    /// Sources its acknowledging writes cleared (written 1 to INT_STATUS, or the retrace
-    /// through CR11): cleared, even if the device latched them again in the same clock.
+    /// Sources its acknowledging writes cleared (as the device counts them): cleared, even
+    /// if the device latched them again in the same clock.
     acked_bits: u32,
     /// For a message handler, the sources its message stands for (0 for the line's ISR):
     /// its status reads show other sources too, which their own messages serve.
@@ -241,10 +241,10 @@ impl Rule for IsrDismissal {
                             Violation::new(
                                 f.cycle,
                                 format!(
-                                "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE but no acknowledging write to \
-                                 {} (nor CR11 bit 4 = 0) reached the adapter before it returned{}",
+                                "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE but no acknowledging write \
+                                 ({} or another the device counts) reached the device before it returned{}",
                                 self.profile.ack_name,
-                                if self.prev_dev_inta_n { "" } else { "; the adapter's INTA# is still asserted" }
+                                if self.prev_dev_inta_n { "" } else { "; the device's INTA# is still asserted" }
                             ),
                             )
                             .on(cpu, Some(Routine::Isr))

@@ -1,0 +1,329 @@
+//! The network adapter's NDIS 6 miniport (the reference) and its broken twins: rings of
+//! descriptors in host RAM that the adapter fills and drains by bus-master DMA,
+//! MiniportInterrupt dismissing at DIRQL, MiniportInterruptDPC consuming the rings at
+//! DISPATCH_LEVEL, NdisMSynchronizeWithInterruptEx for the causes the ISR hands the DPC, and
+//! an NDIS spin lock for the transmit ring the sending thread and the DPC share
+//! (../shared/reference/seeds/ndis-miniport-synchronize-interrupt.md).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use dirql_host::ndis::{self, InterruptRequest, NdisInterrupt, NdisMiniportInterrupt, NdisSpinLock};
+use dirql_host::pci::{cfg, PciFunction};
+use dirql_host::Cpu;
+use dirql_testbenches::device::Twin;
+use dirql_testbenches::harm::HarmLog;
+
+use crate::regs::*;
+
+/// A driver variant: the reference, or a twin with one defect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// What the core knows of it.
+    pub twin: Twin,
+    /// The defect switched on (`None`: the reference).
+    pub defect: Option<Defect>,
+}
+
+/// The defect a twin has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Defect {
+    /// `nic-no-ack`.
+    NoAck,
+    /// `nic-ack-all`.
+    AckAll,
+}
+
+/// Every driver variant of the network adapter.
+pub const VARIANTS: &[Variant] = &[
+    Variant {
+        twin: Twin {
+            name: "reference",
+            breaks: None,
+            scenario: None,
+            also_breaks: &[],
+            description: "MiniportInterrupt reads INT_STATUS (which also pushes the adapter's DMA writes into host RAM \
+                          ahead of the read's completion), returns FALSE if none of its causes is pending, acknowledges \
+                          what it read with a write-1-to-clear flushed by a read-back, and hands the causes to its DPC \
+                          through NdisMSynchronizeWithInterruptEx; the DPC consumes the receive ring and reclaims the \
+                          transmit ring under an NDIS spin lock",
+        },
+        defect: None,
+    },
+    Variant {
+        twin: Twin {
+            name: "nic-no-ack",
+            breaks: Some("isr-dismissal"),
+            scenario: Some("nic-traffic"),
+            // The line stays low: the OS disables the storming line, later causes are lost.
+            also_breaks: &["no-spurious-reentry", "no-lost-interrupt", "interrupt-latency"],
+            description: "MiniportInterrupt claims the interrupt and queues its DPC but never writes INT_STATUS, so \
+                          INTA# stays asserted",
+        },
+        defect: Some(Defect::NoAck),
+    },
+    Variant {
+        twin: Twin {
+            name: "nic-ack-all",
+            breaks: Some("no-lost-interrupt"),
+            scenario: Some("nic-traffic"),
+            also_breaks: &[],
+            description: "MiniportInterrupt acknowledges every cause (writes all ones to INT_STATUS) after reading it, \
+                          so a cause that latched between its read and its write is cleared unseen",
+        },
+        defect: Some(Defect::AckAll),
+    },
+];
+
+impl Variant {
+    /// The variant a core [`Twin`] stands for.
+    pub fn of(twin: &Twin) -> &'static Variant {
+        VARIANTS.iter().find(|v| v.twin.name == twin.name).unwrap_or(&VARIANTS[0])
+    }
+}
+
+/// Descriptors per ring.
+pub const RING: u32 = 16;
+/// Bytes per frame this driver sends and the generator makes.
+pub const FRAME_BYTES: u32 = 16;
+/// Where the rings and buffers live in host RAM.
+const TX_RING: u32 = dirql_sim::HOST_RAM.start;
+const RX_RING: u32 = dirql_sim::HOST_RAM.start + 0x1000;
+const TX_BUF: u32 = dirql_sim::HOST_RAM.start + 0x1_0000;
+const RX_BUF: u32 = dirql_sim::HOST_RAM.start + 0x2_0000;
+/// Causes the driver enables.
+const ENABLED: u32 = INT_RX | INT_TX_DONE | INT_LINK | INT_RX_NOBUF;
+
+/// The miniport adapter context.
+pub struct NicMiniport {
+    variant: &'static Variant,
+    bar0: Cell<u32>,
+    interrupt: RefCell<Option<Rc<NdisInterrupt>>>,
+    /// Causes the ISR saw, for the DPC (shared with the ISR: synchronized).
+    isr_causes: Cell<u32>,
+    /// Next RX descriptor to look at.
+    rx_next: Cell<u32>,
+    /// TX ring: next free slot, oldest not yet reclaimed (shared by the sender and the DPC,
+    /// under `tx_lock`).
+    tx_tail: Cell<u32>,
+    tx_clean: Cell<u32>,
+    tx_lock: NdisSpinLock,
+    /// Frames sent, TX descriptors reclaimed, frames received (looped back / generated).
+    pub sent: Cell<u64>,
+    /// TX descriptors reclaimed.
+    pub reclaimed: Cell<u64>,
+    /// Frames of ours that came back through the loopback.
+    pub looped: Cell<u64>,
+    /// Generator frames received.
+    pub generated: Cell<u64>,
+    /// Link changes seen.
+    pub link_changes: Cell<u64>,
+    harm: HarmLog,
+}
+
+impl NicMiniport {
+    /// A fresh adapter context for `variant`, recording harm it sees in `harm`.
+    pub fn new(variant: &'static Variant, harm: HarmLog) -> Self {
+        NicMiniport {
+            variant,
+            bar0: Cell::new(0),
+            interrupt: RefCell::new(None),
+            isr_causes: Cell::new(0),
+            rx_next: Cell::new(0),
+            tx_tail: Cell::new(0),
+            tx_clean: Cell::new(0),
+            tx_lock: NdisSpinLock::default(),
+            sent: Cell::new(0),
+            reclaimed: Cell::new(0),
+            looped: Cell::new(0),
+            generated: Cell::new(0),
+            link_changes: Cell::new(0),
+            harm,
+        }
+    }
+
+    fn has(&self, d: Defect) -> bool {
+        self.variant.defect == Some(d)
+    }
+
+    fn reg(&self, off: u32) -> u32 {
+        self.bar0.get() + off
+    }
+
+    /// MiniportInitializeEx: bus mastering on, rings in host RAM, the interrupt registered
+    /// (line or MSI), the causes enabled, transmit, receive and loopback on.
+    pub fn initialize(
+        self: &Rc<Self>,
+        cpu: &Cpu<'_>,
+        pci: &PciFunction,
+        request: InterruptRequest,
+    ) -> Result<(), String> {
+        let bar0 = pci.bars[0].map(|b| b.base).ok_or("the network adapter has no BAR0")?;
+        self.bar0.set(bar0);
+        let command = cpu.config_read32(cfg::COMMAND) & 0xFFFF;
+        cpu.config_write32(cfg::COMMAND, command | cfg::CMD_MEMORY | cfg::CMD_BUS_MASTER);
+        for i in 0..RING {
+            let d = RX_RING + i * DESC_BYTES;
+            cpu.host_write32(d, RX_BUF + i * 0x100);
+            cpu.host_write32(d + 4, 0x100);
+            cpu.host_write32(d + 8, 0);
+            cpu.host_write32(d + 12, 0);
+        }
+        cpu.mem_write32(self.reg(REG_TX_BASE), TX_RING);
+        cpu.mem_write32(self.reg(REG_TX_SIZE), RING);
+        cpu.mem_write32(self.reg(REG_RX_BASE), RX_RING);
+        cpu.mem_write32(self.reg(REG_RX_SIZE), RING);
+        cpu.mem_write32(self.reg(REG_RX_TAIL), RING - 1);
+        let me: Rc<dyn NdisMiniportInterrupt> = self.clone();
+        let int = ndis::ndis_m_register_interrupt_ex(cpu, pci, me, request).map_err(|e| e.to_string())?;
+        *self.interrupt.borrow_mut() = Some(int);
+        cpu.mem_write32(self.reg(REG_INT_ENABLE), ENABLED);
+        cpu.mem_write32(self.reg(REG_CTRL), CTRL_TX_EN | CTRL_RX_EN | CTRL_LOOPBACK);
+        let _ = cpu.mem_read32(self.reg(REG_STATUS));
+        Ok(())
+    }
+
+    /// Starts the adapter's traffic generator: `count` frames, one every `interval` clocks.
+    pub fn start_generator(&self, cpu: &Cpu<'_>, count: u32, interval: u32) {
+        cpu.mem_write32(self.reg(REG_GEN_LEN), FRAME_BYTES);
+        cpu.mem_write32(self.reg(REG_GEN_PATTERN), 0);
+        cpu.mem_write32(self.reg(REG_GEN_INTERVAL), interval);
+        cpu.mem_write32(self.reg(REG_GEN_COUNT), count);
+        cpu.mem_write32(self.reg(REG_GEN_CTRL), 1);
+    }
+
+    /// Flaps the link: down, then up again after `gap` cycles.
+    pub fn flap_link(&self, cpu: &Cpu<'_>, gap: u64) {
+        cpu.mem_write32(self.reg(REG_LINK_CTRL), 0);
+        cpu.work(gap);
+        cpu.mem_write32(self.reg(REG_LINK_CTRL), 1);
+    }
+
+    /// Sends one frame (MiniportSendNetBufferLists): false when the ring is full.
+    pub fn send(&self, cpu: &Cpu<'_>) -> bool {
+        let old = self.tx_lock.acquire(cpu);
+        let (tail, clean) = (self.tx_tail.get(), self.tx_clean.get());
+        let next = (tail + 1) % RING;
+        if next == clean {
+            self.tx_lock.release(cpu, old);
+            return false;
+        }
+        let seq = self.sent.get() as u32;
+        let buf = TX_BUF + tail * 0x100;
+        let first = 0x8000_0000 | (seq & 0x7FFF_FFFF);
+        for (i, w) in [first, !first, seq, 0x1234_5678].iter().enumerate() {
+            cpu.host_write32(buf + 4 * i as u32, *w);
+        }
+        let d = TX_RING + tail * DESC_BYTES;
+        cpu.host_write32(d, buf);
+        cpu.host_write32(d + 4, FRAME_BYTES);
+        cpu.host_write32(d + 8, 0);
+        cpu.host_write32(d + 12, 0);
+        self.tx_tail.set(next);
+        self.sent.set(self.sent.get() + 1);
+        // The doorbell: the adapter owns [TX_HEAD, TX_TAIL).
+        cpu.mem_write32(self.reg(REG_TX_TAIL), next);
+        self.tx_lock.release(cpu, old);
+        true
+    }
+
+    /// The receive ring: every frame the adapter wrote back, checked and handed back.
+    fn receive(&self, cpu: &Cpu<'_>) {
+        let mut n = self.rx_next.get();
+        let start = n;
+        loop {
+            let d = RX_RING + n * DESC_BYTES;
+            let status = cpu.host_read32(d + 8);
+            if status & DESC_DONE == 0 {
+                break;
+            }
+            let buf = RX_BUF + n * 0x100;
+            let (w0, w1) = (cpu.host_read32(buf), cpu.host_read32(buf + 4));
+            let ok = if w0 & 0x8000_0000 != 0 {
+                self.looped.set(self.looped.get() + 1);
+                w1 == !w0
+            } else {
+                self.generated.set(self.generated.get() + 1);
+                // Generated frame k: dword i = {k[15:0], i[15:0]} (GEN_PATTERN 0).
+                w1 == (w0 & 0xFFFF_0000) | 1 && w0 & 0xFFFF == 0
+            };
+            if !ok || status >> 16 != FRAME_BYTES {
+                self.harm.record(
+                    "frame-data-wrong",
+                    cpu.now(),
+                    format!(
+                        "RX descriptor {n}: status {status:#010x}, data {w0:#010x} {w1:#010x} is not a frame that was \
+                         sent or generated"
+                    ),
+                );
+            }
+            cpu.host_write32(d + 8, 0);
+            n = (n + 1) % RING;
+            if n == start {
+                break;
+            }
+        }
+        if n != start {
+            self.rx_next.set(n);
+            // Hand the consumed descriptors back, keeping one slot empty.
+            cpu.mem_write32(self.reg(REG_RX_TAIL), (n + RING - 1) % RING);
+        }
+    }
+
+    /// The transmit ring: descriptors the adapter completed, reclaimed.
+    fn reclaim(&self, cpu: &Cpu<'_>) {
+        let old = self.tx_lock.acquire(cpu);
+        while self.tx_clean.get() != self.tx_tail.get() {
+            let d = TX_RING + self.tx_clean.get() * DESC_BYTES;
+            if cpu.host_read32(d + 8) & DESC_DONE == 0 {
+                break;
+            }
+            self.tx_clean.set((self.tx_clean.get() + 1) % RING);
+            self.reclaimed.set(self.reclaimed.get() + 1);
+        }
+        self.tx_lock.release(cpu, old);
+    }
+}
+
+impl NdisMiniportInterrupt for NicMiniport {
+    fn miniport_interrupt(&self, cpu: &Cpu<'_>) -> (bool, bool) {
+        // The status read also pushes the adapter's DMA writes queued in the host bridge
+        // into host RAM ahead of its completion: after it, the DPC sees what the adapter
+        // wrote before it raised the causes.
+        let causes = cpu.mem_read32(self.reg(REG_INT_STATUS)) & ENABLED;
+        if causes == 0 {
+            return (false, false);
+        }
+        if !self.has(Defect::NoAck) {
+            let ack = if self.has(Defect::AckAll) { INT_ALL } else { causes };
+            cpu.mem_write32(self.reg(REG_INT_STATUS), ack);
+            // The acknowledge is posted: read back so it reaches the adapter (and INTA# is
+            // released) before the ISR returns.
+            let _ = cpu.mem_read32(self.reg(REG_INT_STATUS));
+        }
+        self.isr_causes.set(self.isr_causes.get() | causes);
+        (true, true)
+    }
+
+    fn miniport_interrupt_dpc(&self, cpu: &Cpu<'_>, message_id: u32) {
+        let int = self.interrupt.borrow().clone();
+        let Some(int) = int else { return };
+        // The causes the ISR saw, taken under the interrupt's lock.
+        let causes = Cell::new(0);
+        ndis::synchronize_with_interrupt(cpu, &int, message_id, &|_| {
+            causes.set(self.isr_causes.replace(0));
+            true
+        });
+        let causes = causes.get();
+        if causes & (INT_RX | INT_RX_NOBUF) != 0 {
+            self.receive(cpu);
+        }
+        if causes & INT_TX_DONE != 0 {
+            self.reclaim(cpu);
+        }
+        if causes & INT_LINK != 0 {
+            let _ = cpu.mem_read32(self.reg(REG_STATUS));
+            self.link_changes.set(self.link_changes.get() + 1);
+        }
+    }
+}
