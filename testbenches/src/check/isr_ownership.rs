@@ -26,12 +26,17 @@ struct Run {
     read_done: bool,
     /// First access other than a status or enable read: cycle and what.
     touched: Option<(u64, String)>,
+    /// Entered for a message (MSI): its vector says whose interrupt it is, and a message is
+    /// never shared, so there is no ownership to judge.
+    by_message: bool,
 }
 
 /// The rule's state.
 pub struct IsrOwnership {
     profile: DeviceProfile,
     runs: Vec<Run>,
+    /// Per CPU: it took a message since its last ISR entry.
+    took: [bool; TRACED_CPUS],
     prev_pending: u32,
     checked: u64,
     violations: Vec<Violation>,
@@ -43,6 +48,7 @@ impl IsrOwnership {
         IsrOwnership {
             profile,
             runs: vec![Run::default(); TRACED_CPUS],
+            took: [false; TRACED_CPUS],
             prev_pending: 0,
             checked: 0,
             violations: Vec::new(),
@@ -72,11 +78,15 @@ impl Rule for IsrOwnership {
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         let pending = (self.profile.latched)(f) & (self.profile.enabled)(f);
         for cpu in 0..TRACED_CPUS {
+            if f.msi_taken(cpu).is_some() {
+                self.took[cpu] = true;
+            }
             if self.runs[cpu].span.update(f, cpu) {
                 self.runs[cpu] = Run {
                     span: self.runs[cpu].span,
                     pending_at_entry: pending,
                     posted_at_entry: f.posted != 0,
+                    by_message: std::mem::take(&mut self.took[cpu]),
                     ..Run::default()
                 };
             }
@@ -104,6 +114,10 @@ impl Rule for IsrOwnership {
             let Some(claimed) = f.isr_return(cpu) else { continue };
             let run = std::mem::take(&mut self.runs[cpu]);
             self.runs[cpu].span = run.span;
+            // A message handler's ownership is its vector's: nothing judged, nothing counted.
+            if run.by_message {
+                continue;
+            }
             self.checked += 1;
             let entered = run.span.entered.unwrap_or(f.cycle);
             let sigs: &[&'static str] =
