@@ -34,6 +34,7 @@ test:
 	  echo "Icarus RTL bench of $$d: $$(grep -c '^PASS' build/iverilog-$$d.log) PASS lines"; \
 	done
 	$(CARGO) test --release --workspace
+	scripts/out-of-tree.sh
 
 ## lint: Verilator -Wall, Icarus and Yosys on the synthesizable RTL; clippy; rustfmt
 lint:
@@ -44,6 +45,7 @@ lint:
 	verilator --lint-only -Wall -Idevices/nic/rtl --top-module dirql_nic $(NIC_RTL)
 	iverilog -g2012 -Idevices/nic/rtl -o /dev/null -s dirql_nic $(NIC_RTL)
 	yosys -q -p 'read_verilog -Idevices/nic/rtl $(NIC_RTL); synth -top dirql_nic'
+	verilator --lint-only -Wall -Irtl/sim -Iexamples/out-of-tree/rtl/sim --top-module dirql_sim_top rtl/sim/*.v examples/out-of-tree/rtl/*.v
 	@# The simulation wrapper around every device, as sim/build.rs builds it.
 	@for d in $(DEVICES); do echo "verilator --lint-only (wrapper around $$d)"; \
 	  verilator --lint-only -Wall -Irtl/sim -Idevices/$$d/rtl/sim -Idevices/$$d/rtl --top-module dirql_sim_top \

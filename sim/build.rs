@@ -752,6 +752,12 @@ fn devices(root: &Path) -> Result<Vec<Device>, String> {
                 )
             })?;
             let dir = PathBuf::from(dir);
+            if dir.is_relative() {
+                return Err(format!(
+                    "DIRQL_DEVICE_RTL: `{item}`: the folder must be an absolute path (the build runs in another \
+                     folder); fix: DIRQL_DEVICE_RTL={name}=/absolute/path/to/rtl"
+                ));
+            }
             if !dir.join("sim").join("dirql_device.vh").exists() {
                 return Err(format!(
                     "DIRQL_DEVICE_RTL: {} has no sim/dirql_device.vh (fix: a device's RTL folder holds \

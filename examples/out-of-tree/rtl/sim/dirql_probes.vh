@@ -1,0 +1,10 @@
+// The tick device's probes (0: sources latched, 1: enabled, 7: this clock's events).
+assign dev_probe0_o = {31'd0, dut.status_q};
+assign dev_probe1_o = {31'd0, dut.enable_q};
+assign dev_probe2_o = {16'd0, dut.count_q};
+assign dev_probe3_o = 32'd0;
+assign dev_probe4_o = 32'd0;
+assign dev_probe5_o = 32'd0;
+assign dev_probe6_o = 32'd0;
+assign dev_probe7_o = {31'd0, dut.tick};
+assign dev_read_claim = dut.state_q == 3'd1;
