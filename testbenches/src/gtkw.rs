@@ -99,14 +99,19 @@ pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>, probes: &[&str]) -> St
     for (group, sigs) in GROUPS {
         // 0x800200: open group; 0x1000200: close group (GTKWave TR_GRP_BEGIN / TR_GRP_END | TR_BLANK).
         let _ = writeln!(s, "@800200\n-{group}");
-        if *group == "device state" && !probes.is_empty() {
-            let named: Vec<String> = probes.iter().enumerate().map(|(i, p)| format!("{i} {p}")).collect();
-            let _ = writeln!(s, "@200\n-probes: {}", named.join(" "));
-        }
+        // The device's probes under its names for them (`probe_<name>`, declared in its
+        // dirql_probes.vh), when it names them.
+        let named: Vec<(String, u32)> =
+            probes.iter().filter(|p| !p.is_empty()).map(|p| (format!("probe_{p}"), 32)).collect();
+        let sigs: Vec<(&str, u32)> = if *group == "device state" && !named.is_empty() {
+            named.iter().map(|(n, w)| (n.as_str(), *w)).collect()
+        } else {
+            sigs.to_vec()
+        };
         if group.starts_with("CPU") {
             let _ = writeln!(s, "@200\n-{ROUTINE_NOTE}");
         }
-        for (path, width) in *sigs {
+        for &(path, width) in &sigs {
             // @28: binary, @22: hexadecimal, @24: decimal.
             let (flag, name) = match width {
                 1 => ("28", format!("{TOP}.{path}")),
@@ -143,7 +148,8 @@ mod tests {
         for g in ["-PCI", "-interrupt line", "-device state", "-CPU0", "-CPU1"] {
             assert_eq!(t.matches(&format!("\n{g}\n")).count(), 2, "group {g} opened and closed: {t}");
         }
-        assert!(t.contains("\n-probes: 0 int_raw 1 int_enable\n"), "the device's probe names: {t}");
+        assert!(t.contains("TOP.dirql_sim_top.probe_int_raw[31:0]"), "the device's probe names: {t}");
+        assert!(!t.contains("dev_probe0_o"), "named probes replace the ports: {t}");
         assert!(t.contains("[timestart] 59910"), "{t}");
         assert!(t.contains("*-9.000000 60810 60810 -1"), "{t}");
         assert!(t.contains("TOP.dirql_sim_top.pci.ad[31:0]"));

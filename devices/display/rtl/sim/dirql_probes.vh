@@ -22,3 +22,16 @@ assign dev_probe7_o = {27'd0, dut.u_irq.seq_error_i, dut.u_irq.fifo_low_i, dut.u
 // read: pci_target is in ST_CLAIM (3'd1) of a read, so its AD enable comes on at the next
 // edge.
 assign dev_read_claim = (dut.u_pci_target.state_q == 3'd1) && !dut.u_pci_target.is_write_q;
+
+// The probes under the names the device's profile gives them (its `PROBES`), so the
+// waveform shows them by name: `probe_<name>` beside the wrapper's ports.
+/* verilator lint_off UNUSEDSIGNAL */  // read only by the waveform
+wire [31:0] probe_int_raw = dev_probe0_o;
+wire [31:0] probe_int_enable = dev_probe1_o;
+wire [31:0] probe_crtc_index = dev_probe2_o;
+wire [31:0] probe_seq_window = dev_probe3_o;
+wire [31:0] probe_fifo_level = dev_probe4_o;
+wire [31:0] probe_cr11 = dev_probe5_o;
+wire [31:0] probe_crtc_write = dev_probe6_o;
+wire [31:0] probe_dev_events = dev_probe7_o;
+/* verilator lint_on UNUSEDSIGNAL */

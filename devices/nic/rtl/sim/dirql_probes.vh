@@ -23,3 +23,16 @@ assign dev_probe7_o = {27'd0, dut.events};
 // The target has claimed a read (ST_CLAIM) and turns AD on at the next edge: what the
 // pin-fault stage's no-turnaround twin needs.
 assign dev_read_claim = (dut.u_target.state_q == 3'd1) && !dut.u_target.is_write_q;
+
+// The probes under the names the device's profile gives them (its `PROBES`), so the
+// waveform shows them by name: `probe_<name>` beside the wrapper's ports.
+/* verilator lint_off UNUSEDSIGNAL */  // read only by the waveform
+wire [31:0] probe_int_status = dev_probe0_o;
+wire [31:0] probe_int_enable = dev_probe1_o;
+wire [31:0] probe_moderation = dev_probe2_o;
+wire [31:0] probe_rings = dev_probe3_o;
+wire [31:0] probe_dma_addr = dev_probe4_o;
+wire [31:0] probe_dma_state = dev_probe5_o;
+wire [31:0] probe_link = dev_probe6_o;
+wire [31:0] probe_dev_events = dev_probe7_o;
+/* verilator lint_on UNUSEDSIGNAL */
