@@ -8,60 +8,13 @@ use std::path::{Path, PathBuf};
 
 use dirql_sim::PERIOD_NS;
 
+use crate::check::SIGNAL_TABLE;
+
+/// The groups, in order (every signal of the table with a group is in one).
+const GROUPS: &[&str] = &["PCI", "interrupt line", "device state", "CPU0", "CPU1"];
+
 /// Path of the scope the wrapper's signals live in (Verilator adds `TOP`).
 const TOP: &str = "TOP.dirql_sim_top";
-
-/// (group, [(path below the wrapper, width)]).
-const GROUPS: &[(&str, &[(&str, u32)])] = &[
-    (
-        "PCI",
-        &[
-            ("clk_i", 1),
-            ("rst_ni", 1),
-            ("pci.frame_n", 1),
-            ("pci.irdy_n", 1),
-            ("pci.trdy_n", 1),
-            ("pci.devsel_n", 1),
-            ("pci.stop_n", 1),
-            ("pci.cbe_n", 4),
-            ("pci.ad", 32),
-            ("pci.par", 1),
-            ("pci.ad_drivers", 2),
-            ("host.bus_cpu", 2),
-            ("host.bus_issuer", 16),
-            ("host.posted", 4),
-            ("host.fault", 4),
-        ],
-    ),
-    (
-        "interrupt line",
-        &[
-            ("pci.inta_n", 1),
-            ("pci.dev_inta_n", 1),
-            ("host.pic_deliver", 1),
-            ("host.pic_in_service", 1),
-            ("host.pic_eoi", 1),
-            ("host.pic_masked", 1),
-            ("host.isr_ret", 4),
-            ("host.lock_owner", 2),
-            ("host.msi", 16),
-        ],
-    ),
-    (
-        "device state",
-        &[
-            ("dev_probe0_o", 32),
-            ("dev_probe1_o", 32),
-            ("dev_probe2_o", 32),
-            ("dev_probe3_o", 32),
-            ("dev_probe4_o", 32),
-            ("dev_probe5_o", 32),
-            ("dev_probe6_o", 32),
-        ],
-    ),
-    ("CPU0", &[("host.cpu0_routine", 4), ("host.cpu0_irql", 5), ("host.cpu0_op", 8), ("host.cpu0_note", 32)]),
-    ("CPU1", &[("host.cpu1_routine", 4), ("host.cpu1_irql", 5), ("host.cpu1_op", 8), ("host.cpu1_note", 32)]),
-];
 
 /// Routine codes (docs/waveform.md).
 const ROUTINE_NOTE: &str = "routine: 0 idle 1 thread 2 ISR 3 DPC 4 sync 5 StartIO 6 spin 7 bugcheck 8 BIOS";
@@ -96,7 +49,9 @@ pub fn gtkw_text(wave: &Path, focus: Option<(u64, &str)>, probes: &[&str]) -> St
     if let Some((c, label)) = focus {
         let _ = writeln!(s, "[markername] A{label} @ cycle {c}");
     }
-    for (group, sigs) in GROUPS {
+    for group in GROUPS {
+        let sigs: Vec<(&str, u32)> =
+            SIGNAL_TABLE.iter().filter(|x| x.group == *group).map(|x| (x.path, x.width)).collect();
         // 0x800200: open group; 0x1000200: close group (GTKWave TR_GRP_BEGIN / TR_GRP_END | TR_BLANK).
         let _ = writeln!(s, "@800200\n-{group}");
         // The device's probes under its names for them (`probe_<name>`, declared in its

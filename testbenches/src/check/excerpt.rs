@@ -9,59 +9,12 @@ use dirql_sim::Frame;
 /// Cycles drawn before and after the violation.
 pub const EXCERPT_HALF_WIDTH: u64 = 6;
 
-/// Every signal an excerpt (and the GTKWave save file) can name, with the path below
-/// `dirql_sim_top` in the VCD.
-pub const SIGNALS: &[(&str, &str)] = &[
-    ("frame_n", "pci.frame_n"),
-    ("irdy_n", "pci.irdy_n"),
-    ("trdy_n", "pci.trdy_n"),
-    ("devsel_n", "pci.devsel_n"),
-    ("stop_n", "pci.stop_n"),
-    ("cbe_n", "pci.cbe_n"),
-    ("ad", "pci.ad"),
-    ("par", "pci.par"),
-    ("ad_drivers", "pci.ad_drivers"),
-    ("inta_n", "pci.inta_n"),
-    ("dev_inta_n", "pci.dev_inta_n"),
-    ("cpu0_irql", "host.cpu0_irql"),
-    ("cpu1_irql", "host.cpu1_irql"),
-    ("cpu0_routine", "host.cpu0_routine"),
-    ("cpu1_routine", "host.cpu1_routine"),
-    ("cpu0_op", "host.cpu0_op"),
-    ("cpu1_op", "host.cpu1_op"),
-    ("cpu0_note", "host.cpu0_note"),
-    ("cpu1_note", "host.cpu1_note"),
-    ("isr_ret", "host.isr_ret"),
-    ("lock_owner", "host.lock_owner"),
-    ("msi", "host.msi"),
-    ("pic_in_service", "host.pic_in_service"),
-    ("pic_deliver", "host.pic_deliver"),
-    ("pic_eoi", "host.pic_eoi"),
-    ("pic_masked", "host.pic_masked"),
-    ("bus_cpu", "host.bus_cpu"),
-    ("bus_issuer", "host.bus_issuer"),
-    ("posted", "host.posted"),
-    // The device probes. Probes 0, 1 and 7 have a role every device fills (the sources
-    // latched, the sources enabled, the interrupt block's event inputs: docs/sim-interface.md);
-    // 2-6 are the device's own, named by its profile ([`super::DeviceProfile::probes`]).
-    ("int_raw", "dev_probe0_o"),
-    ("int_enable", "dev_probe1_o"),
-    ("probe2", "dev_probe2_o"),
-    ("probe3", "dev_probe3_o"),
-    ("probe4", "dev_probe4_o"),
-    ("probe5", "dev_probe5_o"),
-    ("probe6", "dev_probe6_o"),
-    ("dev_events", "dev_probe7_o"),
-];
-
 /// A signal name as a device names its probes: `probes[i]` is probe i's name, so a rule
 /// or a device rule may name a probe by the device's name for it.
 pub fn probe_index(name: &str, probes: &[&str]) -> Option<usize> {
     probes.iter().position(|p| *p == name).or_else(|| {
-        SIGNALS
-            .iter()
-            .position(|(n, _)| *n == name)
-            .and_then(|i| SIGNALS[i].1.strip_prefix("dev_probe"))
+        super::signal_table::by_name(name)
+            .and_then(|s| s.path.strip_prefix("dev_probe"))
             .and_then(|r| r.strip_suffix("_o"))
             .and_then(|d| d.parse().ok())
     })
@@ -196,7 +149,13 @@ mod tests {
     #[test]
     fn every_signal_name_has_a_value_and_the_cycle_is_marked() {
         let f = Frame::default();
-        for (n, _) in SIGNALS {
+        for sig in
+            super::super::signal_table::TABLE.iter().filter(|s| s.need != super::super::signal_table::Need::Shown)
+        {
+            let n = sig.name;
+            if n == "clk_i" || n == "rst_ni" || n == "idsel" {
+                continue;
+            }
             assert!(signal_value(&f, n).is_some(), "{n}");
         }
         let frames: Vec<Frame> =

@@ -29,6 +29,7 @@ mod lost_interrupt;
 mod pci_protocol;
 mod reentry;
 mod signal_map;
+mod signal_table;
 mod sync_isolation;
 mod time_budget;
 mod timing;
@@ -39,7 +40,7 @@ use serde::Serialize;
 
 pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
-pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH, SIGNALS};
+pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH};
 pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
 pub use interrupt_latency::InterruptLatency;
 pub use irql_discipline::IrqlDiscipline;
@@ -48,7 +49,8 @@ pub use isr_ownership::IsrOwnership;
 pub use lost_interrupt::NoLostInterrupt;
 pub use pci_protocol::{pci_parity, PciProtocol};
 pub use reentry::NoSpuriousReentry;
-pub use signal_map::REQUIRED_SIGNALS;
+pub use signal_map::required_signals;
+pub use signal_table::{Need, Signal, TABLE as SIGNAL_TABLE};
 pub use sync_isolation::SyncIsolation;
 pub use time_budget::TimeBudget;
 pub use timing::{Distribution, SourceTiming, TimingStats};
@@ -311,7 +313,7 @@ pub struct Violation {
     /// What that CPU ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routine: Option<&'static str>,
-    /// Signals to look at (names as in [`SIGNALS`]).
+    /// Signals to look at (names as in [`SIGNAL_TABLE`]).
     pub signals: Vec<&'static str>,
     /// The waveform around the cycle, drawn as text (first few violations per rule).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,61 +6,35 @@
 
 use dirql_sim::Frame;
 
-/// The signals the rules read, by path below the wrapper `dirql_sim_top`.
-pub const REQUIRED_SIGNALS: &[&str] = &[
-    "clk_i",
-    "rst_ni",
-    "pci.frame_n",
-    "pci.irdy_n",
-    "pci.trdy_n",
-    "pci.devsel_n",
-    "pci.stop_n",
-    "pci.cbe_n",
-    "pci.ad",
-    "pci.par",
-    "pci.idsel",
-    "pci.ad_drivers",
-    "pci.inta_n",
-    "pci.dev_inta_n",
-    "host.cpu0_irql",
-    "host.cpu1_irql",
-    "host.cpu0_routine",
-    "host.cpu1_routine",
-    "host.cpu0_op",
-    "host.cpu1_op",
-    "host.isr_ret",
-    "host.lock_owner",
-    "host.pic_in_service",
-    "host.pic_deliver",
-    "host.pic_eoi",
-    "host.pic_masked",
-    "host.bus_cpu",
-    "host.posted",
-    "host.cpu0_note",
-    "host.cpu1_note",
-    "dev_probe0_o",
-    "dev_probe1_o",
-    "dev_probe2_o",
-    "dev_probe3_o",
-    "dev_probe4_o",
-    "dev_probe5_o",
-    "dev_probe6_o",
-    "dev_probe7_o",
-];
+use super::signal_table::{Need, TABLE};
 
-/// Signals read when present and taken as 0 when absent: added after the first waveforms
-/// were written, so older files still check. Their slots follow the required ones.
-pub const OPTIONAL_SIGNALS: &[&str] = &["host.msi", "host.bus_issuer"];
-
-/// Every signal a frame is built from, with whether it is required.
+/// Every signal a frame is built from, with whether it is required (the slots of
+/// [`TABLE`], in its order).
 fn all_signals() -> impl Iterator<Item = (&'static str, bool)> {
-    REQUIRED_SIGNALS.iter().map(|s| (*s, true)).chain(OPTIONAL_SIGNALS.iter().map(|s| (*s, false)))
+    TABLE.iter().filter(|s| s.need != Need::Shown).map(|s| (s.path, s.need == Need::Required))
 }
 
-/// Frame slots: the required signals, then the optional ones.
-const SLOTS: usize = REQUIRED_SIGNALS.len() + OPTIONAL_SIGNALS.len();
+/// The paths of the signals a waveform must have, below the wrapper `dirql_sim_top`.
+pub fn required_signals() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().filter(|s| s.need == Need::Required).map(|s| s.path)
+}
 
-/// Slot of the clock in [`REQUIRED_SIGNALS`].
+/// Frame slots: the table's required and optional signals.
+const SLOTS: usize = 40;
+const _: () = {
+    // SLOTS agrees with the table (checked at compile time).
+    let mut n = 0;
+    let mut i = 0;
+    while i < TABLE.len() {
+        if !matches!(TABLE[i].need, Need::Shown) {
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == SLOTS);
+};
+
+/// Slot of the clock in [`TABLE`].
 const CLK: usize = 0;
 
 /// Which frame slots each of a file's variables feeds, by the file's own key for the
@@ -205,7 +179,7 @@ mod tests {
 
     #[test]
     fn every_required_signal_is_mapped_or_named_missing() {
-        let names: Vec<String> = REQUIRED_SIGNALS.iter().map(|s| format!("TOP.dirql_sim_top.{s}")).collect();
+        let names: Vec<String> = required_signals().map(|s| format!("TOP.dirql_sim_top.{s}")).collect();
         let vars: Vec<(&str, u64)> = names.iter().enumerate().map(|(i, n)| (n.as_str(), 100 - i as u64)).collect();
         let m = SignalMap::resolve(vars.iter().copied()).expect("all present");
         assert_eq!(m.slots(100), &[0]);
@@ -217,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_frame_is_taken_once_per_rising_edge() {
-        let names: Vec<String> = REQUIRED_SIGNALS.iter().map(|s| format!("dirql_sim_top.{s}")).collect();
+        let names: Vec<String> = required_signals().map(|s| format!("dirql_sim_top.{s}")).collect();
         let m = SignalMap::resolve(names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u64))).expect("map");
         let mut a = FrameAssembler::default();
         let mut got = Vec::new();
