@@ -79,7 +79,7 @@ pub struct BenchReport {
     pub bus_limit_txn_per_s: f64,
     /// mmio / bus limit, pair by pair.
     pub mmio_ratio: f64,
-    /// Vertical-retrace interrupts serviced end to end per second (vblank scenario: one per
+    /// Interrupts serviced end to end per second (the device's first scenario; the display's vblank: one per
     /// 2000-cycle frame, so this is bounded by the frame rate the harness reaches).
     pub irq_round_trips_per_s: f64,
     /// Full harness with VCD tracing.

@@ -549,7 +549,7 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
 const TARGET_ABORT_EVERY: u32 = 50;
 /// `--fault retry-storm`: transactions started in these cycles are answered with retry; 600
 /// cycles outlast the bridge's budget (64 re-issues, about 5 cycles each), so the storm
-/// exhausts it once. Placed between two retraces of the default mode (every 2000 cycles).
+/// exhausts it once.
 const RETRY_STORM: (u64, u64) = (5_000, 5_600);
 
 /// The waveform a run writes: `--vcd` (VCD, as always) or `--wave` (the format its name

@@ -99,11 +99,11 @@ mod tests {
 
     #[test]
     fn save_file_groups_signals_and_marks_the_focus() {
-        let t = gtkw_text(Path::new("/tmp/none.vcd"), Some((2027, "isr-dismissal")), &["int_raw", "int_enable"]);
+        let t = gtkw_text(Path::new("/tmp/none.vcd"), Some((2027, "isr-dismissal")), &["status", "enable"]);
         for g in ["-PCI", "-interrupt line", "-device state", "-CPU0", "-CPU1"] {
             assert_eq!(t.matches(&format!("\n{g}\n")).count(), 2, "group {g} opened and closed: {t}");
         }
-        assert!(t.contains("TOP.dirql_sim_top.probe_int_raw[31:0]"), "the device's probe names: {t}");
+        assert!(t.contains("TOP.dirql_sim_top.probe_status[31:0]"), "the device's probe names: {t}");
         assert!(!t.contains("dev_probe0_o"), "named probes replace the ports: {t}");
         assert!(t.contains("[timestart] 59910"), "{t}");
         assert!(t.contains("*-9.000000 60810 60810 -1"), "{t}");

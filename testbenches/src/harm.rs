@@ -1,6 +1,6 @@
 //! Harm oracles: what a scenario knows went wrong in the run, judged by the driver's and
 //! the OS's own ground truth rather than by the rules. A fence that never completed, a
-//! retrace nobody serviced in its frame, an ISR inside a routine its caller synchronized
+//! source the device raised that nobody serviced, an ISR inside a routine its caller synchronized
 //! to exclude it, a register that read back wrong, a run that crashed: each is harm, and
 //! when there is harm some rule must fail (a run with harm and every rule passing is a
 //! false pass, the worst bug a checker can have). `dirql run --json` carries the list as
@@ -8,7 +8,7 @@
 //!
 //! The oracles deliberately do not read the rules' inputs the rules' way: they count what
 //! the driver asked for and got (fences, mode sets, read-backs), what the device's
-//! documented timing promises (a retrace every frame), and what the OS model saw happen
+//! documented timing promises (e.g. a display's retrace every frame), and what the OS model saw happen
 //! (an ISR dispatched while a routine expecting exclusion ran).
 
 use std::cell::RefCell;
@@ -20,7 +20,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Harm {
     /// What kind of harm: `fence-stalled`, `mode-not-set`, `register-read-wrong`,
-    /// `retrace-unserviced`, `isr-in-exclusive-routine`, `second-device-unserviced`,
+    /// `isr-in-exclusive-routine`, `second-device-unserviced`,
     /// `source-unserviced`, `run-stopped`.
     pub kind: &'static str,
     /// Cycle at which it became harm.

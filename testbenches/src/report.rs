@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn junit_has_one_testcase_per_rule_and_a_failure_for_the_failing_one() {
-        let x = junit("vblank", &rules());
+        let x = junit("scenario", &rules());
         assert_eq!(x.matches("<testcase ").count(), 2);
         assert_eq!(x.matches("<failure ").count(), 1);
         assert!(x.contains("b&lt;rule&gt;") && x.contains("cycle 7: x &amp; y"), "{x}");
@@ -236,7 +236,7 @@ mod tests {
     fn svg_has_a_bar_per_bin_and_the_source_name() {
         let d = Distribution::of(vec![3, 4, 4, 9, 30]);
         let t = SourceTiming {
-            source: "VBLANK",
+            source: "SRC0",
             signal: "INTA#",
             to_message: Distribution::default(),
             to_isr_entry: d.clone(),
@@ -248,7 +248,7 @@ mod tests {
             declared: (1, 1),
         };
         let svg = timing_svg(&t);
-        assert!(svg.starts_with("<svg") && svg.contains("VBLANK"));
+        assert!(svg.starts_with("<svg") && svg.contains("SRC0"));
         assert_eq!(svg.matches("<rect").count(), 4 * 24);
     }
 }

@@ -39,7 +39,7 @@ pub struct InterruptLatency {
     violations: Vec<Violation>,
 }
 
-const SIGS: &[&str] = &["dev_inta_n", "int_raw", "int_enable", "@gates", "frame_n", "irdy_n", "trdy_n", "ad"];
+const SIGS: &[&str] = &["dev_inta_n", "latched", "enabled", "@gates", "frame_n", "irdy_n", "trdy_n", "ad"];
 
 impl InterruptLatency {
     /// A fresh rule for the device described by `profile`.

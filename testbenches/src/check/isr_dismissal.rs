@@ -74,7 +74,7 @@ pub struct IsrDismissal {
     last_released: u64,
     prev_dev_inta_n: bool,
     /// Pending & enabled sources (device probes 0 & 1) in the previous cycle, and the cycle
-    /// each source last rose in INT_RAW: a line still low at EOI only because a source
+    /// each source last rose in the latched probe: a line still low at EOI only because a source
     /// latched after the delivery is a new interrupt, not an undismissed one.
     prev_pending: u32,
     rose_at: [u64; 32],
@@ -144,7 +144,7 @@ impl IsrDismissal {
             let names = self.profile.source_names(left);
             let what = if r.by_message {
                 format!(
-                    "the message handler returned TRUE at cycle {} but left {names}, the source its message stands                      for, pending: the device sends a message only on a new rising edge, so it will not interrupt                      again",
+                    "the message handler returned TRUE at cycle {} but left {names}, the source its message stands for, pending: the device sends a message only on a new rising edge, so it will not interrupt again",
                     r.at
                 )
             } else {
@@ -155,8 +155,8 @@ impl IsrDismissal {
             };
             self.violations.push(
                 Violation::new(f.cycle, format!("CPU{} {what}", r.cpu)).on(r.cpu, Some(Routine::Isr)).signals(&[
-                    "int_raw",
-                    "int_enable",
+                    "latched",
+                    "enabled",
                     "isr_ret",
                     "msi",
                     "posted",

@@ -3,8 +3,8 @@
 //! on the adapter (hwvid-interrupt.md: "if its adapter did not interrupt, return FALSE at
 //! once — the line is shared"; semantics.md §3).
 //!
-//! "Pending" is `INT_RAW & INT_ENABLE` from the device probes dev[0] and dev[1] in the
-//! cycle of the ISR's first status read (a read of INT_STATUS, INT_RAW or Input Status 0).
+//! "Pending" is latched & enabled, from the device probes 0 and 1 in the cycle of the
+//! ISR's first status read (a read the profile's `status_shows` recognises).
 //! A source that latches or clears in exactly that cycle could go either way, so the rule
 //! calls a source pending only when the probes agree in the cycle before and the cycle of
 //! the read, and not pending only when they agree it is not.
@@ -121,7 +121,7 @@ impl Rule for IsrOwnership {
             self.checked += 1;
             let entered = run.span.entered.unwrap_or(f.cycle);
             let sigs: &[&'static str] =
-                &["int_raw", "int_enable", "isr_ret", "bus_cpu", "ad", "cpu0_routine", "cpu1_routine"];
+                &["latched", "enabled", "isr_ret", "bus_cpu", "ad", "cpu0_routine", "cpu1_routine"];
             let v = |msg: String| Violation::new(f.cycle, msg).on(cpu, Some(Routine::Isr)).signals(sigs);
             match (claimed, run.status) {
                 (true, None) => self.violations.push(v(format!(
@@ -130,13 +130,13 @@ impl Rule for IsrOwnership {
                 ))),
                 (true, Some((at, before, now))) if before | now == 0 => self.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE although at its status read (cycle {at}) \
-                     none of the adapter's enabled sources was pending (INT_RAW & INT_ENABLE = 0, INT_RAW = \
-                     {:#x}, INT_ENABLE = {:#x}): it claimed an interrupt that is not its own (shared line)",
+                     none of the device's enabled sources was pending (latched & enabled = 0, latched = \
+                     {:#x}, enabled = {:#x}): it claimed an interrupt that is not its own (shared line)",
                     f.dev[0], f.dev[1]
                 ))),
                 (false, Some((at, before, now))) if before & now != 0 => self.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE although at its status read (cycle {at}) \
-                     its adapter had {} pending and enabled (INT_RAW & INT_ENABLE = {:#x}): the interrupt is left to \
+                     its device had {} pending and enabled (latched & enabled = {:#x}): the interrupt is left to \
                      no one",
                     self.profile.source_names(before & now),
                     before & now

@@ -109,8 +109,8 @@ pub struct NoLostInterrupt {
 
 const SIGS: &[&str] = &[
     "dev_inta_n",
-    "int_raw",
-    "int_enable",
+    "latched",
+    "enabled",
     "pic_masked",
     "pic_in_service",
     "lock_owner",
@@ -197,7 +197,7 @@ impl NoLostInterrupt {
                         f.cycle
                     ),
                 )
-                .signals(&["dev_events", "int_raw", "int_enable", "@gates"]),
+                .signals(&["dev_events", "latched", "enabled", "@gates"]),
             );
         }
         self.prev_events = (p.events)(f);
@@ -217,7 +217,7 @@ impl NoLostInterrupt {
                             f.cycle
                         ),
                     )
-                    .signals(&["int_enable", "frame_n", "irdy_n", "trdy_n", "ad"]),
+                    .signals(&["enabled", "frame_n", "irdy_n", "trdy_n", "ad"]),
                 );
             }
         }
@@ -267,7 +267,7 @@ impl NoLostInterrupt {
                         let mut v = Violation::new(
                             f.cycle,
                             format!(
-                                "{} latched at cycle {at} and enabled, was cleared at cycle {} before any ISR saw it                                  (no status read by an ISR showed it, no handler of its message ran): the interrupt is                                  lost{by}",
+                                "{} latched at cycle {at} and enabled, was cleared at cycle {} before any ISR saw it (no status read by an ISR showed it, no handler of its message ran): the interrupt is lost{by}",
                                 p.sources[b], f.cycle
                             ),
                         )
@@ -300,7 +300,7 @@ impl NoLostInterrupt {
                             Violation::new(
                                 f.cycle,
                                 format!(
-                                    "{} latched at cycle {} and enabled has not been seen by any ISR after {bound}                                      cycles in which it could have been delivered ({how}, nothing excluding the ISR{after}):                                      the device did not interrupt, or the interrupt went nowhere",
+                                    "{} latched at cycle {} and enabled has not been seen by any ISR after {bound} cycles in which it could have been delivered ({how}, nothing excluding the ISR{after}): the device did not interrupt, or the interrupt went nowhere",
                                     p.sources[b],
                                     l.at.unwrap_or(f.cycle)
                                 ),

@@ -72,8 +72,8 @@ pub const TABLE: &[Signal] = &[
     // The device probes: 0, 1 and 7 have a role every device fills (the sources latched,
     // the sources enabled, the interrupt block's event inputs: docs/sim-interface.md);
     // 2-6 are the device's own, named by its profile.
-    s("int_raw", "dev_probe0_o", 32, Required, "device state"),
-    s("int_enable", "dev_probe1_o", 32, Required, "device state"),
+    s("latched", "dev_probe0_o", 32, Required, "device state"),
+    s("enabled", "dev_probe1_o", 32, Required, "device state"),
     s("probe2", "dev_probe2_o", 32, Required, "device state"),
     s("probe3", "dev_probe3_o", 32, Required, "device state"),
     s("probe4", "dev_probe4_o", 32, Required, "device state"),

@@ -1,5 +1,5 @@
 //! Interrupt timing per source, the numbers hardware engineers validate: from the
-//! assertion of a source (its bit of INT_RAW & INT_ENABLE rising, which drives INTA#) to
+//! assertion of a source (its bit of latched & enabled rising, which drives INTA#) to
 //! the entry of the ISR that serviced it, to its acknowledge (the bit clearing), to the
 //! release of the adapter's INTA#, and that ISR's duration. Samples are kept per source
 //! (a few bytes per interrupt; an interrupt comes every few thousand cycles).
