@@ -15,6 +15,40 @@ use dirql_sim::Model;
 use serde::Serialize;
 
 use crate::device::Device;
+use crate::scenario::RunError;
+
+/// Why a measurement could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The simulator could not start or write its waveform.
+    #[error(transparent)]
+    Sim(#[from] dirql_sim::SimError),
+    /// A scenario run could not be set up.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// A file or folder the bench needs.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the file.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A tool the bench runs (cargo, `dirql check`) failed, or the device lacks a workload.
+    #[error("{0}")]
+    Tool(String),
+}
+
+impl From<String> for BenchError {
+    fn from(s: String) -> Self {
+        BenchError::Tool(s)
+    }
+}
+
+fn io(context: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> BenchError {
+    let context = context.to_string();
+    move |source| BenchError::Io { context, source }
+}
 
 /// A figure: median and spread of the repetitions.
 #[derive(Clone, Debug, Serialize)]
@@ -128,23 +162,23 @@ fn per_s(n: f64, t: f64) -> f64 {
     }
 }
 
-fn bare(model: &str, cycles: u64, vcd: Option<&Path>) -> Result<f64, String> {
-    let mut m = Model::of(model, vcd).map_err(|e| e.to_string())?;
+fn bare(model: &str, cycles: u64, vcd: Option<&Path>) -> Result<f64, BenchError> {
+    let mut m = Model::of(model, vcd)?;
     m.run_bare(4, true);
     let t = Instant::now();
     m.run_bare(cycles, false);
     let dt = t.elapsed().as_secs_f64();
-    m.close_trace().map_err(|e| e.to_string())?;
+    m.close_trace()?;
     Ok(per_s(cycles as f64, dt))
 }
 
-fn machine(model: &str, cycles_vcd: Option<&Path>) -> Result<Machine, String> {
+fn machine(model: &str, cycles_vcd: Option<&Path>) -> Result<Machine, BenchError> {
     let cfg =
         MachineConfig { model: model.to_string(), vcd: cycles_vcd.map(Path::to_path_buf), ..MachineConfig::default() };
-    Machine::new(&cfg).map_err(|e| e.to_string())
+    Ok(Machine::new(&cfg)?)
 }
 
-fn idle(model: &str, cycles: u64) -> Result<f64, String> {
+fn idle(model: &str, cycles: u64) -> Result<f64, BenchError> {
     let mut m = machine(model, None)?;
     m.run_until(4);
     let t = Instant::now();
@@ -153,7 +187,7 @@ fn idle(model: &str, cycles: u64) -> Result<f64, String> {
 }
 
 /// Returns (transactions per second, cycles per transaction).
-fn mmio(device: &dyn Device, cycles: u64) -> Result<(f64, f64), String> {
+fn mmio(device: &dyn Device, cycles: u64) -> Result<(f64, f64), BenchError> {
     let (bar, off) = device
         .scratch_register()
         .ok_or_else(|| format!("device {} declares no scratch register for the MMIO workload", device.name()))?;
@@ -181,15 +215,15 @@ fn mmio(device: &dyn Device, cycles: u64) -> Result<(f64, f64), String> {
     Ok((per_s(n, dt), if n > 0.0 { cycles as f64 / n } else { 0.0 }))
 }
 
-fn traced(model: &str, cycles: u64, vcd: &Path) -> Result<f64, String> {
+fn traced(model: &str, cycles: u64, vcd: &Path) -> Result<f64, BenchError> {
     let mut m = machine(model, Some(vcd))?;
     let t = Instant::now();
     m.run_until(cycles);
-    m.close_trace().map_err(|e| e.to_string())?;
+    m.close_trace()?;
     Ok(per_s(cycles as f64, t.elapsed().as_secs_f64()))
 }
 
-fn irq_round_trips(device: &'static dyn Device, cycles: u64) -> Result<f64, String> {
+fn irq_round_trips(device: &'static dyn Device, cycles: u64) -> Result<f64, BenchError> {
     use crate::scenario::{run, RunSettings};
     let s = RunSettings {
         device,
@@ -202,14 +236,14 @@ fn irq_round_trips(device: &'static dyn Device, cycles: u64) -> Result<f64, Stri
         cpus: 2,
     };
     let t = Instant::now();
-    let r = run(&s).map_err(|e| e.to_string())?;
+    let r = run(&s)?;
     Ok(per_s(r.interrupts as f64, t.elapsed().as_secs_f64()))
 }
 
 /// Runs `dirql check` on `wave` in a child process; returns (seconds, peak RSS in MB of
 /// that child).
-fn check(wave: &Path) -> Result<(f64, f64), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+fn check(wave: &Path) -> Result<(f64, f64), BenchError> {
+    let exe = std::env::current_exe().map_err(io("the running dirql binary"))?;
     let t = Instant::now();
     let child = Command::new(exe)
         .arg("check")
@@ -226,14 +260,14 @@ fn check(wave: &Path) -> Result<(f64, f64), String> {
         if let Some(mut e) = child.stderr {
             let _ = std::io::Read::read_to_string(&mut e, &mut err);
         }
-        return Err(format!("dirql check {} failed: {err}", wave.display()));
+        return Err(BenchError::Tool(format!("dirql check {} failed: {err}", wave.display())));
     }
     Ok((dt, ru.ru_maxrss as f64 / 1024.0))
 }
 
 /// Waits for the child `pid`; returns its wait status and its own resource usage (so the
 /// peak memory of each check is its own, not the largest of all children so far).
-fn wait_with_rusage(pid: libc::pid_t) -> Result<(libc::c_int, libc::rusage), String> {
+fn wait_with_rusage(pid: libc::pid_t) -> Result<(libc::c_int, libc::rusage), BenchError> {
     let mut status: libc::c_int = 0;
     // SAFETY: wait4 writes only into the status and the zeroed rusage we pass; `pid` is a
     // child of ours that nothing else waits for (its `Child` handle is never waited on).
@@ -243,12 +277,12 @@ fn wait_with_rusage(pid: libc::pid_t) -> Result<(libc::c_int, libc::rusage), Str
         (r, ru)
     };
     if r != pid {
-        return Err(format!("wait4 for dirql check: {}", std::io::Error::last_os_error()));
+        return Err(BenchError::Tool(format!("wait4 for dirql check: {}", std::io::Error::last_os_error())));
     }
     Ok((status, ru))
 }
 
-fn time_cargo(root: &Path, target: &Path) -> Result<f64, String> {
+fn time_cargo(root: &Path, target: &Path) -> Result<f64, BenchError> {
     let t = Instant::now();
     let st = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--release", "-q", "-p", "dirql-sim"])
@@ -257,7 +291,7 @@ fn time_cargo(root: &Path, target: &Path) -> Result<f64, String> {
         .status()
         .map_err(|e| e.to_string())?;
     if !st.success() {
-        return Err(format!("cargo build in {} failed: {st}", root.display()));
+        return Err(BenchError::Tool(format!("cargo build in {} failed: {st}", root.display())));
     }
     Ok(t.elapsed().as_secs_f64())
 }
@@ -265,7 +299,7 @@ fn time_cargo(root: &Path, target: &Path) -> Result<f64, String> {
 /// Clean build, then a rebuild after touching one RTL file of the device's model (the first
 /// of `devices/<model>/rtl/*.v`; its contents are restored: a trailing comment is appended
 /// and removed).
-fn build_times(root: &Path, model: &str, reps: usize) -> Result<(f64, f64), String> {
+fn build_times(root: &Path, model: &str, reps: usize) -> Result<(f64, f64), BenchError> {
     let target = std::env::temp_dir().join(format!("dirql-bench-target-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
     let clean = time_cargo(root, &target)?;
@@ -291,8 +325,9 @@ fn build_times(root: &Path, model: &str, reps: usize) -> Result<(f64, f64), Stri
 }
 
 /// Runs every measurement.
-pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchReport, String> {
-    std::fs::create_dir_all(&s.scratch).map_err(|e| format!("{}: {e}", s.scratch.display()))?;
+pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchReport, BenchError> {
+    std::fs::create_dir_all(&s.scratch)
+        .map_err(io(format!("cannot create the scratch folder {}", s.scratch.display())))?;
     let mut v: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     let mut push = |k: &'static str, x: f64| v.entry(k).or_default().push(x);
     let trace_path = s.scratch.join("bench-trace.vcd");

@@ -439,7 +439,10 @@ fn bench_cmd(registry: &Registry, a: BenchArgs) -> Result<bool, Failure> {
         scratch: a.scratch,
         build: root,
     };
-    let r = bench(&settings, |m| eprintln!("bench: {m}")).map_err(BadInput)?;
+    let r = bench(&settings, |m| eprintln!("bench: {m}")).map_err(|e| match e {
+        crate::bench::BenchError::Io { .. } => BadInput(e.to_string()),
+        e => Failure::Internal(e.to_string()),
+    })?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
