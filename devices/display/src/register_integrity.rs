@@ -13,7 +13,7 @@
 
 use dirql_sim::{Command, Frame, Routine};
 
-use dirql_testbenches::check::{io_byte, phase_cpu, Ctx, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
+use dirql_testbenches::check::{io_byte, phase_cpu, Ctx, IsrSpan, Ledger, Rule, Target, Violation, TRACED_CPUS};
 
 use crate::regs::{VGA_CRTC_DATA, VGA_CRTC_INDEX};
 
@@ -40,8 +40,8 @@ pub struct RegisterIntegrity {
     /// Per CPU, while its ISR runs: the CRTC index at entry, and whether another CPU wrote
     /// the index since.
     isr_index: [Option<(u8, bool)>; TRACED_CPUS],
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] =
@@ -61,8 +61,7 @@ impl RegisterIntegrity {
             last_index: None,
             spans: [IsrSpan::default(); TRACED_CPUS],
             isr_index: [None; TRACED_CPUS],
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -103,7 +102,7 @@ impl RegisterIntegrity {
                 self.culprit()
             ),
         };
-        self.violations.push(Violation::new(at, msg).on(p.cpu, p.routine).signals(SIGS));
+        self.ledger.violations.push(Violation::new(at, msg).on(p.cpu, p.routine).signals(SIGS));
     }
 }
 
@@ -119,9 +118,9 @@ impl RegisterIntegrity {
                 continue;
             }
             let Some((found, foreign)) = self.isr_index[cpu].take() else { continue };
-            self.checked += 1;
+            self.ledger.checked += 1;
             if index != found && !foreign {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -180,7 +179,7 @@ impl Rule for RegisterIntegrity {
         if note >> 28 != NOTE_CRTC {
             return;
         }
-        self.checked += 1;
+        self.ledger.checked += 1;
         if let Some(p) = self.pending.take() {
             self.judge(p, None, p.cycle);
         }
@@ -199,15 +198,11 @@ impl Rule for RegisterIntegrity {
         }
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

@@ -12,7 +12,7 @@
 
 use dirql_sim::{Frame, Routine};
 
-use super::{is_write, phase_cpu, Ctx, DeviceProfile, Rule, Violation, Window, TRACED_CPUS};
+use super::{is_write, phase_cpu, Ctx, DeviceProfile, Ledger, Rule, Violation, Window, TRACED_CPUS};
 
 /// Driver note kind of a validated burst (contracts.md §3).
 pub const NOTE_BURST: u32 = 2;
@@ -37,8 +37,8 @@ pub struct BurstIntegrity {
     window: Option<fn(&Frame) -> Window>,
     /// The device's timed-window state in the previous cycle.
     prev_win: Window,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] = &[
@@ -61,8 +61,7 @@ impl BurstIntegrity {
             seq: [None, None],
             window: profile.timed_window,
             prev_win: Window::Closed,
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -80,7 +79,7 @@ impl BurstIntegrity {
                 s.writes,
                 s.first.map_or("-".into(), |x| x.to_string())
             );
-            self.violations.push(Violation::new(cycle, msg).on(c, None).signals(SIGS));
+            self.ledger.violations.push(Violation::new(cycle, msg).on(c, None).signals(SIGS));
         }
     }
 
@@ -107,10 +106,10 @@ impl Rule for BurstIntegrity {
         // write by write, but its abort is plain on the signals). Inside an announced
         // sequence the abort is reported below, with the sequence's details.
         if win == Window::Aborted && self.prev_win != Window::Aborted && self.seq.iter().all(Option::is_none) {
-            self.checked += 1;
+            self.ledger.checked += 1;
             let who: Vec<String> =
                 (0..TRACED_CPUS).map(|c| format!("CPU{c} {}", f.routine_of(c).map_or("?", Routine::name))).collect();
-            self.violations.push(
+            self.ledger.violations.push(
                 Violation::new(
                     f.cycle,
                     format!(
@@ -127,7 +126,7 @@ impl Rule for BurstIntegrity {
         for c in 0..TRACED_CPUS {
             let noted = f.note[c] >> 28 == NOTE_BURST;
             if noted && self.seq[c].is_none() {
-                self.checked += 1;
+                self.ledger.checked += 1;
                 self.seq[c] = Some(Seq {
                     cpu: c,
                     announced: f.note[c] & 0xFFFF,
@@ -198,15 +197,11 @@ impl Rule for BurstIntegrity {
         self.seq = [None, None];
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

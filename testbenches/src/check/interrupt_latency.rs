@@ -16,7 +16,7 @@
 
 use dirql_sim::Frame;
 
-use super::{Ctx, DeviceProfile, Rule, Violation};
+use super::{Ctx, DeviceProfile, Ledger, Rule, Violation};
 
 /// The rule's state.
 pub struct InterruptLatency {
@@ -35,8 +35,8 @@ pub struct InterruptLatency {
     /// Largest assertion and release latencies seen, in cycles.
     worst: (u64, u64),
     prev_dev_inta_n: bool,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] = &["dev_inta_n", "latched", "enabled", "@gates", "frame_n", "irdy_n", "trdy_n", "ad"];
@@ -54,8 +54,7 @@ impl InterruptLatency {
             prev_pending: false,
             worst: (0, 0),
             prev_dev_inta_n: true,
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -72,11 +71,7 @@ impl Rule for InterruptLatency {
 
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         if !f.rst_n {
-            *self = InterruptLatency {
-                checked: self.checked,
-                violations: std::mem::take(&mut self.violations),
-                ..Self::new(self.profile)
-            };
+            *self = InterruptLatency { ledger: std::mem::take(&mut self.ledger), ..Self::new(self.profile) };
             return;
         }
         let pending = (self.profile.pending)(f);
@@ -85,7 +80,7 @@ impl Rule for InterruptLatency {
         // One check per episode of pending sources: INTA# follows it (INTx allowed) or
         // stays released (MSI on, Interrupt Disable set).
         if pending != 0 && !self.prev_pending {
-            self.checked += 1;
+            self.ledger.checked += 1;
         }
         self.prev_pending = pending != 0;
         if want {
@@ -102,7 +97,7 @@ impl Rule for InterruptLatency {
                 }
             } else if late > self.profile.assert_latency && !self.reported_assert {
                 self.reported_assert = true;
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -135,7 +130,7 @@ impl Rule for InterruptLatency {
                     Some(w) => format!("the data phase at cycle {w} left nothing pending that may use INTA#"),
                     None => format!("nothing that may use INTA# has been pending since cycle {since}"),
                 };
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -157,15 +152,11 @@ impl Rule for InterruptLatency {
         self.prev_dev_inta_n = f.dev_inta_n;
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

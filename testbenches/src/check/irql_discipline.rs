@@ -9,7 +9,7 @@
 use dirql_host::stop_codes;
 use dirql_sim::{Frame, Routine};
 
-use super::{Ctx, Rule, Violation, TRACED_CPUS};
+use super::{Ctx, Ledger, Rule, Violation, TRACED_CPUS};
 use dirql_host::{Op, NOTE_BUG_CHECK};
 
 const SIGS: &[&str] =
@@ -22,8 +22,8 @@ pub struct IrqlDiscipline {
     prev_irql: [u8; TRACED_CPUS],
     stall_since: [Option<u64>; TRACED_CPUS],
     stall_reported: [bool; TRACED_CPUS],
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 impl IrqlDiscipline {
@@ -36,8 +36,7 @@ impl IrqlDiscipline {
             prev_irql: [0; TRACED_CPUS],
             stall_since: [None; TRACED_CPUS],
             stall_reported: [false; TRACED_CPUS],
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 }
@@ -63,7 +62,7 @@ impl Rule for IrqlDiscipline {
                 let was = Routine::from_code(self.prev_routine[c]).unwrap_or(Routine::Idle);
                 match stop_code(f.note[c]) {
                     Some(code) if stop_codes::IRQL_DISCIPLINE.contains(&code) => {
-                        self.violations.push(
+                        self.ledger.violations.push(
                             Violation::new(
                                 f.cycle,
                                 format!(
@@ -84,12 +83,12 @@ impl Rule for IrqlDiscipline {
             let restricted = routine == Routine::Isr as u8 || irql > 2;
             if op == Op::Stall as u8 && restricted {
                 let since = *self.stall_since[c].get_or_insert_with(|| {
-                    self.checked += 1;
+                    self.ledger.checked += 1;
                     f.cycle
                 });
                 if !self.stall_reported[c] && f.cycle - since > self.stall_max_cycles {
                     self.stall_reported[c] = true;
-                    self.violations.push(
+                    self.ledger.violations.push(
                         Violation::new(
                             f.cycle,
                             format!(
@@ -108,23 +107,19 @@ impl Rule for IrqlDiscipline {
                 self.stall_reported[c] = false;
             }
             if routine == Routine::Isr as u8 && self.prev_routine[c] != Routine::Isr as u8 {
-                self.checked += 1;
+                self.ledger.checked += 1;
             }
             self.prev_routine[c] = routine;
             self.prev_irql[c] = irql;
         }
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }
 

@@ -18,7 +18,7 @@
 
 use dirql_sim::{Frame, Routine, PIC_DELIVER, PIC_EOI};
 
-use super::{is_write, Ctx, DataPhase, DeviceProfile, Rule, Target, Violation};
+use super::{is_write, Ctx, DataPhase, DeviceProfile, Ledger, Rule, Target, Violation};
 
 /// Per-CPU view of the ISR in progress.
 #[derive(Clone, Copy, Debug, Default)]
@@ -88,8 +88,8 @@ pub struct IsrDismissal {
     by_message: Vec<bool>,
     /// The device's own state for recognising acknowledgements.
     ack_state: u32,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 impl IsrDismissal {
@@ -109,8 +109,7 @@ impl IsrDismissal {
             took: vec![0; dirql_sim::Frame::default().irql.len()],
             by_message: vec![false; dirql_sim::Frame::default().irql.len()],
             ack_state: 0,
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -153,7 +152,7 @@ impl IsrDismissal {
                     r.at
                 )
             };
-            self.violations.push(
+            self.ledger.violations.push(
                 Violation::new(f.cycle, format!("CPU{} {what}", r.cpu)).on(r.cpu, Some(Routine::Isr)).signals(&[
                     "latched",
                     "enabled",
@@ -234,10 +233,10 @@ impl Rule for IsrDismissal {
                     });
                 }
                 if claimed {
-                    self.checked += 1;
+                    self.ledger.checked += 1;
                     let entered = run.entered.unwrap_or(f.cycle);
                     if run.acked.is_none() {
-                        self.violations.push(
+                        self.ledger.violations.push(
                             Violation::new(
                                 f.cycle,
                                 format!(
@@ -289,7 +288,7 @@ impl Rule for IsrDismissal {
                             " ({n} write(s) still waiting in the bridge's posted-write buffer: not flushed by a read)"
                         ),
                     };
-                    self.violations.push(Violation::new(
+                    self.ledger.violations.push(Violation::new(
                         f.cycle,
                         format!(
                             "INTA# still asserted when the interrupt controller looked again at end of interrupt; \
@@ -318,15 +317,11 @@ impl Rule for IsrDismissal {
         self.prev_pending = (self.profile.latched)(f) & (self.profile.enabled)(f);
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

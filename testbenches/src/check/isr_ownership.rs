@@ -11,7 +11,7 @@
 
 use dirql_sim::{Frame, Routine};
 
-use super::{is_write, phase_cpu, Ctx, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS};
+use super::{is_write, phase_cpu, Ctx, DeviceProfile, IsrSpan, Ledger, Rule, Target, Violation, TRACED_CPUS};
 
 #[derive(Clone, Debug, Default)]
 struct Run {
@@ -38,8 +38,8 @@ pub struct IsrOwnership {
     /// Per CPU: it took a message since its last ISR entry.
     took: [bool; TRACED_CPUS],
     prev_pending: u32,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 impl IsrOwnership {
@@ -50,8 +50,7 @@ impl IsrOwnership {
             runs: vec![Run::default(); TRACED_CPUS],
             took: [false; TRACED_CPUS],
             prev_pending: 0,
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -118,30 +117,30 @@ impl Rule for IsrOwnership {
             if run.by_message {
                 continue;
             }
-            self.checked += 1;
+            self.ledger.checked += 1;
             let entered = run.span.entered.unwrap_or(f.cycle);
             let sigs: &[&'static str] =
                 &["latched", "enabled", "isr_ret", "bus_cpu", "ad", "cpu0_routine", "cpu1_routine"];
             let v = |msg: String| Violation::new(f.cycle, msg).on(cpu, Some(Routine::Isr)).signals(sigs);
             match (claimed, run.status) {
-                (true, None) => self.violations.push(v(format!(
+                (true, None) => self.ledger.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE without reading the adapter's interrupt \
                      status: it claims the interrupt without knowing its adapter raised it"
                 ))),
-                (true, Some((at, before, now))) if before | now == 0 => self.violations.push(v(format!(
+                (true, Some((at, before, now))) if before | now == 0 => self.ledger.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned TRUE although at its status read (cycle {at}) \
                      none of the device's enabled sources was pending (latched & enabled = 0, latched = \
                      {:#x}, enabled = {:#x}): it claimed an interrupt that is not its own (shared line)",
                     f.dev[0], f.dev[1]
                 ))),
-                (false, Some((at, before, now))) if before & now != 0 => self.violations.push(v(format!(
+                (false, Some((at, before, now))) if before & now != 0 => self.ledger.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE although at its status read (cycle {at}) \
                      its device had {} pending and enabled (latched & enabled = {:#x}): the interrupt is left to \
                      no one",
                     self.profile.source_names(before & now),
                     before & now
                 ))),
-                (false, None) if run.pending_at_entry & pending != 0 => self.violations.push(v(format!(
+                (false, None) if run.pending_at_entry & pending != 0 => self.ledger.violations.push(v(format!(
                     "CPU{cpu} ISR (entered at cycle {entered}) returned FALSE without reading the adapter's status \
                      while {} was pending and enabled",
                     self.profile.source_names(run.pending_at_entry & pending)
@@ -150,7 +149,7 @@ impl Rule for IsrOwnership {
             }
             if !claimed {
                 if let Some((at, what)) = run.touched {
-                    self.violations.push(
+                    self.ledger.violations.push(
                         Violation::new(
                             at,
                             format!(
@@ -177,15 +176,11 @@ impl Rule for IsrOwnership {
         self.prev_pending = pending;
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

@@ -39,7 +39,8 @@
 use dirql_sim::{Frame, Routine, OFFLINE_IRQL, PIC_IN_SERVICE, PIC_MASKED};
 
 use super::{
-    is_write, msi_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Rule, Target, Violation, TRACED_CPUS,
+    is_write, msi_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, IsrSpan, Ledger, Rule, Target, Violation,
+    TRACED_CPUS,
 };
 
 #[derive(Clone, Debug)]
@@ -103,8 +104,8 @@ pub struct NoLostInterrupt {
     prev_enable: u32,
     /// Last write to the adapter: cycle, CPU, routine, where.
     last_write: Option<(u64, Option<usize>, Option<Routine>, Target)>,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] = &[
@@ -138,8 +139,7 @@ impl NoLostInterrupt {
             prev_raw: 0,
             prev_enable: 0,
             last_write: None,
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -184,9 +184,9 @@ impl NoLostInterrupt {
         // next cycle, whatever else was written in that clock (a W1C of another source, or
         // of its own: the event wins).
         let dropped = self.prev_events & !raw;
-        self.checked += u64::from(self.prev_events.count_ones());
+        self.ledger.checked += u64::from(self.prev_events.count_ones());
         if dropped != 0 {
-            self.violations.push(
+            self.ledger.violations.push(
                 Violation::new(
                     f.cycle,
                     format!(
@@ -205,9 +205,9 @@ impl NoLostInterrupt {
         // read-write interrupt register shows in its probe the next cycle.
         if let Some((probe, bits, value, at)) = self.rw_written.take() {
             let now = f.dev.get(probe).copied().unwrap_or(0) & bits;
-            self.checked += 1;
+            self.ledger.checked += 1;
             if now != value & bits {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -251,7 +251,7 @@ impl NoLostInterrupt {
                 (None, true) => *l = Latch { at: Some(f.cycle), ..Latch::default() },
                 (Some(at), false) => {
                     if l.enabled && !l.seen {
-                        self.checked += 1;
+                        self.ledger.checked += 1;
                     }
                     if l.enabled && !l.seen {
                         let by = match self.last_write {
@@ -275,7 +275,7 @@ impl NoLostInterrupt {
                         if let Some((_, Some(c), r, _)) = self.last_write {
                             v = v.on(c, r);
                         }
-                        self.violations.push(v);
+                        self.ledger.violations.push(v);
                     }
                     *l = Latch::default();
                     continue;
@@ -287,7 +287,7 @@ impl NoLostInterrupt {
             }
             if seen & bit != 0 && !l.seen {
                 l.seen = true;
-                self.checked += u64::from(l.enabled || pending & bit != 0);
+                self.ledger.checked += u64::from(l.enabled || pending & bit != 0);
             }
             if pending & bit != 0 {
                 l.enabled = true;
@@ -296,7 +296,7 @@ impl NoLostInterrupt {
                     if l.deliverable == bound && !l.reported {
                         l.reported = true;
                         let how = if ctx.msi_enabled { "MSI on" } else { "INTx allowed" };
-                        self.violations.push(
+                        self.ledger.violations.push(
                             Violation::new(
                                 f.cycle,
                                 format!(
@@ -318,11 +318,11 @@ impl NoLostInterrupt {
     /// MSI writes on the bus, matched against the vectors the CPUs take.
     fn on_messages(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         if let Some((cpu, vector)) = ctx.phase.and_then(msi_write) {
-            self.checked += 1;
+            self.ledger.checked += 1;
             match self.messages.iter().find(|m| (m.cpu, m.vector) == (cpu, vector)) {
                 Some(first) => {
                     let first_at = first.at;
-                    self.violations.push(
+                    self.ledger.violations.push(
                         Violation::new(
                             f.cycle,
                             format!(
@@ -370,7 +370,7 @@ impl NoLostInterrupt {
             m.deliverable += 1;
             if m.deliverable == bound && !m.reported {
                 m.reported = true;
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -426,7 +426,7 @@ impl Rule for NoLostInterrupt {
         if self.prev_dev_inta_n && !f.dev_inta_n {
             // Judged per source when the device's sources are on the waveform (on_sources).
             if raw & enable == 0 {
-                self.checked += 1;
+                self.ledger.checked += 1;
             }
             self.open = Some(Assertion {
                 at: f.cycle,
@@ -464,7 +464,7 @@ impl Rule for NoLostInterrupt {
                     if let Some((_, Some(c), r, _)) = self.last_write {
                         v = v.on(c, r);
                     }
-                    self.violations.push(v);
+                    self.ledger.violations.push(v);
                 }
             }
         }
@@ -487,7 +487,7 @@ impl Rule for NoLostInterrupt {
                             Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
                             None => "; nothing excluded the ISR meanwhile".into(),
                         };
-                        self.violations.push(
+                        self.ledger.violations.push(
                             Violation::new(
                                 f.cycle,
                                 format!(
@@ -512,7 +512,7 @@ impl Rule for NoLostInterrupt {
     fn finish(&mut self, last_cycle: u64) {
         for m in std::mem::take(&mut self.messages) {
             if let Some(s) = m.excluded.filter(|&s| !m.reported && last_cycle - s >= self.profile.delivery_bound) {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         s,
                         format!(
@@ -529,7 +529,7 @@ impl Rule for NoLostInterrupt {
             if let Some((s, why)) =
                 a.excluded.filter(|(s, _)| !a.reported && last_cycle - s >= self.profile.delivery_bound)
             {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         s,
                         format!(
@@ -545,15 +545,11 @@ impl Rule for NoLostInterrupt {
         }
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

@@ -357,12 +357,20 @@ pub trait Rule {
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>);
     /// End of the waveform.
     fn finish(&mut self, _last_cycle: u64) {}
-    /// Number of events the rule checked (ISRs, bursts, ...).
-    fn checked(&self) -> u64;
-    /// Violations so far.
-    fn violations(&self) -> &[Violation];
-    /// Violations so far, for the checker to attach excerpts to.
-    fn violations_mut(&mut self) -> &mut Vec<Violation>;
+    /// What it checked and found so far.
+    fn ledger(&self) -> &Ledger;
+    /// The same, for the rule's own bookkeeping and the checker's excerpts.
+    fn ledger_mut(&mut self) -> &mut Ledger;
+}
+
+/// The one bookkeeping every rule keeps: how many events it judged (ISRs, bursts, data
+/// phases, ...) and what it found wrong.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    /// Events judged.
+    pub checked: u64,
+    /// Violations, in the order found.
+    pub violations: Vec<Violation>,
 }
 
 /// The verdict on one rule.
@@ -501,10 +509,10 @@ impl Checker {
         };
         for (i, r) in self.rules.iter_mut().enumerate() {
             r.on_frame(f, &ctx);
-            let n = r.violations().len();
+            let n = r.ledger().violations.len();
             if n > self.seen[i] {
                 for index in self.seen[i]..n.min(EXCERPTS_PER_RULE) {
-                    let cycle = r.violations()[index].cycle;
+                    let cycle = r.ledger().violations[index].cycle;
                     self.pending.push(PendingExcerpt { rule: i, index, cycle });
                 }
                 self.seen[i] = n;
@@ -532,7 +540,7 @@ impl Checker {
             let p = &self.pending[i];
             if all || now >= p.cycle + EXCERPT_HALF_WIDTH {
                 let p = self.pending.swap_remove(i);
-                let v = &mut self.rules[p.rule].violations_mut()[p.index];
+                let v = &mut self.rules[p.rule].ledger_mut().violations[p.index];
                 let sigs = if v.signals.is_empty() {
                     &["dev_inta_n", "cpu0_routine", "cpu1_routine"][..]
                 } else {
@@ -558,8 +566,8 @@ impl Checker {
         }
         // Violations a rule found at the end get an excerpt of what history is left.
         for (i, r) in self.rules.iter().enumerate() {
-            for index in self.seen[i]..r.violations().len().min(EXCERPTS_PER_RULE) {
-                self.pending.push(PendingExcerpt { rule: i, index, cycle: r.violations()[index].cycle });
+            for index in self.seen[i]..r.ledger().violations.len().min(EXCERPTS_PER_RULE) {
+                self.pending.push(PendingExcerpt { rule: i, index, cycle: r.ledger().violations[index].cycle });
             }
         }
         self.flush_excerpts(last, true);
@@ -568,13 +576,13 @@ impl Checker {
             .rules
             .iter_mut()
             .map(|r| {
-                let mut violations = r.violations().to_vec();
+                let mut violations = r.ledger().violations.clone();
                 violations.sort_by_key(|v| v.cycle);
                 RuleReport {
                     name: r.name().to_string(),
                     verdict: if violations.is_empty() { "pass" } else { "fail" },
-                    checked: r.checked(),
-                    exercised: r.checked() > 0,
+                    checked: r.ledger().checked,
+                    exercised: r.ledger().checked > 0,
                     violations,
                 }
             })

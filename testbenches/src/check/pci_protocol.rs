@@ -21,7 +21,7 @@
 
 use dirql_sim::Frame;
 
-use super::{Ctx, Rule, Violation};
+use super::{Ctx, Ledger, Rule, Violation};
 
 /// Last clock (counted from the address phase) at which DEVSEL# may first assert: slow
 /// decode (§3.6.1; a subtractive decoder would use the next).
@@ -40,8 +40,8 @@ pub struct PciProtocol {
     txn: Option<Txn>,
     /// The previous clock drove AD in an address phase or a completed data phase.
     par_due: bool,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] = &["frame_n", "irdy_n", "trdy_n", "devsel_n", "stop_n", "cbe_n", "ad", "par", "ad_drivers"];
@@ -58,7 +58,7 @@ impl PciProtocol {
     }
 
     fn report(&mut self, f: &Frame, check: &str, what: String) {
-        self.violations.push(Violation::new(f.cycle, format!("{check}: {what}")).signals(SIGS));
+        self.ledger.violations.push(Violation::new(f.cycle, format!("{check}: {what}")).signals(SIGS));
     }
 }
 
@@ -69,11 +69,7 @@ impl Rule for PciProtocol {
 
     fn on_frame(&mut self, f: &Frame, _ctx: &Ctx<'_>) {
         if !f.rst_n {
-            *self = PciProtocol {
-                checked: self.checked,
-                violations: std::mem::take(&mut self.violations),
-                ..Self::default()
-            };
+            *self = PciProtocol { ledger: std::mem::take(&mut self.ledger), ..Self::default() };
             return;
         }
         let prev = self.prev.unwrap_or(Frame {
@@ -124,7 +120,7 @@ impl Rule for PciProtocol {
         match self.txn.as_mut() {
             None => {
                 if !f.frame_n {
-                    self.checked += 1;
+                    self.ledger.checked += 1;
                     self.txn = Some(Txn { addr_cycle: f.cycle, devsel_seen: false });
                     self.par_due = f.ad_drivers != 0;
                     if !f.irdy_n {
@@ -229,15 +225,11 @@ impl Rule for PciProtocol {
         self.prev = Some(*f);
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

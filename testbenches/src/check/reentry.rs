@@ -19,7 +19,7 @@
 
 use dirql_sim::{Frame, Routine, PIC_DELIVER};
 
-use super::{msi_write, Ctx, IsrSpan, Rule, Violation, TRACED_CPUS};
+use super::{msi_write, Ctx, IsrSpan, Ledger, Rule, Violation, TRACED_CPUS};
 
 /// The rule's state.
 pub struct NoSpuriousReentry {
@@ -32,8 +32,8 @@ pub struct NoSpuriousReentry {
     msi_sent: Vec<(usize, u8)>,
     overlap: bool,
     prev_inta_n: bool,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 impl Default for NoSpuriousReentry {
@@ -52,8 +52,7 @@ impl NoSpuriousReentry {
             msi_sent: Vec::new(),
             overlap: false,
             prev_inta_n: true,
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 }
@@ -73,13 +72,13 @@ impl Rule for NoSpuriousReentry {
         if f.msi != 0 {
             for cpu in 0..TRACED_CPUS {
                 let Some(vector) = f.msi_taken(cpu) else { continue };
-                self.checked += 1;
+                self.ledger.checked += 1;
                 self.msi_credit[cpu] += 1;
                 match self.msi_sent.iter().position(|&s| s == (cpu, vector)) {
                     Some(i) => {
                         self.msi_sent.swap_remove(i);
                     }
-                    None => self.violations.push(
+                    None => self.ledger.violations.push(
                         Violation::new(
                             f.cycle,
                             format!(
@@ -94,9 +93,9 @@ impl Rule for NoSpuriousReentry {
             }
         }
         if f.pic & PIC_DELIVER != 0 {
-            self.checked += 1;
+            self.ledger.checked += 1;
             if self.prev_inta_n && f.inta_n {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         "the interrupt controller delivered the line although INTA# was released in the interval \
@@ -107,7 +106,7 @@ impl Rule for NoSpuriousReentry {
                 );
             }
             if let Some(first) = self.credit {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -128,7 +127,7 @@ impl Rule for NoSpuriousReentry {
             if self.msi_credit[cpu] > 0 {
                 self.msi_credit[cpu] -= 1;
             } else if self.credit.take().is_none() {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -143,7 +142,7 @@ impl Rule for NoSpuriousReentry {
         }
         let in_isr: Vec<usize> = (0..TRACED_CPUS).filter(|&c| f.routine_of(c) == Some(Routine::Isr)).collect();
         if in_isr.len() > 1 && !self.overlap {
-            self.violations.push(
+            self.ledger.violations.push(
                 Violation::new(
                     f.cycle,
                     format!(
@@ -165,15 +164,11 @@ impl Rule for NoSpuriousReentry {
         self.prev_inta_n = f.inta_n;
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

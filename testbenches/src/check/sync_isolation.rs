@@ -16,7 +16,7 @@
 
 use dirql_sim::{Frame, Routine, OFFLINE_IRQL};
 
-use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, Rule, Target, Violation, TRACED_CPUS};
+use super::{is_write, phase_cpu, Ctx, DeviceIrql, DeviceProfile, Ledger, Rule, Target, Violation, TRACED_CPUS};
 
 /// The rule's state.
 pub struct SyncIsolation {
@@ -42,8 +42,8 @@ pub struct SyncIsolation {
     /// The device's interrupt can reach an ISR: one ran, or a source is enabled with a
     /// delivery allowed.
     connected: bool,
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] = &["lock_owner", "cpu0_routine", "cpu0_irql", "cpu1_routine", "cpu1_irql", "bus_cpu"];
@@ -64,8 +64,7 @@ impl SyncIsolation {
             connected: false,
             access_reported: [false; TRACED_CPUS],
             prev_synced: [false; TRACED_CPUS],
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -169,14 +168,14 @@ impl Rule for SyncIsolation {
                         Some(Routine::Isr) => {
                             // Each ISR access is judged: it must not reach the adapter while a
                             // synchronized routine runs (below).
-                            self.checked += 1;
+                            self.ledger.checked += 1;
                             if !self.isr_shared.contains(&t) {
                                 self.isr_shared.push(t);
                             }
                             // Earlier unsynchronized accesses to what the ISR now shows it uses.
                             while let Some(i) = self.candidates.iter().position(|(ct, _)| *ct == t) {
                                 let (_, v) = self.candidates.swap_remove(i);
-                                self.violations.push(v);
+                                self.ledger.violations.push(v);
                             }
                         }
                         Some(Routine::Bios) | None => {}
@@ -185,7 +184,7 @@ impl Rule for SyncIsolation {
                                 if self.isr_shared.contains(&t) || self.declared.contains(&t) {
                                     if !self.dpc_reported.contains(&(t, r)) {
                                         self.dpc_reported.push((t, r));
-                                        self.violations.push(v);
+                                        self.ledger.violations.push(v);
                                     }
                                 } else if !self.candidates.iter().any(|(ct, _)| *ct == t) {
                                     self.candidates.push((t, v));
@@ -201,7 +200,7 @@ impl Rule for SyncIsolation {
                 && (f.lock_owner == u8::try_from(c + 1).unwrap_or(0) || f.irql[c] >= self.dirql.get());
             // An ISR taking the CPU straight out of a synchronized routine preempted it.
             if self.prev_synced[c] && f.routine_of(c) == Some(Routine::Isr) {
-                self.violations.push(
+                self.ledger.violations.push(
                     Violation::new(
                         f.cycle,
                         format!(
@@ -218,7 +217,7 @@ impl Rule for SyncIsolation {
                 self.sync_since[c] = Some(f.cycle);
                 self.reported[c] = false;
                 self.access_reported[c] = false;
-                self.checked += 1;
+                self.ledger.checked += 1;
             }
             if !synced && f.routine_of(c) != Some(Routine::Isr) {
                 self.sync_since[c] = None;
@@ -237,7 +236,7 @@ impl Rule for SyncIsolation {
                         "CPU{d} runs the ISR while CPU{c} runs a synchronized routine (since cycle {since}, {})",
                         self.how(f, c)
                     );
-                    self.violations.push(Violation::new(f.cycle, msg).on(d, Some(Routine::Isr)).signals(SIGS));
+                    self.ledger.violations.push(Violation::new(f.cycle, msg).on(d, Some(Routine::Isr)).signals(SIGS));
                 }
                 if let Some(ph) = ctx.phase.filter(|p| phase_cpu(p) == Some(d)) {
                     if !self.access_reported[c] {
@@ -249,29 +248,27 @@ impl Rule for SyncIsolation {
                             ph.addr,
                             ph.cycle
                         );
-                        self.violations.push(Violation::new(ph.cycle, msg).on(d, Some(Routine::Isr)).signals(&[
-                            "frame_n",
-                            "ad",
-                            "bus_cpu",
-                            "cpu0_routine",
-                            "cpu1_routine",
-                            "lock_owner",
-                        ]));
+                        self.ledger.violations.push(
+                            Violation::new(ph.cycle, msg).on(d, Some(Routine::Isr)).signals(&[
+                                "frame_n",
+                                "ad",
+                                "bus_cpu",
+                                "cpu0_routine",
+                                "cpu1_routine",
+                                "lock_owner",
+                            ]),
+                        );
                     }
                 }
             }
         }
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

@@ -12,7 +12,7 @@
 
 use dirql_sim::{Frame, Routine};
 
-use super::{Ctx, DeviceProfile, Rule, Violation, TRACED_CPUS};
+use super::{Ctx, DeviceProfile, Ledger, Rule, Violation, TRACED_CPUS};
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Span {
@@ -29,8 +29,8 @@ pub struct TimeBudget {
     dpc: [Span; TRACED_CPUS],
     /// Longest ISR and DPC seen, in cycles.
     worst: (u64, u64),
-    checked: u64,
-    violations: Vec<Violation>,
+    /// What it checked and found.
+    ledger: Ledger,
 }
 
 const SIGS: &[&str] = &["cpu0_routine", "cpu0_irql", "cpu1_routine", "cpu1_irql", "isr_ret", "bus_cpu"];
@@ -43,8 +43,7 @@ impl TimeBudget {
             isr: [Span::default(); TRACED_CPUS],
             dpc: [Span::default(); TRACED_CPUS],
             worst: (0, 0),
-            checked: 0,
-            violations: Vec::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -55,7 +54,7 @@ impl TimeBudget {
 
     fn over(&mut self, cycle: u64, cpu: usize, what: &str, start: u64, used: u64, budget: u64) {
         let r = if what == "ISR" { Routine::Isr } else { Routine::Dpc };
-        self.violations.push(
+        self.ledger.violations.push(
             Violation::new(
                 cycle,
                 format!(
@@ -96,7 +95,7 @@ impl Rule for TimeBudget {
                     self.over(f.cycle, c, "ISR", start, s.used, isr_budget);
                 }
                 if f.isr_return(c).is_some() || !matches!(r, Some(Routine::Isr | Routine::Spin)) {
-                    self.checked += 1;
+                    self.ledger.checked += 1;
                     self.worst.0 = self.worst.0.max(s.used);
                     self.isr[c] = Span::default();
                 }
@@ -115,7 +114,7 @@ impl Rule for TimeBudget {
                     }
                 }
                 (Some(_), _) => {
-                    self.checked += 1;
+                    self.ledger.checked += 1;
                     self.worst.1 = self.worst.1.max(self.dpc[c].used);
                     self.dpc[c] = Span::default();
                 }
@@ -129,21 +128,17 @@ impl Rule for TimeBudget {
         for c in 0..TRACED_CPUS {
             for s in [self.isr[c], self.dpc[c]] {
                 if s.start.is_some() {
-                    self.checked += 1;
+                    self.ledger.checked += 1;
                 }
             }
         }
     }
 
-    fn checked(&self) -> u64 {
-        self.checked
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    fn violations_mut(&mut self) -> &mut Vec<Violation> {
-        &mut self.violations
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }
