@@ -10,6 +10,7 @@ pub mod profile;
 pub mod regs;
 pub mod scenarios;
 
+use dirql_sim::PinFault;
 use dirql_testbenches::check::DeviceProfile;
 use dirql_testbenches::device::{Device, RtlTwin, Scenario, Twin};
 
@@ -19,14 +20,45 @@ pub struct Nic;
 /// The one instance, for the registration list.
 pub static NIC: Nic = Nic;
 
-/// Its RTL as the RTL describes it (no pin-fault twins yet).
-const RTL: &[RtlTwin] = &[RtlTwin {
-    name: "reference",
-    breaks: None,
-    scenario: None,
-    description: "the network adapter as devices/nic/rtl describes it",
-    fault: None,
-}];
+/// Its RTL as the RTL describes it, and twins made by the wrapper's pin-fault stage
+/// (device-independent: the stage rewrites whatever the device drives).
+const RTL: &[RtlTwin] = &[
+    RtlTwin {
+        name: "reference",
+        breaks: None,
+        scenario: None,
+        description: "the network adapter as devices/nic/rtl describes it",
+        fault: None,
+    },
+    RtlTwin {
+        name: "nic-late-devsel",
+        breaks: Some("pci-protocol"),
+        scenario: Some("nic-traffic"),
+        description: "DEVSEL# one clock later than the target drives it: TRDY# before DEVSEL#",
+        fault: Some(PinFault::LateDevsel),
+    },
+    RtlTwin {
+        name: "nic-no-turnaround",
+        breaks: Some("pci-protocol"),
+        scenario: Some("nic-traffic"),
+        description: "AD enabled in the turnaround clock after the host's address phase of a read",
+        fault: Some(PinFault::NoTurnaround),
+    },
+    RtlTwin {
+        name: "nic-late-inta",
+        breaks: Some("interrupt-latency"),
+        scenario: Some("nic-traffic"),
+        description: "INTA# through a two-flop synchronizer on its way low: past the one clock the adapter declares",
+        fault: Some(PinFault::LateInta),
+    },
+    RtlTwin {
+        name: "nic-sticky-inta",
+        breaks: Some("interrupt-latency"),
+        scenario: Some("nic-traffic"),
+        description: "INTA# held two clocks after the condition goes away: released past the declared clock",
+        fault: Some(PinFault::StickyInta),
+    },
+];
 
 impl Device for Nic {
     fn name(&self) -> &'static str {

@@ -98,3 +98,21 @@ fn the_waveform_gives_the_live_verdicts() {
         }
     }
 }
+
+/// Each RTL twin (the wrapper's pin-fault stage on the adapter's pins) fails exactly its
+/// rule, live and from its waveform.
+#[test]
+fn every_rtl_twin_fails_exactly_its_rule() {
+    use dirql_testbenches::scenario::{run_with, RunOptions};
+    let dir = tempfile::tempdir().unwrap();
+    for t in NIC.rtl_twins().iter().filter(|t| t.breaks.is_some()) {
+        let p = dir.path().join(format!("{}.vcd", t.name));
+        let opts = RunOptions { rtl: Some(t), ..RunOptions::default() };
+        let r = run_with(&settings(t.scenario.unwrap(), "reference", 1, 2, Some(p.clone())), &opts).unwrap();
+        assert_eq!(failing(&r), vec![t.breaks.unwrap()], "{}", t.name);
+        let mut c = Checker::for_device(&NIC);
+        read_vcd("t", std::io::BufReader::new(std::fs::File::open(&p).unwrap()), |f| c.feed(f)).unwrap();
+        let offline: Vec<String> = c.finish().into_iter().filter(|x| x.verdict != "pass").map(|x| x.name).collect();
+        assert_eq!(offline, vec![t.breaks.unwrap().to_string()], "{} from its waveform", t.name);
+    }
+}
