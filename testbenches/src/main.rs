@@ -105,6 +105,9 @@ enum Cmd {
         /// Driver variant.
         #[arg(long, default_value = "reference")]
         driver: String,
+        /// RTL variant of the adapter (see `dirql list`).
+        #[arg(long, default_value = "reference")]
+        rtl: String,
         /// Number of seeds.
         #[arg(long, default_value_t = 1000)]
         seeds: u64,
@@ -294,6 +297,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
         Cmd::Explore {
             scenario,
             driver,
+            rtl,
             seeds,
             first_seed,
             jobs,
@@ -313,6 +317,9 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
             };
             let (sc, drv, reading) = resolve(&scenario, &driver, &reading, cpus)?;
+            let rtl = RtlVariant::by_name(&rtl).ok_or_else(|| {
+                BadInput(format!("unknown --rtl '{rtl}'; known: {}", names(RTL_VARIANTS.iter().map(|v| v.name))))
+            })?;
             if seeds == 0 || jobs == Some(0) {
                 return Err(BadInput("--seeds and --jobs must be at least 1".into()));
             }
@@ -320,6 +327,7 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             let settings = ExploreSettings {
                 scenario: sc,
                 driver: drv,
+                rtl: Some(rtl).filter(|v| v.name != "reference"),
                 first_seed,
                 seeds,
                 jobs,
@@ -334,8 +342,9 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {
+                let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
                 println!(
-                    "dirql explore {}  driver={}  seeds={} ({} jobs)  {:.1} seeds/s",
+                    "dirql explore {}  driver={}{rtl}  seeds={} ({} jobs)  {:.1} seeds/s",
                     r.scenario, r.driver, r.seeds_run, r.jobs, r.seeds_per_s
                 );
                 println!("  failing seeds: {}", r.failures);
@@ -362,9 +371,30 @@ fn dispatch(cmd: Cmd) -> Result<bool, BadInput> {
                 if let Some(cmd) = &r.replay_command {
                     println!("  replay: {cmd}");
                 }
-                println!("verdict: {}", if r.failures == 0 { "PASS" } else { "FAIL" });
+                let kinds: Vec<String> = r.harm_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                let kinds = if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) };
+                println!("  harmed seeds: {}{kinds}", r.harmed_seeds);
+                println!("  false passes (harm, every rule passing): {}", r.false_passes);
+                if let Some(fp) = &r.first_false_pass {
+                    println!(
+                        "  FALSE PASS: seed {} did harm and every rule passed (replay reproduces it: {}):",
+                        fp.seed, fp.reproduced
+                    );
+                    for h in &fp.harm {
+                        println!("    {} at cycle {}: {}", h.kind, h.cycle, h.detail);
+                    }
+                    println!("    replay: {}", fp.replay_command);
+                }
             }
-            Ok(r.failures == 0)
+            if !json {
+                let verdict = match (r.failures, r.false_passes) {
+                    (0, 0) => "PASS",
+                    (_, 0) => "FAIL",
+                    _ => "FAIL (false pass: harm that no rule reported; the checker missed it)",
+                };
+                println!("verdict: {verdict}");
+            }
+            Ok(r.failures == 0 && r.false_passes == 0)
         }
         Cmd::Bench { reps, cycles, build, scratch, json } => {
             if reps == 0 || cycles < 10_000 {
