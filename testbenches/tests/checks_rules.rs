@@ -436,6 +436,35 @@ fn sync_reports_the_overlap_a_raise_only_reading_allows_and_the_isr_access() {
     assert_eq!(r.violations[0].cpu, Some(1));
 }
 
+/// The reactos reading on two CPUs: the ISR starts in the very cycle the lock-less
+/// VpHighPriority routine on the other CPU ends (no cycle shows both). Nothing orders them,
+/// so it is the overlap that reading allows (found by the 1000-seed sweep: `mode-set
+/// --reading reactos --cpus 2 --seed 26`, harm `isr-in-exclusive-routine`, every rule
+/// passing). One cycle later, or with the lock handed over, it is not.
+#[test]
+fn sync_reports_an_isr_starting_in_the_cycle_a_lock_less_routine_ends() {
+    let handoff = |gap: u64, locked: bool| {
+        let mut w = booted();
+        adapter(&mut w, INT_VBLANK, INT_VBLANK);
+        w.cpu(0, SYNC, 27);
+        if locked {
+            w.host.lock_owner = 1;
+        }
+        w.idle(2);
+        w.pulse(|f| f.pic |= PIC_DELIVER);
+        w.cpu(0, THREAD, 0);
+        w.host.lock_owner = 0;
+        w.idle(gap);
+        let (entry, _, _) = isr(&mut w, 1, Isr { deliver: false, ..good() });
+        (sync(&w), entry)
+    };
+    let (r, entry) = handoff(0, false);
+    assert_violation_at(&r, entry, "in the cycle CPU0's synchronized routine");
+    assert_eq!(r.violations.len(), 1, "{:?}", r.violations);
+    assert_clean(&handoff(1, false).0);
+    assert_clean(&handoff(0, true).0);
+}
+
 // ---- burst-integrity -----------------------------------------------------------------
 
 fn burst(w: &Wave) -> dirql_testbenches::check::RuleReport {
