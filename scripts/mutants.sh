@@ -20,12 +20,15 @@ fi
 skip="${MUTANTS_SKIP:-}"
 # The 1000-seed sweep first (scripts/sweep.sh): harm => failure over the reference and every
 # twin; MUTANTS_SKIP=sweep leaves it out.
+# A sweep that finds a false pass still lets the mutants run; its status is the script's.
+sweep_rc=0
 if [[ "$skip" != sweep ]]; then
   nice -n 10 cargo build --release -p dirql-testbenches -j 2
-  scripts/sweep.sh
+  scripts/sweep.sh || sweep_rc=$?
 fi
 # shellcheck disable=SC2086  # the ARGS variables are word lists on purpose
 [[ "$skip" == driver ]] || python3 scripts/mutants.py driver ${MUTANTS_DRIVER_ARGS:-}
 # shellcheck disable=SC2086
 [[ "$skip" == rtl ]] || python3 scripts/mutants.py rtl ${MUTANTS_RTL_ARGS:-}
 python3 scripts/mutants.py report
+exit "$sweep_rc"
