@@ -329,10 +329,13 @@ def cmd_driver(a: argparse.Namespace) -> None:
     if a.shard:
         cmd += ["--shard", a.shard]
     env = dict(os.environ, CARGO_TARGET_DIR=str(CM_TARGET))
-    log("driver: " + " ".join(cmd[3:]))
-    t = time.monotonic()
-    rc = subprocess.run(cmd, cwd=TREE, env=env).returncode
-    log(f"driver: cargo-mutants exit {rc} after {time.monotonic() - t:.0f} s")
+    if a.classify_only:
+        log("driver: --classify-only: the survivors of the last cargo-mutants run")
+    else:
+        log("driver: " + " ".join(cmd[3:]))
+        t = time.monotonic()
+        rc = subprocess.run(cmd, cwd=TREE, env=env).returncode
+        log(f"driver: cargo-mutants exit {rc} after {time.monotonic() - t:.0f} s")
     outcomes_file = out_dir / "mutants.out" / "outcomes.json"
     if not outcomes_file.exists():
         sys.exit(f"driver: cargo-mutants wrote no {outcomes_file} (no mutant matched, or it failed)")
@@ -359,7 +362,8 @@ def cmd_driver(a: argparse.Namespace) -> None:
             "cls": cls,
             "build_s": round(phases.get("Build", 0.0), 1),
             "run_s": round(phases.get("Test", 0.0), 1),
-            "diff": m.get("diff", ""),
+            # cargo-mutants 27.1 keeps each mutant's diff in a file of its own.
+            "diff": m.get("diff") or read_text(out_dir / "mutants.out" / o["diff_path"]) if o.get("diff_path") else m.get("diff", ""),
         }
         results.append(rec)
         if cls == "survived":
@@ -394,10 +398,13 @@ def cmd_driver(a: argparse.Namespace) -> None:
         sync_tree()  # undo the patch
         if rec["id"] in eq and rec["cls"] not in ("caught", "unviable"):
             rec.update(cls="equivalent", why=eq[rec["id"]])
-        log(f"  {rec['cls']:<12} {rec['id']}  {rec.get('why', '')[:140]}")
-    for rec in results:
-        rec.pop("diff", None)
+        log(f"  {rec['cls']:<12} {rec.get('classify_s', 0):>5.1f} s  {rec['id']}  {rec.get('why', '')[:140]}")
+        save("driver", results, a)
     save("driver", results, a)
+
+
+def read_text(p: Path) -> str:
+    return p.read_text() if p.is_file() else ""
 
 
 def mutant_name(m: dict) -> str:
@@ -500,6 +507,7 @@ def main() -> None:
     d.add_argument("--shard", help="K/N: the K-th of N shards (cargo-mutants --shard)")
     d.add_argument("--re", action="append", help="only mutants whose name matches (cargo-mutants --re)")
     d.add_argument("--seeds", type=int, default=20, help="seeds per scenario and CPU count to classify a survivor")
+    d.add_argument("--classify-only", action="store_true", help="classify the survivors of the last cargo-mutants run again")
     d.set_defaults(func=cmd_driver)
     r = sub.add_parser("rtl", help="source-level RTL mutants")
     r.add_argument("--file", action="append", help=f"RTL file name (default: {' '.join(rtl_mutants.DEFAULT_FILES)})")
