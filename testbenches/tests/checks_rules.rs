@@ -391,6 +391,30 @@ fn lost_fails_an_interrupt_masked_until_the_end() {
     assert_violation_at(&lost(&w), masked, "never delivered");
 }
 
+/// (k) A retrace with the source enabled while CR11[4] = 0 holds its latch clear and no
+/// ISR runs is lost: the driver left the hold in place (found by `make mutants`: the
+/// miniport's CR11 re-arm `cr11 | CR11_REARM` mutated to `cr11 ^ CR11_REARM`, harm
+/// `retrace-unserviced`, every rule passing). Inside an ISR (its dismissal's clear, then
+/// set) the same event is not judged.
+#[test]
+fn lost_fails_a_retrace_thrown_away_by_a_hold_left_in_place_outside_an_isr() {
+    let held = |in_isr: bool| {
+        let mut w = booted();
+        adapter(&mut w, 0, INT_VBLANK);
+        w.host.dev[5] = 0x02; // CR11[4] = 0: the retrace latch held clear, CR11[5] = 0
+        if in_isr {
+            w.cpu(1, ISR, DIRQL);
+        }
+        w.idle(3);
+        let at = w.pulse(|f| f.dev[7] = INT_VBLANK);
+        w.idle(3);
+        (lost(&w), at)
+    };
+    let (r, at) = held(false);
+    assert_violation_at(&r, at, "held clear by the driver");
+    assert!(held(true).0.violations.iter().all(|v| !v.message.contains("held clear")), "{:?}", held(true).0.violations);
+}
+
 // ---- sync-isolation ------------------------------------------------------------------
 
 fn sync(w: &Wave) -> dirql_testbenches::check::RuleReport {

@@ -29,6 +29,11 @@
 //! ([`DeviceProfile::events`], probed from the block's inputs, not its state) is latched
 //! the next cycle: a latch that drops one loses the interrupt before anybody could see it.
 //!
+//! (k) A source event the device receives while the source is enabled but the driver holds
+//! its latch clear ([`DeviceProfile::held_events`]: the adapter's CR11[4] = 0), with no
+//! ISR running on any CPU, is lost: the hold belongs inside an ISR's dismissal (clear, then
+//! set again), and a driver that leaves it clear never sees that source again.
+//!
 //! Message-signalled interrupts are edges, not a level: an MSI write the device mastered on
 //! the bus (to the x86 MSI window) must be taken by the CPU it addresses (`host.msi` shows
 //! that CPU taking its vector). Violations: (d) not taken within the bound of cycles in
@@ -88,6 +93,8 @@ pub struct NoLostInterrupt {
     latches: [Latch; 32],
     /// Armed source events of the previous cycle: each must have latched.
     prev_events: u32,
+    /// Sources already reported under (k) (once per source and run).
+    held_reported: u32,
     /// A write to a read-write interrupt register in the previous cycle: (probe, bits,
     /// value written, cycle).
     rw_written: Option<(usize, u32, u32, u64)>,
@@ -128,6 +135,7 @@ impl NoLostInterrupt {
         NoLostInterrupt {
             latches: [Latch::default(); 32],
             prev_events: 0,
+            held_reported: 0,
             rw_written: None,
             took: [0; TRACED_CPUS],
             messages: Vec::new(),
@@ -202,6 +210,29 @@ impl NoLostInterrupt {
             );
         }
         self.prev_events = (p.events)(f);
+        // (k) An enabled source's event thrown away by a hold the driver left in place.
+        let held = (p.held_events)(f) & (p.enabled)(f);
+        let in_isr = (0..TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Isr));
+        if held != 0 && !in_isr {
+            self.checked += u64::from(held.count_ones());
+            let new = held & !self.held_reported;
+            if new != 0 {
+                self.held_reported |= new;
+                self.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "the device received a {} event at cycle {} with the source enabled but its latch held clear \
+                             by the driver (CR11[4] = 0) and no ISR running: the event latches nothing, the interrupt is \
+                             lost — a dismissal must set the hold bit again before the ISR returns",
+                            source_names(new),
+                            f.cycle
+                        ),
+                    )
+                    .signals(&["dev_events", "int_raw", "int_enable", "cr11"]),
+                );
+            }
+        }
         // (j) An enable the driver wrote is the enable the device has: a write to a
         // read-write interrupt register shows in its probe the next cycle.
         if let Some((probe, bits, value, at)) = self.rw_written.take() {

@@ -102,6 +102,11 @@ pub struct DeviceProfile {
     /// armed (its inputs, probed apart from its state): each must show in
     /// [`DeviceProfile::raw`] the next cycle.
     pub events: fn(&Frame) -> u32,
+    /// The source events the device's interrupt block receives this cycle while the
+    /// driver holds that source's latch clear (the adapter's CR11[4] = 0, with CR11[5] = 0):
+    /// they latch nothing, so one outside an ISR's dismissal is an interrupt lost
+    /// (`no-lost-interrupt` (k)).
+    pub held_events: fn(&Frame) -> u32,
     /// The sources that may interrupt this cycle: latched, enabled, and not held back by a
     /// device-specific gate (the adapter's CR11[5] for the retrace).
     pub pending: fn(&Frame) -> u32,
@@ -155,6 +160,16 @@ fn dirql_events(f: &Frame) -> u32 {
 fn dirql_enabled(f: &Frame) -> u32 {
     f.dev[1] & regs::INT_ALL
 }
+/// Probe 7's retrace event while CR11[4] = 0 holds its latch clear and CR11[5] = 0 leaves
+/// the retrace interrupt on.
+fn dirql_held_events(f: &Frame) -> u32 {
+    let on = f.dev[5] & (1 << regs::CR11_DISABLE_BIT) == 0;
+    if on {
+        f.dev[7] & dirql_vblank_held(f)
+    } else {
+        0
+    }
+}
 /// INT_RAW & INT_ENABLE, the retrace only while CR11[5] = 0 (contracts.md §1).
 fn dirql_pending(f: &Frame) -> u32 {
     let gate = if f.dev[5] & (1 << regs::CR11_DISABLE_BIT) != 0 { !regs::INT_VBLANK } else { u32::MAX };
@@ -200,6 +215,7 @@ impl DeviceProfile {
             raw: dirql_raw,
             enabled: dirql_enabled,
             events: dirql_events,
+            held_events: dirql_held_events,
             pending: dirql_pending,
             status_shows: dirql_status_shows,
             msi_cap_offset: Some(regs::CFG_MSI_CAP),
