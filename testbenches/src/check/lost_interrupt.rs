@@ -101,6 +101,9 @@ pub struct NoLostInterrupt {
     /// Per CPU: the sources the vector of the message it took last stands for, until its
     /// ISR is entered.
     took: [u32; TRACED_CPUS],
+    /// Per CPU: the sources the message handler it runs answers for (MSI: a status read by
+    /// the handler of another message sees a source it will not service).
+    handling: [u32; TRACED_CPUS],
     messages: Vec<Message>,
     profile: DeviceProfile,
     dirql: DeviceIrql,
@@ -138,6 +141,7 @@ impl NoLostInterrupt {
             held_reported: 0,
             rw_written: None,
             took: [0; TRACED_CPUS],
+            handling: [0; TRACED_CPUS],
             messages: Vec::new(),
             profile,
             dirql,
@@ -259,15 +263,19 @@ impl NoLostInterrupt {
                 self.rw_written = Some((probe, bits, ph.data, ph.cycle));
             }
         }
-        // What ISRs saw this cycle: a status read, or entry into the handler of a message.
+        // What ISRs saw this cycle: entry into the handler of a message, or a status read —
+        // with MSI on, only of the sources that handler answers for: a message handler that
+        // reads another message's source in INT_STATUS leaves it to that message's handler.
         let mut seen = 0u32;
-        if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {
-            if phase_cpu(ph).is_some_and(|c| self.spans[c].entered.is_some()) {
-                seen |= (p.status_shows)(ctx.target(ph), ph.data, ph.be).unwrap_or(0);
-            }
+        for c in (0..TRACED_CPUS).filter(|&c| entered[c]) {
+            self.handling[c] = std::mem::take(&mut self.took[c]);
+            seen |= self.handling[c];
         }
-        for (took, _) in self.took.iter_mut().zip(entered).filter(|(_, e)| *e) {
-            seen |= std::mem::take(took);
+        if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {
+            if let Some(c) = phase_cpu(ph).filter(|&c| self.spans[c].entered.is_some()) {
+                let shows = (p.status_shows)(ctx.target(ph), ph.data, ph.be).unwrap_or(0);
+                seen |= if ctx.msi_enabled { shows & self.handling[c] } else { shows };
+            }
         }
         let after = match self.open.as_ref().and_then(|a| a.last_exclusion.as_ref()) {
             Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
