@@ -15,6 +15,7 @@ fn settings(scenario: &str, driver: &str, reading: SyncReading, seeds: u64, stra
         device: &dirql_display::DISPLAY,
         scenario: sc,
         driver: dirql_display::twin(driver).unwrap(),
+        rtl: None,
         first_seed: 1,
         seeds,
         jobs: 2,
@@ -46,6 +47,55 @@ fn in_msi_mode_the_adapter_never_masters_into_its_own_timed_sequence() {
         let r = explore(&settings("msi", "reference", SyncReading::Current, 60, strategy)).unwrap();
         assert_eq!(r.failures, 0, "{strategy:?}: {:?} {:?}", r.failures_by_rule, r.replay_command);
     }
+}
+
+/// Harm is counted beside the verdict: a twin that stalls fences does harm that a rule
+/// reports (harmed, no false pass), and the reference does none. The counting of a false
+/// pass itself (harm, every rule passing) is `explore::tests`.
+#[test]
+fn explore_counts_the_harm_of_each_seed_and_the_false_passes() {
+    let mut s = settings("mode-set", "steals-status", SyncReading::Current, 6, Strategy::Random);
+    s.shrink = false;
+    let r = explore(&s).unwrap();
+    assert_eq!(r.seeds_run, 6);
+    assert!(r.harmed_seeds >= 1, "steals-status did no harm on 6 seeds: the oracle sees nothing");
+    assert!(r.harm_by_kind.contains_key("fence-stalled"), "{:?}", r.harm_by_kind);
+    assert!(r.failures >= r.harmed_seeds, "{} failing, {} harmed", r.failures, r.harmed_seeds);
+    assert_eq!(r.false_passes, 0, "{:?}", r.first_false_pass);
+    assert!(r.first_false_pass.is_none());
+    let r = explore(&settings("vblank", "reference", SyncReading::Current, 6, Strategy::Random)).unwrap();
+    assert_eq!((r.harmed_seeds, r.false_passes), (0, 0), "{:?}", r.harm_by_kind);
+    // An RTL twin explored through `rtl`: every seed fails, and the replay names the twin.
+    let mut s = settings("vblank", "reference", SyncReading::Current, 4, Strategy::Random);
+    s.rtl = dirql_display::rtl_variant("late-inta");
+    s.shrink = false;
+    let r = explore(&s).unwrap();
+    assert_eq!(r.rtl, "late-inta");
+    assert_eq!(r.failures, 4, "{:?}", r.failures_by_rule);
+    assert!(r.replay_command.as_deref().unwrap_or("").contains("--rtl late-inta"), "{:?}", r.replay_command);
+}
+
+/// The command line carries the new figures in text and JSON, and exits 0 only with no
+/// failure and no false pass.
+#[test]
+fn explore_prints_harm_and_false_passes_in_text_and_json() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["explore", "vblank", "--seeds", "4", "--jobs", "2", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["harmed_seeds"].as_u64(), Some(0));
+    assert_eq!(j["false_passes"].as_u64(), Some(0));
+    assert!(j["first_false_pass"].is_null());
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["explore", "mode-set", "--driver", "steals-status", "--seeds", "3", "--jobs", "2", "--no-shrink"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("harmed seeds: ") && text.contains("fence-stalled"), "{text}");
+    assert!(text.contains("false passes (harm, every rule passing): 0"), "{text}");
 }
 
 #[test]

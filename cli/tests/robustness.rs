@@ -432,8 +432,16 @@ fn a_dropped_msi_fails_no_lost_interrupt_and_is_listed_as_a_bus_event() {
     // Every 3rd MSI write is accepted on the bus (TRDY#) and thrown away by the bridge.
     let j = fails_only(&["run", "msi", "--fault", "drop-msi", "--json"], "no-lost-interrupt");
     let lost = j["rules"].as_array().unwrap().iter().find(|r| r["name"] == "no-lost-interrupt").unwrap();
-    let first = lost["violations"][0]["message"].as_str().unwrap();
-    assert!(first.contains("MSI vector") && first.contains("not been taken"), "{first}");
+    // The dropped write itself, and (no-lost-interrupt (h)) its source left pending: with MSI
+    // on, another message's handler reading it in INT_STATUS does not count as servicing it.
+    let messages: Vec<&str> =
+        lost["violations"].as_array().unwrap().iter().filter_map(|v| v["message"].as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("MSI vector") && m.contains("not been taken")), "{messages:?}");
+    // The fence source whose message was dropped: the VBLANK handler read it in INT_STATUS,
+    // which with MSI on is not servicing it (found by `make mutants`: `dirql_msi.v`
+    // `prev_q[0]` stuck at 1 sent no VBLANK message, harm `retrace-unserviced`, every rule
+    // passing, because the fence handler's status read counted as seeing VBLANK).
+    assert!(messages.iter().any(|m| m.starts_with("CMD_DONE latched") && m.contains("MSI on")), "{messages:?}");
     let events: Vec<&str> = j["bus_events"].as_array().unwrap().iter().filter_map(|e| e.as_str()).collect();
     assert!(
         !events.is_empty() && events.iter().all(|e| e.contains("MSI write") && e.contains("dropped")),

@@ -121,6 +121,9 @@ struct ExploreArgs {
     /// Driver variant.
     #[arg(long, default_value = "reference")]
     driver: String,
+    /// RTL variant of the device (see `dirql list`).
+    #[arg(long, default_value = "reference")]
+    rtl: String,
     /// Number of seeds.
     #[arg(long, default_value_t = 1000)]
     seeds: u64,
@@ -357,6 +360,14 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
     };
     let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
+    let rtl = rtl_twin(device, &a.rtl).ok_or_else(|| {
+        BadInput(format!(
+            "unknown --rtl '{}' for device {}; known: {}",
+            a.rtl,
+            device.name(),
+            names(device.rtl_twins().iter().map(|v| v.name))
+        ))
+    })?;
     if a.seeds == 0 || a.jobs == Some(0) {
         return Err(BadInput("--seeds and --jobs must be at least 1".into()));
     }
@@ -365,6 +376,7 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         device,
         scenario: sc,
         driver: drv,
+        rtl: Some(rtl).filter(|v| v.name != "reference"),
         first_seed: a.first_seed,
         seeds: a.seeds,
         jobs,
@@ -379,8 +391,9 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
+        let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
         println!(
-            "dirql explore {}  driver={}  seeds={} ({} jobs)  {:.1} seeds/s",
+            "dirql explore {}  driver={}{rtl}  seeds={} ({} jobs)  {:.1} seeds/s",
             r.scenario, r.driver, r.seeds_run, r.jobs, r.seeds_per_s
         );
         println!("  failing seeds: {}", r.failures);
@@ -407,9 +420,28 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         if let Some(cmd) = &r.replay_command {
             println!("  replay: {cmd}");
         }
-        println!("verdict: {}", if r.failures == 0 { "PASS" } else { "FAIL" });
+        let kinds: Vec<String> = r.harm_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let kinds = if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) };
+        println!("  harmed seeds: {}{kinds}", r.harmed_seeds);
+        println!("  false passes (harm, every rule passing): {}", r.false_passes);
+        if let Some(fp) = &r.first_false_pass {
+            println!(
+                "  FALSE PASS: seed {} did harm and every rule passed (replay reproduces it: {}):",
+                fp.seed, fp.reproduced
+            );
+            for h in &fp.harm {
+                println!("    {} at cycle {}: {}", h.kind, h.cycle, h.detail);
+            }
+            println!("    replay: {}", fp.replay_command);
+        }
+        let verdict = match (r.failures, r.false_passes) {
+            (0, 0) => "PASS",
+            (_, 0) => "FAIL",
+            _ => "FAIL (false pass: harm that no rule reported; the checker missed it)",
+        };
+        println!("verdict: {verdict}");
     }
-    Ok(r.failures == 0)
+    Ok(r.failures == 0 && r.false_passes == 0)
 }
 
 /// `dirql bench`.

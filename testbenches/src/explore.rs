@@ -1,5 +1,8 @@
 //! `dirql explore`: many seeds of one scenario and driver, in parallel, without tracing;
 //! the first failing seed is then replayed with a waveform and must give the same verdict.
+//! Every run's harm (crate::harm, its own ground truth) is counted beside its verdict: a
+//! seed with harm and every rule passing is a false pass of the checker, reported with the
+//! command that replays it (docs/exploration.md).
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -12,7 +15,8 @@ use serde::Serialize;
 
 use dirql_sim::{format_forced, Schedule};
 
-use crate::device::{Device, Twin};
+use crate::device::{Device, RtlTwin, Twin};
+use crate::harm::Harm;
 use crate::scenario::{run_with, RunOptions, RunResult, RunSettings, Scenario};
 
 /// How each explored run makes its scheduling choices.
@@ -36,6 +40,8 @@ pub struct ExploreSettings {
     pub scenario: &'static Scenario,
     /// Driver: the device's reference or one of its twins.
     pub driver: &'static Twin,
+    /// A broken-RTL twin of the device (`None`: the reference RTL).
+    pub rtl: Option<&'static RtlTwin>,
     /// First seed; seeds `first .. first + seeds` are run.
     pub first_seed: u64,
     /// Number of seeds.
@@ -103,11 +109,39 @@ pub struct ExploreReport {
     pub shrunk_schedule: Option<String>,
     /// Forced choices before and after shrinking, and the runs shrinking took.
     pub shrink_stats: Option<(usize, usize, u64)>,
+    /// RTL variant (`reference` unless a broken twin was asked for).
+    pub rtl: &'static str,
+    /// Seeds whose run did harm by its own ground truth (`harm` of `dirql run --json`),
+    /// whether a rule failed or not.
+    pub harmed_seeds: u64,
+    /// Harmed seeds per kind of harm.
+    pub harm_by_kind: BTreeMap<String, u64>,
+    /// Seeds with harm and every rule passing: false passes, each a failed check of the
+    /// checker (explore then exits 1).
+    pub false_passes: u64,
+    /// The smallest of them, replayed and described.
+    pub first_false_pass: Option<FalsePass>,
+}
+
+/// A seed that did harm while every rule passed.
+#[derive(Clone, Debug, Serialize)]
+pub struct FalsePass {
+    /// Seed.
+    pub seed: u64,
+    /// One line that replays it (`dirql run ... --json`, whose `harm` shows the harm).
+    pub replay_command: String,
+    /// True when that replay, as printed, again did harm with every rule passing.
+    pub reproduced: bool,
+    /// The harm the run recorded.
+    pub harm: Vec<Harm>,
+    /// Every rule (all passed), with the number of events it judged.
+    pub rules_passed: Vec<(String, u64)>,
 }
 
 struct Outcome {
     seed: u64,
     failed: Vec<String>,
+    harm: Vec<&'static str>,
     error: Option<String>,
 }
 
@@ -116,7 +150,7 @@ fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
         Strategy::Random => None,
         Strategy::Pct { depth } => Some(Schedule::Pct { seed, depth, horizon }),
     };
-    RunOptions { schedule, ..RunOptions::default() }
+    RunOptions { schedule, rtl: s.rtl, ..RunOptions::default() }
 }
 
 fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings {
@@ -144,15 +178,15 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
     let horizon = match s.strategy {
         Strategy::Random => 0,
         Strategy::Pct { .. } => {
-            let base = RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), ..RunOptions::default() };
+            let base =
+                RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), rtl: s.rtl, ..RunOptions::default() };
             run_with(&settings(s, 0, None), &base).map_err(|e| e.to_string())?.choices.max(1)
         }
     };
     let (seed_tx, seed_rx) = bounded::<u64>(jobs * 4);
     let (out_tx, out_rx) = unbounded::<Outcome>();
     let tty = std::io::stderr().is_terminal();
-    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-    let (mut done, mut failures, mut first_fail) = (0u64, 0u64, None::<u64>);
+    let mut t = Tally::default();
     let mut setup_error = None;
     std::thread::scope(|scope| {
         for _ in 0..jobs {
@@ -160,8 +194,8 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
             scope.spawn(move || {
                 for seed in rx {
                     let o = match run_with(&settings(s, seed, None), &options(s, seed, horizon)) {
-                        Ok(r) => Outcome { seed, failed: failed_rules(&r), error: None },
-                        Err(e) => Outcome { seed, failed: vec![], error: Some(e.to_string()) },
+                        Ok(r) => Outcome { seed, failed: failed_rules(&r), harm: harm_kinds(&r), error: None },
+                        Err(e) => Outcome { seed, failed: vec![], harm: vec![], error: Some(e.to_string()) },
                     };
                     if tx.send(o).is_err() {
                         break;
@@ -178,21 +212,21 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
             }
         });
         for o in out_rx.iter() {
-            done += 1;
             if let Some(e) = o.error {
                 setup_error.get_or_insert(e);
-            } else if !o.failed.is_empty() {
-                failures += 1;
-                first_fail = Some(first_fail.map_or(o.seed, |f: u64| f.min(o.seed)));
-                for r in o.failed {
-                    *by_rule.entry(r).or_default() += 1;
-                }
+                continue;
             }
+            t.add(o);
+            let (done, failures, false_passes) = (t.done, t.failures, t.false_passes);
             if tty && (done % 16 == 0 || done == s.seeds) {
                 let el = start.elapsed().as_secs_f64();
                 let rate = done as f64 / el.max(1e-9);
                 let eta = (s.seeds - done) as f64 / rate.max(1e-9);
-                eprint!("\rexplore: {done}/{} seeds  {failures} failing  {rate:.1} seeds/s  ETA {eta:.0}s   ", s.seeds);
+                eprint!(
+                    "\rexplore: {done}/{} seeds  {failures} failing  {false_passes} false pass(es)  {rate:.1} seeds/s  \
+                     ETA {eta:.0}s   ",
+                    s.seeds
+                );
                 let _ = std::io::stderr().flush();
             }
         }
@@ -204,6 +238,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         return Err(e);
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let Tally { done, failures, by_rule, first_fail, harmed, harm_by_kind, false_passes, first_false_pass } = t;
     let mut report = ExploreReport {
         scenario: s.scenario.name,
         driver: s.driver.name,
@@ -220,7 +255,15 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         strategy: s.strategy,
         shrunk_schedule: None,
         shrink_stats: None,
+        rtl: s.rtl.map_or("reference", |v| v.name),
+        harmed_seeds: harmed,
+        harm_by_kind,
+        false_passes,
+        first_false_pass: None,
     };
+    if let Some(seed) = first_false_pass {
+        report.first_false_pass = Some(describe_false_pass(s, seed, horizon)?);
+    }
     if let Some(seed) = first_fail {
         let original = options(s, seed, horizon);
         let (replay_opts, forced_text) = if s.shrink {
@@ -232,21 +275,14 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         } else {
             (original, None)
         };
-        let vcd = s.replay_dir.join(format!("{}-{}-seed{seed}.vcd", s.scenario.name, s.driver.name));
+        let rtl = s.rtl.map_or(String::new(), |v| format!("-rtl-{}", v.name));
+        let vcd = s.replay_dir.join(format!("{}-{}{rtl}-seed{seed}.vcd", s.scenario.name, s.driver.name));
         let schedule_arg = match (&forced_text, s.strategy) {
             (Some(t), _) => format!(" --schedule '{t}'"),
             (None, Strategy::Random) => String::new(),
             (None, Strategy::Pct { .. }) => " (PCT run: replay it with --shrink to get a --schedule)".into(),
         };
-        report.replay_command = Some(format!(
-            "dirql run {} --driver {} --seed {seed} --cycles {} --reading {} --cpus {}{schedule_arg} --vcd {}",
-            s.scenario.name,
-            s.driver.name,
-            s.cycles,
-            s.reading.name(),
-            s.cpus,
-            vcd.display()
-        ));
+        report.replay_command = Some(format!("{}{schedule_arg} --vcd {}", run_command(s, seed), vcd.display()));
         // The untraced verdict of exactly what is replayed, for the comparison.
         let untraced = run_with(&settings(s, seed, None), &replay_opts).map_err(|e| e.to_string())?;
         let traced = run_with(&settings(s, seed, Some(vcd.clone())), &replay_opts).map_err(|e| e.to_string())?;
@@ -264,6 +300,89 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         });
     }
     Ok(report)
+}
+
+/// What the explored seeds came to, as their outcomes arrive (in any order).
+#[derive(Debug, Default)]
+struct Tally {
+    done: u64,
+    failures: u64,
+    by_rule: BTreeMap<String, u64>,
+    first_fail: Option<u64>,
+    harmed: u64,
+    harm_by_kind: BTreeMap<String, u64>,
+    false_passes: u64,
+    first_false_pass: Option<u64>,
+}
+
+impl Tally {
+    fn add(&mut self, o: Outcome) {
+        self.done += 1;
+        if !o.harm.is_empty() {
+            self.harmed += 1;
+            for k in &o.harm {
+                *self.harm_by_kind.entry((*k).to_string()).or_default() += 1;
+            }
+            if o.failed.is_empty() {
+                self.false_passes += 1;
+                self.first_false_pass = Some(self.first_false_pass.map_or(o.seed, |f| f.min(o.seed)));
+            }
+        }
+        if !o.failed.is_empty() {
+            self.failures += 1;
+            self.first_fail = Some(self.first_fail.map_or(o.seed, |f| f.min(o.seed)));
+            for r in o.failed {
+                *self.by_rule.entry(r).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// `dirql run` of one seed as explored (no schedule, no waveform, no output option).
+fn run_command(s: &ExploreSettings, seed: u64) -> String {
+    let rtl = s.rtl.map_or(String::new(), |v| format!(" --rtl {}", v.name));
+    format!(
+        "dirql run {} --driver {}{rtl} --seed {seed} --cycles {} --reading {} --cpus {}",
+        s.scenario.name,
+        s.driver.name,
+        s.cycles,
+        s.reading.name(),
+        s.cpus
+    )
+}
+
+fn harm_kinds(r: &RunResult) -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = r.harm.iter().map(|h| h.kind).collect();
+    k.sort_unstable();
+    k.dedup();
+    k
+}
+
+/// Runs a false-pass seed again, recording its schedule when it is not the seed's own
+/// uniform choices (PCT), and checks the printed replay does the same.
+fn describe_false_pass(s: &ExploreSettings, seed: u64, horizon: u64) -> Result<FalsePass, String> {
+    let opts = RunOptions { record: true, ..options(s, seed, horizon) };
+    let r = run_with(&settings(s, seed, None), &opts).map_err(|e| e.to_string())?;
+    let (cmd, replay) = match s.strategy {
+        Strategy::Random => (format!("{} --json", run_command(s, seed)), options(s, seed, horizon)),
+        Strategy::Pct { .. } => {
+            let text = r.recorded_schedule.clone().unwrap_or_else(|| "baseline".into());
+            let forced = match text.parse::<Schedule>() {
+                Ok(Schedule::Forced(m)) => m,
+                _ => BTreeMap::new(),
+            };
+            let o = RunOptions { schedule: Some(Schedule::Forced(forced)), rtl: s.rtl, ..RunOptions::default() };
+            (format!("{} --schedule '{text}' --json", run_command(s, seed)), o)
+        }
+    };
+    let again = run_with(&settings(s, seed, None), &replay).map_err(|e| e.to_string())?;
+    Ok(FalsePass {
+        seed,
+        replay_command: cmd,
+        reproduced: !again.harm.is_empty() && failed_rules(&again).is_empty(),
+        harm: r.harm.clone(),
+        rules_passed: r.rules.iter().map(|x| (x.name.clone(), x.checked)).collect(),
+    })
 }
 
 /// Forced choices before shrinking, after, and the runs it took.
@@ -345,4 +464,30 @@ fn shrink(s: &ExploreSettings, seed: u64, original: &RunOptions) -> Result<(BTre
     }
     let after = items.len();
     Ok((items.into_iter().collect(), (before, after, runs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(seed: u64, failed: &[&str], harm: &[&'static str]) -> Outcome {
+        Outcome { seed, failed: failed.iter().map(|s| s.to_string()).collect(), harm: harm.to_vec(), error: None }
+    }
+
+    /// Harm with a failing rule is caught; harm with every rule passing is a false pass,
+    /// whatever order the outcomes arrive in; a failure without harm is neither.
+    #[test]
+    fn harm_with_every_rule_passing_is_counted_as_a_false_pass() {
+        let mut t = Tally::default();
+        t.add(o(7, &[], &["fence-stalled"]));
+        t.add(o(3, &["no-lost-interrupt"], &["fence-stalled", "source-unserviced"]));
+        t.add(o(5, &[], &["retrace-unserviced"]));
+        t.add(o(2, &["sync-isolation"], &[]));
+        t.add(o(1, &[], &[]));
+        assert_eq!((t.done, t.failures, t.harmed, t.false_passes), (5, 2, 3, 2));
+        assert_eq!(t.first_false_pass, Some(5));
+        assert_eq!(t.first_fail, Some(2));
+        assert_eq!(t.harm_by_kind.get("fence-stalled"), Some(&2));
+        assert_eq!(t.harm_by_kind.get("source-unserviced"), Some(&1));
+    }
 }

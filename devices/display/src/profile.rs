@@ -37,6 +37,7 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     raw,
     enabled,
     events,
+    held_events,
     pending,
     status_shows,
     msi_cap_offset: Some(regs::CFG_MSI_CAP),
@@ -77,6 +78,17 @@ fn vblank_held(f: &Frame) -> u32 {
 /// Probe 7: the interrupt block's source inputs; the retrace latches only with CR11[4] = 1.
 fn events(f: &Frame) -> u32 {
     f.dev[7] & regs::INT_ALL & !vblank_held(f)
+}
+
+/// Probe 7's retrace event while CR11[4] = 0 holds its latch clear and CR11[5] = 0 leaves
+/// the retrace interrupt on: an event the driver's hold throws away.
+fn held_events(f: &Frame) -> u32 {
+    let on = f.dev[5] & (1 << regs::CR11_DISABLE_BIT) == 0;
+    if on {
+        f.dev[7] & vblank_held(f)
+    } else {
+        0
+    }
 }
 
 fn enabled(f: &Frame) -> u32 {

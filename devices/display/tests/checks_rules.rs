@@ -390,6 +390,30 @@ fn lost_fails_an_interrupt_masked_until_the_end() {
     assert_violation_at(&lost(&w), masked, "never delivered");
 }
 
+/// (k) A retrace with the source enabled while CR11[4] = 0 holds its latch clear and no
+/// ISR runs is lost: the driver left the hold in place (found by `make mutants`: the
+/// miniport's CR11 re-arm `cr11 | CR11_REARM` mutated to `cr11 ^ CR11_REARM`, harm
+/// `retrace-unserviced`, every rule passing). Inside an ISR (its dismissal's clear, then
+/// set) the same event is not judged.
+#[test]
+fn lost_fails_a_retrace_thrown_away_by_a_hold_left_in_place_outside_an_isr() {
+    let held = |in_isr: bool| {
+        let mut w = booted();
+        adapter(&mut w, 0, INT_VBLANK);
+        w.host.dev[5] = 0x02; // CR11[4] = 0: the retrace latch held clear, CR11[5] = 0
+        if in_isr {
+            w.cpu(1, ISR, DIRQL);
+        }
+        w.idle(3);
+        let at = w.pulse(|f| f.dev[7] = INT_VBLANK);
+        w.idle(3);
+        (lost(&w), at)
+    };
+    let (r, at) = held(false);
+    assert_violation_at(&r, at, "held clear by the driver");
+    assert!(held(true).0.violations.iter().all(|v| !v.message.contains("held clear")), "{:?}", held(true).0.violations);
+}
+
 // ---- sync-isolation ------------------------------------------------------------------
 
 fn sync(w: &Wave) -> dirql_testbenches::check::RuleReport {
@@ -433,6 +457,35 @@ fn sync_reports_the_overlap_a_raise_only_reading_allows_and_the_isr_access() {
     assert_violation_at(&r, overlap, "reactos");
     assert_violation_at(&r, access, "reached the adapter");
     assert_eq!(r.violations[0].cpu, Some(1));
+}
+
+/// The reactos reading on two CPUs: the ISR starts in the very cycle the lock-less
+/// VpHighPriority routine on the other CPU ends (no cycle shows both). Nothing orders them,
+/// so it is the overlap that reading allows (found by the 1000-seed sweep: `mode-set
+/// --reading reactos --cpus 2 --seed 26`, harm `isr-in-exclusive-routine`, every rule
+/// passing). One cycle later, or with the lock handed over, it is not.
+#[test]
+fn sync_reports_an_isr_starting_in_the_cycle_a_lock_less_routine_ends() {
+    let handoff = |gap: u64, locked: bool| {
+        let mut w = booted();
+        adapter(&mut w, INT_VBLANK, INT_VBLANK);
+        w.cpu(0, SYNC, 27);
+        if locked {
+            w.host.lock_owner = 1;
+        }
+        w.idle(2);
+        w.pulse(|f| f.pic |= PIC_DELIVER);
+        w.cpu(0, THREAD, 0);
+        w.host.lock_owner = 0;
+        w.idle(gap);
+        let (entry, _, _) = isr(&mut w, 1, Isr { deliver: false, ..good() });
+        (sync(&w), entry)
+    };
+    let (r, entry) = handoff(0, false);
+    assert_violation_at(&r, entry, "in the cycle CPU0's synchronized routine");
+    assert_eq!(r.violations.len(), 1, "{:?}", r.violations);
+    assert_clean(&handoff(1, false).0);
+    assert_clean(&handoff(0, true).0);
 }
 
 // ---- burst-integrity -----------------------------------------------------------------

@@ -30,6 +30,8 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     raw: |f| f.dev[0] & regs::INT_ALL,
     enabled: |f| f.dev[1] & regs::INT_ALL,
     events: |f| f.dev[7] & regs::INT_ALL,
+    // No latch hold: every event latches.
+    held_events: |_| 0,
     pending,
     status_shows,
     msi_cap_offset: Some(regs::CFG_MSI_CAP),

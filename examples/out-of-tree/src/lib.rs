@@ -40,6 +40,7 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     raw: |f: &Frame| f.dev[0] & 1,
     enabled: |f: &Frame| f.dev[1] & 1,
     events: |f: &Frame| f.dev[7] & 1,
+    held_events: |_| 0,
     pending: |f: &Frame| f.dev[0] & f.dev[1] & 1,
     status_shows: |t, data, _| matches!(t, Target::Bar(0, INT_STATUS)).then_some(data & 1),
     msi_cap_offset: None,

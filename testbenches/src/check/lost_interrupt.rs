@@ -29,6 +29,11 @@
 //! ([`DeviceProfile::events`], probed from the block's inputs, not its state) is latched
 //! the next cycle: a latch that drops one loses the interrupt before anybody could see it.
 //!
+//! (k) A source event the device receives while the source is enabled but the driver holds
+//! its latch clear ([`DeviceProfile::held_events`]), with no
+//! ISR running on any CPU, is lost: the hold belongs inside an ISR's dismissal (clear, then
+//! set again), and a driver that leaves it clear never sees that source again.
+//!
 //! Message-signalled interrupts are edges, not a level: an MSI write the device mastered on
 //! the bus (to the x86 MSI window) must be taken by the CPU it addresses (`host.msi` shows
 //! that CPU taking its vector). Violations: (d) not taken within the bound of cycles in
@@ -88,12 +93,17 @@ pub struct NoLostInterrupt {
     latches: [Latch; 32],
     /// Armed source events of the previous cycle: each must have latched.
     prev_events: u32,
+    /// Sources already reported under (k) (once per source and run).
+    held_reported: u32,
     /// A write to a read-write interrupt register in the previous cycle: (probe, bits,
     /// value written, cycle).
     rw_written: Option<(usize, u32, u32, u64)>,
     /// Per CPU: the sources the vector of the message it took last stands for, until its
     /// ISR is entered.
     took: [u32; TRACED_CPUS],
+    /// Per CPU: the sources the message handler it runs answers for (MSI: a status read by
+    /// the handler of another message sees a source it will not service).
+    handling: [u32; TRACED_CPUS],
     messages: Vec<Message>,
     profile: DeviceProfile,
     dirql: DeviceIrql,
@@ -128,8 +138,10 @@ impl NoLostInterrupt {
         NoLostInterrupt {
             latches: [Latch::default(); 32],
             prev_events: 0,
+            held_reported: 0,
             rw_written: None,
             took: [0; TRACED_CPUS],
+            handling: [0; TRACED_CPUS],
             messages: Vec::new(),
             profile,
             dirql,
@@ -201,6 +213,29 @@ impl NoLostInterrupt {
             );
         }
         self.prev_events = (p.events)(f);
+        // (k) An enabled source's event thrown away by a hold the driver left in place.
+        let held = (p.held_events)(f) & (p.enabled)(f);
+        let in_isr = (0..TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Isr));
+        if held != 0 && !in_isr {
+            self.ledger.checked += u64::from(held.count_ones());
+            let new = held & !self.held_reported;
+            if new != 0 {
+                self.held_reported |= new;
+                self.ledger.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "the device received a {} event at cycle {} with the source enabled but its latch held clear \
+                             by the driver (CR11[4] = 0) and no ISR running: the event latches nothing, the interrupt is \
+                             lost — a dismissal must set the hold bit again before the ISR returns",
+                            self.profile.source_names(new),
+                            f.cycle
+                        ),
+                    )
+                    .signals(&["dev_events", "int_raw", "int_enable", "cr11"]),
+                );
+            }
+        }
         // (j) An enable the driver wrote is the enable the device has: a write to a
         // read-write interrupt register shows in its probe the next cycle.
         if let Some((probe, bits, value, at)) = self.rw_written.take() {
@@ -227,15 +262,19 @@ impl NoLostInterrupt {
                 self.rw_written = Some((probe, bits, ph.data, ph.cycle));
             }
         }
-        // What ISRs saw this cycle: a status read, or entry into the handler of a message.
+        // What ISRs saw this cycle: entry into the handler of a message, or a status read —
+        // with MSI on, only of the sources that handler answers for: a message handler that
+        // reads another message's source in INT_STATUS leaves it to that message's handler.
         let mut seen = 0u32;
-        if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {
-            if phase_cpu(ph).is_some_and(|c| self.spans[c].entered.is_some()) {
-                seen |= (p.status_shows)(ctx.target(ph), ph.data, ph.be).unwrap_or(0);
-            }
+        for c in (0..TRACED_CPUS).filter(|&c| entered[c]) {
+            self.handling[c] = std::mem::take(&mut self.took[c]);
+            seen |= self.handling[c];
         }
-        for (took, _) in self.took.iter_mut().zip(entered).filter(|(_, e)| *e) {
-            seen |= std::mem::take(took);
+        if let Some(ph) = ctx.phase.filter(|ph| !is_write(ph)) {
+            if let Some(c) = phase_cpu(ph).filter(|&c| self.spans[c].entered.is_some()) {
+                let shows = (p.status_shows)(ctx.target(ph), ph.data, ph.be).unwrap_or(0);
+                seen |= if ctx.msi_enabled { shows & self.handling[c] } else { shows };
+            }
         }
         let after = match self.open.as_ref().and_then(|a| a.last_exclusion.as_ref()) {
             Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),

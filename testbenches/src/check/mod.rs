@@ -119,6 +119,11 @@ pub struct DeviceProfile {
     /// armed (its inputs, probed apart from its state): each must show in
     /// [`DeviceProfile::raw`] the next cycle.
     pub events: fn(&Frame) -> u32,
+    /// The source events the device's interrupt block receives this cycle while the
+    /// driver holds that source's latch clear (e.g. a display adapter's index-register hold):
+    /// they latch nothing, so one outside an ISR's dismissal is an interrupt lost
+    /// (`no-lost-interrupt` (k)).
+    pub held_events: fn(&Frame) -> u32,
     /// The sources that may interrupt this cycle: latched, enabled, and not held back by a
     /// device-specific gate.
     pub pending: fn(&Frame) -> u32,
@@ -168,6 +173,7 @@ pub const NO_DEVICE: DeviceProfile = DeviceProfile {
     raw: |_| 0,
     enabled: |_| 0,
     events: |_| 0,
+    held_events: |_| 0,
     pending: |_| 0,
     status_shows: |_, _, _| None,
     msi_cap_offset: None,

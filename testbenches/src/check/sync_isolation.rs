@@ -3,7 +3,9 @@
 //! any CPU and no ISR-originated access reaches the adapter (VideoPortSynchronizeExecution,
 //! semantics.md §2 and §4(a)). Under a reading of the priorities that only raises IRQL on
 //! the calling CPU (ReactOS's VpHighPriority) the ISR can still run on the other CPU: the
-//! rule reports the overlap that reading allows.
+//! rule reports the overlap that reading allows — also when the ISR starts in the very
+//! cycle such a lock-less routine ends: nothing orders the two within the cycle (no lock
+//! hands over), so the ISR may have started while the routine still ran.
 //!
 //! And by effect, whatever a routine is called or the priority it was synchronized at:
 //! any code other than the ISR that touches a register the ISR also uses (declared by the
@@ -29,6 +31,10 @@ pub struct SyncIsolation {
     reported: [bool; TRACED_CPUS],
     access_reported: [bool; TRACED_CPUS],
     prev_synced: [bool; TRACED_CPUS],
+    /// Per CPU, in the previous frame: it held the interrupt lock; it ran the ISR.
+    prev_locked: [bool; TRACED_CPUS],
+    prev_isr: [bool; TRACED_CPUS],
+    prev_irql: [u8; TRACED_CPUS],
     /// Adapter registers the ISR has accessed (learned from the waveform): the state it
     /// shares with the driver's other routines.
     isr_shared: Vec<Target>,
@@ -64,6 +70,9 @@ impl SyncIsolation {
             connected: false,
             access_reported: [false; TRACED_CPUS],
             prev_synced: [false; TRACED_CPUS],
+            prev_locked: [false; TRACED_CPUS],
+            prev_isr: [false; TRACED_CPUS],
+            prev_irql: [0; TRACED_CPUS],
             ledger: Ledger::default(),
         }
     }
@@ -194,6 +203,36 @@ impl Rule for SyncIsolation {
                     }
                 }
             }
+        }
+        // A synchronized routine that held no lock (raised IRQL only) ending in the cycle an
+        // ISR starts on another CPU: no lock hand-over orders them, so the ISR may have
+        // started while the routine still ran (the waveform shows one state per cycle).
+        for c in 0..TRACED_CPUS {
+            let synced_now = f.routine_of(c) == Some(Routine::Sync)
+                && (f.lock_owner == u8::try_from(c + 1).unwrap_or(0) || f.irql[c] >= self.dirql.get());
+            if !self.prev_synced[c] || self.prev_locked[c] || synced_now || self.reported[c] {
+                continue;
+            }
+            let since = self.sync_since[c].unwrap_or(f.cycle);
+            if let Some(d) =
+                (0..TRACED_CPUS).find(|&d| d != c && f.routine_of(d) == Some(Routine::Isr) && !self.prev_isr[d])
+            {
+                self.reported[c] = true;
+                let msg = format!(
+                    "CPU{d} entered the ISR in the cycle CPU{c}'s synchronized routine (since cycle {since}) ended \
+                     without the interrupt lock (it ran at IRQL {} only, device IRQL {}): no lock orders the two, so \
+                     the ISR started while the routine ran — a reading of VpHighPriority that only raises IRQL on the \
+                     calling CPU (reactos)",
+                    self.prev_irql[c],
+                    self.dirql.get()
+                );
+                self.ledger.violations.push(Violation::new(f.cycle, msg).on(d, Some(Routine::Isr)).signals(SIGS));
+            }
+        }
+        for c in 0..TRACED_CPUS {
+            self.prev_locked[c] = f.lock_owner == u8::try_from(c + 1).unwrap_or(0);
+            self.prev_isr[c] = f.routine_of(c) == Some(Routine::Isr);
+            self.prev_irql[c] = f.irql[c];
         }
         for c in 0..TRACED_CPUS {
             let synced = f.routine_of(c) == Some(Routine::Sync)
