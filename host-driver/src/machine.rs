@@ -476,6 +476,7 @@ impl Machine {
         d.posted = self.bridge.posted_depth().min(15) as u8;
         d.inta2_n = u8::from(!self.inta2_low);
         d.msi = std::mem::take(&mut self.msi_probe);
+        d.exclusive = self.k.cpus.iter().enumerate().fold(0, |m, (i, c)| m | u8::from(c.exclusive.get() > 0) << i);
     }
 
     /// An MSI write the bridge received, to the local APIC it addresses (x86: destination

@@ -50,6 +50,7 @@ module dirql_host_probe (
   input  wire [31:0] h_cpu0_note_i,
   input  wire [31:0] h_cpu1_note_i,
   input  wire [15:0] h_msi_i,
+  input  wire [1:0]  h_exclusive_i,
 
   // Registered host drives toward the bus model
   output reg         frame_n,
@@ -89,6 +90,7 @@ module dirql_host_probe (
   reg [3:0] posted         /* verilator public_flat_rd */;
   reg [31:0] cpu0_note     /* verilator public_flat_rd */;
   reg [31:0] cpu1_note     /* verilator public_flat_rd */;
+  reg [1:0]  exclusive     /* verilator public_flat_rd */;  // bit N: CPU N's caller expects exclusion from the ISR
   reg [15:0] msi           /* verilator public_flat_rd */;  // byte N: x86 vector CPU N took (0 = none)
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -127,6 +129,7 @@ module dirql_host_probe (
       cpu0_note      <= 32'd0;
       cpu1_note      <= 32'd0;
       msi            <= 16'd0;
+      exclusive      <= 2'd0;
     end else begin
       frame_n        <= h_frame_ni;
       irdy_n         <= h_irdy_ni;
@@ -160,6 +163,7 @@ module dirql_host_probe (
       cpu0_note      <= h_cpu0_note_i;
       cpu1_note      <= h_cpu1_note_i;
       msi            <= h_msi_i;
+      exclusive      <= h_exclusive_i;
     end
   end
 

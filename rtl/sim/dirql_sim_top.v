@@ -65,6 +65,7 @@ module dirql_sim_top (
   input  wire [31:0] h_cpu0_note_i,   // driver annotation (e.g. an intended register write)
   input  wire [31:0] h_cpu1_note_i,
   input  wire [15:0] h_msi_i,         // MSI taken: byte N = x86 vector CPU N took (0 = none)
+  input  wire [1:0]  h_exclusive_i,   // bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
 
   // Resolved bus
   output wire        frame_no,
@@ -187,6 +188,7 @@ module dirql_sim_top (
     .h_cpu0_note_i    (h_cpu0_note_i),
     .h_cpu1_note_i    (h_cpu1_note_i),
     .h_msi_i          (h_msi_i),
+    .h_exclusive_i    (h_exclusive_i),
     .frame_n          (host_frame_n),
     .irdy_n           (host_irdy_n),
     .cbe_n            (host_cbe_n),

@@ -140,6 +140,7 @@ class CoreImpl final : public Core {
     t.h_cpu0_note_i = d.cpu0_note;
     t.h_cpu1_note_i = d.cpu1_note;
     t.h_msi_i = d.msi;
+    t.h_exclusive_i = d.exclusive;
   }
 
   Bus clock() {

@@ -40,6 +40,9 @@ pub(crate) mod bridge {
         cpu0_note: u32,
         cpu1_note: u32,
         msi: u16,
+        /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting
+        /// exclusion (VpMedium/VpHighPriority, NdisMSynchronizeWithInterruptEx).
+        exclusive: u8,
     }
 
     /// The wired bus as every agent sees it in the interval after a rising edge.

@@ -145,6 +145,9 @@ pub struct Frame {
     /// Message-signalled interrupts taken this cycle: byte N is the x86 vector CPU N took
     /// (one-cycle pulse; 0 = none). See [`Frame::msi_taken`].
     pub msi: u16,
+    /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
+    /// (`host.exclusive`; 0 in waveforms written before it was traced).
+    pub exclusive: u8,
 }
 
 impl Frame {
@@ -178,6 +181,7 @@ impl Frame {
             note: [d.cpu0_note, d.cpu1_note],
             dev: b.dev_probe,
             msi: d.msi,
+            exclusive: d.exclusive,
         }
     }
 

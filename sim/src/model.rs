@@ -211,6 +211,7 @@ impl Drive {
             cpu0_note: 0,
             cpu1_note: 0,
             msi: 0,
+            exclusive: 0,
         }
     }
 }

@@ -52,6 +52,7 @@ pub fn signal_value(f: &Frame, name: &str) -> Option<u64> {
         "pic_masked" => u64::from((f.pic >> 3) & 1),
         "bus_cpu" => u64::from(f.bus_cpu),
         "bus_issuer" => u64::from(f.bus_issuer),
+        "exclusive" => u64::from(f.exclusive),
         "posted" => u64::from(f.posted),
         "latched" => u64::from(f.dev[0]),
         "enabled" => u64::from(f.dev[1]),

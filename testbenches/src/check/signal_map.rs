@@ -20,7 +20,7 @@ pub fn required_signals() -> impl Iterator<Item = &'static str> {
 }
 
 /// Frame slots: the table's required and optional signals.
-const SLOTS: usize = 40;
+const SLOTS: usize = 41;
 const _: () = {
     // SLOTS agrees with the table (checked at compile time).
     let mut n = 0;
@@ -170,6 +170,7 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         dev: std::array::from_fn(|i| v[30 + i] as u32),
         msi: v[38] as u16,
         bus_issuer: v[39] as u16,
+        exclusive: v[40] as u8,
     }
 }
 

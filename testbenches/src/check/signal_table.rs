@@ -82,6 +82,7 @@ pub const TABLE: &[Signal] = &[
     s("dev_events", "dev_probe7_o", 32, Required, "device state"),
     s("msi", "host.msi", 16, Optional, "interrupt line"),
     s("bus_issuer", "host.bus_issuer", 16, Optional, "PCI"),
+    s("exclusive", "host.exclusive", 2, Optional, "interrupt line"),
     s("fault", "host.fault", 4, Shown, "PCI"),
 ];
 

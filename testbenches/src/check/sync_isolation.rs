@@ -32,6 +32,10 @@ pub struct SyncIsolation {
     access_reported: [bool; TRACED_CPUS],
     prev_synced: [bool; TRACED_CPUS],
     /// Per CPU, in the previous frame: it held the interrupt lock; it ran the ISR.
+    /// Per CPU: since when it runs a routine its caller expects the ISR excluded from
+    /// (`host.exclusive`), and whether an ISR during it was reported.
+    excl_since: [Option<u64>; TRACED_CPUS],
+    excl_reported: [bool; TRACED_CPUS],
     prev_locked: [bool; TRACED_CPUS],
     prev_isr: [bool; TRACED_CPUS],
     prev_irql: [u8; TRACED_CPUS],
@@ -52,7 +56,7 @@ pub struct SyncIsolation {
     ledger: Ledger,
 }
 
-const SIGS: &[&str] = &["lock_owner", "cpu0_routine", "cpu0_irql", "cpu1_routine", "cpu1_irql", "bus_cpu"];
+const SIGS: &[&str] = &["lock_owner", "exclusive", "cpu0_routine", "cpu0_irql", "cpu1_routine", "cpu1_irql", "bus_cpu"];
 
 impl SyncIsolation {
     /// A fresh rule for the device described by `profile`.
@@ -71,6 +75,8 @@ impl SyncIsolation {
             access_reported: [false; TRACED_CPUS],
             prev_synced: [false; TRACED_CPUS],
             prev_locked: [false; TRACED_CPUS],
+            excl_since: [None; TRACED_CPUS],
+            excl_reported: [false; TRACED_CPUS],
             prev_isr: [false; TRACED_CPUS],
             prev_irql: [0; TRACED_CPUS],
             ledger: Ledger::default(),
@@ -225,6 +231,36 @@ impl Rule for SyncIsolation {
                      calling CPU (reactos)",
                     self.prev_irql[c],
                     self.dirql.get()
+                );
+                self.ledger.violations.push(Violation::new(f.cycle, msg).on(d, Some(Routine::Isr)).signals(SIGS));
+            }
+        }
+        // What the caller expected, whatever the reading did with it: a routine synchronized
+        // with the ISR at a priority meant to exclude it (VpMedium/VpHighPriority,
+        // NdisMSynchronizeWithInterruptEx; `host.exclusive`) during which an ISR runs on
+        // any CPU, its own included, was not excluded from it (semantics.md §2).
+        for c in 0..TRACED_CPUS {
+            if f.exclusive & (1 << c) == 0 {
+                self.excl_since[c] = None;
+                continue;
+            }
+            if self.excl_since[c].is_none() {
+                self.excl_since[c] = Some(f.cycle);
+                self.excl_reported[c] = false;
+                self.ledger.checked += 1;
+            }
+            if self.excl_reported[c] {
+                continue;
+            }
+            if let Some(d) = (0..TRACED_CPUS).find(|&d| f.routine_of(d) == Some(Routine::Isr)) {
+                self.excl_reported[c] = true;
+                let since = self.excl_since[c].unwrap_or(f.cycle);
+                let where_ = if d == c { "on the same CPU, preempting it".to_string() } else { format!("on CPU{d}") };
+                let msg = format!(
+                    "the ISR ran {where_} while CPU{c} ran a routine its caller synchronized with the ISR at a \
+                     priority meant to exclude it (since cycle {since}, IRQL {}): the synchronization did not \
+                     exclude the ISR",
+                    f.irql[c]
                 );
                 self.ledger.violations.push(Violation::new(f.cycle, msg).on(d, Some(Routine::Isr)).signals(SIGS));
             }
