@@ -15,7 +15,9 @@ cd "$tmp/tick"
 export CARGO_TARGET_DIR="$root/target/out-of-tree"
 cargo build --release -q
 bin="$CARGO_TARGET_DIR/release/tick-dirql"
-"$bin" list | grep -q '^  ticks ' || { echo "out-of-tree: the tick scenario is not listed"; exit 1; }
+# (Into a file first: `grep -q` closing the pipe early would fail `list` under pipefail.)
+"$bin" list > "$tmp/list.txt"
+grep -q '^  ticks ' "$tmp/list.txt" || { cat "$tmp/list.txt"; echo "out-of-tree: the tick scenario is not listed"; exit 1; }
 "$bin" run ticks --json > "$tmp/ref.json" || { cat "$tmp/ref.json"; echo "out-of-tree: the reference failed"; exit 1; }
 set +e
 "$bin" run ticks --driver tick-no-ack --json > "$tmp/twin.json"
