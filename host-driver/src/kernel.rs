@@ -268,13 +268,13 @@ pub struct Kernel {
     pub(crate) now: Cell<u64>,
     next_tag: Cell<u64>,
     /// Host RAM, shared with the host bridge (the devices' DMA reaches it through the bridge).
-    pub(crate) ram: RefCell<Rc<RefCell<dirql_sim::HostMemory>>>,
+    pub(crate) ram: Rc<RefCell<dirql_sim::HostMemory>>,
 }
 
 impl Kernel {
-    pub(crate) fn new(cpus: usize) -> Self {
+    pub(crate) fn new(cpus: usize, ram: Rc<RefCell<dirql_sim::HostMemory>>) -> Self {
         Kernel {
-            ram: RefCell::new(Rc::default()),
+            ram,
             cpus: (0..cpus).map(|_| CpuState::default()).collect(),
             interrupt: RefCell::new(None),
             messages: RefCell::new(None),
@@ -521,13 +521,13 @@ impl<'y> Cpu<'y> {
     /// a write still queued in the host bridge is not seen). No bus transaction.
     pub fn host_read32(&self, addr: u32) -> u32 {
         self.work(Self::HOST_RAM_CYCLES);
-        self.k.ram.borrow().borrow().read32(addr)
+        self.k.ram.borrow().read32(addr)
     }
 
     /// Writes the dword of host RAM at `addr` (coherent: a device's later DMA read sees it).
     pub fn host_write32(&self, addr: u32, value: u32) {
         self.work(Self::HOST_RAM_CYCLES);
-        self.k.ram.borrow().borrow_mut().write(addr, value, 0xF);
+        self.k.ram.borrow_mut().write(addr, value, 0xF);
     }
 
     /// A 32-bit memory read (never posted; pushes posted writes ahead of it).

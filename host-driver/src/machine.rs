@@ -199,9 +199,8 @@ impl Machine {
     pub fn new(cfg: &MachineConfig) -> Result<Self, SimError> {
         let model = Model::of(&cfg.model, cfg.vcd.as_deref())?;
         let cpus = cfg.cpus.clamp(1, 2);
-        let k = Rc::new(Kernel::new(usize::from(cpus)));
         let bridge = PciHostBridge::new(cfg.bridge);
-        *k.ram.borrow_mut() = bridge.ram();
+        let k = Rc::new(Kernel::new(usize::from(cpus), bridge.ram()));
         let slots = (0..cpus).map(|id| Slot { co: spawn_cpu(id, k.clone()), wait: Wait::Ready(Resume::Go) }).collect();
         let mut pic = InterruptController::new(cfg.pic, cpus);
         // No handler yet: the OS keeps the pin masked until an ISR is connected.

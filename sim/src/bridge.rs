@@ -225,17 +225,9 @@ impl HostMemory {
 #[derive(Clone, Copy, Debug)]
 enum Upstream {
     /// Into host RAM.
-    Write { at: Cycle, addr: u32, data: u32, be: u8 },
+    Write { addr: u32, data: u32, be: u8 },
     /// A message for a local APIC.
-    Msi { at: Cycle, msg: MsiMessage },
-}
-
-impl Upstream {
-    fn at(&self) -> Cycle {
-        match *self {
-            Upstream::Write { at, .. } | Upstream::Msi { at, .. } => at,
-        }
-    }
+    Msi(MsiMessage),
 }
 
 /// The bridge as target of a device's access to host RAM.
@@ -363,8 +355,9 @@ pub struct PciHostBridge {
     /// Host RAM, for the devices' DMA and the CPUs' own accesses (shared with the CPUs,
     /// which reach it without the bus).
     ram: std::rc::Rc<std::cell::RefCell<HostMemory>>,
-    /// Device writes on their way to host RAM (and messages to the local APICs), in order.
-    upstream: VecDeque<Upstream>,
+    /// Device writes on their way to host RAM (and messages to the local APICs), in order,
+    /// each with the cycle it arrives.
+    upstream: VecDeque<(Cycle, Upstream)>,
     /// A device's access to host RAM under way.
     host_access: Option<HostAccess>,
 }
@@ -413,7 +406,7 @@ impl PciHostBridge {
     /// Puts every queued upstream write into host RAM, in order (a read completion pushes
     /// them ahead of itself).
     fn flush_upstream(&mut self) {
-        while let Some(u) = self.upstream.pop_front() {
+        while let Some((_, u)) = self.upstream.pop_front() {
             self.retire(u);
         }
     }
@@ -421,16 +414,25 @@ impl PciHostBridge {
     fn retire(&mut self, u: Upstream) {
         match u {
             Upstream::Write { addr, data, be, .. } => self.ram.borrow_mut().write(addr, data, be),
-            Upstream::Msi { msg, .. } => self.msis.push(msg),
+            Upstream::Msi(msg) => self.msis.push(msg),
         }
     }
 
     /// Retires the upstream writes whose delay is over, in order.
     fn drain_upstream(&mut self, now: Cycle) {
-        while self.upstream.front().is_some_and(|u| u.at() <= now) {
-            if let Some(u) = self.upstream.pop_front() {
+        while self.upstream.front().is_some_and(|&(at, _)| at <= now) {
+            if let Some((_, u)) = self.upstream.pop_front() {
                 self.retire(u);
             }
+        }
+    }
+
+    /// Queues a device's write (or message) upstream: it arrives `upstream_delay` cycles
+    /// from `now`, at once when that is 0.
+    fn post_upstream(&mut self, now: Cycle, u: Upstream) {
+        self.upstream.push_back((now + Cycle::from(self.cfg.upstream_delay), u));
+        if self.cfg.upstream_delay == 0 {
+            self.drain_upstream(now);
         }
     }
 
@@ -641,14 +643,7 @@ impl PciHostBridge {
                         Some(n) if self.fault_msi.is_multiple_of(n) => {
                             self.events.push(BridgeEvent::MsiDropped { cycle: now, addr, data: bus.ad });
                         }
-                        _ => {
-                            let at = now + Cycle::from(self.cfg.upstream_delay);
-                            self.upstream
-                                .push_back(Upstream::Msi { at, msg: MsiMessage { cycle: now, addr, data: bus.ad } });
-                            if self.cfg.upstream_delay == 0 {
-                                self.drain_upstream(now);
-                            }
-                        }
+                        _ => self.post_upstream(now, Upstream::Msi(MsiMessage { cycle: now, addr, data: bus.ad })),
                     }
                 }
                 if bus.frame_n == 1 && data.is_some() {
@@ -695,11 +690,7 @@ impl PciHostBridge {
         let done = bus.irdy_n == 0 && bus.trdy_n == 0;
         if a.write {
             if done {
-                let at = now + Cycle::from(self.cfg.upstream_delay);
-                self.upstream.push_back(Upstream::Write { at, addr: a.addr, data: bus.ad, be: !bus.cbe_n & 0xF });
-                if self.cfg.upstream_delay == 0 {
-                    self.drain_upstream(now);
-                }
+                self.post_upstream(now, Upstream::Write { addr: a.addr, data: bus.ad, be: !bus.cbe_n & 0xF });
                 a.addr = a.addr.wrapping_add(4);
             }
         } else {

@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::bench::{bench, table as bench_table, BenchSettings};
 use crate::check;
 use crate::check::{hierarchy_file_of, read_fst_recovering, read_vcd, Checker, FstRecovery, RuleReport, SourceTiming};
-use crate::device::{driver as find_driver, rtl_twin, Device, Registry, Scenario, Twin};
+use crate::device::{driver as find_driver, rtl_twin, Device, Registry, RtlTwin, Scenario, Twin};
 use crate::explore::{explore, ExploreSettings, Strategy};
 use crate::gtkw::write_gtkw;
 use crate::manifest::{self, RunManifest};
@@ -282,14 +282,7 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
         }
     }
     let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
-    let rtl = rtl_twin(device, &a.rtl).ok_or_else(|| {
-        BadInput(format!(
-            "unknown --rtl '{}' for device {}; known: {}",
-            a.rtl,
-            device.name(),
-            names(device.rtl_twins().iter().map(|v| v.name))
-        ))
-    })?;
+    let rtl = resolve_rtl(device, &a.rtl)?;
     let schedule = a
         .schedule
         .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
@@ -360,14 +353,7 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
     };
     let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
-    let rtl = rtl_twin(device, &a.rtl).ok_or_else(|| {
-        BadInput(format!(
-            "unknown --rtl '{}' for device {}; known: {}",
-            a.rtl,
-            device.name(),
-            names(device.rtl_twins().iter().map(|v| v.name))
-        ))
-    })?;
+    let rtl = resolve_rtl(device, &a.rtl)?;
     if a.seeds == 0 || a.jobs == Some(0) {
         return Err(BadInput("--seeds and --jobs must be at least 1".into()));
     }
@@ -775,6 +761,17 @@ fn resolve(
         return Err(BadInput(format!("--cpus {cpus} is out of range; the model has 1 or 2 CPUs")));
     }
     Ok((device, sc, drv, reading))
+}
+
+/// `device`'s RTL variant called `name`; the error lists the good ones.
+fn resolve_rtl(device: &dyn Device, name: &str) -> Result<&'static RtlTwin, Failure> {
+    rtl_twin(device, name).ok_or_else(|| {
+        BadInput(format!(
+            "unknown --rtl '{name}' for device {}; known: {}",
+            device.name(),
+            names(device.rtl_twins().iter().map(|v| v.name))
+        ))
+    })
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

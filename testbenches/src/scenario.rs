@@ -20,7 +20,7 @@ use crate::harm::{Harm, HarmLog};
 use crate::manifest::RunManifest;
 
 /// Everything a run is told.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RunSettings {
     /// The device the scenario belongs to.
     pub device: &'static dyn Device,
@@ -39,21 +39,6 @@ pub struct RunSettings {
     pub reading: SyncReading,
     /// Virtual CPUs.
     pub cpus: u8,
-}
-
-impl std::fmt::Debug for RunSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunSettings")
-            .field("device", &self.device.name())
-            .field("scenario", &self.scenario.name)
-            .field("driver", &self.driver.name)
-            .field("seed", &self.seed)
-            .field("cycles", &self.cycles)
-            .field("vcd", &self.vcd)
-            .field("reading", &self.reading)
-            .field("cpus", &self.cpus)
-            .finish()
-    }
 }
 
 /// What a run found.

@@ -75,10 +75,10 @@ pub fn scenario(name: &str) -> Option<&'static Scenario> {
 
 /// The driver (reference or twin) called `name`, as the core knows it.
 pub fn twin(name: &str) -> Option<&'static Twin> {
-    Variant::by_name(name).map(|v| &v.twin)
+    dirql_testbenches::device::driver(&DISPLAY, name)
 }
 
 /// The RTL variant called `name`.
 pub fn rtl_variant(name: &str) -> Option<&'static RtlTwin> {
-    RTL_VARIANTS.iter().find(|v| v.name == name)
+    dirql_testbenches::device::rtl_twin(&DISPLAY, name)
 }

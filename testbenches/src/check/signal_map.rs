@@ -19,10 +19,8 @@ pub fn required_signals() -> impl Iterator<Item = &'static str> {
     TABLE.iter().filter(|s| s.need == Need::Required).map(|s| s.path)
 }
 
-/// Frame slots: the table's required and optional signals.
-const SLOTS: usize = 41;
-const _: () = {
-    // SLOTS agrees with the table (checked at compile time).
+/// Frame slots: the table's required and optional signals (those a waveform is read for).
+const SLOTS: usize = {
     let mut n = 0;
     let mut i = 0;
     while i < TABLE.len() {
@@ -31,8 +29,11 @@ const _: () = {
         }
         i += 1;
     }
-    assert!(n == SLOTS);
+    n
 };
+// `frame_of` reads the slots by index, in TABLE's order: a signal added or removed there
+// must be taken or dropped there too.
+const _: () = assert!(SLOTS == 41, "frame_of reads slots 0..=40 of signal_table::TABLE");
 
 /// Slot of the clock in [`TABLE`].
 const CLK: usize = 0;
