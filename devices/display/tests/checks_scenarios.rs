@@ -10,6 +10,10 @@ use dirql_testbenches::check::RuleReport;
 use dirql_testbenches::scenario::{run, RunResult, RunSettings};
 
 fn run_with(scenario: &str, reading: SyncReading, seed: u64) -> RunResult {
+    run_on(scenario, reading, seed, 2)
+}
+
+fn run_on(scenario: &str, reading: SyncReading, seed: u64, cpus: u8) -> RunResult {
     let sc = dirql_display::scenario(scenario).unwrap();
     run(&RunSettings {
         device: &dirql_display::DISPLAY,
@@ -19,7 +23,7 @@ fn run_with(scenario: &str, reading: SyncReading, seed: u64) -> RunResult {
         cycles: sc.default_cycles,
         vcd: None,
         reading,
-        cpus: 2,
+        cpus,
     })
     .unwrap()
 }
@@ -72,5 +76,26 @@ fn isr_ownership_checks_both_answers_on_a_shared_line() {
             o.checked,
             r.interrupts
         );
+    }
+}
+
+/// On one CPU the raise-only reading runs the VpHighPriority routine at DISPATCH_LEVEL
+/// without the lock, which on the bus and in the routine codes looks like VpLowPriority:
+/// only `host.exclusive` (the caller expected exclusion) tells, and the ISR preempting the
+/// routine on its own CPU must fail sync-isolation (the sweep's former false pass).
+#[test]
+fn sync_isolation_catches_the_isr_preempting_an_exclusive_routine_on_one_cpu() {
+    for seed in [1, 2, 3] {
+        let r = run_on("sync-readings", SyncReading::ReactOs, seed, 1);
+        assert!(!r.harm.is_empty(), "seed {seed}: the overlap must do harm on one CPU");
+        let s = rule(&r, "sync-isolation");
+        assert_eq!(s.verdict, "fail", "seed {seed}: the preemption went unreported");
+        assert!(
+            s.violations[0].message.contains("on the same CPU, preempting it"),
+            "seed {seed}: {}",
+            s.violations[0].message
+        );
+        let ok = run_on("sync-readings", SyncReading::Current, seed, 1);
+        assert_eq!(rule(&ok, "sync-isolation").verdict, "pass", "seed {seed}: current on one CPU");
     }
 }
