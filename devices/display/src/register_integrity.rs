@@ -192,6 +192,15 @@ impl Rule for RegisterIntegrity {
         }
     }
 
+    /// Only a data write waiting for the adapter to report where it landed moves (its
+    /// window is counted in cycles); otherwise no ISR enters or returns, the CRTC index is
+    /// the previous cycle's and there is no data phase.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        if self.pending.is_some() {
+            self.on_frame(f, ctx);
+        }
+    }
+
     fn finish(&mut self, _last_cycle: u64) {
         if let Some(p) = self.pending.take() {
             self.judge(p, None, p.cycle);

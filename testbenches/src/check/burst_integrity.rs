@@ -191,6 +191,12 @@ impl Rule for BurstIntegrity {
         }
     }
 
+    /// Nothing to do: the window's state is the previous cycle's (no abort edge); a note
+    /// that opens a sequence opened it in the previous cycle, one whose absence ends it ended
+    /// it then; with no data phase no write counts; and the ISR or the abort that breaks a
+    /// sequence broke it in the previous cycle (`fail` reports once per sequence).
+    fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
+
     fn finish(&mut self, _last_cycle: u64) {
         // A sequence still under way when the waveform ends is neither intact nor broken:
         // the waveform simply stops; whatever it did until then was judged as it happened.

@@ -152,6 +152,18 @@ impl Rule for InterruptLatency {
         self.prev_dev_inta_n = f.dev_inta_n;
     }
 
+    /// Only a latency still being timed moves: INTA# wanted (`want_since` set) but not
+    /// asserted, or unwanted (`unwant_since` set) but still asserted, and not yet reported.
+    /// Otherwise pending, INTA# and the episode are the previous cycle's (no edge, no worst
+    /// case to update) and `last_phase` is already `None` (no data phase then).
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        let timing = (self.want_since.is_some() && f.dev_inta_n && !self.reported_assert)
+            || (self.unwant_since.is_some() && !f.dev_inta_n && !self.reported_release);
+        if timing {
+            self.on_frame(f, ctx);
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

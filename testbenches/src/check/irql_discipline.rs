@@ -114,6 +114,20 @@ impl Rule for IrqlDiscipline {
         }
     }
 
+    /// Only a restricted stall not yet reported moves (its length is measured against the
+    /// bound every cycle); otherwise the routine is the previous cycle's (no bug check
+    /// edge, no ISR entry) and the stall state was settled by the same values then.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        let timing = (0..TRACED_CPUS).any(|c| {
+            f.op[c] == Op::Stall as u8
+                && (f.routine[c] == Routine::Isr as u8 || f.irql[c] > 2)
+                && !self.stall_reported[c]
+        });
+        if timing {
+            self.on_frame(f, ctx);
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

@@ -317,6 +317,19 @@ impl Rule for IsrDismissal {
         self.prev_pending = (self.profile.latched)(f) & (self.profile.enabled)(f);
     }
 
+    /// No delivery, no EOI, no data phase, no ISR entry (an ISR running now was entered in
+    /// the previous cycle), no return, no source rising: only the cycle the adapter's INTA#
+    /// was last seen released moves, and a TRUE return waiting for its dismissal latency is
+    /// judged through `on_frame`.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        if !self.returned.is_empty() {
+            return self.on_frame(f, ctx);
+        }
+        if f.dev_inta_n {
+            self.last_released = f.cycle;
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

@@ -176,6 +176,11 @@ impl Rule for IsrOwnership {
         self.prev_pending = pending;
     }
 
+    /// Nothing to do: the sources pending are the previous cycle's (`prev_pending` already),
+    /// no CPU enters an ISR (IsrSpan::update is idempotent on an unchanged routine), no
+    /// message is taken, no data phase, no ISR returns.
+    fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

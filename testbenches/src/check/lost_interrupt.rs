@@ -54,10 +54,36 @@ struct Assertion {
     sources: u32,
     deliverable: u64,
     /// Current exclusion: since when, and why.
-    excluded: Option<(u64, String)>,
+    excluded: Option<(u64, Exclusion)>,
     /// The last exclusion that ended: (start, end, why).
-    last_exclusion: Option<(u64, u64, String)>,
+    last_exclusion: Option<(u64, u64, Exclusion)>,
     reported: bool,
+}
+
+/// Why the ISR cannot run in a cycle: kept as values and written out only in a violation's
+/// message (a check that runs every cycle builds no string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exclusion {
+    Masked,
+    InService,
+    /// The interrupt lock held by this CPU, running this routine (`None`: unknown).
+    Lock(usize, Option<Routine>),
+    /// The ISR running on this CPU.
+    Isr(usize),
+    /// This CPU at this IRQL, the device IRQL then.
+    Irql(usize, u8, u8),
+}
+
+impl std::fmt::Display for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Exclusion::Masked => f.write_str("the line masked at the interrupt controller"),
+            Exclusion::InService => f.write_str("the previous interrupt still in service (no EOI yet)"),
+            Exclusion::Lock(c, r) => write!(f, "the interrupt lock held by CPU{c} ({})", r.map_or("?", Routine::name)),
+            Exclusion::Isr(c) => write!(f, "the ISR running on CPU{c}"),
+            Exclusion::Irql(c, irql, dirql) => write!(f, "CPU{c} at IRQL {irql} (device IRQL {dirql})"),
+        }
+    }
 }
 
 /// An MSI written on the bus and not yet taken by its CPU.
@@ -156,25 +182,25 @@ impl NoLostInterrupt {
     }
 
     /// Why the ISR cannot run this cycle, if something excludes it.
-    fn exclusion(&self, f: &Frame) -> Option<String> {
+    fn exclusion(&self, f: &Frame) -> Option<Exclusion> {
         if f.pic & PIC_MASKED != 0 {
-            return Some("the line masked at the interrupt controller".into());
+            return Some(Exclusion::Masked);
         }
         if f.pic & PIC_IN_SERVICE != 0 {
-            return Some("the previous interrupt still in service (no EOI yet)".into());
+            return Some(Exclusion::InService);
         }
         if f.lock_owner != 0 {
             let c = usize::from(f.lock_owner - 1);
-            let r = if c < TRACED_CPUS { f.routine_of(c).map_or("?", Routine::name) } else { "?" };
-            return Some(format!("the interrupt lock held by CPU{c} ({r})"));
+            let r = if c < TRACED_CPUS { f.routine_of(c) } else { None };
+            return Some(Exclusion::Lock(c, r));
         }
         for c in 0..TRACED_CPUS {
             if f.routine_of(c) == Some(Routine::Isr) {
-                return Some(format!("the ISR running on CPU{c}"));
+                return Some(Exclusion::Isr(c));
             }
             // The controller may have chosen a raised CPU: it waits for that one.
             if f.irql[c] >= self.dirql.get() && f.irql[c] != OFFLINE_IRQL {
-                return Some(format!("CPU{c} at IRQL {} (device IRQL {})", f.irql[c], self.dirql.get()));
+                return Some(Exclusion::Irql(c, f.irql[c], self.dirql.get()));
             }
         }
         None
@@ -276,10 +302,7 @@ impl NoLostInterrupt {
                 seen |= if ctx.msi_enabled { shows & self.handling[c] } else { shows };
             }
         }
-        let after = match self.open.as_ref().and_then(|a| a.last_exclusion.as_ref()) {
-            Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
-            None => String::new(),
-        };
+        let last_exclusion = self.open.as_ref().and_then(|a| a.last_exclusion);
         let deliverable =
             (ctx.intx_allowed && self.exclusion(f).is_none()) || (ctx.msi_enabled && self.message_deliverable(f));
         let bound = p.delivery_bound;
@@ -335,6 +358,10 @@ impl NoLostInterrupt {
                     if l.deliverable == bound && !l.reported {
                         l.reported = true;
                         let how = if ctx.msi_enabled { "MSI on" } else { "INTx allowed" };
+                        let after = match last_exclusion {
+                            Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
+                            None => String::new(),
+                        };
                         self.ledger.violations.push(
                             Violation::new(
                                 f.cycle,
@@ -522,7 +549,7 @@ impl Rule for NoLostInterrupt {
                     let ledger = a.sources != 0;
                     if a.deliverable == self.profile.delivery_bound && !a.reported && !ledger {
                         a.reported = true;
-                        let after = match &a.last_exclusion {
+                        let after = match a.last_exclusion {
                             Some((s, e, why)) => format!("; it was excluded by {why} from cycle {s} to {e}"),
                             None => "; nothing excluded the ISR meanwhile".into(),
                         };
@@ -546,6 +573,24 @@ impl Rule for NoLostInterrupt {
         self.prev_dev_inta_n = f.dev_inta_n;
         self.prev_raw = raw;
         self.prev_enable = enable;
+    }
+
+    /// What counts cycles goes through `on_frame`: MSI writes waiting to be taken, an open
+    /// INTA# assertion, a pending source not yet seen (their deliverable cycles), and source
+    /// events (each is checked, every cycle it shows). Otherwise nothing moves: no edge of
+    /// INTA# or of a latch (raw is the previous cycle's), no data phase (so no enable
+    /// written the cycle before), no message taken, no ISR entered.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        let p = &self.profile;
+        if !self.messages.is_empty() || self.open.is_some() || (p.events)(f) != 0 || (p.held_events)(f) != 0 {
+            return self.on_frame(f, ctx);
+        }
+        let pending = (p.pending)(f);
+        let unseen = (0..p.sources.len().min(32))
+            .any(|b| pending & (1 << b) != 0 && self.latches[b].at.is_some() && !self.latches[b].seen);
+        if unseen {
+            self.on_frame(f, ctx);
+        }
     }
 
     fn finish(&mut self, last_cycle: u64) {

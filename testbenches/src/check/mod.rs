@@ -361,6 +361,15 @@ pub trait Rule {
     /// One cycle, with the data phase the decoder saw complete in it and the BARs as
     /// configured.
     fn on_frame(&mut self, f: &Frame, ctx: &Ctx<'_>);
+    /// A quiet repeat ([`is_quiet_repeat`]): a cycle whose frame equals the previous one in
+    /// every signal (only `cycle` differs), with no data phase in either, no pulse and reset
+    /// released. It must leave the rule exactly as [`Rule::on_frame`] would; a rule
+    /// overrides it only with a proof that it does (most of a run is such cycles: the bus
+    /// idle, every CPU inside modelled work). The profile's frame functions read signals,
+    /// never the cycle, so they give the previous frame's values too.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        self.on_frame(f, ctx);
+    }
     /// End of the waveform.
     fn finish(&mut self, _last_cycle: u64) {}
     /// What it checked and found so far.
@@ -427,6 +436,19 @@ struct PendingExcerpt {
     cycle: u64,
 }
 
+/// A quiet repeat ([`Rule::on_repeat`]): `f` equals `prev` in every signal but the cycle,
+/// reset is released, and it carries none of the one-cycle pulses (an ISR return, an MSI
+/// taken, a delivery or end of interrupt at the controller). The caller also knows that
+/// neither frame completed a data phase, so the decoded context is the same for both.
+#[inline]
+pub fn is_quiet_repeat(prev: &Frame, f: &Frame) -> bool {
+    f.rst_n
+        && f.isr_ret == 0
+        && f.msi == 0
+        && f.pic & (dirql_sim::PIC_DELIVER | dirql_sim::PIC_EOI) == 0
+        && Frame { cycle: f.cycle, ..*prev } == *f
+}
+
 /// Progress callback for long runs: called with the cycle every [`PROGRESS_EVERY`] cycles.
 pub type ProgressFn = Box<dyn FnMut(u64)>;
 /// Cycles between progress callbacks.
@@ -443,6 +465,10 @@ pub struct Checker {
     timing: TimingStats,
     progress: Option<ProgressFn>,
     last_cycle: u64,
+    /// The previous frame completed a data phase (its successor is then no quiet repeat).
+    prev_phase: bool,
+    /// Quiet repeats take [`Rule::on_repeat`] (off: every frame through `on_frame`).
+    quiet_path: bool,
 }
 
 /// The generic rules, for a device described by `p`.
@@ -499,13 +525,27 @@ impl Checker {
             timing: TimingStats::new(NO_DEVICE),
             progress: None,
             last_cycle: 0,
+            prev_phase: true,
+            quiet_path: true,
         }
+    }
+
+    /// Every frame through [`Rule::on_frame`], quiet repeats too: the reference the quiet
+    /// path is tested against (the verdicts must be the same).
+    pub fn without_quiet_path(mut self) -> Self {
+        self.quiet_path = false;
+        self
     }
 
     /// One cycle.
     #[inline]
     pub fn feed(&mut self, f: &Frame) {
         let ph = self.decoder.feed(f);
+        let quiet = self.quiet_path
+            && ph.is_none()
+            && !self.prev_phase
+            && self.history.back().is_some_and(|prev| is_quiet_repeat(prev, f));
+        self.prev_phase = ph.is_some();
         let ctx = Ctx {
             phase: ph.as_ref(),
             bars: self.decoder.bars(),
@@ -514,7 +554,11 @@ impl Checker {
             msi_enabled: self.decoder.msi_enabled(),
         };
         for (i, r) in self.rules.iter_mut().enumerate() {
-            r.on_frame(f, &ctx);
+            if quiet {
+                r.on_repeat(f, &ctx);
+            } else {
+                r.on_frame(f, &ctx);
+            }
             let n = r.ledger().violations.len();
             if n > self.seen[i] {
                 for index in self.seen[i]..n.min(EXCERPTS_PER_RULE) {
@@ -524,7 +568,10 @@ impl Checker {
                 self.seen[i] = n;
             }
         }
-        self.timing.on_frame(f, &ctx);
+        // A quiet repeat changes no timing state (timing.rs: no edge, no phase, no return).
+        if !quiet {
+            self.timing.on_frame(f, &ctx);
+        }
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }

@@ -225,6 +225,18 @@ impl Rule for PciProtocol {
         self.prev = Some(*f);
     }
 
+    /// The bus idle in both cycles (every control signal released, no transaction open,
+    /// AD not driven by two agents): no check can fire and no state changes but the previous
+    /// frame's cycle. Anything else goes through `on_frame`.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        let idle = f.frame_n && f.irdy_n && f.trdy_n && f.stop_n && f.devsel_n && f.ad_drivers != 3;
+        if idle && self.txn.is_none() && !self.par_due {
+            self.prev = Some(*f);
+        } else {
+            self.on_frame(f, ctx);
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

@@ -195,13 +195,21 @@ impl Rule for SyncIsolation {
                         }
                         Some(Routine::Bios) | None => {}
                         r => {
-                            if let Some(v) = self.unsynchronized(f, ph, (c, r, locked, irql), t) {
-                                if self.isr_shared.contains(&t) || self.declared.contains(&t) {
-                                    if !self.dpc_reported.contains(&(t, r)) {
-                                        self.dpc_reported.push((t, r));
-                                        self.ledger.violations.push(v);
-                                    }
-                                } else if !self.candidates.iter().any(|(ct, _)| *ct == t) {
+                            // The violation is built only where it would be kept: once per
+                            // shared register and routine, or as the first candidate.
+                            let shared = self.isr_shared.contains(&t) || self.declared.contains(&t);
+                            let wanted = if shared {
+                                !self.dpc_reported.contains(&(t, r))
+                            } else {
+                                !self.candidates.iter().any(|(ct, _)| *ct == t)
+                            };
+                            if let Some(v) =
+                                wanted.then(|| self.unsynchronized(f, ph, (c, r, locked, irql), t)).flatten()
+                            {
+                                if shared {
+                                    self.dpc_reported.push((t, r));
+                                    self.ledger.violations.push(v);
+                                } else {
                                     self.candidates.push((t, v));
                                 }
                             }
@@ -338,6 +346,13 @@ impl Rule for SyncIsolation {
             }
         }
     }
+
+    /// Nothing to do: the device IRQL learned and `connected` only grow and took this frame's
+    /// values in the previous cycle; with no data phase no access is judged; every
+    /// per-CPU state (synchronized, locked, ISR, exclusive, IRQL) equals its `prev_*` copy, so
+    /// no routine ends or starts and no ISR enters; an ISR running beside a synchronized or
+    /// exclusive routine now ran beside it in the previous cycle and was reported then.
+    fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
 
     fn ledger(&self) -> &Ledger {
         &self.ledger

@@ -123,6 +123,14 @@ impl Rule for TimeBudget {
         }
     }
 
+    /// With no ISR or DPC being timed nothing moves: a CPU in the ISR or a DPC now was in it
+    /// in the previous cycle, which started its span. Anything timed goes through `on_frame`.
+    fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
+        if self.isr.iter().chain(&self.dpc).any(|s| s.start.is_some()) {
+            self.on_frame(f, ctx);
+        }
+    }
+
     fn finish(&mut self, last_cycle: u64) {
         let _ = last_cycle;
         for c in 0..TRACED_CPUS {
