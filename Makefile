@@ -59,11 +59,12 @@ formal:
 	@scripts/ensure-deps.sh formal
 	nice -n 10 scripts/formal.sh $(if $(TWIN),TWIN=$(TWIN))
 
-## bench: every layer against Verilator's own speed (figures; results kept in docs/perf.md)
+## bench: every layer against Verilator's own speed, the display then the network adapter (its DMA rows); figures, results kept in docs/perf.md
 bench:
 	@scripts/ensure-deps.sh sim
 	$(CARGO) build --release -p dirql-cli
 	$(DIRQL) bench --build
+	$(DIRQL) bench --device nic
 
 ## bench-big: write a multi-gigabyte VCD (CYCLES, default 24 M = 3.2 GB) and check it: speed, peak RSS
 bench-big:

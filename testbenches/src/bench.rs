@@ -144,6 +144,20 @@ pub struct BenchReport {
     pub check_fst_file_mb: f64,
     /// Peak resident memory of `dirql check` on the FST.
     pub check_fst_peak_rss_mb: f64,
+    /// The device's bus-master DMA in its first scenario (live checking on): bytes moved
+    /// per second of simulated time (0 for a device that masters no DMA).
+    pub dma_bytes_per_sim_s: f64,
+    /// The same bytes per CPU second of the process.
+    pub dma_bytes_per_cpu_s: f64,
+    /// DMA bytes per bus cycle of the device's DMA transactions, each counted from its
+    /// address phase to its last data phase plus the turnaround after it.
+    pub dma_bytes_per_bus_cycle: f64,
+    /// That against the bus limit, [`BUS_BYTES_PER_CLOCK`].
+    pub dma_bus_ratio: f64,
+    /// Data phases per DMA transaction (the bursts' mean length, in dwords).
+    pub dma_dwords_per_txn: f64,
+    /// Share of all the run's clocks that DMA transactions took.
+    pub dma_bus_share: f64,
     /// Clean build of the Verilated model crate, seconds (with `--build`).
     pub build_clean_s: Option<f64>,
     /// Rebuild after touching one RTL file, seconds (with `--build`).
@@ -240,6 +254,99 @@ fn irq_round_trips(device: &'static dyn Device, cycles: u64) -> Result<f64, Benc
     Ok(per_s(r.interrupts as f64, t.elapsed().as_secs_f64()))
 }
 
+/// 32-bit PCI moves at most one dword per clock, in a burst's data phases.
+pub const BUS_BYTES_PER_CLOCK: f64 = 4.0;
+
+/// The device's DMA as seen on the bus: the device's own memory transactions (its MSI
+/// writes left out), followed from the wired signals as the checker's decoder does.
+#[derive(Clone, Copy, Debug, Default)]
+struct DmaCount {
+    /// A transaction is on the bus: (address-phase cycle, the device masters it and it is
+    /// DMA).
+    txn: Option<(u64, bool)>,
+    bytes: u64,
+    data_phases: u64,
+    transactions: u64,
+    /// Clocks of the device's DMA transactions, address phase to last data phase plus the
+    /// turnaround after.
+    bus_cycles: u64,
+}
+
+impl DmaCount {
+    fn feed(&mut self, f: &dirql_sim::Frame) {
+        if !f.rst_n {
+            self.txn = None;
+            return;
+        }
+        let Some((start, dma)) = self.txn else {
+            if !f.frame_n {
+                // Address phase: the device drives AD; a memory command (C/BE# 6, 7, C, E,
+                // F) outside the MSI window.
+                let mem = matches!(f.cbe_n & 0xF, 0x6 | 0x7 | 0xC | 0xE | 0xF);
+                let dma = f.ad_drivers & 2 != 0 && mem && !dirql_sim::MSI_WINDOW.contains(&f.ad);
+                self.txn = Some((f.cycle, dma));
+            }
+            return;
+        };
+        if dma && !f.irdy_n && !f.trdy_n {
+            self.data_phases += 1;
+            self.bytes += u64::from((!f.cbe_n & 0xF).count_ones());
+        }
+        // Over as the decoder sees it (check/decode.rs): FRAME# high and the final phase
+        // ended, or the master gave up.
+        if f.frame_n && (f.irdy_n || !f.trdy_n || !f.stop_n) {
+            self.txn = None;
+            if dma {
+                self.transactions += 1;
+                self.bus_cycles += f.cycle - start + 2;
+            }
+        }
+    }
+}
+
+/// CPU seconds this process has used (user + system).
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes only into the zeroed struct we pass.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// The device's DMA in its first scenario: (bytes per simulated second, bytes per CPU
+/// second, bytes per DMA bus cycle, data phases per transaction, share of the clocks).
+fn dma(device: &'static dyn Device, cycles: u64) -> Result<(f64, f64, f64, f64, f64), BenchError> {
+    use crate::scenario::{run_with, FrameTap, RunOptions, RunSettings};
+    let s = RunSettings {
+        device,
+        scenario: device.scenarios().first().ok_or_else(|| format!("device {} has no scenario", device.name()))?,
+        driver: device.drivers().first().copied().ok_or_else(|| format!("device {} has no driver", device.name()))?,
+        seed: 1,
+        cycles,
+        vcd: None,
+        reading: dirql_host::videoport::SyncReading::Current,
+        cpus: 2,
+    };
+    let count = Rc::new(std::cell::RefCell::new(DmaCount::default()));
+    let c = count.clone();
+    let tap = FrameTap(Rc::new(std::cell::RefCell::new(move |f: &dirql_sim::Frame| c.borrow_mut().feed(f))));
+    let t = cpu_seconds();
+    let r = run_with(&s, &RunOptions { tap: Some(tap), ..RunOptions::default() })?;
+    let cpu = cpu_seconds() - t;
+    let d = *count.borrow();
+    let (bytes, clocks) = (d.bytes as f64, r.cycles as f64);
+    Ok((
+        per_s(bytes, clocks * dirql_sim::PERIOD_NS as f64 * 1e-9),
+        per_s(bytes, cpu),
+        if d.bus_cycles > 0 { bytes / d.bus_cycles as f64 } else { 0.0 },
+        if d.transactions > 0 { d.data_phases as f64 / d.transactions as f64 } else { 0.0 },
+        if clocks > 0.0 { d.bus_cycles as f64 / clocks } else { 0.0 },
+    ))
+}
+
 /// Runs `dirql check` on `wave` in a child process; returns (seconds, peak RSS in MB of
 /// that child).
 fn check(wave: &Path) -> Result<(f64, f64), BenchError> {
@@ -332,6 +439,7 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
     let mut push = |k: &'static str, x: f64| v.entry(k).or_default().push(x);
     let trace_path = s.scratch.join("bench-trace.vcd");
     let trace_fst_path = s.scratch.join("bench-trace.fst");
+    let mut dma_seen = false;
     for rep in 0..s.reps {
         progress(&format!("repetition {}/{}", rep + 1, s.reps));
         let b = bare(s.device.model(), s.cycles, None)?;
@@ -342,6 +450,19 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         let bft = bare(s.device.model(), s.trace_cycles, Some(&trace_fst_path))?;
         let tf = traced(s.device.model(), s.trace_cycles, &trace_fst_path)?;
         let irq = irq_round_trips(s.device, s.cycles)?;
+        // A device that masters no DMA in its first repetition is not measured again.
+        if rep == 0 || dma_seen {
+            let (sim, cpu, per_cycle, dwords, share) = dma(s.device, s.cycles)?;
+            dma_seen = sim > 0.0;
+            if dma_seen {
+                push("dma_bytes_per_sim_s", sim);
+                push("dma_bytes_per_cpu_s", cpu);
+                push("dma_bytes_per_bus_cycle", per_cycle);
+                push("dma_bus_ratio", per_cycle / BUS_BYTES_PER_CLOCK);
+                push("dma_dwords_per_txn", dwords);
+                push("dma_bus_share", share);
+            }
+        }
         push("bare_cycles_per_s", b);
         push("idle_cycles_per_s", i);
         push("idle_ratio", i / b);
@@ -412,6 +533,12 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         check_fst_cycles_per_s: med("check_fst_cycles_per_s"),
         check_fst_file_mb: fst_size,
         check_fst_peak_rss_mb: fst_rss,
+        dma_bytes_per_sim_s: med("dma_bytes_per_sim_s"),
+        dma_bytes_per_cpu_s: med("dma_bytes_per_cpu_s"),
+        dma_bytes_per_bus_cycle: med("dma_bytes_per_bus_cycle"),
+        dma_bus_ratio: med("dma_bus_ratio"),
+        dma_dwords_per_txn: med("dma_dwords_per_txn"),
+        dma_bus_share: med("dma_bus_share"),
         build_clean_s,
         build_rebuild_s,
         detail,
@@ -448,6 +575,36 @@ pub fn table(r: &BenchReport) -> String {
     row(&mut s, "  bus limit (bare / cycles per txn)", "bus_limit_txn_per_s", "txn/s", "");
     ratio(&mut s, "  mmio / bus limit", "mmio_ratio", 0.5);
     row(&mut s, "interrupt round trips", "irq_round_trips_per_s", "irq/s", "");
+    if f("dma_bytes_per_sim_s").is_some() {
+        let _ = writeln!(s, "  bus-master DMA (first scenario, live checking):");
+        row(&mut s, "  DMA per simulated second", "dma_bytes_per_sim_s", "bytes/s", "");
+        row(&mut s, "  DMA per CPU second", "dma_bytes_per_cpu_s", "bytes/s", "");
+        let dec = |s: &mut String, name: &str, key: &str, unit: &str, note: &str| {
+            if let Some(x) = f(key) {
+                let _ =
+                    writeln!(s, "  {name:<34} {:>14.3} {unit:<10} [{:.3} .. {:.3}]  {note}", x.median, x.min, x.max);
+            }
+        };
+        dec(
+            &mut s,
+            "  DMA bytes per bus cycle",
+            "dma_bytes_per_bus_cycle",
+            "bytes",
+            "address phase to last data phase + turnaround",
+        );
+        dec(&mut s, "  DMA / bus limit (4 bytes/clock)", "dma_bus_ratio", "", "32-bit PCI, one dword per data phase");
+        dec(&mut s, "  dwords per DMA transaction", "dma_dwords_per_txn", "", "n");
+        if let Some(n) = f("dma_dwords_per_txn").map(|x| x.median) {
+            let _ = writeln!(
+                s,
+                "  {:<34} {:>14.3} {:<10} bursts of that length, no wait state: 4n/(n+2)",
+                "  their bound",
+                BUS_BYTES_PER_CLOCK * n / (n + 2.0),
+                "bytes"
+            );
+        }
+        dec(&mut s, "  share of the clocks in DMA", "dma_bus_share", "", "");
+    }
     row(&mut s, "bare with Verilator's tracer", "bare_trace_cycles_per_s", "cycles/s", "");
     row(&mut s, "co-simulation with VCD", "trace_cycles_per_s", "cycles/s", "");
     ratio(&mut s, "  traced / bare traced", "trace_ratio", 0.8);
@@ -487,4 +644,73 @@ pub fn table(r: &BenchReport) -> String {
         let _ = writeln!(s, "  {:<34} {:>14.1} s          goal <= 5 ({ok})", "rebuild after an RTL edit", b);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dirql_sim::Frame;
+
+    /// The bus idle at `cycle`.
+    fn idle(cycle: u64) -> Frame {
+        Frame {
+            cycle,
+            rst_n: true,
+            frame_n: true,
+            irdy_n: true,
+            trdy_n: true,
+            devsel_n: true,
+            stop_n: true,
+            ..Frame::default()
+        }
+    }
+
+    /// A transaction from `at`: address phase by `master` (bit of `ad_drivers`) with command
+    /// `cmd` at `addr`, then `phases` data phases (C/BE# `cbe_n`) with one wait state
+    /// before the first; returns its frames and the first idle cycle after it.
+    fn txn(at: u64, master: u8, cmd: u8, addr: u32, phases: u64, cbe_n: u8) -> (Vec<Frame>, u64) {
+        let mut v = vec![Frame { frame_n: false, cbe_n: cmd, ad: addr, ad_drivers: master, ..idle(at) }];
+        let reader = if cmd & 1 == 0 { 3 - master } else { master };
+        v.push(Frame { frame_n: false, irdy_n: false, devsel_n: false, cbe_n, ad_drivers: reader, ..idle(at + 1) });
+        for k in 0..phases {
+            let last = k + 1 == phases;
+            v.push(Frame {
+                frame_n: last,
+                irdy_n: false,
+                trdy_n: false,
+                devsel_n: false,
+                cbe_n,
+                ad_drivers: reader,
+                ..idle(at + 2 + k)
+            });
+        }
+        (v, at + 2 + phases)
+    }
+
+    #[test]
+    fn dma_counts_the_devices_memory_bursts_with_their_address_phase_and_turnaround() {
+        let mut d = DmaCount::default();
+        let mut frames = vec![idle(1)];
+        // The device writes 3 dwords (all bytes) to host RAM: 5 clocks from the address
+        // phase to the last data phase (one wait state), 6 with the turnaround.
+        let (t, next) = txn(2, 2, 0x7, 0x0010_0000, 3, 0x0);
+        frames.extend(t);
+        frames.push(idle(next));
+        // The device reads 2 dwords, one byte lane disabled in each: 4 + 1 clocks.
+        let (t, next) = txn(next + 1, 2, 0x6, 0x0010_1000, 2, 0x8);
+        frames.extend(t);
+        frames.push(idle(next));
+        // Not DMA: its MSI write, and a host read the device answers (it drives AD).
+        let (t, next) = txn(next + 1, 2, 0x7, 0xFEE0_0000, 1, 0x0);
+        frames.extend(t);
+        frames.push(idle(next));
+        let (t, next) = txn(next + 1, 1, 0x6, 0xE000_0010, 1, 0x0);
+        frames.extend(t);
+        frames.push(idle(next));
+        for f in &frames {
+            d.feed(f);
+        }
+        assert_eq!((d.transactions, d.data_phases, d.bytes), (2, 5, 12 + 6));
+        assert_eq!(d.bus_cycles, 6 + 5);
+    }
 }

@@ -200,7 +200,28 @@ pub struct RunOptions {
     pub rtl: Option<&'static RtlTwin>,
     /// Progress for long runs.
     pub progress: Option<Progress>,
+    /// An extra observer of every frame (the bench's bus statistics).
+    pub tap: Option<FrameTap>,
 }
+
+/// An observer of every frame of a run besides the rules ([`RunOptions::tap`]): `dirql
+/// bench` counts the device's DMA on the bus with one. A run without it observes nothing
+/// more.
+#[derive(Clone)]
+pub struct FrameTap(pub Rc<RefCell<dyn FnMut(&dirql_sim::Frame)>>);
+
+impl std::fmt::Debug for FrameTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrameTap(..)")
+    }
+}
+
+impl PartialEq for FrameTap {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+impl Eq for FrameTap {}
 
 /// [`run`] with a schedule and/or recording.
 pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunError> {
@@ -256,6 +277,9 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             ov.set(ov.get() + 1);
         }
     }));
+    if let Some(tap) = opts.tap.clone() {
+        m.observe(Box::new(move |f| (tap.0.borrow_mut())(f)));
+    }
     let harm = HarmLog::default();
     m.observe(unserviced_source_oracle(s.device.profile(), harm.clone()));
     let progress: Option<ProgressFn> = opts.progress.clone().map(|p| Box::new(move |c| (p.0)(c)) as ProgressFn);

@@ -11,8 +11,8 @@ use std::io::Cursor;
 use dirql_host::videoport::SyncReading;
 use dirql_sim::Frame;
 use dirql_testbenches::check::{read_vcd, Checker, RuleReport, SourceTiming};
-use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings};
 use dirql_testbenches::device::Device;
+use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings};
 use proptest::prelude::*;
 
 fn verdicts(c: Checker) -> (Vec<RuleReport>, Vec<SourceTiming>) {

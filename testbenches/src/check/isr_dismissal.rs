@@ -308,10 +308,10 @@ impl Rule for IsrDismissal {
         }
         self.prev_dev_inta_n = f.dev_inta_n;
         let raw = (self.profile.latched)(f);
-        for b in 0..32 {
-            if raw & !self.prev_raw & (1 << b) != 0 {
-                self.rose_at[b] = f.cycle;
-            }
+        let mut rose = raw & !self.prev_raw;
+        while rose != 0 {
+            self.rose_at[rose.trailing_zeros() as usize] = f.cycle;
+            rose &= rose - 1;
         }
         self.prev_raw = raw;
         self.prev_pending = (self.profile.latched)(f) & (self.profile.enabled)(f);

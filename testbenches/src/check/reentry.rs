@@ -140,8 +140,14 @@ impl Rule for NoSpuriousReentry {
                 );
             }
         }
-        let in_isr: Vec<usize> = (0..TRACED_CPUS).filter(|&c| f.routine_of(c) == Some(Routine::Isr)).collect();
-        if in_isr.len() > 1 && !self.overlap {
+        // The CPUs in the ISR, in an array (this runs every cycle: no allocation).
+        let mut in_isr = [0usize; TRACED_CPUS];
+        let mut n = 0;
+        for c in (0..TRACED_CPUS).filter(|&c| f.routine_of(c) == Some(Routine::Isr)) {
+            in_isr[n] = c;
+            n += 1;
+        }
+        if n > 1 && !self.overlap {
             self.ledger.violations.push(
                 Violation::new(
                     f.cycle,
@@ -160,7 +166,7 @@ impl Rule for NoSpuriousReentry {
                 .signals(SIGS),
             );
         }
-        self.overlap = in_isr.len() > 1;
+        self.overlap = n > 1;
         self.prev_inta_n = f.inta_n;
     }
 
