@@ -208,7 +208,10 @@ pub struct RunOptions {
 /// bench` counts the device's DMA on the bus with one. A run without it observes nothing
 /// more.
 #[derive(Clone)]
-pub struct FrameTap(pub Rc<RefCell<dyn FnMut(&dirql_sim::Frame)>>);
+pub struct FrameTap(pub Rc<RefCell<TapFn>>);
+
+/// What a [`FrameTap`] calls with each frame.
+pub type TapFn = dyn FnMut(&dirql_sim::Frame);
 
 impl std::fmt::Debug for FrameTap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -15,14 +15,17 @@ use dirql_testbenches::device::Device;
 use dirql_testbenches::scenario::{run_with, RunOptions, RunSettings};
 use proptest::prelude::*;
 
-fn verdicts(c: Checker) -> (Vec<RuleReport>, Vec<SourceTiming>) {
+/// The rules' reports and the timing statistics of a checked waveform.
+type Verdicts = (Vec<RuleReport>, Vec<SourceTiming>);
+
+fn verdicts(c: Checker) -> Verdicts {
     let (r, t) = c.finish_all();
     (r, t.sources().to_vec())
 }
 
 /// Checks `vcd` with and without the quiet path; both verdicts, and how many frames were
 /// quiet repeats.
-fn both_ways(vcd: &[u8]) -> ((Vec<RuleReport>, Vec<SourceTiming>), (Vec<RuleReport>, Vec<SourceTiming>), u64) {
+fn both_ways(vcd: &[u8]) -> (Verdicts, Verdicts, u64) {
     let mut quick = Checker::for_device(&dirql_display::DISPLAY);
     let mut full = Checker::for_device(&dirql_display::DISPLAY).without_quiet_path();
     let (mut prev, mut repeats) = (None::<Frame>, 0);
