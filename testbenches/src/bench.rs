@@ -597,7 +597,7 @@ pub fn table(r: &BenchReport) -> String {
         if let Some(n) = f("dma_dwords_per_txn").map(|x| x.median) {
             let _ = writeln!(
                 s,
-                "  {:<34} {:>14.3} {:<10} bursts of that length, no wait state: 4n/(n+2)",
+                "  {:<34} {:>14.3} {:<10} writes of that length: 4n/(n+2) (a read takes one clock more)",
                 "  their bound",
                 BUS_BYTES_PER_CLOCK * n / (n + 2.0),
                 "bytes"
