@@ -163,8 +163,12 @@ pub struct Machine {
     /// The line was disabled after a storm: nothing unmasks it again.
     line_disabled: bool,
     second: Option<SecondSource>,
-    /// The connected interrupt object, cached so the per-cycle probe needs no RefCell.
+    /// The interrupt objects connected to the line, cached so the per-cycle probe needs no
+    /// RefCell: slot 0's driver's (or the only one) and slot 1's.
     line_int: Option<Rc<InterruptObject>>,
+    line_int1: Option<Rc<InterruptObject>>,
+    /// The slot of the device whose driver the jobs spawned now belong to.
+    driver_slot: u8,
     /// The connected message-signalled interrupt, cached likewise.
     msi: Option<Rc<MessageInterrupt>>,
     /// Each CPU's local APIC: message numbers requested and not yet taken (the IRR; a
@@ -236,6 +240,8 @@ impl Machine {
             line_disabled: false,
             second: None,
             line_int: None,
+            line_int1: None,
+            driver_slot: 0,
             msi: None,
             msi_pending: vec![0; usize::from(cpus)],
             msi_probe: 0,
@@ -254,12 +260,22 @@ impl Machine {
         &self.k
     }
 
-    /// Queues `job` to run on `cpu` at PASSIVE_LEVEL as a thread.
+    /// Queues `job` to run on `cpu` at PASSIVE_LEVEL as a thread (of the driver of the
+    /// device in [`Machine::set_driver_slot`]'s slot).
     pub fn spawn(&mut self, cpu: u8, job: Job) {
+        let slot = self.driver_slot;
+        let job: Job = if slot == 0 { job } else { Box::new(move |c: &Cpu<'_>| c.in_slot(slot, || job(c))) };
         let i = usize::from(cpu).min(self.k.cpus.len() - 1);
         let st = &self.k.cpus[i];
         st.jobs.borrow_mut().push_back(job);
         st.queued.set(st.queued.get() + 1);
+    }
+
+    /// Makes the jobs spawned from now on the driver code of the device in `slot` (0, or 1
+    /// on a two-slot model): their configuration cycles go to that device, and the
+    /// waveform shows whose code runs (`host1.cpu_slot`).
+    pub fn set_driver_slot(&mut self, slot: u8) {
+        self.driver_slot = slot;
     }
 
     /// Adds a per-cycle observer (the live checkers).
@@ -386,6 +402,7 @@ impl Machine {
             || self.pic.next_ready().is_some()
             || (self.bus.inta_n == 0 && !self.pic.in_service() && !self.pic.masked())
             || self.bus.req_n == 0
+            || self.bus.req1_n == 0
             || self.msi_pending.iter().any(|&p| p != 0)
         {
             return false;
@@ -413,6 +430,7 @@ impl Machine {
         }
         let mut d = self.drive;
         d.isr_ret = 0;
+        d.isr_ret1 = 0;
         d.msi = 0;
         d.pic = self.pic.probe();
         d.bus_cpu = 0;
@@ -460,11 +478,16 @@ impl Machine {
             // it, which is what the rules need to know of it (docs/contracts.md §4).
             d.cpu1_irql = dirql_sim::OFFLINE_IRQL;
         }
-        let mut ret = 0;
-        for c in &self.k.cpus {
+        let (mut ret, mut ret1, mut slots) = (0, 0, 0);
+        for (i, c) in self.k.cpus.iter().enumerate() {
             ret |= c.isr_ret.replace(0);
+            ret1 |= c.isr_ret1.replace(0);
+            slots |= (c.slot.get() & 1) << i;
         }
         d.isr_ret = ret;
+        d.isr_ret1 = ret1;
+        d.cpu_slot = slots;
+        d.lock_owner1 = self.line_int1.as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
         // The interrupt lock of whichever interrupt the device uses: the line's, or its
         // messages' (NdisMSynchronizeWithInterruptEx takes the latter).
         let lock = self.line_int.as_ref().or(self.msi.as_ref().map(|m| &m.object));
@@ -689,7 +712,9 @@ impl Machine {
                 Wait::Ready(Resume::Go)
             }
             Yield::Unmask => {
-                self.line_int = self.k.interrupt();
+                let objects = self.k.line_objects();
+                self.line_int = objects.iter().find(|i| i.slot() == 0).or(objects.first()).cloned();
+                self.line_int1 = objects.iter().find(|i| i.slot() == 1).cloned();
                 self.line_irql = self.line_int.as_ref().map(|i| i.dirql);
                 self.pic.set_masked(self.line_disabled);
                 Wait::Ready(Resume::Go)

@@ -43,6 +43,14 @@ pub(crate) mod bridge {
         /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting
         /// exclusion (VpMedium/VpHighPriority, NdisMSynchronizeWithInterruptEx).
         exclusive: u8,
+        /// Two-slot models only (ignored by the others): IDSEL and GNT# of slot 1, its
+        /// ISR's return pulse, its interrupt lock's owner, and bit N = CPU N runs slot
+        /// 1's driver code (docs/sim-interface.md, "Two slots").
+        idsel1: u8,
+        gnt1_n: u8,
+        isr_ret1: u8,
+        lock_owner1: u8,
+        cpu_slot: u8,
     }
 
     /// The wired bus as every agent sees it in the interval after a rising edge.
@@ -63,6 +71,12 @@ pub(crate) mod bridge {
         inta_n: u8,
         dev_inta_n: u8,
         dev_probe: [u32; 8],
+        /// Two-slot models: slot 1's REQ# and own INTA#, which slot drives AD (bit N), and
+        /// its probes; released / 0 in a one-slot model.
+        req1_n: u8,
+        dev1_inta_n: u8,
+        slot_ad_oe: u8,
+        dev1_probe: [u32; 8],
     }
 
     unsafe extern "C++" {

@@ -47,6 +47,12 @@ pub enum Routine {
     BugCheck = 7,
     /// Firmware: PCI enumeration before the OS starts.
     Bios = 8,
+    /// Code of another device's driver: never traced, only what [`Frame::view`] shows a
+    /// CPU running the driver of the other slot as.
+    Foreign = 9,
+    /// The ISR of another device's driver on a shared line (the chain): shown as
+    /// [`Routine::Foreign`] is, by [`Frame::view`] only.
+    ForeignIsr = 10,
 }
 
 impl Routine {
@@ -63,6 +69,8 @@ impl Routine {
             6 => Spin,
             7 => BugCheck,
             8 => Bios,
+            9 => Foreign,
+            10 => ForeignIsr,
             _ => return None,
         })
     }
@@ -80,6 +88,8 @@ impl Routine {
             Spin => "spin",
             BugCheck => "bugcheck",
             Bios => "BIOS",
+            Foreign => "other-device",
+            ForeignIsr => "other-device-ISR",
         }
     }
 }
@@ -148,7 +158,26 @@ pub struct Frame {
     /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
     /// (`host.exclusive`; 0 in waveforms written before it was traced).
     pub exclusive: u8,
+    /// Two-slot models (`host1.*`, `dev1_*`; 0 elsewhere): slot 1's IDSEL, own INTA#, ISR
+    /// return pulse, interrupt lock owner and probes; which slot drives AD (bit N); and
+    /// bit N = CPU N runs slot 1's driver code. [`Frame::view`] makes one slot's frame.
+    pub idsel1: bool,
+    /// Slot 1's own INTA# drive.
+    pub dev1_inta_n: bool,
+    /// Slot 1's ISR return pulse, as [`Frame::isr_ret`].
+    pub isr_ret1: u8,
+    /// Slot 1's interrupt spin lock owner, as [`Frame::lock_owner`].
+    pub lock_owner1: u8,
+    /// Bit N: CPU N runs the driver code of slot 1.
+    pub cpu_slot: u8,
+    /// Bit N: slot N drives AD.
+    pub slot_ad_oe: u8,
+    /// Slot 1's probes.
+    pub dev1: [u32; 8],
 }
+
+/// The slot of a bus issuer ([`Frame::bus_issuer`] bits 14:13).
+pub const ISSUER_SLOT_SHIFT: u32 = 13;
 
 impl Frame {
     /// The frame of cycle `cycle` from what the harness drove and the bus it got back.
@@ -182,7 +211,45 @@ impl Frame {
             dev: b.dev_probe,
             msi: d.msi,
             exclusive: d.exclusive,
+            idsel1: d.idsel1 != 0,
+            dev1_inta_n: b.dev1_inta_n != 0,
+            isr_ret1: d.isr_ret1,
+            lock_owner1: d.lock_owner1,
+            cpu_slot: d.cpu_slot,
+            slot_ad_oe: b.slot_ad_oe,
+            dev1: b.dev1_probe,
         }
+    }
+
+    /// The frame as the device in `slot` of a two-slot model and its driver see it: that
+    /// slot's IDSEL, INTA#, probes, AD drive, ISR returns and interrupt lock in the
+    /// one-device fields, and every CPU running the other slot's driver shown as running
+    /// [`Routine::Foreign`] code (its operation, note and exclusion cleared; a transaction
+    /// it issued likewise), so that a rule written for one device judges this one alone.
+    pub fn view(&self, slot: usize) -> Frame {
+        let mut v = *self;
+        if slot == 1 {
+            v.idsel = self.idsel1;
+            v.dev_inta_n = self.dev1_inta_n;
+            v.dev = self.dev1;
+            v.isr_ret = self.isr_ret1;
+            v.lock_owner = self.lock_owner1;
+        }
+        v.ad_drivers = (self.ad_drivers & 1) | ((self.slot_ad_oe >> slot) & 1) << 1;
+        for c in 0..TRACED_CPUS {
+            let theirs = usize::from((self.cpu_slot >> c) & 1) != slot;
+            if theirs && self.routine[c] != Routine::Idle as u8 {
+                v.routine[c] =
+                    if self.routine[c] == Routine::Isr as u8 { Routine::ForeignIsr } else { Routine::Foreign } as u8;
+                v.op[c] = 0;
+                v.note[c] = 0;
+                v.exclusive &= !(1 << c);
+            }
+        }
+        if self.bus_issuer != 0 && usize::from((self.bus_issuer >> ISSUER_SLOT_SHIFT) & 3) != slot {
+            v.bus_issuer = (self.bus_issuer & !0xF) | Routine::Foreign as u16;
+        }
+        v
     }
 
     /// The ISR return pulse of `cpu` this cycle: `Some(true)` for TRUE.

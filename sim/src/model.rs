@@ -212,6 +212,11 @@ impl Drive {
             cpu1_note: 0,
             msi: 0,
             exclusive: 0,
+            idsel1: 0,
+            gnt1_n: 1,
+            isr_ret1: 0,
+            lock_owner1: 0,
+            cpu_slot: 0,
         }
     }
 }
@@ -241,6 +246,10 @@ impl Bus {
             inta_n: 1,
             dev_inta_n: 1,
             dev_probe: [0; 8],
+            req1_n: 1,
+            dev1_inta_n: 1,
+            slot_ad_oe: 0,
+            dev1_probe: [0; 8],
         }
     }
 }

@@ -493,6 +493,9 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
     let mut checker = Checker::for_device(device);
+    if let Some(p) = manifest.as_ref().and_then(|m| m.partner.as_deref()) {
+        checker = checker.with_partner(registry.device(p).ok_or_else(|| unknown_device(registry, p))?);
+    }
     let (frames, recovered) = match TraceFormat::of_path(&vcd) {
         TraceFormat::Fst => {
             quiet_reader_panics();

@@ -24,6 +24,9 @@ use super::{msi_write, Ctx, IsrSpan, Ledger, Rule, Violation, TRACED_CPUS};
 /// The rule's state.
 pub struct NoSpuriousReentry {
     spans: [IsrSpan; TRACED_CPUS],
+    /// Per CPU: in an interrupt dispatch, its own device's ISR or (two-slot runs) the
+    /// other device's ahead of it in the shared line's chain.
+    dispatch: [bool; TRACED_CPUS],
     /// Deliveries not yet matched by an ISR entry (and the cycle of the oldest).
     credit: Option<u64>,
     /// Messages taken per CPU, not yet matched by an ISR entry there.
@@ -47,6 +50,7 @@ impl NoSpuriousReentry {
     pub fn new() -> Self {
         NoSpuriousReentry {
             spans: [IsrSpan::default(); TRACED_CPUS],
+            dispatch: [false; TRACED_CPUS],
             credit: None,
             msi_credit: [0; TRACED_CPUS],
             msi_sent: Vec::new(),
@@ -121,7 +125,19 @@ impl Rule for NoSpuriousReentry {
             }
         }
         for cpu in 0..TRACED_CPUS {
-            if !self.spans[cpu].update(f, cpu) {
+            let r = f.routine_of(cpu);
+            let was = self.dispatch[cpu];
+            self.dispatch[cpu] =
+                matches!(r, Some(Routine::Isr | Routine::ForeignIsr)) || (was && r == Some(Routine::Spin));
+            let entry = self.spans[cpu].update(f, cpu);
+            if !was && r == Some(Routine::ForeignIsr) {
+                // A shared line: the other device's ISR, first in the chain, took this
+                // delivery (whether it had one is that device's rule's to judge).
+                self.credit = None;
+                continue;
+            }
+            // Entered after the other device's ISR in one dispatch: the same delivery.
+            if !entry || was {
                 continue;
             }
             if self.msi_credit[cpu] > 0 {

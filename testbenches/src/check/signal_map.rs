@@ -33,7 +33,7 @@ const SLOTS: usize = {
 };
 // `frame_of` reads the slots by index, in TABLE's order: a signal added or removed there
 // must be taken or dropped there too.
-const _: () = assert!(SLOTS == 41, "frame_of reads slots 0..=40 of signal_table::TABLE");
+const _: () = assert!(SLOTS == 55, "frame_of reads slots 0..=54 of signal_table::TABLE");
 
 /// Slot of the clock in [`TABLE`].
 const CLK: usize = 0;
@@ -172,6 +172,13 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         msi: v[38] as u16,
         bus_issuer: v[39] as u16,
         exclusive: v[40] as u8,
+        idsel1: b(41),
+        isr_ret1: u(42),
+        lock_owner1: u(43),
+        cpu_slot: u(44),
+        dev1_inta_n: b(45),
+        slot_ad_oe: u(46),
+        dev1: std::array::from_fn(|i| v[47 + i] as u32),
     }
 }
 
