@@ -373,7 +373,7 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         strategy,
         shrink: !a.no_shrink,
     };
-    let r = explore(&settings).map_err(BadInput)?;
+    let r = explore(&settings).map_err(|e| BadInput(e.to_string()))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
