@@ -15,7 +15,7 @@ use std::rc::Rc;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
     msi_probe, BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, MsiMessage,
-    PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
+    PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Slot1, Slot1Bus, Status, SubmitError,
 };
 
 use crate::irql::Irql;
@@ -169,6 +169,11 @@ pub struct Machine {
     line_int1: Option<Rc<InterruptObject>>,
     /// The slot of the device whose driver the jobs spawned now belong to.
     driver_slot: u8,
+    /// A two-slot model: slot 1's outputs after the last clock, and the observers of slot
+    /// 1's view of each cycle (`observers` then see slot 0's).
+    two_slots: bool,
+    slot1: Slot1Bus,
+    observers1: Vec<Observer>,
     /// The connected message-signalled interrupt, cached likewise.
     msi: Option<Rc<MessageInterrupt>>,
     /// Each CPU's local APIC: message numbers requested and not yet taken (the IRR; a
@@ -202,6 +207,7 @@ impl Machine {
     /// Builds the machine: the model (tracing when `cfg.vcd` is set) and idle CPUs.
     pub fn new(cfg: &MachineConfig) -> Result<Self, SimError> {
         let model = Model::of(&cfg.model, cfg.vcd.as_deref())?;
+        let two_slots = model.slots() == 2;
         let cpus = cfg.cpus.clamp(1, 2);
         let bridge = PciHostBridge::new(cfg.bridge);
         let k = Rc::new(Kernel::new(usize::from(cpus), bridge.ram()));
@@ -242,6 +248,9 @@ impl Machine {
             line_int: None,
             line_int1: None,
             driver_slot: 0,
+            two_slots,
+            slot1: Slot1Bus::released(),
+            observers1: Vec::new(),
             msi: None,
             msi_pending: vec![0; usize::from(cpus)],
             msi_probe: 0,
@@ -278,9 +287,20 @@ impl Machine {
         self.driver_slot = slot;
     }
 
-    /// Adds a per-cycle observer (the live checkers).
+    /// Adds a per-cycle observer (the live checkers); on a two-slot model it sees slot 0's
+    /// view of each cycle ([`Frame::views`]).
     pub fn observe(&mut self, f: Observer) {
         self.observers.push(f);
+    }
+
+    /// Adds a per-cycle observer of slot 1's view (two-slot models; never called otherwise).
+    pub fn observe_slot1(&mut self, f: Observer) {
+        self.observers1.push(f);
+    }
+
+    /// Whether the model has two devices on its bus (docs/sim-interface.md, "Two slots").
+    pub fn two_slots(&self) -> bool {
+        self.two_slots
     }
 
     /// Drives the second agent on the shared INTA# line.
@@ -344,6 +364,9 @@ impl Machine {
         let mut d = Drive::idle();
         if now > self.reset_until {
             d.rst_n = 1;
+            if self.two_slots {
+                self.bridge.set_slot1_request(self.slot1.req1_n == 0);
+            }
             self.bridge.tick(now, &self.bus, &mut d);
             if self.bridge.has_completions() {
                 let (bridge, slots) = (&mut self.bridge, &mut self.slots);
@@ -374,7 +397,16 @@ impl Machine {
         }
         self.probe(&mut d);
         let bus = self.model.step(&d);
-        if !self.observers.is_empty() {
+        if self.two_slots {
+            self.slot1 = self.model.slot1();
+            let [f0, f1] = Frame::live(now, &d, &bus).views(&Slot1::live(&d, &self.slot1));
+            for o in &mut self.observers {
+                o(&f0);
+            }
+            for o in &mut self.observers1 {
+                o(&f1);
+            }
+        } else if !self.observers.is_empty() {
             let f = Frame::live(now, &d, &bus);
             for o in &mut self.observers {
                 o(&f);
@@ -402,7 +434,7 @@ impl Machine {
             || self.pic.next_ready().is_some()
             || (self.bus.inta_n == 0 && !self.pic.in_service() && !self.pic.masked())
             || self.bus.req_n == 0
-            || self.bus.req1_n == 0
+            || self.two_slots
             || self.msi_pending.iter().any(|&p| p != 0)
         {
             return false;
@@ -478,16 +510,21 @@ impl Machine {
             // it, which is what the rules need to know of it (docs/contracts.md §4).
             d.cpu1_irql = dirql_sim::OFFLINE_IRQL;
         }
-        let (mut ret, mut ret1, mut slots) = (0, 0, 0);
-        for (i, c) in self.k.cpus.iter().enumerate() {
+        let mut ret = 0;
+        for c in &self.k.cpus {
             ret |= c.isr_ret.replace(0);
-            ret1 |= c.isr_ret1.replace(0);
-            slots |= (c.slot.get() & 1) << i;
         }
         d.isr_ret = ret;
-        d.isr_ret1 = ret1;
-        d.cpu_slot = slots;
-        d.lock_owner1 = self.line_int1.as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
+        if self.two_slots {
+            let (mut ret1, mut slots) = (0, 0);
+            for (i, c) in self.k.cpus.iter().enumerate() {
+                ret1 |= c.isr_ret1.replace(0);
+                slots |= (c.slot.get() & 1) << i;
+            }
+            d.isr_ret1 = ret1;
+            d.cpu_slot = slots;
+            d.lock_owner1 = self.line_int1.as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
+        }
         // The interrupt lock of whichever interrupt the device uses: the line's, or its
         // messages' (NdisMSynchronizeWithInterruptEx takes the latter).
         let lock = self.line_int.as_ref().or(self.msi.as_ref().map(|m| &m.object));

@@ -96,6 +96,32 @@ class CoreImpl final : public Core {
     }
   }
 
+  uint8_t slots() const override { return HasSlot1<Top>::value ? 2 : 1; }
+
+  Slot1Bus slot1() const override {
+    Slot1Bus s;
+    if constexpr (HasSlot1<Top>::value) {
+      const Top& t = *top_;
+      s.req1_n = t.req1_no;
+      s.dev1_inta_n = t.dev1_inta_no;
+      s.slot_ad_oe = t.slot_ad_oe_o;
+      s.dev1_probe[0] = t.dev1_probe0_o;
+      s.dev1_probe[1] = t.dev1_probe1_o;
+      s.dev1_probe[2] = t.dev1_probe2_o;
+      s.dev1_probe[3] = t.dev1_probe3_o;
+      s.dev1_probe[4] = t.dev1_probe4_o;
+      s.dev1_probe[5] = t.dev1_probe5_o;
+      s.dev1_probe[6] = t.dev1_probe6_o;
+      s.dev1_probe[7] = t.dev1_probe7_o;
+    } else {
+      s.req1_n = 1;
+      s.dev1_inta_n = 1;
+      s.slot_ad_oe = 0;
+      for (auto& p : s.dev1_probe) p = 0;
+    }
+    return s;
+  }
+
   void flush_trace() override {
     if (writer_) writer_->flush();
   }
@@ -191,25 +217,6 @@ class CoreImpl final : public Core {
     b.dev_probe[5] = t.dev_probe5_o;
     b.dev_probe[6] = t.dev_probe6_o;
     b.dev_probe[7] = t.dev_probe7_o;
-    if constexpr (HasSlot1<Top>::value) {
-      b.req1_n = t.req1_no;
-      b.dev1_inta_n = t.dev1_inta_no;
-      b.slot_ad_oe = t.slot_ad_oe_o;
-      b.dev1_probe[0] = t.dev1_probe0_o;
-      b.dev1_probe[1] = t.dev1_probe1_o;
-      b.dev1_probe[2] = t.dev1_probe2_o;
-      b.dev1_probe[3] = t.dev1_probe3_o;
-      b.dev1_probe[4] = t.dev1_probe4_o;
-      b.dev1_probe[5] = t.dev1_probe5_o;
-      b.dev1_probe[6] = t.dev1_probe6_o;
-      b.dev1_probe[7] = t.dev1_probe7_o;
-    } else {
-      b.req1_n = 1;
-      b.dev1_inta_n = 1;
-      b.slot_ad_oe = 0;
-      for (auto& p : b.dev1_probe) p = 0;
-    }
-
     t.clk_i = 0;
     t.eval();
     dump(now + kPeriod / 2);

@@ -348,6 +348,8 @@ pub struct PciHostBridge {
     granted: Option<u8>,
     /// The slot granted last (round robin between the two REQ#s of a two-slot model).
     last_grant: u8,
+    /// Slot 1's REQ# is asserted (two-slot models: [`PciHostBridge::set_slot1_request`]).
+    req1: bool,
     /// As target: an MSI write being received (address, data so far).
     target: Option<(u32, Option<u32>)>,
     target_release: bool,
@@ -385,6 +387,7 @@ impl PciHostBridge {
             idle_fault: cfg.faults.rtl_mutant.map_or(0, PinFault::armed),
             granted: None,
             last_grant: 1,
+            req1: false,
             target: None,
             target_release: false,
             msis: Vec::new(),
@@ -536,6 +539,12 @@ impl PciHostBridge {
         self.active.as_ref().map(|a| a.req.issuer)
     }
 
+    /// Slot 1's REQ# as it stood in the previous interval (two-slot models; set before
+    /// [`PciHostBridge::tick`]).
+    pub fn set_slot1_request(&mut self, asserted: bool) {
+        self.req1 = asserted;
+    }
+
     /// Advances one cycle: `bus` is the wired bus of the previous interval; the host's
     /// master signals for this interval are written into `d`.
     pub fn tick(&mut self, now: Cycle, bus: &Bus, d: &mut Drive) {
@@ -601,7 +610,7 @@ impl PciHostBridge {
         if !self.upstream.is_empty() {
             self.drain_upstream(now);
         }
-        let req = [bus.req_n == 0, bus.req1_n == 0];
+        let req = [bus.req_n == 0, self.req1];
         if self.granted.is_none() && self.target.is_none() && !self.target_release && !req[0] && !req[1] {
             return; // nobody else wants the bus: the common case, kept cheap
         }

@@ -71,8 +71,13 @@ pub(crate) mod bridge {
         inta_n: u8,
         dev_inta_n: u8,
         dev_probe: [u32; 8],
-        /// Two-slot models: slot 1's REQ# and own INTA#, which slot drives AD (bit N), and
-        /// its probes; released / 0 in a one-slot model.
+    }
+
+    /// Slot 1's outputs in a two-slot model, as they stand after the last clock: its
+    /// REQ# and own INTA#, which slot drives AD (bit N), its probes (released / 0 in a
+    /// one-slot model). Apart from [`Bus`], so that a one-slot run moves no more per clock.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Slot1Bus {
         req1_n: u8,
         dev1_inta_n: u8,
         slot_ad_oe: u8,
@@ -92,6 +97,10 @@ pub(crate) mod bridge {
         fn step(self: Pin<&mut Model>, d: &Drive) -> Bus;
         fn run_quiet(self: Pin<&mut Model>, d: &Drive, last: &Bus, max: u64, out: &mut Bus) -> u64;
         fn run_bare(self: Pin<&mut Model>, cycles: u64, reset: bool);
+        /// Devices on the bus: 1, or 2 for a two-slot model.
+        fn slots(self: &Model) -> u8;
+        /// Slot 1's outputs after the last clock (released in a one-slot model).
+        fn slot1(self: &Model) -> Slot1Bus;
         fn flush_trace(self: Pin<&mut Model>);
         fn close_trace(self: Pin<&mut Model>);
         fn cycles(self: &Model) -> u64;

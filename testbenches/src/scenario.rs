@@ -279,21 +279,23 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     // view of it when there are two devices.
     let progress: Option<ProgressFn> = opts.progress.clone().map(|p| Box::new(move |c| (p.0)(c)) as ProgressFn);
     let mut checker = Checker::for_device(s.device).with_progress(progress);
-    match &partner {
-        None => m.observe(unserviced_source_oracle(s.device.profile(), harm.clone(), None)),
-        Some(p) => {
-            checker = checker.with_partner(p.device);
-            m.observe(unserviced_source_oracle(s.device.profile(), harm.clone(), Some(0)));
-            m.observe(unserviced_source_oracle(p.device.profile(), harm.clone(), Some(1)));
-        }
+    m.observe(unserviced_source_oracle(s.device.profile(), harm.clone(), None));
+    if let Some(p) = &partner {
+        checker = checker.with_partner(p.device);
+        m.observe_slot1(unserviced_source_oracle(p.device.profile(), harm.clone(), Some(1)));
     }
     let checker = Rc::new(RefCell::new(Some(checker)));
-    let live = checker.clone();
-    m.observe(Box::new(move |f| {
-        if let Some(c) = live.borrow_mut().as_mut() {
-            c.feed(f);
-        }
-    }));
+    let feeder = |live: Rc<RefCell<Option<Checker>>>| -> Box<dyn FnMut(&dirql_sim::Frame)> {
+        Box::new(move |f| {
+            if let Some(c) = live.borrow_mut().as_mut() {
+                c.feed(f);
+            }
+        })
+    };
+    m.observe(feeder(checker.clone()));
+    if partner.is_some() {
+        m.observe_slot1(feeder(checker.clone()));
+    }
 
     // In chunks: between them the waveform is flushed (so even a hard kill leaves a file
     // valid up to the last chunk) and a SIGINT/SIGTERM ends the run cleanly.
@@ -481,7 +483,8 @@ const UNSERVICED_CYCLES: u64 = 6_000;
 
 /// Harm observer: a source pending in the device (latched and enabled, as its profile
 /// reads the probes) while no ISR is entered on any CPU for [`UNSERVICED_CYCLES`].
-/// `slot`: the device's slot in a two-slot run (its view of each frame).
+/// `slot`: the device's slot in a two-slot run, for the message (it observes that slot's
+/// view of each cycle).
 fn unserviced_source_oracle(
     profile: &'static DeviceProfile,
     harm: HarmLog,
@@ -490,14 +493,6 @@ fn unserviced_source_oracle(
     let mut since = [None::<u64>; 32];
     let mut reported = 0u32;
     Box::new(move |f| {
-        let view;
-        let f = match slot {
-            None => f,
-            Some(n) => {
-                view = f.view(n);
-                &view
-            }
-        };
         if (0..crate::check::TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Isr)) {
             since = [None; 32];
             return;

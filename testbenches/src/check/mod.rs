@@ -482,8 +482,9 @@ impl Checker {
         c
     }
 
-    /// Judges a two-slot waveform: this checker slot 0's view of it, the rules of
-    /// `partner` (the device in slot 1) slot 1's, reported as `<partner>:<rule>`.
+    /// Judges a two-slot waveform: this checker slot 0's view of each cycle, the rules of
+    /// `partner` (the device in slot 1) slot 1's (frames with `slot` 1, [`Frame::views`]),
+    /// reported as `<partner>:<rule>`. Without a partner, slot 1's frames are ignored.
     pub fn with_partner(mut self, partner: &'static dyn crate::device::Device) -> Self {
         self.partner = Some((partner.name(), Box::new(Checker::for_device(partner))));
         self
@@ -516,12 +517,10 @@ impl Checker {
     /// One cycle.
     #[inline]
     pub fn feed(&mut self, f: &Frame) {
-        match self.partner.as_mut() {
-            None => self.feed_slot(f),
-            Some((_, p)) => {
-                p.feed_slot(&f.view(1));
-                self.feed_slot(&f.view(0));
-            }
+        if f.slot == 0 {
+            self.feed_slot(f);
+        } else if let Some((_, p)) = self.partner.as_mut() {
+            p.feed_slot(f);
         }
     }
 
