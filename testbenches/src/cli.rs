@@ -373,7 +373,7 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         strategy,
         shrink: !a.no_shrink,
     };
-    let r = explore(&settings).map_err(BadInput)?;
+    let r = explore(&settings).map_err(|e| BadInput(e.to_string()))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
@@ -493,6 +493,9 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
     let mut checker = Checker::for_device(device);
+    if let Some(p) = manifest.as_ref().and_then(|m| m.partner.as_deref()) {
+        checker = checker.with_partner(registry.device(p).ok_or_else(|| unknown_device(registry, p))?);
+    }
     let (frames, recovered) = match TraceFormat::of_path(&vcd) {
         TraceFormat::Fst => {
             quiet_reader_panics();

@@ -138,6 +138,7 @@ proptest! {
                 msi: u16::from(b[12] & b[13]) << (8 * (b[14] & 1)),
                 bus_issuer: u16::from(b[5]) << 8 | u16::from(b[6]),
                 exclusive: b[7] & 3,
+                ..Frame::default()
             };
             c.feed(&f);
         }

@@ -70,6 +70,8 @@ enum Exclusion {
     Lock(usize, Option<Routine>),
     /// The ISR running on this CPU.
     Isr(usize),
+    /// The other device's ISR, ahead in the shared line's chain, running on this CPU.
+    ForeignIsr(usize),
     /// This CPU at this IRQL, the device IRQL then.
     Irql(usize, u8, u8),
 }
@@ -81,6 +83,9 @@ impl std::fmt::Display for Exclusion {
             Exclusion::InService => f.write_str("the previous interrupt still in service (no EOI yet)"),
             Exclusion::Lock(c, r) => write!(f, "the interrupt lock held by CPU{c} ({})", r.map_or("?", Routine::name)),
             Exclusion::Isr(c) => write!(f, "the ISR running on CPU{c}"),
+            Exclusion::ForeignIsr(c) => {
+                write!(f, "the other device's ISR, ahead in the shared line's chain, running on CPU{c}")
+            }
             Exclusion::Irql(c, irql, dirql) => write!(f, "CPU{c} at IRQL {irql} (device IRQL {dirql})"),
         }
     }
@@ -195,8 +200,11 @@ impl NoLostInterrupt {
             return Some(Exclusion::Lock(c, r));
         }
         for c in 0..TRACED_CPUS {
-            if f.routine_of(c) == Some(Routine::Isr) {
+            if f.routine[c] == Routine::Isr as u8 {
                 return Some(Exclusion::Isr(c));
+            }
+            if f.routine[c] == Routine::ForeignIsr as u8 {
+                return Some(Exclusion::ForeignIsr(c));
             }
             // The controller may have chosen a raised CPU: it waits for that one.
             if f.irql[c] >= self.dirql.get() && f.irql[c] != OFFLINE_IRQL {
