@@ -124,6 +124,7 @@ fn frame(cycle: u64, b: &[u8; 24], calm: bool) -> Frame {
         msi: u16::from(b[12] & b[13]) << (8 * (b[14] & 1)),
         bus_issuer: u16::from(b[5]) << 8 | u16::from(b[6]),
         exclusive: b[7] & 3,
+        slot: 0,
     };
     if calm {
         f.rst_n = true;
