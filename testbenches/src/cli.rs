@@ -808,6 +808,10 @@ fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -
     let mut out = Vec::new();
     let io = |p: &Path, e: std::io::Error| BadInput(format!("cannot write {}: {e}", p.display()));
     if let Some(p) = junit_path {
+        // Its folder is made as the waveform's is.
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        }
         std::fs::write(p, junit(suite, rules)).map_err(|e| io(p, e))?;
         out.push(p.display().to_string());
     }
@@ -821,13 +825,33 @@ fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -
         report_dir.map(Path::to_path_buf).or_else(|| vcd.map(|v| v.parent().unwrap_or(Path::new(".")).to_path_buf()));
     if let Some(dir) = dir {
         let stem = vcd.and_then(Path::file_stem).map_or("dirql".into(), |s| s.to_string_lossy().into_owned());
+        // Asked for (`--report-dir`): a failure is the user's to fix. Beside the waveform by
+        // default: a folder that cannot take them (read-only) costs the SVGs, not the verdict.
+        let skip = |p: &Path, e: std::io::Error| -> Result<(), Failure> {
+            if report_dir.is_some() {
+                return Err(io(p, e));
+            }
+            eprintln!(
+                "dirql: note: timing SVGs not written, {} cannot take them ({e}); --report-dir DIR writes them there",
+                p.display()
+            );
+            Ok(())
+        };
         if !timing.is_empty() {
-            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                skip(&dir, e)?;
+                return Ok(out);
+            }
         }
         for t in timing {
             let p = dir.join(format!("{stem}.timing-{}.svg", t.source.to_lowercase()));
-            std::fs::write(&p, timing_svg(t)).map_err(|e| io(&p, e))?;
-            out.push(p.display().to_string());
+            match std::fs::write(&p, timing_svg(t)) {
+                Ok(()) => out.push(p.display().to_string()),
+                Err(e) => {
+                    skip(&p, e)?;
+                    break;
+                }
+            }
         }
     }
     Ok(out)
