@@ -66,6 +66,9 @@ module dirql_sim_top (
   input  wire [31:0] h_cpu1_note_i,
   input  wire [15:0] h_msi_i,         // MSI taken: byte N = x86 vector CPU N took (0 = none)
   input  wire [1:0]  h_exclusive_i,   // bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
+  input  wire [31:0] h_cpu0_ram_read_i, // host-RAM dword CPU0 read without the bus this cycle | 1 (0 = none)
+  input  wire [31:0] h_cpu1_ram_read_i,
+  input  wire [15:0] h_dma_landed_i,    // device DMA writes that reached host RAM since reset, wrapping
 
   // Resolved bus
   output wire        frame_no,
@@ -189,6 +192,9 @@ module dirql_sim_top (
     .h_cpu1_note_i    (h_cpu1_note_i),
     .h_msi_i          (h_msi_i),
     .h_exclusive_i    (h_exclusive_i),
+    .h_cpu0_ram_read_i (h_cpu0_ram_read_i),
+    .h_cpu1_ram_read_i (h_cpu1_ram_read_i),
+    .h_dma_landed_i   (h_dma_landed_i),
     .frame_n          (host_frame_n),
     .irdy_n           (host_irdy_n),
     .cbe_n            (host_cbe_n),

@@ -141,6 +141,9 @@ class CoreImpl final : public Core {
     t.h_cpu1_note_i = d.cpu1_note;
     t.h_msi_i = d.msi;
     t.h_exclusive_i = d.exclusive;
+    t.h_cpu0_ram_read_i = d.cpu0_ram_read;
+    t.h_cpu1_ram_read_i = d.cpu1_ram_read;
+    t.h_dma_landed_i = d.dma_landed;
   }
 
   Bus clock() {

@@ -148,6 +148,13 @@ pub struct Frame {
     /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
     /// (`host.exclusive`; 0 in waveforms written before it was traced).
     pub exclusive: u8,
+    /// Host-RAM dword each CPU read this cycle without the bus: address | 1 (0 = none;
+    /// `host.cpuN_ram_read`, 0 in waveforms written before it was traced). See
+    /// [`Frame::ram_read`].
+    pub ram_read: [u32; TRACED_CPUS],
+    /// Device Memory Write data phases into host RAM that have left the host bridge's
+    /// upstream queue (reached RAM) since reset, wrapping at 2^16 (`host.dma_landed`).
+    pub dma_landed: u16,
 }
 
 impl Frame {
@@ -182,6 +189,8 @@ impl Frame {
             dev: b.dev_probe,
             msi: d.msi,
             exclusive: d.exclusive,
+            ram_read: [d.cpu0_ram_read, d.cpu1_ram_read],
+            dma_landed: d.dma_landed,
         }
     }
 
@@ -208,6 +217,12 @@ impl Frame {
             .then(|| Routine::from_code((i & 0xF) as u8))
             .flatten()
             .map(|r| (r, i & 0x10 != 0, (i >> 8) as u8 & 0x1F))
+    }
+
+    /// The host-RAM dword address `cpu` read this cycle without the bus, if it read one.
+    pub fn ram_read(&self, cpu: usize) -> Option<u32> {
+        let r = self.ram_read[cpu];
+        (r & 1 != 0).then_some(r & !3)
     }
 
     /// The routine `cpu` runs this cycle.

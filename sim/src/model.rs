@@ -212,6 +212,9 @@ impl Drive {
             cpu1_note: 0,
             msi: 0,
             exclusive: 0,
+            cpu0_ram_read: 0,
+            cpu1_ram_read: 0,
+            dma_landed: 0,
         }
     }
 }

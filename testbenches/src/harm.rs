@@ -21,7 +21,7 @@ use serde::Serialize;
 pub struct Harm {
     /// What kind of harm: `fence-stalled`, `mode-not-set`, `register-read-wrong`,
     /// `isr-in-exclusive-routine`, `second-device-unserviced`,
-    /// `source-unserviced`, `run-stopped`.
+    /// `source-unserviced`, `stale-dma-read`, `run-stopped`.
     pub kind: &'static str,
     /// Cycle at which it became harm.
     pub cycle: u64,

@@ -32,6 +32,8 @@ pub enum Defect {
     NoAck,
     /// `nic-ack-all`.
     AckAll,
+    /// `nic-ring-before-flush`.
+    RingBeforeFlush,
 }
 
 /// Every driver variant of the network adapter.
@@ -72,6 +74,20 @@ pub const VARIANTS: &[Variant] = &[
                           so a cause that latched between its read and its write is cleared unseen",
         },
         defect: Some(Defect::AckAll),
+    },
+    Variant {
+        twin: Twin {
+            name: "nic-ring-before-flush",
+            breaks: Some("dma-ordering"),
+            scenario: Some("nic-traffic"),
+            also_breaks: &[],
+            description: "MiniportInterrupt consumes the receive ring at DIRQL before its first read of the adapter \
+                          (as a message handler may: a message is ordered behind the adapter's DMA writes), then reads \
+                          and acknowledges INT_STATUS and hands its DPC every cause but the receive ones, which it \
+                          believes done; on INTA# the descriptors the adapter wrote back may still be queued in the \
+                          host bridge, so the ISR finds them not done and the frames wait for the next interrupt",
+        },
+        defect: Some(Defect::RingBeforeFlush),
     },
 ];
 
@@ -287,6 +303,11 @@ impl NicMiniport {
 
 impl NdisMiniportInterrupt for NicMiniport {
     fn miniport_interrupt(&self, cpu: &Cpu<'_>) -> (bool, bool) {
+        // The defect: the ring read before anything pushed the adapter's writes into RAM.
+        let early = self.has(Defect::RingBeforeFlush);
+        if early {
+            self.receive(cpu);
+        }
         // The status read also pushes the adapter's DMA writes queued in the host bridge
         // into host RAM ahead of its completion: after it, the DPC sees what the adapter
         // wrote before it raised the causes.
@@ -301,8 +322,11 @@ impl NdisMiniportInterrupt for NicMiniport {
             // released) before the ISR returns.
             let _ = cpu.mem_read32(self.reg(REG_INT_STATUS));
         }
-        self.isr_causes.set(self.isr_causes.get() | causes);
-        (true, true)
+        // The twin consumed the receive ring above and believes the receive causes done
+        // (its DPC never touches the ring, so the ring has one consumer).
+        let deferred = if early { causes & !(INT_RX | INT_RX_NOBUF) } else { causes };
+        self.isr_causes.set(self.isr_causes.get() | deferred);
+        (true, deferred != 0)
     }
 
     /// MiniportMessageInterrupt: message `m` stands for the causes whose bit number masked

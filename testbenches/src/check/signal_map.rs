@@ -33,7 +33,7 @@ const SLOTS: usize = {
 };
 // `frame_of` reads the slots by index, in TABLE's order: a signal added or removed there
 // must be taken or dropped there too.
-const _: () = assert!(SLOTS == 41, "frame_of reads slots 0..=40 of signal_table::TABLE");
+const _: () = assert!(SLOTS == 44, "frame_of reads slots 0..=43 of signal_table::TABLE");
 
 /// Slot of the clock in [`TABLE`].
 const CLK: usize = 0;
@@ -172,6 +172,8 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         msi: v[38] as u16,
         bus_issuer: v[39] as u16,
         exclusive: v[40] as u8,
+        ram_read: [v[41] as u32, v[42] as u32],
+        dma_landed: v[43] as u16,
     }
 }
 

@@ -83,6 +83,9 @@ pub const TABLE: &[Signal] = &[
     s("msi", "host.msi", 16, Optional, "interrupt line"),
     s("bus_issuer", "host.bus_issuer", 16, Optional, "PCI"),
     s("exclusive", "host.exclusive", 2, Optional, "interrupt line"),
+    s("cpu0_ram_read", "host.cpu0_ram_read", 32, Optional, "host RAM"),
+    s("cpu1_ram_read", "host.cpu1_ram_read", 32, Optional, "host RAM"),
+    s("dma_landed", "host.dma_landed", 16, Optional, "host RAM"),
     s("fault", "host.fault", 4, Shown, "PCI"),
 ];
 
