@@ -257,14 +257,7 @@ pub struct KernelStats {
     /// ISRs that started while a routine meant to exclude them ran (harm, whatever the
     /// rules say): (cycle, CPU of the ISR, CPU of the routine); the first few only.
     pub isr_in_exclusive: Vec<(u64, u8, u8)>,
-    /// Reads of host RAM that returned a value a device had already written over on the bus
-    /// (its write still queued in the host bridge): (cycle, CPU, address, value read, value
-    /// the device wrote); the first few only. Harm: the driver consumed stale data.
-    pub stale_reads: Vec<(u64, u8, u32, u32, u32)>,
 }
-
-/// How many [`KernelStats::stale_reads`] entries are kept.
-const STALE_READS_KEPT: usize = 8;
 
 /// How many [`KernelStats::isr_in_exclusive`] entries are kept.
 const EXCLUSIVE_OVERLAPS_KEPT: usize = 8;
@@ -531,17 +524,17 @@ impl<'y> Cpu<'y> {
     /// a write still queued in the host bridge is not seen). No bus transaction.
     pub fn host_read32(&self, addr: u32) -> u32 {
         self.work(Self::HOST_RAM_CYCLES);
-        let ram = self.k.ram.borrow();
-        let value = ram.read32(addr);
         // Traced this cycle (the machine's probe takes it): bit 0 marks a read.
         self.state().ram_read.set((addr & !3) | 1);
-        if let Some(wrote) = ram.in_flight_value(addr).filter(|&w| w != value) {
-            let mut st = self.k.stats.borrow_mut();
-            if st.stale_reads.len() < STALE_READS_KEPT {
-                st.stale_reads.push((self.now(), self.id, addr & !3, value, wrote));
-            }
-        }
-        value
+        self.k.ram.borrow().read32(addr)
+    }
+
+    /// For harm oracles only: the dword of host RAM at `addr` as it will be once every
+    /// device write queued for it in the host bridge has landed (ground truth no driver
+    /// can read). Costs no time, is not traced.
+    pub fn host_peek_eventual(&self, addr: u32) -> u32 {
+        let ram = self.k.ram.borrow();
+        ram.in_flight_value(addr).unwrap_or_else(|| ram.read32(addr))
     }
 
     /// Writes the dword of host RAM at `addr` (coherent: a device's later DMA read sees it).

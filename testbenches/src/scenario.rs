@@ -368,15 +368,6 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             ),
         );
     }
-    for &(at, cpu, addr, read, wrote) in &stats.stale_reads {
-        harm.record(
-            "stale-dma-read",
-            at,
-            format!(
-                "CPU{cpu} read {read:#010x} from host RAM {addr:#010x}, which the device had already written                  {wrote:#010x} over on the bus (its write still queued in the host bridge): the driver consumed                  stale data"
-            ),
-        );
-    }
     if let Some(d) = &second {
         if d.raised() > d.serviced() + 1 {
             harm.record(

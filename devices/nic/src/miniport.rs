@@ -134,6 +134,12 @@ pub struct NicMiniport {
     pub generated: Cell<u64>,
     /// Link changes seen.
     pub link_changes: Cell<u64>,
+    /// Receive descriptors consumed since initialization.
+    rx_consumed: Cell<u64>,
+    /// Harm oracle (ground truth no driver can read): `rx_consumed` once every frame the
+    /// adapter had written back when an ISR acknowledged a receive cause is consumed. Set by
+    /// the ISR, taken by the DPC with the causes (synchronized).
+    rx_owed: Cell<u64>,
     harm: HarmLog,
 }
 
@@ -154,6 +160,8 @@ impl NicMiniport {
             looped: Cell::new(0),
             generated: Cell::new(0),
             link_changes: Cell::new(0),
+            rx_consumed: Cell::new(0),
+            rx_owed: Cell::new(0),
             harm,
         }
     }
@@ -274,6 +282,7 @@ impl NicMiniport {
                 );
             }
             cpu.host_write32(d + 8, 0);
+            self.rx_consumed.set(self.rx_consumed.get() + 1);
             n = (n + 1) % RING;
             if n == start {
                 break;
@@ -284,6 +293,22 @@ impl NicMiniport {
             // Hand the consumed descriptors back, keeping one slot empty.
             cpu.mem_write32(self.reg(REG_RX_TAIL), (n + RING - 1) % RING);
         }
+    }
+
+    /// Harm oracle, when an ISR has acknowledged a receive cause: the frames the adapter has
+    /// written back by now, whether or not their writes have reached host RAM yet (the
+    /// host memory model's ground truth), are owed to the DPC that takes these causes.
+    fn owe_received(&self, cpu: &Cpu<'_>, causes: u32) {
+        if causes & (INT_RX | INT_RX_NOBUF) == 0 {
+            return;
+        }
+        let mut n = self.rx_next.get();
+        let mut done = 0;
+        while done < u64::from(RING) && cpu.host_peek_eventual(RX_RING + n * DESC_BYTES + 8) & DESC_DONE != 0 {
+            done += 1;
+            n = (n + 1) % RING;
+        }
+        self.rx_owed.set(self.rx_owed.get().max(self.rx_consumed.get() + done));
     }
 
     /// The transmit ring: descriptors the adapter completed, reclaimed.
@@ -322,11 +347,12 @@ impl NdisMiniportInterrupt for NicMiniport {
             // released) before the ISR returns.
             let _ = cpu.mem_read32(self.reg(REG_INT_STATUS));
         }
+        self.owe_received(cpu, causes);
         // The twin consumed the receive ring above and believes the receive causes done
         // (its DPC never touches the ring, so the ring has one consumer).
         let deferred = if early { causes & !(INT_RX | INT_RX_NOBUF) } else { causes };
         self.isr_causes.set(self.isr_causes.get() | deferred);
-        (true, deferred != 0)
+        (true, true)
     }
 
     /// MiniportMessageInterrupt: message `m` stands for the causes whose bit number masked
@@ -346,6 +372,7 @@ impl NdisMiniportInterrupt for NicMiniport {
             cpu.mem_write32(self.reg(REG_INT_STATUS), causes);
             let _ = cpu.mem_read32(self.reg(REG_INT_STATUS));
         }
+        self.owe_received(cpu, causes);
         self.isr_causes.set(self.isr_causes.get() | causes);
         (true, true)
     }
@@ -354,9 +381,10 @@ impl NdisMiniportInterrupt for NicMiniport {
         let int = self.interrupt.borrow().clone();
         let Some(int) = int else { return };
         // The causes the ISR saw, taken under the interrupt's lock.
-        let causes = Cell::new(0);
+        let (causes, owed) = (Cell::new(0), Cell::new(0));
         ndis::synchronize_with_interrupt(cpu, &int, message_id, &|_| {
             causes.set(self.isr_causes.replace(0));
+            owed.set(self.rx_owed.get());
             true
         });
         let causes = causes.get();
@@ -369,6 +397,17 @@ impl NdisMiniportInterrupt for NicMiniport {
         if causes & INT_LINK != 0 {
             let _ = cpu.mem_read32(self.reg(REG_STATUS));
             self.link_changes.set(self.link_changes.get() + 1);
+        }
+        let (owed, consumed) = (owed.get(), self.rx_consumed.get());
+        if consumed < owed {
+            self.harm.record(
+                "rx-frame-unconsumed",
+                cpu.now(),
+                format!(
+                    "the DPC ended with {consumed} receive descriptors consumed, {owed} written back by the adapter \
+                     when the ISR acknowledged their receive cause: frames left until some later interrupt"
+                ),
+            );
         }
     }
 }
