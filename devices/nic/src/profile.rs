@@ -53,6 +53,7 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
             size: Target::Bar(0, regs::REG_TX_SIZE),
             tail: Target::Bar(0, regs::REG_TX_TAIL),
             desc_bytes: regs::DESC_BYTES,
+            sources: regs::INT_TX_DONE,
         },
         RingDecl {
             name: "RX",
@@ -60,6 +61,7 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
             size: Target::Bar(0, regs::REG_RX_SIZE),
             tail: Target::Bar(0, regs::REG_RX_TAIL),
             desc_bytes: regs::DESC_BYTES,
+            sources: regs::INT_RX,
         },
     ],
 };

@@ -81,7 +81,7 @@ fn every_twin_fails_its_rule_first_and_nothing_undeclared() {
 #[test]
 fn the_waveform_gives_the_live_verdicts() {
     let dir = tempfile::tempdir().unwrap();
-    for drv in ["reference", "nic-ack-all", "nic-no-ack"] {
+    for drv in ["reference", "nic-ack-all", "nic-no-ack", "nic-ring-before-flush"] {
         let p = dir.path().join(format!("{drv}.vcd"));
         let live = run(&settings("nic-traffic", drv, 2, 2, Some(p.clone()))).unwrap();
         let mut c = Checker::for_device(&NIC);
@@ -95,6 +95,30 @@ fn the_waveform_gives_the_live_verdicts() {
                 "{drv}: {}",
                 r.name
             );
+        }
+    }
+}
+
+/// dma-ordering: the twin that consumes the receive ring in MiniportInterrupt before its
+/// first read of the adapter is caught at a stale read (a descriptor the adapter wrote back
+/// and announced, still queued in the host bridge), no later than the harm the miniport's
+/// ground truth records, on one and two CPUs; the reference, whose DPC does read
+/// descriptors still in the bridge (unannounced ones), passes the rule having judged reads.
+#[test]
+fn consuming_the_ring_before_the_flushing_read_is_caught_at_the_stale_read() {
+    for cpus in [1, 2] {
+        for seed in 1..=3 {
+            let r = run(&settings("nic-traffic", "nic-ring-before-flush", seed, cpus, None)).unwrap();
+            assert_eq!(failing(&r), vec!["dma-ordering"], "cpus={cpus} seed={seed}");
+            let rule = r.rules.iter().find(|x| x.name == "dma-ordering").unwrap();
+            let v = &rule.violations[0];
+            assert!(v.message.contains("had not reached host memory"), "{}", v.message);
+            assert_eq!(v.routine, Some("ISR"), "{}", v.message);
+            let h = r.harm.iter().find(|h| h.kind == "rx-frame-unconsumed").expect("the twin's harm");
+            assert!(v.cycle <= h.cycle, "violation at {}, harm at {}", v.cycle, h.cycle);
+            let reference = run(&settings("nic-traffic", "reference", seed, cpus, None)).unwrap();
+            let rule = reference.rules.iter().find(|x| x.name == "dma-ordering").unwrap();
+            assert_eq!((rule.verdict, rule.exercised), ("pass", true), "reference cpus={cpus} seed={seed}");
         }
     }
 }

@@ -31,6 +31,17 @@
 //! a slot it owns; it owns its head from its first access until it has written the slot
 //! back and gone on to any other address (then the head moves on).
 //!
+//! (c) **announced write-backs are consumed**: a slot of a declared ring the device wrote
+//! back and then announced (an event of the ring's [`RingDecl::sources`]) whose source an
+//! ISR on CPU c then acknowledged ([`DeviceProfile::acknowledges`], the write issued by the
+//! ISR: `host.bus_issuer`) is read by some CPU — a dword of its descriptor, after the
+//! write-back landed — before the DPC that follows that ISR on CPU c ends (the DPC running
+//! when the ISR returned, if it preempted one). An acknowledged announcement whose
+//! descriptor nobody looked at leaves the descriptor to a later interrupt, however fast
+//! the bridge: the ordering bug of a driver that looks at the ring before it reads and
+//! acknowledges the device, with no stale read at all when the write-back lands between
+//! the look and the read. An acknowledgement outside an ISR is not judged.
+//!
 //! Not judged: a CPU write to a dword a device write to which is still on its way (the
 //! landing then overwrites it); reads of RAM before the first ISR (nothing announced yet);
 //! the head after a soft reset (the profile declares no reset register; rings are
@@ -38,9 +49,9 @@
 
 use std::collections::VecDeque;
 
-use dirql_sim::{Command, Frame};
+use dirql_sim::{Command, Frame, Routine};
 
-use super::{Ctx, DeviceProfile, IsrSpan, Ledger, RingDecl, Rule, Violation, TRACED_CPUS};
+use super::{phase_cpu, Ctx, DeviceProfile, IsrSpan, Ledger, RingDecl, Rule, Violation, TRACED_CPUS};
 
 /// A device write into host RAM seen on the bus and not yet landed.
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +92,32 @@ impl RingState {
     }
 }
 
+/// Where a written-back slot stands (`dma-ordering` (c)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owed {
+    /// Written back, not yet announced.
+    Written,
+    /// Announced by a source event at this cycle; its source not yet acknowledged.
+    Announced(u64),
+    /// Announced at `announced`, acknowledged at `at` by an ISR on `cpu`; `returned` once
+    /// that ISR returned, `dpc` once the DPC that follows it on `cpu` runs.
+    Acked { cpu: usize, at: u64, announced: u64, returned: bool, dpc: bool },
+    /// That DPC ended; DPCs still running on the CPUs in `waiting` (bit N: CPU N) may have
+    /// taken the causes the ISR handed over (a driver's DPCs share them).
+    Draining { cpu: usize, at: u64, announced: u64, waiting: u8 },
+}
+
+/// A slot the device wrote back, owed to the driver's servicing.
+#[derive(Clone, Copy, Debug)]
+struct WriteBack {
+    ring: usize,
+    slot: u32,
+    /// The last of its data phases among the device writes (as `host.dma_landed` counts).
+    last_index: u16,
+    cycle: u64,
+    owed: Owed,
+}
+
 /// The rule's state.
 pub struct DmaOrdering {
     profile: DeviceProfile,
@@ -96,6 +133,14 @@ pub struct DmaOrdering {
     /// The same for the latest ISR that returned TRUE (anywhere), with its CPU.
     claimed: Option<(usize, u64, Option<u64>)>,
     rings: Vec<RingState>,
+    /// Device writes landed, as of this cycle.
+    landed: u16,
+    /// Written-back slots not yet read by the driver after they landed.
+    write_backs: Vec<WriteBack>,
+    /// The device's scratch for [`DeviceProfile::acknowledges`].
+    ack_state: u32,
+    /// Per CPU: inside a DPC (nested ISRs, spins and synchronized routines included).
+    in_dpc: [bool; TRACED_CPUS],
     ledger: Ledger,
 }
 
@@ -111,7 +156,130 @@ impl DmaOrdering {
             entered: [None; TRACED_CPUS],
             claimed: None,
             rings: vec![RingState::default(); p.rings.len()],
+            landed: 0,
+            write_backs: Vec::new(),
+            ack_state: 0,
+            in_dpc: [false; TRACED_CPUS],
             ledger: Ledger::default(),
+        }
+    }
+
+    /// The ring and slot whose descriptor holds the dword at `addr`, if any.
+    fn slot_of(&self, addr: u32) -> Option<(usize, u32)> {
+        self.rings.iter().zip(self.profile.rings).enumerate().find_map(|(i, (r, d))| {
+            let off = addr.wrapping_sub(r.base?);
+            (r.size > 0 && d.desc_bytes > 0 && off < r.size.saturating_mul(d.desc_bytes))
+                .then_some((i, off / d.desc_bytes))
+        })
+    }
+
+    /// A CPU read `addr`: a written-back slot it belongs to is consumed once its write-back
+    /// has landed.
+    fn consume(&mut self, addr: u32) {
+        let Some((ring, slot)) = self.slot_of(addr) else { return };
+        let landed = self.landed;
+        let before = self.write_backs.len();
+        self.write_backs
+            .retain(|w| !(w.ring == ring && w.slot == slot && landed.wrapping_sub(w.last_index) as i16 > 0));
+        self.ledger.checked += (before - self.write_backs.len()) as u64;
+    }
+
+    /// The device wrote into a ring slot (its data phase number `index`): a write-back.
+    fn written_back(&mut self, f: &Frame, ring: usize, slot: u32, index: u16) {
+        match self.write_backs.iter_mut().find(|w| w.ring == ring && w.slot == slot && w.owed == Owed::Written) {
+            Some(w) => w.last_index = index,
+            None => {
+                // A slot written back again: an earlier tenure not yet acknowledged is not
+                // judged any more (the slot was handed back).
+                self.write_backs
+                    .retain(|w| !(w.ring == ring && w.slot == slot && !matches!(w.owed, Owed::Acked { .. })));
+                self.write_backs.push(WriteBack { ring, slot, last_index: index, cycle: f.cycle, owed: Owed::Written });
+            }
+        }
+    }
+
+    /// An acknowledgement of `sources` in a data phase issued by `isr_cpu` (`None`: not by
+    /// an ISR).
+    fn acknowledged(&mut self, f: &Frame, sources: u32, isr_cpu: Option<usize>) {
+        let decls: &[RingDecl] = self.profile.rings;
+        self.write_backs.retain_mut(|w| {
+            let Owed::Announced(announced) = w.owed else { return true };
+            if decls[w.ring].sources & sources == 0 {
+                return true;
+            }
+            match isr_cpu {
+                Some(cpu) => {
+                    w.owed = Owed::Acked { cpu, at: f.cycle, announced, returned: false, dpc: false };
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+
+    /// Per CPU: ISR returns and DPC spans, against the acknowledged write-backs.
+    fn servicing(&mut self, f: &Frame) {
+        let was = self.in_dpc;
+        let mut ended = 0u8;
+        for cpu in 0..TRACED_CPUS {
+            let r = f.routine_of(cpu);
+            let ends =
+                was[cpu] && !matches!(r, Some(Routine::Dpc | Routine::Isr | Routine::Spin | Routine::Sync));
+            self.in_dpc[cpu] = (was[cpu] && !ends) || (!was[cpu] && r == Some(Routine::Dpc));
+            ended |= u8::from(ends) << cpu;
+        }
+        let running = self.in_dpc.iter().enumerate().fold(0u8, |m, (i, &d)| m | u8::from(d) << i);
+        let returned = (0..TRACED_CPUS).fold(0u8, |m, c| m | u8::from(f.isr_return(c).is_some()) << c);
+        if returned == 0 && ended == 0 && running == 0 {
+            return;
+        }
+        let decls: &[RingDecl] = self.profile.rings;
+        let mut late = Vec::new();
+        self.write_backs.retain_mut(|w| {
+            match &mut w.owed {
+                Owed::Acked { cpu, at, announced, returned: ret, dpc } => {
+                    let bit = 1u8 << *cpu;
+                    if returned & bit != 0 && !*ret && *at < f.cycle {
+                        // The ISR returned: the DPC it follows with is the one running
+                        // (it preempted it) or the next one to start here.
+                        *ret = true;
+                        *dpc = was[*cpu];
+                    }
+                    if *ret && running & bit != 0 {
+                        *dpc = true;
+                    }
+                    if *ret && *dpc && ended & bit != 0 {
+                        w.owed = Owed::Draining { cpu: *cpu, at: *at, announced: *announced, waiting: running & !bit };
+                    }
+                }
+                Owed::Draining { waiting, .. } => *waiting &= !ended,
+                _ => {}
+            }
+            if let Owed::Draining { cpu, at, announced, waiting: 0 } = w.owed {
+                late.push((cpu, decls[w.ring].name, w.slot, w.cycle, announced, at));
+                return false;
+            }
+            true
+        });
+        for (cpu, ring, slot, written, announced, at) in late {
+            {
+                let r = f.routine_of(cpu);
+                self.ledger.checked += 1;
+                self.ledger.violations.push(
+                    Violation::new(
+                        f.cycle,
+                        format!(
+                            "the DPC after the ISR on CPU{cpu} ended (and every DPC running then), and no CPU had \
+                             read slot {slot} of the {ring} ring since the device wrote it back (cycle {written}, announced by a source event at cycle \
+                             {announced}) and that ISR acknowledged its source (cycle {at}): an acknowledged descriptor \
+                             left for a later interrupt (did the driver look at the ring before it read and acknowledged \
+                             the device?)"
+                        ),
+                    )
+                    .on(cpu, r)
+                    .signals(&["dev_events", "cpu0_ram_read", "cpu1_ram_read", "dma_landed", "cpu0_routine", "cpu1_routine"]),
+                );
+            }
         }
     }
 
@@ -238,6 +406,7 @@ impl Rule for DmaOrdering {
             return;
         }
         // Landed: the first `dma_landed` device writes (wrapping).
+        self.landed = f.dma_landed;
         while self.in_flight.front().is_some_and(|w| f.dma_landed.wrapping_sub(w.index) as i16 > 0) {
             self.in_flight.pop_front();
         }
@@ -257,6 +426,9 @@ impl Rule for DmaOrdering {
             for cpu in 0..TRACED_CPUS {
                 if let Some(addr) = f.ram_read(cpu) {
                     self.check_read(f, cpu, addr);
+                    if !self.write_backs.is_empty() {
+                        self.consume(addr);
+                    }
                 }
             }
         }
@@ -267,15 +439,33 @@ impl Rule for DmaOrdering {
                 && matches!(ph.cmd, Some(Command::MemWrite | Command::MemWriteInvalidate))
                 && dirql_sim::HOST_RAM.contains(&ph.addr)
             {
-                self.in_flight.push_back(InFlight { index: self.pushed, addr: ph.addr & !3, data: ph.data, cycle: f.cycle });
+                let index = self.pushed;
+                self.in_flight.push_back(InFlight { index, addr: ph.addr & !3, data: ph.data, cycle: f.cycle });
                 self.pushed = self.pushed.wrapping_add(1);
+                if let Some((ring, slot)) = self.slot_of(ph.addr) {
+                    self.written_back(f, ring, slot, index);
+                }
+            } else if !ph.by_device && !self.rings.is_empty() {
+                let acked = (self.profile.acknowledges)(&mut self.ack_state, ctx.target(ph), ph);
+                if acked != 0 && !self.write_backs.is_empty() {
+                    let by_isr = (ph.issuer & 0xF) == Routine::Isr as u16;
+                    self.acknowledged(f, acked, phase_cpu(ph).filter(|_| by_isr));
+                }
             }
         }
         if !self.rings.is_empty() {
             self.rings(f, ctx);
+            self.servicing(f);
         }
-        if (self.profile.events)(f) != 0 {
+        let events = (self.profile.events)(f);
+        if events != 0 {
             self.last_event = Some(f.cycle);
+            let decls: &[RingDecl] = self.profile.rings;
+            for w in &mut self.write_backs {
+                if w.owed == Owed::Written && w.cycle < f.cycle && decls[w.ring].sources & events != 0 {
+                    w.owed = Owed::Announced(f.cycle);
+                }
+            }
         }
     }
 
@@ -292,10 +482,9 @@ impl Rule for DmaOrdering {
 mod tests {
     use super::*;
     use crate::check::{Checker, Target, NO_DEVICE};
-    use dirql_sim::Routine;
 
     static RINGS: &[RingDecl] =
-        &[RingDecl { name: "RX", base: Target::Bar(0, 0x30), size: Target::Bar(0, 0x34), tail: Target::Bar(0, 0x3C), desc_bytes: 16 }];
+        &[RingDecl { name: "RX", base: Target::Bar(0, 0x30), size: Target::Bar(0, 0x34), tail: Target::Bar(0, 0x3C), desc_bytes: 16, sources: 1 }];
 
     /// One device with BAR0 at 0x8000_0000, source events in probe 7 and one ring.
     static P: DeviceProfile = DeviceProfile {

@@ -89,6 +89,9 @@ pub struct RingDecl {
     pub tail: Target,
     /// Bytes per descriptor.
     pub desc_bytes: u32,
+    /// The sources (by bit of [`DeviceProfile::raw`]) the device raises once it has written
+    /// a slot of this ring back.
+    pub sources: u32,
 }
 
 /// A state of a device's timed programming window, as its probe shows it
