@@ -35,8 +35,9 @@
 //! back and then announced (an event of the ring's [`RingDecl::sources`]) whose source an
 //! ISR on CPU c then acknowledged ([`DeviceProfile::acknowledges`], the write issued by the
 //! ISR: `host.bus_issuer`) is read by some CPU — a dword of its descriptor, after the
-//! write-back landed — before the DPC that follows that ISR on CPU c ends (the DPC running
-//! when the ISR returned, if it preempted one). An acknowledged announcement whose
+//! write-back landed — before CPU c, after that ISR returned, is back below DISPATCH_LEVEL
+//! (KeLowerIrql has then run the DPCs it queued, and the DPC it preempted, if any) and
+//! every DPC running on another CPU then has ended (a driver's DPCs share the causes). An acknowledged announcement whose
 //! descriptor nobody looked at leaves the descriptor to a later interrupt, however fast
 //! the bridge: the ordering bug of a driver that looks at the ring before it reads and
 //! acknowledges the device, with no stale read at all when the write-back lands between
@@ -92,6 +93,9 @@ impl RingState {
     }
 }
 
+/// IRQL DISPATCH_LEVEL: DPCs run at it; below it a CPU has run the DPCs it queued.
+const DISPATCH_LEVEL: u8 = 2;
+
 /// Where a written-back slot stands (`dma-ordering` (c)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Owed {
@@ -100,10 +104,12 @@ enum Owed {
     /// Announced by a source event at this cycle; its source not yet acknowledged.
     Announced(u64),
     /// Announced at `announced`, acknowledged at `at` by an ISR on `cpu`; `returned` once
-    /// that ISR returned, `dpc` once the DPC that follows it on `cpu` runs.
-    Acked { cpu: usize, at: u64, announced: u64, returned: bool, dpc: bool },
-    /// That DPC ended; DPCs still running on the CPUs in `waiting` (bit N: CPU N) may have
-    /// taken the causes the ISR handed over (a driver's DPCs share them).
+    /// that ISR returned.
+    Acked { cpu: usize, at: u64, announced: u64, returned: bool },
+    /// `cpu` is back below DISPATCH_LEVEL (the DPCs it queued have run: KeLowerIrql drains
+    /// them, and a DPC that does nothing takes no time, so it need not show); DPCs still
+    /// running on the CPUs in `waiting` (bit N: CPU N) may have taken the causes the ISR
+    /// handed over (a driver's DPCs share them).
     Draining { cpu: usize, at: u64, announced: u64, waiting: u8 },
 }
 
@@ -209,7 +215,7 @@ impl DmaOrdering {
             }
             match isr_cpu {
                 Some(cpu) => {
-                    w.owed = Owed::Acked { cpu, at: f.cycle, announced, returned: false, dpc: false };
+                    w.owed = Owed::Acked { cpu, at: f.cycle, announced, returned: false };
                     true
                 }
                 None => false,
@@ -223,32 +229,23 @@ impl DmaOrdering {
         let mut ended = 0u8;
         for cpu in 0..TRACED_CPUS {
             let r = f.routine_of(cpu);
-            let ends =
-                was[cpu] && !matches!(r, Some(Routine::Dpc | Routine::Isr | Routine::Spin | Routine::Sync));
+            let ends = was[cpu] && !matches!(r, Some(Routine::Dpc | Routine::Isr | Routine::Spin | Routine::Sync));
             self.in_dpc[cpu] = (was[cpu] && !ends) || (!was[cpu] && r == Some(Routine::Dpc));
             ended |= u8::from(ends) << cpu;
         }
         let running = self.in_dpc.iter().enumerate().fold(0u8, |m, (i, &d)| m | u8::from(d) << i);
         let returned = (0..TRACED_CPUS).fold(0u8, |m, c| m | u8::from(f.isr_return(c).is_some()) << c);
-        if returned == 0 && ended == 0 && running == 0 {
-            return;
-        }
+        let below_dispatch = (0..TRACED_CPUS).fold(0u8, |m, c| m | u8::from(f.irql[c] < DISPATCH_LEVEL) << c);
         let decls: &[RingDecl] = self.profile.rings;
         let mut late = Vec::new();
         self.write_backs.retain_mut(|w| {
             match &mut w.owed {
-                Owed::Acked { cpu, at, announced, returned: ret, dpc } => {
+                Owed::Acked { cpu, at, announced, returned: ret } => {
                     let bit = 1u8 << *cpu;
-                    if returned & bit != 0 && !*ret && *at < f.cycle {
-                        // The ISR returned: the DPC it follows with is the one running
-                        // (it preempted it) or the next one to start here.
+                    if returned & bit != 0 && *at < f.cycle {
                         *ret = true;
-                        *dpc = was[*cpu];
                     }
-                    if *ret && running & bit != 0 {
-                        *dpc = true;
-                    }
-                    if *ret && *dpc && ended & bit != 0 {
+                    if *ret && below_dispatch & bit != 0 {
                         w.owed = Owed::Draining { cpu: *cpu, at: *at, announced: *announced, waiting: running & !bit };
                     }
                 }
@@ -269,8 +266,8 @@ impl DmaOrdering {
                     Violation::new(
                         f.cycle,
                         format!(
-                            "the DPC after the ISR on CPU{cpu} ended (and every DPC running then), and no CPU had \
-                             read slot {slot} of the {ring} ring since the device wrote it back (cycle {written}, announced by a source event at cycle \
+                            "CPU{cpu} is back below DISPATCH_LEVEL after its ISR (its DPCs run) and no DPC \
+                             runs elsewhere, and no CPU had read slot {slot} of the {ring} ring since the device wrote it back (cycle {written}, announced by a source event at cycle \
                              {announced}) and that ISR acknowledged its source (cycle {at}): an acknowledged descriptor \
                              left for a later interrupt (did the driver look at the ring before it read and acknowledged \
                              the device?)"
@@ -298,7 +295,8 @@ impl DmaOrdering {
         let Some((isr_cpu, entry, event)) = self.announced(cpu) else { return };
         self.ledger.checked += 1;
         let Some(w) = self.in_flight.iter().find(|w| w.addr == addr && w.cycle < event) else { return };
-        let whose = if isr_cpu == cpu { "its ISR".to_string() } else { format!("the ISR that returned TRUE on CPU{isr_cpu}") };
+        let whose =
+            if isr_cpu == cpu { "its ISR".to_string() } else { format!("the ISR that returned TRUE on CPU{isr_cpu}") };
         self.ledger.violations.push(
             Violation::new(
                 f.cycle,
@@ -483,13 +481,27 @@ mod tests {
     use super::*;
     use crate::check::{Checker, Target, NO_DEVICE};
 
-    static RINGS: &[RingDecl] =
-        &[RingDecl { name: "RX", base: Target::Bar(0, 0x30), size: Target::Bar(0, 0x34), tail: Target::Bar(0, 0x3C), desc_bytes: 16, sources: 1 }];
+    static RINGS: &[RingDecl] = &[RingDecl {
+        name: "RX",
+        base: Target::Bar(0, 0x30),
+        size: Target::Bar(0, 0x34),
+        tail: Target::Bar(0, 0x3C),
+        desc_bytes: 16,
+        sources: 1,
+    }];
 
     /// One device with BAR0 at 0x8000_0000, source events in probe 7 and one ring.
     static P: DeviceProfile = DeviceProfile {
         bars: &[Some(super::super::BarDecl { size: 0x1000, io: false })],
         events: |f| f.dev[7],
+        // A write of 1s to BAR0+0x10 acknowledges those sources.
+        acknowledges: |_, t, ph| {
+            if t == Target::Bar(0, 0x10) && ph.cmd == Some(Command::MemWrite) {
+                ph.data
+            } else {
+                0
+            }
+        },
         rings: RINGS,
         ..NO_DEVICE
     };
@@ -514,6 +526,7 @@ mod tests {
                     stop_n: true,
                     cbe_n: 0xF,
                     routine: last.routine,
+                    irql: last.irql,
                     dma_landed: last.dma_landed,
                     ..Frame::default()
                 });
@@ -620,6 +633,53 @@ mod tests {
             b.txn(true, Command::MemWrite, RAM + 16 * s + 8, 1);
         }
         b.check()
+    }
+
+    /// The RX ring programmed, slot 0 handed over; the device writes it back and raises
+    /// source 0; CPU0's ISR acknowledges it (a W1C it issues), reads slot 0 after the
+    /// write-back landed or not (`reads`), returns, and CPU0 drops below DISPATCH_LEVEL.
+    fn isr_acknowledges_write_back(reads: bool) -> Vec<Violation> {
+        let mut b = Bus::default();
+        b.idle(2);
+        b.config_bar0();
+        b.txn(false, Command::MemWrite, 0x8000_0030, RAM);
+        b.txn(false, Command::MemWrite, 0x8000_0034, 16);
+        b.txn(false, Command::MemWrite, 0x8000_003C, 1);
+        b.txn(true, Command::MemWrite, RAM + 8, 1);
+        b.idle(1);
+        b.last().dma_landed = 1;
+        b.last().dev[7] = 1;
+        b.idle(2);
+        b.last().routine[0] = Routine::Isr as u8;
+        b.last().irql[0] = 5;
+        b.txn(false, Command::MemWrite, 0x8000_0010, 1);
+        // The ISR's write: issued by CPU0's ISR.
+        let n = b.0.len();
+        for f in &mut b.0[n - 3..] {
+            f.bus_cpu = 1;
+            f.bus_issuer = Routine::Isr as u16 | 5 << 8;
+        }
+        if reads {
+            b.last().ram_read[0] = RAM + 8 + 1;
+            b.idle(2);
+        }
+        b.last().isr_ret = 2;
+        b.last().routine[0] = Routine::Thread as u8;
+        b.last().irql[0] = 0;
+        b.idle(3);
+        b.check()
+    }
+
+    #[test]
+    fn an_acknowledged_write_back_nobody_read_is_left_for_a_later_interrupt() {
+        let v = isr_acknowledges_write_back(false);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(
+            v[0].message.contains("slot 0 of the RX ring") && v[0].message.contains("acknowledged"),
+            "{}",
+            v[0].message
+        );
+        assert!(isr_acknowledges_write_back(true).is_empty());
     }
 
     #[test]
