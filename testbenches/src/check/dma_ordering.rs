@@ -225,12 +225,11 @@ impl DmaOrdering {
 
     /// Per CPU: ISR returns and DPC spans, against the acknowledged write-backs.
     fn servicing(&mut self, f: &Frame) {
-        let was = self.in_dpc;
         let mut ended = 0u8;
-        for cpu in 0..TRACED_CPUS {
+        for (cpu, in_dpc) in self.in_dpc.iter_mut().enumerate() {
             let r = f.routine_of(cpu);
-            let ends = was[cpu] && !matches!(r, Some(Routine::Dpc | Routine::Isr | Routine::Spin | Routine::Sync));
-            self.in_dpc[cpu] = (was[cpu] && !ends) || (!was[cpu] && r == Some(Routine::Dpc));
+            let ends = *in_dpc && !matches!(r, Some(Routine::Dpc | Routine::Isr | Routine::Spin | Routine::Sync));
+            *in_dpc = (*in_dpc && !ends) || (!*in_dpc && r == Some(Routine::Dpc));
             ended |= u8::from(ends) << cpu;
         }
         let running = self.in_dpc.iter().enumerate().fold(0u8, |m, (i, &d)| m | u8::from(d) << i);
