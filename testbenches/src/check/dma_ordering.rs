@@ -147,6 +147,10 @@ pub struct DmaOrdering {
     ack_state: u32,
     /// Per CPU: inside a DPC (nested ISRs, spins and synchronized routines included).
     in_dpc: [bool; TRACED_CPUS],
+    /// The waveform traces host RAM (`host.dma_landed` or `host.cpuN_ram_read` nonzero
+    /// once): a waveform written before they existed reads 0 there, and (c) cannot tell an
+    /// unread descriptor from an untraced read, so it judges nothing.
+    traced: bool,
     ledger: Ledger,
 }
 
@@ -166,6 +170,7 @@ impl DmaOrdering {
             write_backs: Vec::new(),
             ack_state: 0,
             in_dpc: [false; TRACED_CPUS],
+            traced: false,
             ledger: Ledger::default(),
         }
     }
@@ -258,7 +263,7 @@ impl DmaOrdering {
             true
         });
         for (cpu, ring, slot, written, announced, at) in late {
-            {
+            if self.traced {
                 let r = f.routine_of(cpu);
                 self.ledger.checked += 1;
                 self.ledger.violations.push(
@@ -404,6 +409,7 @@ impl Rule for DmaOrdering {
         }
         // Landed: the first `dma_landed` device writes (wrapping).
         self.landed = f.dma_landed;
+        self.traced |= f.dma_landed != 0 || f.ram_read != [0; TRACED_CPUS];
         while self.in_flight.front().is_some_and(|w| f.dma_landed.wrapping_sub(w.index) as i16 > 0) {
             self.in_flight.pop_front();
         }
@@ -679,6 +685,34 @@ mod tests {
             v[0].message
         );
         assert!(isr_acknowledges_write_back(true).is_empty());
+    }
+
+    #[test]
+    fn a_waveform_without_the_host_ram_trace_is_not_judged_for_unread_descriptors() {
+        let mut b = Bus::default();
+        b.idle(2);
+        b.config_bar0();
+        b.txn(false, Command::MemWrite, 0x8000_0030, RAM);
+        b.txn(false, Command::MemWrite, 0x8000_0034, 16);
+        b.txn(false, Command::MemWrite, 0x8000_003C, 1);
+        b.txn(true, Command::MemWrite, RAM + 8, 1);
+        b.last().dev[7] = 1;
+        b.idle(2);
+        b.last().routine[0] = Routine::Isr as u8;
+        b.last().irql[0] = 5;
+        b.txn(false, Command::MemWrite, 0x8000_0010, 1);
+        let n = b.0.len();
+        for f in &mut b.0[n - 3..] {
+            f.bus_cpu = 1;
+            f.bus_issuer = Routine::Isr as u16 | 5 << 8;
+        }
+        b.last().isr_ret = 2;
+        b.last().routine[0] = Routine::Thread as u8;
+        b.last().irql[0] = 0;
+        b.idle(3);
+        // No host.dma_landed, no host.cpuN_ram_read: nothing to judge (c) by.
+        assert!(b.0.iter().all(|f| f.dma_landed == 0 && f.ram_read == [0; TRACED_CPUS]));
+        assert!(b.check().is_empty());
     }
 
     #[test]
