@@ -50,6 +50,17 @@ lint:
 	@for d in $(DEVICES); do echo "verilator --lint-only (wrapper around $$d)"; \
 	  verilator --lint-only -Wall -Irtl/sim -Idevices/$$d/rtl/sim -Idevices/$$d/rtl --top-module dirql_sim_top \
 	    rtl/sim/*.v devices/$$d/rtl/*.v || exit 1; done
+	@# The two-slot wrappers (a device's rtl/sim/dirql_partners), slot 1 filled in as sim/build.rs does.
+	@# (Slot 1 includes its device's dirql_probes.vh by absolute path: slot 0's has the same name.)
+	@mkdir -p build
+	@for f in devices/*/rtl/sim/dirql_partners; do [ -f "$$f" ] || continue; d=$${f#devices/}; d=$${d%%/*}; \
+	  for p in $$(sed 's/#.*//' $$f); do echo "verilator --lint-only (two-slot wrapper: $$d, then $$p)"; \
+	    top=$$(sed -n 's/^`define DIRQL_DUT *//p' devices/$$p/rtl/sim/dirql_device.vh); \
+	    sed "s|@TOP@|$$top|; s|@PROBES@|$(CURDIR)/devices/$$p/rtl/sim/dirql_probes.vh|; s|@NAME@|$${d}__$$p|" \
+	      rtl/sim/dirql_slot1.vt > build/dirql_slot1-$$d-$$p.v; \
+	    verilator --lint-only -Wall -Wno-INCABSPATH +define+DIRQL_SLOT1 -Irtl/sim -Idevices/$$d/rtl/sim -Idevices/$$d/rtl -Idevices/$$p/rtl \
+	      --top-module dirql_sim_top rtl/sim/*.v devices/$$d/rtl/*.v devices/$$p/rtl/*.v build/dirql_slot1-$$d-$$p.v \
+	      || exit 1; done; done
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 

@@ -69,10 +69,19 @@ const TRACE_FST: &str = "--trace-fst";
 const DEFINES: &[(&str, &str)] =
     &[("VM_COVERAGE", "0"), ("VM_SC", "0"), ("VM_TRACE", "1"), ("VM_TRACE_VCD", "1"), ("VM_TRACE_FST", "1")];
 
-/// A device to build a model of: its name and its RTL folder.
+/// A device to build a model of: its name and its RTL folder, and for a two-slot model
+/// the device in slot 1.
 struct Device {
     name: String,
     rtl: PathBuf,
+    slot1: Option<Slot1>,
+}
+
+/// The device in slot 1 of a two-slot model (`DIRQL_SLOT1`): its RTL folder, and the
+/// generated module `dirql_slot1` that wraps its top with its probes.
+struct Slot1 {
+    rtl: PathBuf,
+    wrapper: PathBuf,
 }
 
 impl Device {
@@ -113,8 +122,10 @@ fn run() -> Result<(), String> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let root = manifest.parent().ok_or("sim/ has no parent folder")?.to_path_buf();
     let wrapper = root.join("rtl").join("sim");
-    let devices = devices(&root)?;
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    let mut devices = devices(&root)?;
+    let pairs = pairs(&devices, &wrapper, &out)?;
+    devices.extend(pairs);
     let verilator = env::var("VERILATOR").unwrap_or_else(|_| "verilator".to_string());
 
     println!("cargo:rerun-if-env-changed=VERILATOR");
@@ -131,7 +142,11 @@ fn run() -> Result<(), String> {
 
     let mut sources = Vec::new();
     for d in &devices {
-        let s = rtl_sources(&wrapper, &d.rtl)?;
+        let mut s = rtl_sources(&wrapper, &d.rtl)?;
+        if let Some(p) = &d.slot1 {
+            s.extend(rtl_sources(&wrapper, &p.rtl)?.into_iter().filter(|f| !f.starts_with(&wrapper)));
+            s.push(p.wrapper.clone());
+        }
         // A new or removed file shows up as a changed folder.
         for dir in [&wrapper, &d.rtl, &d.rtl.join("sim")] {
             println!("cargo:rerun-if-changed={}", dir.display());
@@ -246,6 +261,10 @@ fn run() -> Result<(), String> {
                 args.push(format!("-I{}", dev.rtl.join("sim").display()));
                 args.push(format!("-I{}", dev.rtl.display()));
                 args.push(format!("-I{}", wrapper.display()));
+                if let Some(p) = &dev.slot1 {
+                    args.push("+define+DIRQL_SLOT1".into());
+                    args.push(format!("-I{}", p.rtl.display()));
+                }
                 args.extend(
                     srcs.iter()
                         .filter(|s| s.extension().is_some_and(|e| e == "v" || e == "sv"))
@@ -740,7 +759,7 @@ fn devices(root: &Path) -> Result<Vec<Device>, String> {
         for e in rd.flatten() {
             let rtl = e.path().join("rtl");
             if rtl.join("sim").join("dirql_device.vh").exists() {
-                v.push(Device { name: e.file_name().to_string_lossy().into_owned(), rtl });
+                v.push(Device { name: e.file_name().to_string_lossy().into_owned(), rtl, slot1: None });
             }
         }
     }
@@ -766,7 +785,7 @@ fn devices(root: &Path) -> Result<Vec<Device>, String> {
                 ));
             }
             v.retain(|d| d.name != name);
-            v.push(Device { name: name.to_string(), rtl: dir });
+            v.push(Device { name: name.to_string(), rtl: dir, slot1: None });
         }
     }
     for d in &v {
@@ -785,6 +804,59 @@ fn devices(root: &Path) -> Result<Vec<Device>, String> {
              (fix: run from a dirql checkout, or set DIRQL_DEVICE_RTL=name=/path/to/your/rtl)",
             root.display()
         ));
+    }
+    Ok(v)
+}
+
+/// The two-slot models: a device whose `rtl/sim/dirql_partners` names other devices (one
+/// per line, `#` comments) gets a model `<device>__<partner>` for each, with the partner
+/// in slot 1 (`DIRQL_SLOT1`); the generated `dirql_slot1` module puts the partner's top and
+/// its `dirql_probes.vh` behind the pin contract, so the partner's files are used as they
+/// are.
+fn pairs(devices: &[Device], wrapper: &Path, out: &Path) -> Result<Vec<Device>, String> {
+    let mut v = Vec::new();
+    // The module around slot 1's device: `rtl/sim/dirql_slot1.vt`, @TOP@ and @PROBES@
+    // filled in (`make lint` fills it in the same way).
+    let template_file = wrapper.join("dirql_slot1.vt");
+    println!("cargo:rerun-if-changed={}", template_file.display());
+    let template =
+        || fs::read_to_string(&template_file).map_err(|e| format!("cannot read {}: {e}", template_file.display()));
+    for d in devices {
+        let list = d.rtl.join("sim").join("dirql_partners");
+        println!("cargo:rerun-if-changed={}", list.display());
+        let Ok(text) = fs::read_to_string(&list) else { continue };
+        for partner in text.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()) {
+            let p = devices.iter().find(|e| e.name == partner).ok_or_else(|| {
+                format!(
+                    "{}: names `{partner}`, which is not a device here (built: {}); fix: name a folder of devices/ \
+                     or a DIRQL_DEVICE_RTL entry",
+                    list.display(),
+                    devices.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            let name = format!("{}__{}", d.name, p.name);
+            let vh = p.rtl.join("sim").join("dirql_device.vh");
+            let text = fs::read_to_string(&vh).map_err(|e| format!("cannot read {}: {e}", vh.display()))?;
+            let top = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("`define DIRQL_DUT").map(|r| r.trim().to_string()))
+                .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .ok_or_else(|| {
+                    format!("{}: no `define DIRQL_DUT <module>` line (fix: name the device's top module)", vh.display())
+                })?;
+            let dir = out.join(format!("slot1-{name}"));
+            fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let wrapper = dir.join("dirql_slot1.v");
+            let probes = p.rtl.join("sim").join("dirql_probes.vh");
+            let text = template()?
+                .replace("@NAME@", &name)
+                .replace("@TOP@", &top)
+                .replace("@PROBES@", &probes.display().to_string());
+            if fs::read_to_string(&wrapper).ok().as_deref() != Some(text.as_str()) {
+                fs::write(&wrapper, text).map_err(|e| format!("cannot write {}: {e}", wrapper.display()))?;
+            }
+            v.push(Device { name, rtl: d.rtl.clone(), slot1: Some(Slot1 { rtl: p.rtl.clone(), wrapper }) });
+        }
     }
     Ok(v)
 }

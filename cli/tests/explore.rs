@@ -149,3 +149,43 @@ fn a_recorded_run_replays_byte_for_byte_from_its_forced_schedule() {
     run_with(&s("c.vcd"), &base).unwrap();
     assert!(std::fs::read(dir.path().join("c.vcd")).unwrap() != a);
 }
+
+#[test]
+fn explore_junit_has_a_case_per_failing_rule_with_the_replay_and_one_passing_case_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("explore.xml");
+    let waves = dir.path().join("waves");
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["explore", "vblank", "--driver", "no-ack", "--seeds", "2", "--jobs", "2", "--no-shrink"])
+        .args(["--replay-dir", waves.to_str().unwrap(), "--junit", xml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("name=\"isr-dismissal\"") && text.contains("<failure"), "{text}");
+    assert!(text.contains("failed on 2 of 2 seeds; first failing seed 1"), "{text}");
+    assert!(text.contains("replay: dirql run vblank --driver no-ack --seed 1"), "{text}");
+    assert!(!text.contains("name=\"false-pass\""), "{text}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["explore", "vblank", "--seeds", "2", "--jobs", "2", "--junit", xml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("tests=\"1\" failures=\"0\"") && text.contains("name=\"2 seeds\"/>"), "{text}");
+}
+
+#[test]
+fn the_run_text_says_what_the_json_knows_storms_the_disabled_line_and_harm() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["run", "vblank", "--driver", "no-ack"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("interrupt storms: ") && text.contains("the OS disabled the line at cycle "), "{text}");
+    assert!(text.contains("harm (") && text.contains("source-unserviced at cycle "), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["run", "vblank"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("  harm: none"));
+    let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("and may break downstream, never first: "), "{text}");
+}

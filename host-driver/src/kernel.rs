@@ -166,12 +166,20 @@ pub struct InterruptObject {
     /// The interrupt spin lock.
     pub lock: SpinLock,
     chain: RefCell<Vec<(String, Isr)>>,
+    /// The slot of the device whose driver connected it (two-slot machines; else 0).
+    slot: Cell<u8>,
 }
 
 impl InterruptObject {
     /// A line with no ISR yet.
     pub fn new(dirql: Irql) -> Self {
-        InterruptObject { dirql, synchronize_irql: dirql, lock: SpinLock::default(), chain: RefCell::new(Vec::new()) }
+        InterruptObject {
+            dirql,
+            synchronize_irql: dirql,
+            lock: SpinLock::default(),
+            chain: RefCell::new(Vec::new()),
+            slot: Cell::new(0),
+        }
     }
 
     /// Adds an ISR to the chain (IoConnectInterrupt on a shared line).
@@ -181,6 +189,11 @@ impl InterruptObject {
 
     fn isrs(&self) -> Vec<Isr> {
         self.chain.borrow().iter().map(|(_, i)| i.clone()).collect()
+    }
+
+    /// The slot of the device whose driver connected it.
+    pub fn slot(&self) -> u8 {
+        self.slot.get()
     }
 }
 
@@ -213,6 +226,10 @@ pub struct CpuState {
     pub(crate) routine: Cell<u8>,
     pub(crate) op: Cell<u8>,
     pub(crate) isr_ret: Cell<u8>,
+    /// The ISR return pulse of slot 1's ISRs (two-slot machines).
+    pub(crate) isr_ret1: Cell<u8>,
+    /// The slot of the device whose driver code runs here (two-slot machines; else 0).
+    pub(crate) slot: Cell<u8>,
     pub(crate) note: Cell<u32>,
     /// VideoPortDisableInterrupt on this processor: the device line is not taken here
     /// (semantics.md §3: the obsolete routines act on the current processor only).
@@ -230,7 +247,8 @@ pub struct CpuState {
     /// Jobs plus DPCs queued: the idle loop reads this instead of borrowing the queues.
     pub(crate) queued: Cell<u32>,
     pub(crate) jobs: RefCell<VecDeque<Job>>,
-    pub(crate) dpcs: RefCell<VecDeque<Dpc>>,
+    /// DPCs queued, each with the slot of the driver that queued it (it runs as its code).
+    pub(crate) dpcs: RefCell<VecDeque<(u8, Dpc)>>,
 }
 
 /// Counters the reports quote.
@@ -265,7 +283,9 @@ const EXCLUSIVE_OVERLAPS_KEPT: usize = 8;
 /// State shared by every CPU and the scheduler (one OS thread: `Cell`s suffice).
 pub struct Kernel {
     pub(crate) cpus: Vec<CpuState>,
-    pub(crate) interrupt: RefCell<Option<Rc<InterruptObject>>>,
+    /// The interrupt objects connected to the device line, in connection order: one per
+    /// driver on a shared line (each with its own lock, as IoConnectInterrupt makes them).
+    pub(crate) line: RefCell<Vec<Rc<InterruptObject>>>,
     pub(crate) messages: RefCell<Option<Rc<MessageInterrupt>>>,
     pub(crate) stats: RefCell<KernelStats>,
     pub(crate) now: Cell<u64>,
@@ -279,7 +299,7 @@ impl Kernel {
         Kernel {
             ram,
             cpus: (0..cpus).map(|_| CpuState::default()).collect(),
-            interrupt: RefCell::new(None),
+            line: RefCell::new(Vec::new()),
             messages: RefCell::new(None),
             stats: RefCell::new(KernelStats::default()),
             now: Cell::new(0),
@@ -287,9 +307,14 @@ impl Kernel {
         }
     }
 
-    /// The interrupt object of the device's line, once connected.
+    /// The interrupt object first connected to the device line, once connected.
     pub fn interrupt(&self) -> Option<Rc<InterruptObject>> {
-        self.interrupt.borrow().clone()
+        self.line.borrow().first().cloned()
+    }
+
+    /// Every interrupt object connected to the device line, in connection order.
+    pub fn line_objects(&self) -> Vec<Rc<InterruptObject>> {
+        self.line.borrow().clone()
     }
 
     /// The message-signalled interrupt, once connected.
@@ -404,10 +429,13 @@ impl<'y> Cpu<'y> {
     /// Who this CPU is as the issuer of a bus request (`Request::issuer`): its routine,
     /// whether it holds the device's interrupt lock, its IRQL.
     fn issuer(&self) -> u16 {
-        let locked = |i: Option<Rc<InterruptObject>>| i.is_some_and(|i| i.lock.owner() == Some(self.id));
-        let lock = locked(self.k.interrupt.borrow().clone())
-            || locked(self.k.messages.borrow().as_ref().map(|m| m.object.clone()));
-        u16::from(self.state().routine.get()) | u16::from(lock) << 4 | u16::from(self.irql().0) << 8
+        let slot = self.slot();
+        let lock = self.k.line.borrow().iter().any(|i| i.slot() == slot && i.lock.owner() == Some(self.id))
+            || self.k.messages.borrow().as_ref().is_some_and(|m| m.object.lock.owner() == Some(self.id));
+        u16::from(self.state().routine.get())
+            | u16::from(lock) << 4
+            | u16::from(self.irql().0) << 8
+            | u16::from(slot) << dirql_sim::ISSUER_SLOT_SHIFT
     }
 
     /// Runs `f` as a routine its caller synchronized with the ISR at a priority meant to
@@ -618,7 +646,7 @@ impl<'y> Cpu<'y> {
     /// A type-0 configuration read of dword register `reg` (byte offset, aligned).
     pub fn config_read32(&self, reg: u8) -> u32 {
         let prev = self.mark(Op::ConfigRead);
-        let v = self.single(Command::ConfigRead, u32::from(reg & 0xFC), 0, 0xF).data.first().copied();
+        let v = self.single(Command::ConfigRead, self.config_address(reg), 0, 0xF).data.first().copied();
         self.unmark(prev);
         v.unwrap_or(u32::MAX)
     }
@@ -626,8 +654,29 @@ impl<'y> Cpu<'y> {
     /// A type-0 configuration write.
     pub fn config_write32(&self, reg: u8, value: u32) {
         let prev = self.mark(Op::ConfigWrite);
-        self.single(Command::ConfigWrite, u32::from(reg & 0xFC), value, 0xF);
+        self.single(Command::ConfigWrite, self.config_address(reg), value, 0xF);
         self.unmark(prev);
+    }
+
+    /// The configuration address of dword register `reg` of the device whose driver runs
+    /// here: its slot is its device number (bits 15:11).
+    fn config_address(&self, reg: u8) -> u32 {
+        u32::from(self.slot()) << 11 | u32::from(reg & 0xFC)
+    }
+
+    /// The slot of the device whose driver code runs on this CPU (0 on a one-device
+    /// machine).
+    pub fn slot(&self) -> u8 {
+        self.state().slot.get()
+    }
+
+    /// Runs `f` as code of the driver of the device in `slot` (its configuration cycles go
+    /// to that device, the waveform shows whose code runs).
+    pub fn in_slot<T>(&self, slot: u8, f: impl FnOnce() -> T) -> T {
+        let prev = self.state().slot.replace(slot);
+        let r = f();
+        self.state().slot.set(prev);
+        r
     }
 
     /// KeAcquireSpinLockAtDpcLevel-style: spins (one try per cycle) until `lock` is free.
@@ -674,19 +723,22 @@ impl<'y> Cpu<'y> {
     /// DISPATCH_LEVEL.
     pub fn queue_dpc(&self, dpc: Dpc) {
         let st = self.state();
-        st.dpcs.borrow_mut().push_back(dpc);
+        // A DPC is the queuing driver's code: on a two-slot machine it runs in its slot.
+        st.dpcs.borrow_mut().push_back((st.slot.get(), dpc));
         st.queued.set(st.queued.get() + 1);
     }
 
     pub(crate) fn drain_dpcs(&self) {
         loop {
             let next = self.state().dpcs.borrow_mut().pop_front();
-            let Some(dpc) = next else { break };
+            let Some((slot, dpc)) = next else { break };
             self.state().queued.set(self.state().queued.get() - 1);
             let old = self.raise_irql(Irql::DISPATCH);
             let prev = self.enter(Routine::Dpc);
+            let prev_slot = self.state().slot.replace(slot);
             self.k.stats.borrow_mut().dpcs += 1;
             dpc(self);
+            self.state().slot.set(prev_slot);
             self.enter(prev);
             // Lowering straight to `old` would recurse into drain_dpcs; set it directly.
             self.state().irql.set(old);
@@ -697,24 +749,28 @@ impl<'y> Cpu<'y> {
     /// synchronize IRQL, take the interrupt lock, call the chained ISRs until one claims
     /// it, release, EOI, lower, then run DPCs if the IRQL fell below DISPATCH.
     fn take_interrupt(&self) {
-        let Some(int) = self.k.interrupt() else { return };
-        self.dispatch(&int, None, || {
-            // The chain is called in connection order until one claims. Only the first ISR
-            // connected — the device under test's, through the video port or NDIS — is
-            // traced in `isr_ret`: the checkers judge the adapter's driver, and a FALSE
-            // from it followed by another device's TRUE must not read as the adapter
-            // claiming.
-            for (n, isr) in int.isrs().into_iter().enumerate() {
-                let mine = isr(self);
-                if n == 0 {
-                    self.trace_isr_return(mine);
-                }
-                if mine {
-                    return true;
-                }
+        let objects = self.k.line_objects();
+        if objects.is_empty() {
+            return;
+        }
+        self.dispatch(&objects, None, |int| self.call_chain(int));
+    }
+
+    /// The ISRs of one interrupt object, in connection order until one claims. Only the
+    /// first — the device under test's, through the video port or NDIS — is traced in
+    /// `isr_ret` (of the object's slot): a FALSE from it followed by a host-modelled
+    /// agent's TRUE must not read as the device claiming.
+    fn call_chain(&self, int: &InterruptObject) -> bool {
+        for (n, isr) in int.isrs().into_iter().enumerate() {
+            let mine = isr(self);
+            if n == 0 {
+                self.trace_isr_return(mine);
             }
-            false
-        });
+            if mine {
+                return true;
+            }
+        }
+        false
     }
 
     /// Takes message `message` of the message-signalled interrupt on this CPU: as for the
@@ -723,18 +779,25 @@ impl<'y> Cpu<'y> {
     /// line for anybody to look at again.
     fn take_message(&self, message: u32) {
         let Some(mi) = self.k.message_interrupt() else { return };
-        self.dispatch(&mi.object, Some(message), || {
+        self.dispatch(std::slice::from_ref(&mi.object), Some(message), |_| {
             let mine = (mi.handler)(self, message);
             self.trace_isr_return(mine);
             mine
         });
     }
 
-    /// What taking an interrupt on `int` costs and changes around its service routines
-    /// (`isrs`, which return whether one claimed it): entry cycles, the synchronize IRQL,
-    /// the interrupt lock, the counters, and for the line (`message` is `None`) the end of
-    /// interrupt to the controller.
-    fn dispatch(&self, int: &InterruptObject, message: Option<u32>, isrs: impl FnOnce() -> bool) {
+    /// What taking an interrupt costs and changes around its service routines: entry
+    /// cycles, the synchronize IRQL, the counters, and for the line (`message` is `None`)
+    /// the end of interrupt to the controller. `objects` are the interrupt objects to call
+    /// `isrs` on (which returns whether that object's ISRs claimed it), in order until one
+    /// claims: one, or on a line several drivers share, each connected one
+    /// (KiChainedDispatch), each under its own lock and as its own driver's code.
+    fn dispatch(
+        &self,
+        objects: &[Rc<InterruptObject>],
+        message: Option<u32>,
+        mut isrs: impl FnMut(&InterruptObject) -> bool,
+    ) {
         // Interrupt entry is not free on a real CPU (state saved, IDT vectored, the HAL's
         // prologue): the interrupted context, at its own IRQL, stays visible for these
         // cycles before the ISR starts. The waveform then never shows a routine turning
@@ -742,17 +805,33 @@ impl<'y> Cpu<'y> {
         // preempting it.
         self.y.suspend(Yield::Hardware(INTERRUPT_ENTRY_CYCLES));
         let old = self.irql();
-        self.state().irql.set(int.synchronize_irql.max(old));
-        let prev = self.enter(Routine::Isr);
-        self.acquire(&int.lock);
-        self.enter(Routine::Isr);
-        if let Some(c) = self.k.cpus.iter().position(|c| c.exclusive.get() > 0) {
-            let mut s = self.k.stats.borrow_mut();
-            if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
-                s.isr_in_exclusive.push((self.now(), self.id, c as u8));
+        let prev = self.routine();
+        let prev_slot = self.slot();
+        let mut claimed = false;
+        for int in objects {
+            self.state().irql.set(int.synchronize_irql.max(old));
+            self.state().slot.set(int.slot());
+            self.enter(Routine::Isr);
+            self.acquire(&int.lock);
+            self.enter(Routine::Isr);
+            // Harm is an ISR inside a routine meant to exclude it (its own driver's).
+            if let Some(c) = self
+                .k
+                .cpus
+                .iter()
+                .position(|c| c.exclusive.get() > 0 && (objects.len() == 1 || c.slot.get() == int.slot()))
+            {
+                let mut s = self.k.stats.borrow_mut();
+                if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
+                    s.isr_in_exclusive.push((self.now(), self.id, c as u8));
+                }
+            }
+            claimed = isrs(int);
+            self.release(&int.lock);
+            if claimed {
+                break;
             }
         }
-        let claimed = isrs();
         {
             let mut s = self.k.stats.borrow_mut();
             s.interrupts += 1;
@@ -761,7 +840,7 @@ impl<'y> Cpu<'y> {
                 s.unclaimed += 1;
             }
         }
-        self.release(&int.lock);
+        self.state().slot.set(prev_slot);
         if message.is_none() {
             let op = self.mark(Op::Eoi);
             self.y.suspend(Yield::Eoi);
@@ -774,7 +853,9 @@ impl<'y> Cpu<'y> {
     /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE).
     fn trace_isr_return(&self, mine: bool) {
         let shift = 2 * u32::from(self.id);
-        self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+        let st = self.state();
+        let ret = if st.slot.get() == 1 { &st.isr_ret1 } else { &st.isr_ret };
+        ret.set(ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
     }
 
     /// IoConnectInterruptEx for message-signalled interrupts: from now on the local APICs
@@ -802,8 +883,11 @@ impl<'y> Cpu<'y> {
 
     /// IoConnectInterrupt: makes `int` the device line's interrupt object and unmasks
     /// the line at the interrupt controller.
+    /// On a line another driver connected already (a shared line: PCI INTx), `int` joins
+    /// the chain after it.
     pub fn connect_interrupt(&self, int: Rc<InterruptObject>) {
-        *self.k.interrupt.borrow_mut() = Some(int);
+        int.slot.set(self.slot());
+        self.k.line.borrow_mut().push(int);
         self.y.suspend(Yield::Unmask);
     }
 

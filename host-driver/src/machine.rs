@@ -15,7 +15,7 @@ use std::rc::Rc;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dirql_sim::{
     msi_probe, BridgeConfig, BridgeEvent, Bus, Completion, Cycle, Drive, Frame, InterruptController, Model, MsiMessage,
-    PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Status, SubmitError,
+    PciHostBridge, PicConfig, Request, Rng, Routine, Schedule, SimError, Slot1, Slot1Bus, Status, SubmitError,
 };
 
 use crate::irql::Irql;
@@ -163,8 +163,17 @@ pub struct Machine {
     /// The line was disabled after a storm: nothing unmasks it again.
     line_disabled: bool,
     second: Option<SecondSource>,
-    /// The connected interrupt object, cached so the per-cycle probe needs no RefCell.
+    /// The interrupt objects connected to the line, cached so the per-cycle probe needs no
+    /// RefCell: slot 0's driver's (or the only one) and slot 1's.
     line_int: Option<Rc<InterruptObject>>,
+    line_int1: Option<Rc<InterruptObject>>,
+    /// The slot of the device whose driver the jobs spawned now belong to.
+    driver_slot: u8,
+    /// A two-slot model: slot 1's outputs after the last clock, and the observers of slot
+    /// 1's view of each cycle (`observers` then see slot 0's).
+    two_slots: bool,
+    slot1: Slot1Bus,
+    observers1: Vec<Observer>,
     /// The connected message-signalled interrupt, cached likewise.
     msi: Option<Rc<MessageInterrupt>>,
     /// Each CPU's local APIC: message numbers requested and not yet taken (the IRR; a
@@ -198,6 +207,7 @@ impl Machine {
     /// Builds the machine: the model (tracing when `cfg.vcd` is set) and idle CPUs.
     pub fn new(cfg: &MachineConfig) -> Result<Self, SimError> {
         let model = Model::of(&cfg.model, cfg.vcd.as_deref())?;
+        let two_slots = model.slots() == 2;
         let cpus = cfg.cpus.clamp(1, 2);
         let bridge = PciHostBridge::new(cfg.bridge);
         let k = Rc::new(Kernel::new(usize::from(cpus), bridge.ram()));
@@ -236,6 +246,11 @@ impl Machine {
             line_disabled: false,
             second: None,
             line_int: None,
+            line_int1: None,
+            driver_slot: 0,
+            two_slots,
+            slot1: Slot1Bus::released(),
+            observers1: Vec::new(),
             msi: None,
             msi_pending: vec![0; usize::from(cpus)],
             msi_probe: 0,
@@ -254,17 +269,38 @@ impl Machine {
         &self.k
     }
 
-    /// Queues `job` to run on `cpu` at PASSIVE_LEVEL as a thread.
+    /// Queues `job` to run on `cpu` at PASSIVE_LEVEL as a thread (of the driver of the
+    /// device in [`Machine::set_driver_slot`]'s slot).
     pub fn spawn(&mut self, cpu: u8, job: Job) {
+        let slot = self.driver_slot;
+        let job: Job = if slot == 0 { job } else { Box::new(move |c: &Cpu<'_>| c.in_slot(slot, || job(c))) };
         let i = usize::from(cpu).min(self.k.cpus.len() - 1);
         let st = &self.k.cpus[i];
         st.jobs.borrow_mut().push_back(job);
         st.queued.set(st.queued.get() + 1);
     }
 
-    /// Adds a per-cycle observer (the live checkers).
+    /// Makes the jobs spawned from now on the driver code of the device in `slot` (0, or 1
+    /// on a two-slot model): their configuration cycles go to that device, and the
+    /// waveform shows whose code runs (`host1.cpu_slot`).
+    pub fn set_driver_slot(&mut self, slot: u8) {
+        self.driver_slot = slot;
+    }
+
+    /// Adds a per-cycle observer (the live checkers); on a two-slot model it sees slot 0's
+    /// view of each cycle ([`Frame::views`]).
     pub fn observe(&mut self, f: Observer) {
         self.observers.push(f);
+    }
+
+    /// Adds a per-cycle observer of slot 1's view (two-slot models; never called otherwise).
+    pub fn observe_slot1(&mut self, f: Observer) {
+        self.observers1.push(f);
+    }
+
+    /// Whether the model has two devices on its bus (docs/sim-interface.md, "Two slots").
+    pub fn two_slots(&self) -> bool {
+        self.two_slots
     }
 
     /// Drives the second agent on the shared INTA# line.
@@ -328,6 +364,9 @@ impl Machine {
         let mut d = Drive::idle();
         if now > self.reset_until {
             d.rst_n = 1;
+            if self.two_slots {
+                self.bridge.set_slot1_request(self.slot1.req1_n == 0);
+            }
             self.bridge.tick(now, &self.bus, &mut d);
             if self.bridge.has_completions() {
                 let (bridge, slots) = (&mut self.bridge, &mut self.slots);
@@ -358,7 +397,16 @@ impl Machine {
         }
         self.probe(&mut d);
         let bus = self.model.step(&d);
-        if !self.observers.is_empty() {
+        if self.two_slots {
+            self.slot1 = self.model.slot1();
+            let [f0, f1] = Frame::live(now, &d, &bus).views(&Slot1::live(&d, &self.slot1));
+            for o in &mut self.observers {
+                o(&f0);
+            }
+            for o in &mut self.observers1 {
+                o(&f1);
+            }
+        } else if !self.observers.is_empty() {
             let f = Frame::live(now, &d, &bus);
             for o in &mut self.observers {
                 o(&f);
@@ -386,6 +434,7 @@ impl Machine {
             || self.pic.next_ready().is_some()
             || (self.bus.inta_n == 0 && !self.pic.in_service() && !self.pic.masked())
             || self.bus.req_n == 0
+            || self.two_slots
             || self.msi_pending.iter().any(|&p| p != 0)
         {
             return false;
@@ -413,6 +462,7 @@ impl Machine {
         }
         let mut d = self.drive;
         d.isr_ret = 0;
+        d.isr_ret1 = 0;
         d.msi = 0;
         d.cpu0_ram_read = 0;
         d.cpu1_ram_read = 0;
@@ -467,6 +517,16 @@ impl Machine {
             ret |= c.isr_ret.replace(0);
         }
         d.isr_ret = ret;
+        if self.two_slots {
+            let (mut ret1, mut slots) = (0, 0);
+            for (i, c) in self.k.cpus.iter().enumerate() {
+                ret1 |= c.isr_ret1.replace(0);
+                slots |= (c.slot.get() & 1) << i;
+            }
+            d.isr_ret1 = ret1;
+            d.cpu_slot = slots;
+            d.lock_owner1 = self.line_int1.as_ref().and_then(|i| i.lock.owner()).map_or(0, |c| c + 1);
+        }
         // The interrupt lock of whichever interrupt the device uses: the line's, or its
         // messages' (NdisMSynchronizeWithInterruptEx takes the latter).
         let lock = self.line_int.as_ref().or(self.msi.as_ref().map(|m| &m.object));
@@ -695,7 +755,9 @@ impl Machine {
                 Wait::Ready(Resume::Go)
             }
             Yield::Unmask => {
-                self.line_int = self.k.interrupt();
+                let objects = self.k.line_objects();
+                self.line_int = objects.iter().find(|i| i.slot() == 0).or(objects.first()).cloned();
+                self.line_int1 = objects.iter().find(|i| i.slot() == 1).cloned();
                 self.line_irql = self.line_int.as_ref().map(|i| i.dirql);
                 self.pic.set_masked(self.line_disabled);
                 Wait::Ready(Resume::Go)

@@ -96,6 +96,21 @@ impl Default for ResourcePlan {
     }
 }
 
+impl ResourcePlan {
+    /// The plan for the device in `slot` of a two-slot machine: windows of its own (slot 0
+    /// gets the default ones), the same Interrupt Line (both devices' INTA# are one line).
+    pub fn for_slot(slot: u8) -> Self {
+        match slot {
+            0 => ResourcePlan::default(),
+            n => ResourcePlan {
+                mem_base: 0xE000_0000 - u32::from(n) * 0x1000_0000,
+                io_base: 0xC000 + u32::from(n) * 0x1000,
+                ..ResourcePlan::default()
+            },
+        }
+    }
+}
+
 /// Enumerates the device on the bus; `None` when nothing answers (master abort: all ones).
 pub fn enumerate(cpu: &Cpu<'_>, plan: &ResourcePlan) -> Option<PciFunction> {
     let prev = cpu.enter(Routine::Bios);

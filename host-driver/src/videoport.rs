@@ -315,7 +315,7 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         self.access(Op::ReadPort, || self.cpu.io_read(port, 4))
     }
 
-    /// VideoPortWritePortUshort (on VGA, 3D4h with index | data << 8 writes both at once).
+    /// VideoPortWritePortUshort (on an index/data port pair, index | data << 8 writes both at once).
     pub fn write_port_ushort(&self, port: u32, value: u16) {
         self.access(Op::WritePort, || self.cpu.io_write(port, 2, u32::from(value)));
     }

@@ -11,6 +11,12 @@
 //   dut       : `DIRQL_DUT       -- the device, fed from the *resolved* bus so it
 //                                   sees exactly what is on the wire (except
 //                                   IRDY# while pin_fault answers in its place)
+//   host1, slot1                  -- two-slot models only (`DIRQL_SLOT1, built by
+//                                   sim/build.rs for a device that names a partner):
+//                                   a second device on the same bus and the same
+//                                   INTA# line, with its own IDSEL, REQ#/GNT# and
+//                                   probes; its drives are wired to slot 0's before
+//                                   pci resolves them (docs/sim-interface.md)
 //
 // The wrapper knows no device. The device's folder supplies two files on the include
 // path: dirql_device.vh (`define DIRQL_DUT <its top module>) and dirql_probes.vh
@@ -66,6 +72,25 @@ module dirql_sim_top (
   input  wire [31:0] h_cpu1_note_i,
   input  wire [15:0] h_msi_i,         // MSI taken: byte N = x86 vector CPU N took (0 = none)
   input  wire [1:0]  h_exclusive_i,   // bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
+`ifdef DIRQL_SLOT1
+  // Slot 1 (two-slot models only)
+  input  wire        h_idsel1_i,
+  input  wire        h_gnt1_ni,
+  input  wire [3:0]  h_isr_ret1_i,
+  input  wire [1:0]  h_lock_owner1_i,
+  input  wire [1:0]  h_cpu_slot_i,
+  output wire        req1_no,
+  output wire        dev1_inta_no,
+  output wire [1:0]  slot_ad_oe_o,    // bit N: slot N drives AD
+  output wire [31:0] dev1_probe0_o,
+  output wire [31:0] dev1_probe1_o,
+  output wire [31:0] dev1_probe2_o,
+  output wire [31:0] dev1_probe3_o,
+  output wire [31:0] dev1_probe4_o,
+  output wire [31:0] dev1_probe5_o,
+  output wire [31:0] dev1_probe6_o,
+  output wire [31:0] dev1_probe7_o,
+`endif
   input  wire [31:0] h_cpu0_ram_read_i, // host-RAM dword CPU0 read without the bus this cycle | 1 (0 = none)
   input  wire [31:0] h_cpu1_ram_read_i,
   input  wire [15:0] h_dma_landed_i,    // device DMA writes that reached host RAM since reset, wrapping
@@ -245,6 +270,129 @@ module dirql_sim_top (
     .inta_no          (pf_inta_n)
   );
 
+  // The device drives pci resolves: slot 0's alone, or (two slots) wired with slot 1's
+  // the way the board wires two agents' drives: active-low signals ANDed where each
+  // drives them, AD and PAR ORed; slot 1's INTA# joins the other agents on the line.
+  wire [31:0] j_ad;
+  wire        j_ad_oe;
+  wire        j_par;
+  wire        j_par_oe;
+  wire        j_trdy_n;
+  wire        j_devsel_n;
+  wire        j_stop_n;
+  wire        j_ctl_oe;
+  wire        j_perr_n;
+  wire        j_serr_n;
+  wire        j_frame_n;
+  wire        j_irdy_n;
+  wire [3:0]  j_cbe_n;
+  wire        j_mst_oe;
+  wire        j_inta2_n;
+`ifdef DIRQL_SLOT1
+  wire        host1_idsel;
+  wire        host1_gnt_n;
+  dirql_host1_probe host1 (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_ni),
+    .h_idsel1_i      (h_idsel1_i),
+    .h_gnt1_ni       (h_gnt1_ni),
+    .h_isr_ret1_i    (h_isr_ret1_i),
+    .h_lock_owner1_i (h_lock_owner1_i),
+    .h_cpu_slot_i    (h_cpu_slot_i),
+    .idsel           (host1_idsel),
+    .gnt_n           (host1_gnt_n)
+  );
+
+  wire [31:0] s1_ad;
+  wire        s1_ad_oe;
+  wire        s1_par;
+  wire        s1_par_oe;
+  wire        s1_trdy_n;
+  wire        s1_devsel_n;
+  wire        s1_stop_n;
+  wire        s1_ctl_oe;
+  wire        s1_perr_n;
+  wire        s1_serr_n;
+  wire        s1_req_n;
+  wire        s1_inta_n;
+  wire        s1_frame_n;
+  wire        s1_irdy_n;
+  wire [3:0]  s1_cbe_n;
+  wire        s1_mst_oe;
+  dirql_slot1 slot1 (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .ad_i         (bus_ad),
+    .ad_o         (s1_ad),
+    .ad_oe_o      (s1_ad_oe),
+    .cbe_ni       (bus_cbe_n),
+    .cbe_no       (s1_cbe_n),
+    .par_i        (bus_par),
+    .par_o        (s1_par),
+    .par_oe_o     (s1_par_oe),
+    .frame_ni     (bus_frame_n),
+    .irdy_ni      (bus_irdy_n),
+    .trdy_ni      (bus_trdy_n),
+    .devsel_ni    (bus_devsel_n),
+    .stop_ni      (bus_stop_n),
+    .idsel_i      (host1_idsel),
+    .trdy_no      (s1_trdy_n),
+    .devsel_no    (s1_devsel_n),
+    .stop_no      (s1_stop_n),
+    .ctl_oe_o     (s1_ctl_oe),
+    .frame_no     (s1_frame_n),
+    .irdy_no      (s1_irdy_n),
+    .mst_oe_o     (s1_mst_oe),
+    .perr_no      (s1_perr_n),
+    .serr_no      (s1_serr_n),
+    .req_no       (s1_req_n),
+    .gnt_ni       (host1_gnt_n),
+    .inta_no      (s1_inta_n),
+    .dev_probe0_o (dev1_probe0_o),
+    .dev_probe1_o (dev1_probe1_o),
+    .dev_probe2_o (dev1_probe2_o),
+    .dev_probe3_o (dev1_probe3_o),
+    .dev_probe4_o (dev1_probe4_o),
+    .dev_probe5_o (dev1_probe5_o),
+    .dev_probe6_o (dev1_probe6_o),
+    .dev_probe7_o (dev1_probe7_o)
+  );
+  assign j_ad       = (pf_ad_oe ? pf_ad : 32'h0000_0000) | (s1_ad_oe ? s1_ad : 32'h0000_0000);
+  assign j_ad_oe    = pf_ad_oe | s1_ad_oe;
+  assign j_par      = (pf_par_oe & pf_par) | (s1_par_oe & s1_par);
+  assign j_par_oe   = pf_par_oe | s1_par_oe;
+  assign j_trdy_n   = (pf_ctl_oe ? pf_trdy_n : 1'b1) & (s1_ctl_oe ? s1_trdy_n : 1'b1);
+  assign j_devsel_n = (pf_ctl_oe ? pf_devsel_n : 1'b1) & (s1_ctl_oe ? s1_devsel_n : 1'b1);
+  assign j_stop_n   = (pf_ctl_oe ? pf_stop_n : 1'b1) & (s1_ctl_oe ? s1_stop_n : 1'b1);
+  assign j_ctl_oe   = pf_ctl_oe | s1_ctl_oe;
+  assign j_perr_n   = dev_perr_n & s1_perr_n;
+  assign j_serr_n   = dev_serr_n & s1_serr_n;
+  assign j_frame_n  = (dev_mst_oe ? dev_frame_n : 1'b1) & (s1_mst_oe ? s1_frame_n : 1'b1);
+  assign j_irdy_n   = (dev_mst_oe ? dev_irdy_n : 1'b1) & (s1_mst_oe ? s1_irdy_n : 1'b1);
+  assign j_cbe_n    = (dev_mst_oe ? dev_cbe_n : 4'hF) & (s1_mst_oe ? s1_cbe_n : 4'hF);
+  assign j_mst_oe   = dev_mst_oe | s1_mst_oe;
+  assign j_inta2_n  = host_inta2_n & s1_inta_n;
+  assign req1_no      = s1_req_n;
+  assign dev1_inta_no = s1_inta_n;
+  assign slot_ad_oe_o = {s1_ad_oe, pf_ad_oe};
+`else
+  assign j_ad       = pf_ad;
+  assign j_ad_oe    = pf_ad_oe;
+  assign j_par      = pf_par;
+  assign j_par_oe   = pf_par_oe;
+  assign j_trdy_n   = pf_trdy_n;
+  assign j_devsel_n = pf_devsel_n;
+  assign j_stop_n   = pf_stop_n;
+  assign j_ctl_oe   = pf_ctl_oe;
+  assign j_perr_n   = dev_perr_n;
+  assign j_serr_n   = dev_serr_n;
+  assign j_frame_n  = dev_frame_n;
+  assign j_irdy_n   = dev_irdy_n;
+  assign j_cbe_n    = dev_cbe_n;
+  assign j_mst_oe   = dev_mst_oe;
+  assign j_inta2_n  = host_inta2_n;
+`endif
+
   dirql_pci_bus pci (
     .h_frame_n  (host_frame_n),
     .h_irdy_n   (host_irdy_n),
@@ -258,23 +406,23 @@ module dirql_sim_top (
     .h_devsel_n (host_devsel_n),
     .h_stop_n   (host_stop_n),
     .h_gnt_n    (host_gnt_n),
-    .h_inta2_n  (host_inta2_n),
-    .d_ad       (pf_ad),
-    .d_ad_oe    (pf_ad_oe),
-    .d_par      (pf_par),
-    .d_par_oe   (pf_par_oe),
-    .d_trdy_n   (pf_trdy_n),
-    .d_devsel_n (pf_devsel_n),
-    .d_stop_n   (pf_stop_n),
-    .d_ctl_oe   (pf_ctl_oe),
-    .d_perr_n   (dev_perr_n),
-    .d_serr_n   (dev_serr_n),
+    .h_inta2_n  (j_inta2_n),
+    .d_ad       (j_ad),
+    .d_ad_oe    (j_ad_oe),
+    .d_par      (j_par),
+    .d_par_oe   (j_par_oe),
+    .d_trdy_n   (j_trdy_n),
+    .d_devsel_n (j_devsel_n),
+    .d_stop_n   (j_stop_n),
+    .d_ctl_oe   (j_ctl_oe),
+    .d_perr_n   (j_perr_n),
+    .d_serr_n   (j_serr_n),
     .d_req_n    (dev_req_n),
     .d_inta_n   (pf_inta_n),
-    .d_frame_n  (dev_frame_n),
-    .d_irdy_n   (dev_irdy_n),
-    .d_cbe_n    (dev_cbe_n),
-    .d_mst_oe   (dev_mst_oe),
+    .d_frame_n  (j_frame_n),
+    .d_irdy_n   (j_irdy_n),
+    .d_cbe_n    (j_cbe_n),
+    .d_mst_oe   (j_mst_oe),
     .frame_n    (bus_frame_n),
     .irdy_n     (bus_irdy_n),
     .trdy_n     (bus_trdy_n),

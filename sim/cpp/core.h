@@ -13,6 +13,7 @@ namespace dirql {
 
 struct Drive;  // defined by the bridge (sim/src/ffi.rs)
 struct Bus;
+struct Slot1Bus;
 
 class Core {
  public:
@@ -20,6 +21,9 @@ class Core {
   virtual Bus step(const Drive& d) = 0;
   virtual uint64_t run_quiet(const Drive& d, const Bus& last, uint64_t max, Bus& out) = 0;
   virtual void run_bare(uint64_t cycles, bool reset) = 0;
+  // 2 for a two-slot model (sim/build.rs, DIRQL_SLOT1), else 1; slot 1's outputs now.
+  virtual uint8_t slots() const = 0;
+  virtual Slot1Bus slot1() const = 0;
   // Both record a write failure in `trace_error()`; the run then stops (the Rust side
   // checks after each flush) instead of going on with a waveform it cannot write.
   virtual void flush_trace() = 0;

@@ -7,12 +7,21 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "dirql-sim/cpp/core.h"
 #include "dirql-sim/src/ffi.rs.h"
 #include "verilated.h"
 
 namespace dirql {
+
+// A two-slot model (sim/build.rs, `DIRQL_SLOT1`) has slot 1's ports; a one-slot model
+// reports slot 1 as empty (released, no probes) at no cost beyond the constant stores.
+template <class T, class = void>
+struct HasSlot1 : std::false_type {};
+template <class T>
+struct HasSlot1<T, std::void_t<decltype(std::declval<T&>().dev1_probe0_o)>> : std::true_type {};
 
 // 33 MHz conventional PCI: a 30 ns clock, in the 1 ns time unit the model is built with.
 static constexpr uint64_t kPeriod = 30;
@@ -74,6 +83,7 @@ class CoreImpl final : public Core {
     t.h_stop_ni = 1;
     t.h_gnt_ni = 1;
     t.h_inta2_ni = 1;
+    if constexpr (HasSlot1<Top>::value) t.h_gnt1_ni = 1;
     for (uint64_t i = 0; i < cycles; ++i) {
       ++cycle_;
       const uint64_t now = cycle_ * kPeriod;
@@ -84,6 +94,32 @@ class CoreImpl final : public Core {
       t.eval();
       dump(now + kPeriod / 2);
     }
+  }
+
+  uint8_t slots() const override { return HasSlot1<Top>::value ? 2 : 1; }
+
+  Slot1Bus slot1() const override {
+    Slot1Bus s;
+    if constexpr (HasSlot1<Top>::value) {
+      const Top& t = *top_;
+      s.req1_n = t.req1_no;
+      s.dev1_inta_n = t.dev1_inta_no;
+      s.slot_ad_oe = t.slot_ad_oe_o;
+      s.dev1_probe[0] = t.dev1_probe0_o;
+      s.dev1_probe[1] = t.dev1_probe1_o;
+      s.dev1_probe[2] = t.dev1_probe2_o;
+      s.dev1_probe[3] = t.dev1_probe3_o;
+      s.dev1_probe[4] = t.dev1_probe4_o;
+      s.dev1_probe[5] = t.dev1_probe5_o;
+      s.dev1_probe[6] = t.dev1_probe6_o;
+      s.dev1_probe[7] = t.dev1_probe7_o;
+    } else {
+      s.req1_n = 1;
+      s.dev1_inta_n = 1;
+      s.slot_ad_oe = 0;
+      for (auto& p : s.dev1_probe) p = 0;
+    }
+    return s;
   }
 
   void flush_trace() override {
@@ -141,6 +177,13 @@ class CoreImpl final : public Core {
     t.h_cpu1_note_i = d.cpu1_note;
     t.h_msi_i = d.msi;
     t.h_exclusive_i = d.exclusive;
+    if constexpr (HasSlot1<Top>::value) {
+      t.h_idsel1_i = d.idsel1;
+      t.h_gnt1_ni = d.gnt1_n;
+      t.h_isr_ret1_i = d.isr_ret1;
+      t.h_lock_owner1_i = d.lock_owner1;
+      t.h_cpu_slot_i = d.cpu_slot;
+    }
     t.h_cpu0_ram_read_i = d.cpu0_ram_read;
     t.h_cpu1_ram_read_i = d.cpu1_ram_read;
     t.h_dma_landed_i = d.dma_landed;
@@ -177,7 +220,6 @@ class CoreImpl final : public Core {
     b.dev_probe[5] = t.dev_probe5_o;
     b.dev_probe[6] = t.dev_probe6_o;
     b.dev_probe[7] = t.dev_probe7_o;
-
     t.clk_i = 0;
     t.eval();
     dump(now + kPeriod / 2);

@@ -19,6 +19,8 @@ uint64_t Model::run_quiet(const Drive& d, const Bus& last, uint64_t max, Bus& ou
   return core_->run_quiet(d, last, max, out);
 }
 void Model::run_bare(uint64_t cycles, bool reset) { core_->run_bare(cycles, reset); }
+uint8_t Model::slots() const { return core_->slots(); }
+Slot1Bus Model::slot1() const { return core_->slot1(); }
 void Model::flush_trace() { core_->flush_trace(); }
 void Model::close_trace() { core_->close_trace(); }
 uint64_t Model::cycles() const { return core_->cycles(); }

@@ -27,6 +27,8 @@ class Model {
   uint64_t run_quiet(const Drive& d, const Bus& last, uint64_t max, Bus& out);
   // `cycles` clocks with constant inputs and no Rust in the loop: the "bare" benchmark.
   void run_bare(uint64_t cycles, bool reset);
+  uint8_t slots() const;
+  Slot1Bus slot1() const;
   void flush_trace();
   void close_trace();
   uint64_t cycles() const;

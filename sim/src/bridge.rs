@@ -385,7 +385,11 @@ pub struct PciHostBridge {
     /// `h_fault_i` when no single transaction is armed: the RTL variant, or 0.
     idle_fault: u8,
     /// The device holds the bus: GNT# given.
-    granted: bool,
+    granted: Option<u8>,
+    /// The slot granted last (round robin between the two REQ#s of a two-slot model).
+    last_grant: u8,
+    /// Slot 1's REQ# is asserted (two-slot models: [`PciHostBridge::set_slot1_request`]).
+    req1: bool,
     /// As target: an MSI write being received (address, data so far).
     target: Option<(u32, Option<u32>)>,
     target_release: bool,
@@ -421,7 +425,9 @@ impl PciHostBridge {
             fault_phase: 0,
             fault_target_abort: 0,
             idle_fault: cfg.faults.rtl_mutant.map_or(0, PinFault::armed),
-            granted: false,
+            granted: None,
+            last_grant: 1,
+            req1: false,
             target: None,
             target_release: false,
             msis: Vec::new(),
@@ -538,7 +544,7 @@ impl PciHostBridge {
             && self.queue.is_empty()
             && self.posted.is_empty()
             && self.state == State::Idle
-            && !self.granted
+            && self.granted.is_none()
             && self.target.is_none()
             && !self.target_release
             && self.host_access.is_none()
@@ -574,6 +580,12 @@ impl PciHostBridge {
     /// Who issued the transaction on the bus, if any ([`Request::issuer`]).
     pub fn bus_issuer(&self) -> Option<u16> {
         self.active.as_ref().map(|a| a.req.issuer)
+    }
+
+    /// Slot 1's REQ# as it stood in the previous interval (two-slot models; set before
+    /// [`PciHostBridge::tick`]).
+    pub fn set_slot1_request(&mut self, asserted: bool) {
+        self.req1 = asserted;
     }
 
     /// Advances one cycle: `bus` is the wired bus of the previous interval; the host's
@@ -624,7 +636,9 @@ impl PciHostBridge {
         d.par = next.par;
         d.par_oe = next.par_oe;
         d.idsel = next.idsel;
+        d.idsel1 = next.idsel1;
         d.gnt_n = next.gnt_n;
+        d.gnt1_n = next.gnt1_n;
         d.devsel_n = next.devsel_n;
         d.trdy_n = next.trdy_n;
         d.stop_n = next.stop_n;
@@ -639,20 +653,29 @@ impl PciHostBridge {
         if !self.upstream.is_empty() {
             self.drain_upstream(now);
         }
-        if !self.granted && self.target.is_none() && !self.target_release && bus.req_n != 0 {
+        let req = [bus.req_n == 0, self.req1];
+        if self.granted.is_none() && self.target.is_none() && !self.target_release && !req[0] && !req[1] {
             return; // nobody else wants the bus: the common case, kept cheap
         }
-        // Arbitration: one grant at a time, never while our own transaction is under way.
-        if self.granted {
-            self.granted = bus.req_n == 0
+        // Arbitration: one grant at a time, never while our own transaction is under way;
+        // with two requesters (a two-slot model), round robin.
+        if let Some(g) = self.granted {
+            let keep = req[usize::from(g)]
                 || self.target.is_some()
                 || self.host_access.is_some()
                 || bus.frame_n == 0
                 || bus.irdy_n == 0;
-        } else if bus.req_n == 0 && self.state == State::Idle && self.active.is_none() {
-            self.granted = true;
+            if !keep {
+                self.granted = None;
+            }
+        } else if (req[0] || req[1]) && self.state == State::Idle && self.active.is_none() {
+            let other = 1 - self.last_grant;
+            let g = if req[usize::from(other)] { other } else { self.last_grant };
+            self.granted = Some(g);
+            self.last_grant = g;
         }
-        next.gnt_n = u8::from(!self.granted);
+        next.gnt_n = u8::from(self.granted != Some(0));
+        next.gnt1_n = u8::from(self.granted != Some(1));
         if self.target_release {
             // One clock driving DEVSEL#/TRDY# high after the last phase (sustained tri-state).
             self.target_release = false;
@@ -665,10 +688,10 @@ impl PciHostBridge {
             None => {
                 // An address phase someone else drove: FRAME# newly asserted, not by us.
                 let fresh = bus.frame_n == 0 && self.prev.frame_n == 1 && self.prev.irdy_n == 1 && !ours;
-                if fresh && self.granted && HOST_RAM.contains(&bus.ad) {
+                if fresh && self.granted.is_some() && HOST_RAM.contains(&bus.ad) {
                     self.claim_host_ram(bus, next);
                 } else if fresh
-                    && self.granted
+                    && self.granted.is_some()
                     && Command::from_code(bus.cbe_n) == Some(Command::MemWrite)
                     && MSI_WINDOW.contains(&bus.ad)
                 {
@@ -768,7 +791,12 @@ impl PciHostBridge {
     }
 
     fn start(&mut self, now: Cycle, bus: &Bus, next: &mut Drive) {
-        if bus.frame_n == 0 || bus.irdy_n == 0 || self.granted || self.target.is_some() || self.host_access.is_some() {
+        if bus.frame_n == 0
+            || bus.irdy_n == 0
+            || self.granted.is_some()
+            || self.target.is_some()
+            || self.host_access.is_some()
+        {
             return; // someone else's transaction is still on the bus, or the device has GNT#
         }
         if self.active.is_some() {
@@ -822,7 +850,11 @@ impl PciHostBridge {
         }
         next.ad_oe = 1;
         next.cbe_n = a.req.cmd as u8;
-        next.idsel = u8::from(a.req.cmd.is_config());
+        // Type 0 configuration: the device number (address bits 15:11, as configuration
+        // mechanism #1 has it) selects whose IDSEL is asserted; slot N is device N.
+        let device = (a.req.addr >> 11) & 0x1F;
+        next.idsel = u8::from(a.req.cmd.is_config() && device == 0);
+        next.idsel1 = u8::from(a.req.cmd.is_config() && device == 1);
         self.state = State::Address;
     }
 
@@ -834,6 +866,7 @@ impl PciHostBridge {
         next.frame_n = u8::from(a.done + 1 == a.req.phases.len());
         next.cbe_n = !ph.be & 0xF;
         next.idsel = self.prev.idsel;
+        next.idsel1 = self.prev.idsel1;
         if a.req.cmd.is_write() {
             next.ad = ph.data;
             next.ad_oe = 1;
@@ -865,6 +898,7 @@ impl PciHostBridge {
                 next.frame_n = 1;
                 next.cbe_n = self.prev.cbe_n;
                 next.idsel = self.prev.idsel;
+                next.idsel1 = self.prev.idsel1;
                 if a.req.cmd.is_write() {
                     next.ad = self.prev.ad;
                     next.ad_oe = 1;

@@ -43,6 +43,14 @@ pub(crate) mod bridge {
         /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting
         /// exclusion (VpMedium/VpHighPriority, NdisMSynchronizeWithInterruptEx).
         exclusive: u8,
+        /// Two-slot models only (ignored by the others): IDSEL and GNT# of slot 1, its
+        /// ISR's return pulse, its interrupt lock's owner, and bit N = CPU N runs slot
+        /// 1's driver code (docs/sim-interface.md, "Two slots").
+        idsel1: u8,
+        gnt1_n: u8,
+        isr_ret1: u8,
+        lock_owner1: u8,
+        cpu_slot: u8,
         /// Host-RAM dword CPU 0 read this cycle, without the bus (`Cpu::host_read32`):
         /// address | 1 (bit 0 marks a read; 0 = none).
         cpu0_ram_read: u32,
@@ -73,6 +81,17 @@ pub(crate) mod bridge {
         dev_probe: [u32; 8],
     }
 
+    /// Slot 1's outputs in a two-slot model, as they stand after the last clock: its
+    /// REQ# and own INTA#, which slot drives AD (bit N), its probes (released / 0 in a
+    /// one-slot model). Apart from [`Bus`], so that a one-slot run moves no more per clock.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Slot1Bus {
+        req1_n: u8,
+        dev1_inta_n: u8,
+        slot_ad_oe: u8,
+        dev1_probe: [u32; 8],
+    }
+
     unsafe extern "C++" {
         include!("dirql-sim/cpp/model.h");
 
@@ -86,6 +105,10 @@ pub(crate) mod bridge {
         fn step(self: Pin<&mut Model>, d: &Drive) -> Bus;
         fn run_quiet(self: Pin<&mut Model>, d: &Drive, last: &Bus, max: u64, out: &mut Bus) -> u64;
         fn run_bare(self: Pin<&mut Model>, cycles: u64, reset: bool);
+        /// Devices on the bus: 1, or 2 for a two-slot model.
+        fn slots(self: &Model) -> u8;
+        /// Slot 1's outputs after the last clock (released in a one-slot model).
+        fn slot1(self: &Model) -> Slot1Bus;
         fn flush_trace(self: Pin<&mut Model>);
         fn close_trace(self: Pin<&mut Model>);
         fn cycles(self: &Model) -> u64;

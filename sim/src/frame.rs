@@ -47,6 +47,12 @@ pub enum Routine {
     BugCheck = 7,
     /// Firmware: PCI enumeration before the OS starts.
     Bios = 8,
+    /// Code of another device's driver: never traced, only what [`Frame::view`] shows a
+    /// CPU running the driver of the other slot as.
+    Foreign = 9,
+    /// The ISR of another device's driver on a shared line (the chain): shown as
+    /// [`Routine::Foreign`] is, by [`Frame::view`] only.
+    ForeignIsr = 10,
 }
 
 impl Routine {
@@ -63,6 +69,8 @@ impl Routine {
             6 => Spin,
             7 => BugCheck,
             8 => Bios,
+            9 => Foreign,
+            10 => ForeignIsr,
             _ => return None,
         })
     }
@@ -80,6 +88,8 @@ impl Routine {
             Spin => "spin",
             BugCheck => "bugcheck",
             Bios => "BIOS",
+            Foreign => "other-device",
+            ForeignIsr => "other-device-ISR",
         }
     }
 }
@@ -148,6 +158,9 @@ pub struct Frame {
     /// Bit N: CPU N runs a routine its caller synchronized with the ISR expecting exclusion
     /// (`host.exclusive`; 0 in waveforms written before it was traced).
     pub exclusive: u8,
+    /// Which device's view this is: 0 (the only device, or slot 0 of a two-slot model)
+    /// or 1 ([`Frame::views`]).
+    pub slot: u8,
     /// Host-RAM dword each CPU read this cycle without the bus: address | 1 (0 = none;
     /// `host.cpuN_ram_read`, 0 in waveforms written before it was traced). See
     /// [`Frame::ram_read`].
@@ -156,6 +169,45 @@ pub struct Frame {
     /// upstream queue (reached RAM) since reset, wrapping at 2^16 (`host.dma_landed`).
     pub dma_landed: u16,
 }
+
+/// What a two-slot model traces of slot 1 and of whose code runs where, beside a frame:
+/// what [`Frame::views`] needs (`host1.*`, `dev1_*`, docs/sim-interface.md "Two slots").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Slot1 {
+    /// Slot 1's IDSEL.
+    pub idsel: bool,
+    /// Slot 1's own INTA# drive.
+    pub inta_n: bool,
+    /// Slot 1's ISR return pulse, as [`Frame::isr_ret`].
+    pub isr_ret: u8,
+    /// Slot 1's interrupt spin lock owner, as [`Frame::lock_owner`].
+    pub lock_owner: u8,
+    /// Bit N: CPU N runs slot 1's driver code.
+    pub cpu_slot: u8,
+    /// Bit N: slot N drives AD.
+    pub ad_oe: u8,
+    /// Slot 1's probes.
+    pub dev: [u32; 8],
+}
+
+impl Slot1 {
+    /// From what the harness drove and slot 1's outputs.
+    #[inline]
+    pub fn live(d: &Drive, s: &crate::Slot1Bus) -> Self {
+        Slot1 {
+            idsel: d.idsel1 != 0,
+            inta_n: s.dev1_inta_n != 0,
+            isr_ret: d.isr_ret1,
+            lock_owner: d.lock_owner1,
+            cpu_slot: d.cpu_slot,
+            ad_oe: s.slot_ad_oe,
+            dev: s.dev1_probe,
+        }
+    }
+}
+
+/// The slot of a bus issuer ([`Frame::bus_issuer`] bits 14:13).
+pub const ISSUER_SLOT_SHIFT: u32 = 13;
 
 impl Frame {
     /// The frame of cycle `cycle` from what the harness drove and the bus it got back.
@@ -189,9 +241,48 @@ impl Frame {
             dev: b.dev_probe,
             msi: d.msi,
             exclusive: d.exclusive,
+            slot: 0,
             ram_read: [d.cpu0_ram_read, d.cpu1_ram_read],
             dma_landed: d.dma_landed,
         }
+    }
+
+    /// The frames of a two-slot model's cycle as each device and its driver see it, slot 0's
+    /// then slot 1's (`slot` set): that slot's IDSEL, INTA#, probes, AD drive, ISR returns
+    /// and interrupt lock in the one-device fields, and every CPU running the other slot's
+    /// driver shown as running [`Routine::Foreign`] code (its ISR as
+    /// [`Routine::ForeignIsr`]; its operation, note and exclusion cleared; a transaction it
+    /// issued likewise), so that a rule written for one device judges this one alone.
+    pub fn views(&self, s1: &Slot1) -> [Frame; 2] {
+        let mut v = [*self, *self];
+        let one = &mut v[1];
+        one.slot = 1;
+        one.idsel = s1.idsel;
+        one.dev_inta_n = s1.inta_n;
+        one.dev = s1.dev;
+        one.isr_ret = s1.isr_ret;
+        one.lock_owner = s1.lock_owner;
+        for (slot, f) in v.iter_mut().enumerate() {
+            f.ad_drivers = (self.ad_drivers & 1) | ((s1.ad_oe >> slot) & 1) << 1;
+            for c in 0..TRACED_CPUS {
+                let theirs = usize::from((s1.cpu_slot >> c) & 1) != slot;
+                if theirs && self.routine[c] != Routine::Idle as u8 {
+                    f.routine[c] =
+                        if self.routine[c] == Routine::Isr as u8 { Routine::ForeignIsr } else { Routine::Foreign }
+                            as u8;
+                    f.op[c] = 0;
+                    f.note[c] = 0;
+                    f.exclusive &= !(1 << c);
+                    // `ram_read` stays: it is a pulse of the whole cycle, whose code may have
+                    // been either driver's (a DPC's last read, then the other driver's thread
+                    // in the same cycle); its address says whose memory it was.
+                }
+            }
+            if self.bus_issuer != 0 && usize::from((self.bus_issuer >> ISSUER_SLOT_SHIFT) & 3) != slot {
+                f.bus_issuer = (self.bus_issuer & !0xF) | Routine::Foreign as u16;
+            }
+        }
+        v
     }
 
     /// The ISR return pulse of `cpu` this cycle: `Some(true)` for TRUE.

@@ -22,8 +22,10 @@ pub use bridge::{
     BridgeConfig, BridgeEvent, Command, Completion, Faults, HostMemory, MsiMessage, PciHostBridge, Phase, Request,
     Status, SubmitError, HOST_RAM, MSI_WINDOW,
 };
-pub use ffi::bridge::{Bus, Drive};
-pub use frame::{msi_probe, Frame, Routine, OFFLINE_IRQL, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED};
+pub use ffi::bridge::{Bus, Drive, Slot1Bus};
+pub use frame::{
+    msi_probe, Frame, Routine, Slot1, ISSUER_SLOT_SHIFT, OFFLINE_IRQL, PIC_DELIVER, PIC_EOI, PIC_IN_SERVICE, PIC_MASKED,
+};
 pub use model::{Model, SimError, TraceFormat, FST_KEEPS_HIER_FILE, PERIOD_NS, VERILATOR_VERSION};
 pub use pic::{InterruptController, LineFaults, PicConfig, Routing};
 pub use pin_fault::{PinFault, PIN_FAULT_ARM};

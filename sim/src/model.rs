@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::ffi::bridge as ffi;
-use crate::{Bus, Drive};
+use crate::{Bus, Drive, Slot1Bus};
 
 /// Length of one PCI clock in the waveform's 1 ns time unit (33 MHz conventional PCI).
 pub const PERIOD_NS: u64 = 30;
@@ -122,6 +122,16 @@ impl Model {
         Ok(Self { inner, wave: wave.map(Path::to_path_buf).unwrap_or_default() })
     }
 
+    /// Devices on the bus: 1, or 2 for a two-slot model (docs/sim-interface.md).
+    pub fn slots(&self) -> u8 {
+        self.inner.slots()
+    }
+
+    /// Slot 1's outputs after the last clock ([`Slot1Bus::released`] in a one-slot model).
+    pub fn slot1(&self) -> Slot1Bus {
+        self.inner.slot1()
+    }
+
     /// One clock: applies `d`, then returns the wired bus of the interval that follows.
     #[inline]
     pub fn step(&mut self, d: &Drive) -> Bus {
@@ -212,6 +222,11 @@ impl Drive {
             cpu1_note: 0,
             msi: 0,
             exclusive: 0,
+            idsel1: 0,
+            gnt1_n: 1,
+            isr_ret1: 0,
+            lock_owner1: 0,
+            cpu_slot: 0,
             cpu0_ram_read: 0,
             cpu1_ram_read: 0,
             dma_landed: 0,
@@ -245,5 +260,12 @@ impl Bus {
             dev_inta_n: 1,
             dev_probe: [0; 8],
         }
+    }
+}
+
+impl Slot1Bus {
+    /// Slot 1 empty or released.
+    pub const fn released() -> Self {
+        Slot1Bus { req1_n: 1, dev1_inta_n: 1, slot_ad_oe: 0, dev1_probe: [0; 8] }
     }
 }

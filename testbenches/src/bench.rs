@@ -113,8 +113,8 @@ pub struct BenchReport {
     pub bus_limit_txn_per_s: f64,
     /// mmio / bus limit, pair by pair.
     pub mmio_ratio: f64,
-    /// Interrupts serviced end to end per second (the device's first scenario; the display's vblank: one per
-    /// 2000-cycle frame, so this is bounded by the frame rate the harness reaches).
+    /// Interrupts serviced end to end per second (the device's first scenario: bounded by
+    /// the rate at which that device raises them, e.g. one per 2000-cycle frame).
     pub irq_round_trips_per_s: f64,
     /// Full harness with VCD tracing.
     pub trace_cycles_per_s: f64,

@@ -20,7 +20,7 @@ use crate::device::{driver as find_driver, rtl_twin, Device, Registry, RtlTwin, 
 use crate::explore::{explore, ExploreSettings, Strategy};
 use crate::gtkw::write_gtkw;
 use crate::manifest::{self, RunManifest};
-use crate::report::{junit, rules_table, timing_svg, timing_table};
+use crate::report::{explore_junit, junit, rules_table, run_notes, timing_svg, timing_table};
 use crate::scenario::{run_with, Progress, RunOptions, RunSettings};
 
 #[derive(Parser)]
@@ -155,6 +155,9 @@ struct ExploreArgs {
     /// Do not shrink the first failure.
     #[arg(long)]
     no_shrink: bool,
+    /// Write JUnit XML: one test case per failing rule, with the replay command.
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -328,10 +331,7 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
         let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
         println!("dirql run {}  driver={}{rtl}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles);
         print!("{}", rules_table(&r.rules));
-        println!("  interrupts taken: {} ({} unclaimed)", r.interrupts, r.unclaimed);
-        if let Some(first) = r.bus_events.first() {
-            println!("  bus events: {} (first: {first})", r.bus_events.len());
-        }
+        print!("{}", run_notes(&r));
         print!("{}", timing_table(&r.timing));
         println!("verdict: {}", r.verdict.to_uppercase());
         if let Some(v) = &r.waveform {
@@ -373,7 +373,11 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         strategy,
         shrink: !a.no_shrink,
     };
-    let r = explore(&settings).map_err(BadInput)?;
+    let r = explore(&settings).map_err(|e| BadInput(e.to_string()))?;
+    if let Some(p) = &a.junit {
+        std::fs::write(p, explore_junit(&r))
+            .map_err(|e| BadInput(format!("cannot write the JUnit file {}: {e}", p.display())))?;
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
@@ -493,6 +497,9 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
     let mut checker = Checker::for_device(device);
+    if let Some(p) = manifest.as_ref().and_then(|m| m.partner.as_deref()) {
+        checker = checker.with_partner(registry.device(p).ok_or_else(|| unknown_device(registry, p))?);
+    }
     let (frames, recovered) = match TraceFormat::of_path(&vcd) {
         TraceFormat::Fst => {
             quiet_reader_panics();
@@ -843,6 +850,9 @@ fn list(registry: &Registry, a: &ListArgs) -> Result<bool, Failure> {
             match (v.breaks, v.scenario) {
                 (Some(b), Some(s)) => println!("  {:<14} breaks {b} (scenario {s}): {}", v.name, v.description),
                 _ => println!("  {:<14} {}", v.name, v.description),
+            }
+            if !v.also_breaks.is_empty() {
+                println!("  {:<14}   and may break downstream, never first: {}", "", v.also_breaks.join(", "));
             }
         }
         println!("rtl (--rtl):");

@@ -46,6 +46,27 @@ pub trait Device: Sync {
     fn scratch_register(&self) -> Option<(usize, u32)> {
         None
     }
+    /// How its reference driver runs as the partner in slot 1 of another device's
+    /// scenario (two devices on one bus and one INTA# line: [`Stage::start_partner`]);
+    /// `None` when it cannot.
+    fn companion(&self) -> Option<Companion> {
+        None
+    }
+}
+
+/// A device's reference driver as the partner of another device's scenario.
+#[derive(Clone, Copy)]
+pub struct Companion {
+    /// Spawns the partner's driver threads (as [`Scenario::start`] does) on the stage of
+    /// slot 1; `after` is set once the driver of slot 0 has connected its interrupt, so
+    /// that the partner connects second (the chain order on the shared line).
+    pub start: fn(&mut Stage<'_>, after: Rc<Cell<Option<u64>>>),
+}
+
+/// The name of the two-slot model with `slot0` and `slot1` on one bus and one INTA# line:
+/// sim/build.rs builds it for a device whose `rtl/sim/dirql_partners` names the other.
+pub fn two_slot_model(slot0: &dyn Device, slot1: &dyn Device) -> String {
+    format!("{}__{}", slot0.model(), slot1.model())
 }
 
 impl std::fmt::Debug for dyn Device {
@@ -151,6 +172,14 @@ pub struct Stage<'a> {
     pub enabled_at: Rc<Cell<Option<u64>>>,
     pub(crate) second_device: Option<Rc<SharedLineDevice>>,
     pub(crate) at_end: Vec<EndHook>,
+    pub(crate) partner: Option<Partner>,
+}
+
+/// The device in slot 1 of a two-slot run, and when its driver enabled its interrupts.
+#[derive(Clone)]
+pub(crate) struct Partner {
+    pub(crate) device: &'static dyn Device,
+    pub(crate) enabled_at: Rc<Cell<Option<u64>>>,
 }
 
 /// A check the scenario runs when the run is over: it records harm it knows of then.
@@ -179,6 +208,43 @@ impl Stage<'_> {
     /// Runs `hook` when the run is over, to record harm known only then.
     pub fn at_end(&mut self, hook: EndHook) {
         self.at_end.push(hook);
+    }
+
+    /// Puts `partner` in slot 1, on the same bus and INTA# line as the scenario's device
+    /// (the scenario's `configure` chose the two-slot model, [`two_slot_model`]), with its
+    /// reference driver ([`Device::companion`]): its threads are slot 1's driver code, its
+    /// rules run beside the device's on slot 1's view of the waveform (reported as
+    /// `<partner>:<rule>`), its harm goes to the run's log, and a run in which it never
+    /// enabled its interrupts made no progress.
+    pub fn start_partner(&mut self, partner: &'static dyn Device) {
+        let Some(c) = partner.companion() else {
+            *self.setup_error.borrow_mut() =
+                Some(format!("device {} cannot run as the partner of another device (no companion)", partner.name()));
+            return;
+        };
+        let enabled_at: Rc<Cell<Option<u64>>> = Rc::default();
+        self.machine.set_driver_slot(1);
+        let mut st = Stage {
+            machine: &mut *self.machine,
+            settings: self.settings,
+            harm: self.harm.clone(),
+            setup_error: self.setup_error.clone(),
+            enabled_at: enabled_at.clone(),
+            second_device: None,
+            at_end: Vec::new(),
+            partner: None,
+        };
+        (c.start)(&mut st, self.enabled_at.clone());
+        let hooks = std::mem::take(&mut st.at_end);
+        self.machine.set_driver_slot(0);
+        // The partner's end-of-run checks count from when its own driver enabled them.
+        for hook in hooks {
+            let at = enabled_at.clone();
+            self.at_end.push(Box::new(move |end: &RunEnd, harm: &HarmLog| {
+                hook(&RunEnd { enabled_at: at.get(), ..*end }, harm)
+            }));
+        }
+        self.partner = Some(Partner { device: partner, enabled_at });
     }
 }
 

@@ -17,7 +17,7 @@ use dirql_sim::{format_forced, Schedule};
 
 use crate::device::{Device, RtlTwin, Twin};
 use crate::harm::Harm;
-use crate::scenario::{run_with, RunOptions, RunResult, RunSettings, Scenario};
+use crate::scenario::{run_with, RunError, RunOptions, RunResult, RunSettings, Scenario};
 
 /// How each explored run makes its scheduling choices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -142,7 +142,7 @@ struct Outcome {
     seed: u64,
     failed: Vec<String>,
     harm: Vec<&'static str>,
-    error: Option<String>,
+    error: Option<RunError>,
 }
 
 fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
@@ -171,7 +171,7 @@ fn failed_rules(r: &RunResult) -> Vec<String> {
 }
 
 /// Runs the exploration. Errors are setup errors (the simulator could not start).
-pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
+pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
     let start = Instant::now();
     let jobs = s.jobs.max(1);
     // PCT places its change points among as many choices as the baseline run makes.
@@ -180,7 +180,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         Strategy::Pct { .. } => {
             let base =
                 RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), rtl: s.rtl, ..RunOptions::default() };
-            run_with(&settings(s, 0, None), &base).map_err(|e| e.to_string())?.choices.max(1)
+            run_with(&settings(s, 0, None), &base)?.choices.max(1)
         }
     };
     let (seed_tx, seed_rx) = bounded::<u64>(jobs * 4);
@@ -195,7 +195,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
                 for seed in rx {
                     let o = match run_with(&settings(s, seed, None), &options(s, seed, horizon)) {
                         Ok(r) => Outcome { seed, failed: failed_rules(&r), harm: harm_kinds(&r), error: None },
-                        Err(e) => Outcome { seed, failed: vec![], harm: vec![], error: Some(e.to_string()) },
+                        Err(e) => Outcome { seed, failed: vec![], harm: vec![], error: Some(e) },
                     };
                     if tx.send(o).is_err() {
                         break;
@@ -284,8 +284,8 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, String> {
         };
         report.replay_command = Some(format!("{}{schedule_arg} --vcd {}", run_command(s, seed), vcd.display()));
         // The untraced verdict of exactly what is replayed, for the comparison.
-        let untraced = run_with(&settings(s, seed, None), &replay_opts).map_err(|e| e.to_string())?;
-        let traced = run_with(&settings(s, seed, Some(vcd.clone())), &replay_opts).map_err(|e| e.to_string())?;
+        let untraced = run_with(&settings(s, seed, None), &replay_opts)?;
+        let traced = run_with(&settings(s, seed, Some(vcd.clone())), &replay_opts)?;
         let first_violation = traced
             .rules
             .iter()
@@ -360,9 +360,9 @@ fn harm_kinds(r: &RunResult) -> Vec<&'static str> {
 
 /// Runs a false-pass seed again, recording its schedule when it is not the seed's own
 /// uniform choices (PCT), and checks the printed replay does the same.
-fn describe_false_pass(s: &ExploreSettings, seed: u64, horizon: u64) -> Result<FalsePass, String> {
+fn describe_false_pass(s: &ExploreSettings, seed: u64, horizon: u64) -> Result<FalsePass, RunError> {
     let opts = RunOptions { record: true, ..options(s, seed, horizon) };
-    let r = run_with(&settings(s, seed, None), &opts).map_err(|e| e.to_string())?;
+    let r = run_with(&settings(s, seed, None), &opts)?;
     let (cmd, replay) = match s.strategy {
         Strategy::Random => (format!("{} --json", run_command(s, seed)), options(s, seed, horizon)),
         Strategy::Pct { .. } => {
@@ -375,7 +375,7 @@ fn describe_false_pass(s: &ExploreSettings, seed: u64, horizon: u64) -> Result<F
             (format!("{} --schedule '{text}' --json", run_command(s, seed)), o)
         }
     };
-    let again = run_with(&settings(s, seed, None), &replay).map_err(|e| e.to_string())?;
+    let again = run_with(&settings(s, seed, None), &replay)?;
     Ok(FalsePass {
         seed,
         replay_command: cmd,
@@ -394,12 +394,15 @@ const SHRINK_BUDGET: u64 = 4_000;
 /// Reduces a failing run to the fewest forced choices that still fail one of the rules it
 /// failed (delta debugging over the recorded non-baseline choices, then one at a time).
 /// Returns the forced choices and (choices before, after, runs spent).
-fn shrink(s: &ExploreSettings, seed: u64, original: &RunOptions) -> Result<(BTreeMap<u64, u64>, ShrinkStats), String> {
+fn shrink(
+    s: &ExploreSettings,
+    seed: u64,
+    original: &RunOptions,
+) -> Result<(BTreeMap<u64, u64>, ShrinkStats), RunError> {
     let rec = run_with(
         &settings(s, seed, None),
         &RunOptions { schedule: original.schedule.clone(), record: true, ..RunOptions::default() },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let target = failed_rules(&rec);
     let full: BTreeMap<u64, u64> = rec
         .recorded_schedule

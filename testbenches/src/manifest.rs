@@ -42,6 +42,9 @@ pub struct RunManifest {
     pub cycles: u64,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
+    /// The device in slot 1 of a two-slot run (on the same bus and INTA# line), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<String>,
 }
 
 /// The manifest's path beside `wave`.

@@ -81,6 +81,96 @@ pub fn junit(suite: &str, rules: &[RuleReport]) -> String {
     s
 }
 
+/// JUnit XML of an exploration: one test case per rule that failed on some seed (how many
+/// seeds, the first failing seed and the command that replays it), one for false passes
+/// when there were any, and one passing case when nothing failed.
+pub fn explore_junit(r: &crate::explore::ExploreReport) -> String {
+    let suite = xml_escape(&format!("explore.{}.{}", r.scenario, r.driver));
+    let replay = r.replay_command.as_deref().unwrap_or("(no replay: the first failure could not be replayed)");
+    let mut cases: Vec<String> = Vec::new();
+    for (rule, n) in &r.failures_by_rule {
+        let first = r.first_failing_seed.map_or(String::new(), |s| format!("; first failing seed {s}"));
+        let message = format!("failed on {n} of {} seeds{first}", r.seeds_run);
+        cases.push(format!(
+            "    <testcase classname=\"{suite}\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\">replay: {}\n      </failure>\n    </testcase>",
+            xml_escape(rule),
+            xml_escape(&message),
+            xml_escape(rule),
+            xml_escape(replay)
+        ));
+    }
+    if let Some(fp) = &r.first_false_pass {
+        let harm: Vec<String> =
+            fp.harm.iter().map(|h| format!("{} at cycle {}: {}", h.kind, h.cycle, h.detail)).collect();
+        cases.push(format!(
+            "    <testcase classname=\"{suite}\" name=\"false-pass\">\n      <failure message=\"{}\" type=\"false-pass\">replay: {}\n{}\n      </failure>\n    </testcase>",
+            xml_escape(&format!("{} seed(s) did harm with every rule passing; first: seed {}", r.false_passes, fp.seed)),
+            xml_escape(&fp.replay_command),
+            xml_escape(&harm.join("\n"))
+        ));
+    }
+    let failures = cases.len();
+    if cases.is_empty() {
+        cases.push(format!("    <testcase classname=\"{suite}\" name=\"{} seeds\"/>", r.seeds_run));
+    }
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(s, "<testsuites tests=\"{}\" failures=\"{failures}\">", cases.len());
+    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\">", cases.len());
+    for c in &cases {
+        let _ = writeln!(s, "{c}");
+    }
+    let _ = writeln!(s, "  </testsuite>\n</testsuites>");
+    s
+}
+
+/// What a person needs from a run beyond the rules and the timing, one line each (what
+/// `--json` has as `stopped`, `storms`, `line_disabled_at`, `second_device`,
+/// `sync_overlap_cycles`, `messages` and `harm`).
+pub fn run_notes(r: &crate::scenario::RunResult) -> String {
+    let mut s = String::new();
+    let by_message = if r.messages > 0 { format!(", {} by message", r.messages) } else { String::new() };
+    let _ = writeln!(s, "  interrupts taken: {} ({} unclaimed{by_message})", r.interrupts, r.unclaimed);
+    if let Some(why) = &r.stopped {
+        let _ = writeln!(s, "  the run ended early at cycle {}: {why}", r.cycles);
+    }
+    if r.storms > 0 {
+        let disabled = r
+            .line_disabled_at
+            .map_or(String::new(), |c| format!("; the OS disabled the line at cycle {c} (later interrupts are lost)"));
+        let _ = writeln!(s, "  interrupt storms: {}{disabled}", r.storms);
+    }
+    if r.sync_overlap_cycles > 0 {
+        let _ = writeln!(
+            s,
+            "  an ISR ran beside a synchronized routine for {} cycle(s) (allowed by the reading; see sync-isolation)",
+            r.sync_overlap_cycles
+        );
+    }
+    if let Some(d) = &r.second_device {
+        let pending = if d.pending_at_end { ", one still pending at the end" } else { "" };
+        let _ = writeln!(
+            s,
+            "  second device on the line: raised {} interrupt(s), its ISR serviced {}{pending}",
+            d.raised, d.serviced
+        );
+    }
+    if let Some(first) = r.bus_events.first() {
+        let _ = writeln!(s, "  bus events: {} (first: {first})", r.bus_events.len());
+    }
+    if r.harm.is_empty() {
+        let _ = writeln!(s, "  harm: none");
+    } else {
+        let _ = writeln!(s, "  harm ({}, by the run's own ground truth):", r.harm.len());
+        for h in r.harm.iter().take(5) {
+            let _ = writeln!(s, "    {} at cycle {}: {}", h.kind, h.cycle, h.detail);
+        }
+        if r.harm.len() > 5 {
+            let _ = writeln!(s, "    ... {} more in --json", r.harm.len() - 5);
+        }
+    }
+    s
+}
+
 /// The four latencies of a source, in order, with their labels: from INTA# assertion, or
 /// for a source signalled by MSI from the source's assertion (with the MSI write instead
 /// of the INTA# release, which does not apply).

@@ -222,6 +222,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         completed: false,
         cycles: 0,
         stopped: None,
+        partner: None,
     };
     let write_manifest = |m: &RunManifest| -> Result<(), RunError> {
         match &s.vcd {
@@ -257,15 +258,6 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         }
     }));
     let harm = HarmLog::default();
-    m.observe(unserviced_source_oracle(s.device.profile(), harm.clone()));
-    let progress: Option<ProgressFn> = opts.progress.clone().map(|p| Box::new(move |c| (p.0)(c)) as ProgressFn);
-    let checker = Rc::new(RefCell::new(Some(Checker::for_device(s.device).with_progress(progress))));
-    let live = checker.clone();
-    m.observe(Box::new(move |f| {
-        if let Some(c) = live.borrow_mut().as_mut() {
-            c.feed(f);
-        }
-    }));
     let setup_error: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
     // When the driver had its interrupts connected and enabled: the scenario sets it.
     let enabled_at: Rc<Cell<Option<u64>>> = Rc::new(Cell::new(None));
@@ -277,9 +269,33 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         enabled_at: enabled_at.clone(),
         second_device: None,
         at_end: Vec::new(),
+        partner: None,
     };
     (s.scenario.start)(&mut stage);
-    let Stage { second_device: second, at_end, .. } = stage;
+    let Stage { second_device: second, at_end, partner, .. } = stage;
+    manifest.partner = partner.as_ref().map(|p| p.device.name().to_string());
+    write_manifest(&manifest)?;
+    // The checkers and the harm oracle see every frame from the first: each slot's own
+    // view of it when there are two devices.
+    let progress: Option<ProgressFn> = opts.progress.clone().map(|p| Box::new(move |c| (p.0)(c)) as ProgressFn);
+    let mut checker = Checker::for_device(s.device).with_progress(progress);
+    m.observe(unserviced_source_oracle(s.device.profile(), harm.clone(), None));
+    if let Some(p) = &partner {
+        checker = checker.with_partner(p.device);
+        m.observe_slot1(unserviced_source_oracle(p.device.profile(), harm.clone(), Some(1)));
+    }
+    let checker = Rc::new(RefCell::new(Some(checker)));
+    let feeder = |live: Rc<RefCell<Option<Checker>>>| -> Box<dyn FnMut(&dirql_sim::Frame)> {
+        Box::new(move |f| {
+            if let Some(c) = live.borrow_mut().as_mut() {
+                c.feed(f);
+            }
+        })
+    };
+    m.observe(feeder(checker.clone()));
+    if partner.is_some() {
+        m.observe_slot1(feeder(checker.clone()));
+    }
 
     // In chunks: between them the waveform is flushed (so even a hard kill leaves a file
     // valid up to the last chunk) and a SIGINT/SIGTERM ends the run cleanly.
@@ -330,6 +346,14 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     if enabled_at.get().is_none() && cycles >= s.cycles {
         stopped.get_or_insert_with(|| {
             format!("no progress past enumeration: the driver had not finished initializing by cycle {cycles}")
+        });
+    }
+    if let Some(p) = partner.as_ref().filter(|p| p.enabled_at.get().is_none() && cycles >= s.cycles) {
+        stopped.get_or_insert_with(|| {
+            format!(
+                "no progress past enumeration: the driver of {} (slot 1) had not finished initializing by cycle {cycles}",
+                p.device.name()
+            )
         });
     }
     let (mut rules, timing) = match checker.borrow_mut().take().map(Checker::finish_all) {
@@ -459,7 +483,13 @@ const UNSERVICED_CYCLES: u64 = 6_000;
 
 /// Harm observer: a source pending in the device (latched and enabled, as its profile
 /// reads the probes) while no ISR is entered on any CPU for [`UNSERVICED_CYCLES`].
-fn unserviced_source_oracle(profile: &'static DeviceProfile, harm: HarmLog) -> Box<dyn FnMut(&dirql_sim::Frame)> {
+/// `slot`: the device's slot in a two-slot run, for the message (it observes that slot's
+/// view of each cycle).
+fn unserviced_source_oracle(
+    profile: &'static DeviceProfile,
+    harm: HarmLog,
+    slot: Option<usize>,
+) -> Box<dyn FnMut(&dirql_sim::Frame)> {
     let mut since = [None::<u64>; 32];
     let mut reported = 0u32;
     Box::new(move |f| {
@@ -480,8 +510,11 @@ fn unserviced_source_oracle(profile: &'static DeviceProfile, harm: HarmLog) -> B
                     "source-unserviced",
                     f.cycle,
                     format!(
-                        "{} pending in the device since cycle {at} with no ISR entered on any CPU for {} cycles",
-                        profile.sources[b], UNSERVICED_CYCLES
+                        "{} pending in the device{} since cycle {at} with no ISR of its driver entered on any CPU for \
+                         {} cycles",
+                        profile.sources[b],
+                        slot.map_or(String::new(), |n| format!(" in slot {n}")),
+                        UNSERVICED_CYCLES
                     ),
                 );
             }

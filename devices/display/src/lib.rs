@@ -60,6 +60,10 @@ impl Device for Display {
     fn scratch_register(&self) -> Option<(usize, u32)> {
         Some((0, regs::REG_SCRATCH))
     }
+
+    fn companion(&self) -> Option<dirql_testbenches::device::Companion> {
+        Some(dirql_testbenches::device::Companion { start: scenarios::companion })
+    }
 }
 
 /// This device alone, as a registry (what a test that judges a manifest looks scenarios up in).

@@ -1,7 +1,7 @@
 //! The display adapter's scenarios: each runs the firmware's PCI enumeration and
 //! VideoPortInitialize on CPU 0, then its own work.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use dirql_host::pci::{enumerate, ResourcePlan};
@@ -102,8 +102,19 @@ const SECOND_MIN_GAP: u64 = 300;
 const SECOND_MAX_GAP: u64 = 3_000;
 
 fn start(st: &mut Stage<'_>, work: Work) {
+    start_with(st, work, Variant::of(st.settings.driver), None);
+}
+
+/// The display adapter as the partner in slot 1 of another device's scenario
+/// ([`dirql_testbenches::device::Companion`]): the reference miniport, initialized once
+/// the other device's driver has connected its interrupt (`after`), then retrace
+/// interrupts and register traffic as in `vblank`, on the last CPU.
+pub fn companion(st: &mut Stage<'_>, after: Rc<Cell<Option<u64>>>) {
+    start_with(st, Work::Background, &crate::miniport::VARIANTS[0], Some(after));
+}
+
+fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: Option<Rc<Cell<Option<u64>>>>) {
     let s = st.settings;
-    let variant = Variant::of(s.driver);
     let second_isr = (work == Work::SharedLine).then(|| st.attach_second_device(SECOND_MIN_GAP, SECOND_MAX_GAP).isr());
     let miniport = Rc::new(DirqlMiniport::new(variant));
     let vp_cfg = VideoPortConfig { reading: s.reading, smp: s.cpus > 1, ..VideoPortConfig::default() };
@@ -138,10 +149,14 @@ fn start(st: &mut Stage<'_>, work: Work) {
         );
     }
     let (harm, enabled, err, mp) = (st.harm.clone(), st.enabled_at.clone(), st.setup_error.clone(), miniport.clone());
+    let home = if after.is_some() { s.cpus.max(1) - 1 } else { 0 };
     st.machine.spawn(
-        0,
+        home,
         Box::new(move |cpu: &Cpu<'_>| {
-            let Some(pci) = enumerate(cpu, &ResourcePlan::default()) else {
+            while after.as_ref().is_some_and(|a| a.get().is_none()) {
+                cpu.work(100);
+            }
+            let Some(pci) = enumerate(cpu, &ResourcePlan::for_slot(cpu.slot())) else {
                 *err.borrow_mut() = Some("PCI enumeration found no device (master abort on the ID read)".into());
                 return;
             };

@@ -141,6 +141,7 @@ proptest! {
                 // Random host-RAM reads and landings: the dma-ordering rule too.
                 ram_read: [u32::from_le_bytes([b[8] | 1, b[9], b[10], 0x10]), 0],
                 dma_landed: u16::from(b[11] & 7),
+                ..Frame::default()
             };
             c.feed(&f);
         }

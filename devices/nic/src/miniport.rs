@@ -32,6 +32,8 @@ pub enum Defect {
     NoAck,
     /// `nic-ack-all`.
     AckAll,
+    /// `nic-claims-shared`.
+    ClaimsShared,
     /// `nic-ring-before-flush`.
     RingBeforeFlush,
 }
@@ -75,6 +77,34 @@ pub const VARIANTS: &[Variant] = &[
                           so a cause that latched between its read and its write is cleared unseen",
         },
         defect: Some(Defect::AckAll),
+    },
+    Variant {
+        twin: Twin {
+            name: "nic-claims-shared",
+            breaks: Some("isr-ownership"),
+            scenario: Some("nic-shared-inta"),
+            // First in the chain, it swallows the display's interrupts: it "dismisses"
+            // nothing (INTA# stays low, the display's), the display's driver never sees an
+            // interrupt (its rules check nothing) and its sources are lost.
+            also_breaks: &[
+                "isr-dismissal",
+                "no-lost-interrupt",
+                "no-spurious-reentry",
+                "display:isr-ownership",
+                "display:isr-dismissal",
+                "display:no-lost-interrupt",
+                "display:no-spurious-reentry",
+                "display:sync-isolation",
+                "display:irql-discipline",
+                "display:interrupt-latency",
+                "display:time-budget",
+                "display:register-integrity",
+            ],
+            description: "MiniportInterrupt returns TRUE even when INT_STATUS shows none of its causes (written as if \
+                          the line were its own): on a shared line it claims the other device's interrupts, whose ISR \
+                          is then never called",
+        },
+        defect: Some(Defect::ClaimsShared),
     },
     Variant {
         twin: Twin {
@@ -339,7 +369,7 @@ impl NdisMiniportInterrupt for NicMiniport {
         // wrote before it raised the causes.
         let causes = cpu.mem_read32(self.reg(REG_INT_STATUS)) & ENABLED;
         if causes == 0 {
-            return (false, false);
+            return (self.has(Defect::ClaimsShared), false);
         }
         let mut acked = 0;
         if !self.has(Defect::NoAck) {
@@ -390,7 +420,9 @@ impl NdisMiniportInterrupt for NicMiniport {
         let (causes, owed) = (Cell::new(0), Cell::new(0));
         ndis::synchronize_with_interrupt(cpu, &int, message_id, &|_| {
             causes.set(self.isr_causes.replace(0));
-            owed.set(self.rx_owed.get());
+            // Taken with the causes: the DPC that takes them answers for their frames (a
+            // DPC running at once on the other CPU may take nothing).
+            owed.set(self.rx_owed.replace(0));
             true
         });
         let causes = causes.get();

@@ -50,7 +50,27 @@ pub const SCENARIOS: &[Scenario] = &[
         configure: upstream_delay,
         start: |st| traffic(st, Mode::LinkFlap),
     },
+    Scenario {
+        name: "nic-shared-inta",
+        description: "the network adapter (slot 0) and the display adapter (slot 1) on one bus and one INTA# line: \
+                      two miniports chained on the line (NDIS's first, the video port's connected to the same line \
+                      after it), receive traffic from the generator and the display's retrace interrupts; each ISR \
+                      must claim only its own device's interrupts, and each device's rules judge their own slot",
+        default_cycles: 30_000,
+        // No validated burst on either device; the display's is reported as display:<rule>.
+        // The display masters no DMA: nothing for its dma-ordering.
+        not_exercised: &["burst-integrity", "display:burst-integrity", "display:dma-ordering"],
+        configure: shared_line,
+        start: |st| traffic(st, Mode::Shared),
+    },
 ];
+
+/// `nic-shared-inta`: the two-slot model with the display adapter in slot 1, and the
+/// adapter's upstream delay as in the other scenarios.
+fn shared_line(cfg: &mut MachineConfig, s: &RunSettings) {
+    upstream_delay(cfg, s);
+    cfg.model = dirql_testbenches::device::two_slot_model(&crate::NIC, &dirql_display::DISPLAY);
+}
 
 /// How a scenario's traffic runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,6 +81,9 @@ enum Mode {
     Msi,
     /// On the line, with the link flapping.
     LinkFlap,
+    /// On the line, shared with the display adapter in slot 1 (on one CPU the thread ends
+    /// once the generator runs, so that the display's driver gets the CPU).
+    Shared,
 }
 
 /// Cycles between link flaps in `nic-link-flap`, and how long the link stays down.
@@ -84,16 +107,17 @@ fn traffic(st: &mut Stage<'_>, mode: Mode) {
         Mode::Msi => {
             InterruptRequest::Msi { target_cpu: (st.settings.seed % u64::from(st.settings.cpus.max(1))) as u8 }
         }
-        Mode::Line | Mode::LinkFlap => InterruptRequest::Line,
+        Mode::Line | Mode::LinkFlap | Mode::Shared => InterruptRequest::Line,
     };
     let mp = Rc::new(NicMiniport::new(variant, st.harm.clone()));
     let (err, enabled, m) = (st.setup_error.clone(), st.enabled_at.clone(), mp.clone());
     let gen_from: Rc<Cell<Option<u64>>> = Rc::default();
     let from = gen_from.clone();
+    let one_cpu = st.settings.cpus <= 1;
     st.machine.spawn(
         0,
         Box::new(move |cpu: &Cpu<'_>| {
-            let Some(pci) = enumerate(cpu, &ResourcePlan::default()) else {
+            let Some(pci) = enumerate(cpu, &ResourcePlan::for_slot(cpu.slot())) else {
                 *err.borrow_mut() = Some("PCI enumeration found no device (master abort on the ID read)".into());
                 return;
             };
@@ -104,6 +128,9 @@ fn traffic(st: &mut Stage<'_>, mode: Mode) {
             enabled.set(Some(cpu.now()));
             m.start_generator(cpu, 10_000, GEN_INTERVAL);
             from.set(Some(cpu.now()));
+            if mode == Mode::Shared && one_cpu {
+                return;
+            }
             let mut next_flap = cpu.now() + FLAP_EVERY;
             loop {
                 if !m.send(cpu) {
@@ -117,6 +144,9 @@ fn traffic(st: &mut Stage<'_>, mode: Mode) {
             }
         }),
     );
+    if mode == Mode::Shared {
+        st.start_partner(&dirql_display::DISPLAY);
+    }
     let links = mp.clone();
     st.at_end(Box::new(move |end: &RunEnd, harm: &HarmLog| {
         if mode == Mode::LinkFlap && end.cycles > 3 * FLAP_EVERY && links.link_changes.get() == 0 {

@@ -151,6 +151,8 @@ pub struct DmaOrdering {
     /// once): a waveform written before they existed reads 0 there, and (c) cannot tell an
     /// unread descriptor from an untraced read, so it judges nothing.
     traced: bool,
+    /// This device has written host RAM (in this view of the bus).
+    wrote_ram: bool,
     ledger: Ledger,
 }
 
@@ -171,6 +173,7 @@ impl DmaOrdering {
             ack_state: 0,
             in_dpc: [false; TRACED_CPUS],
             traced: false,
+            wrote_ram: false,
             ledger: Ledger::default(),
         }
     }
@@ -233,7 +236,13 @@ impl DmaOrdering {
         let mut ended = 0u8;
         for (cpu, in_dpc) in self.in_dpc.iter_mut().enumerate() {
             let r = f.routine_of(cpu);
-            let ends = *in_dpc && !matches!(r, Some(Routine::Dpc | Routine::Isr | Routine::Spin | Routine::Sync));
+            // An ISR (this device's, or the other device's chained after it on a shared line)
+            // interrupts the DPC; the other driver's own code after it means it ended.
+            let ends = *in_dpc
+                && !matches!(
+                    r,
+                    Some(Routine::Dpc | Routine::Isr | Routine::ForeignIsr | Routine::Spin | Routine::Sync)
+                );
             *in_dpc = (*in_dpc && !ends) || (!*in_dpc && r == Some(Routine::Dpc));
             ended |= u8::from(ends) << cpu;
         }
@@ -297,6 +306,11 @@ impl DmaOrdering {
 
     fn check_read(&mut self, f: &Frame, cpu: usize, addr: u32) {
         let Some((isr_cpu, entry, event)) = self.announced(cpu) else { return };
+        if !self.wrote_ram {
+            // This device has written no host RAM: the read is not of its DMA (on a shared
+            // bus, another device's driver's).
+            return;
+        }
         self.ledger.checked += 1;
         let Some(w) = self.in_flight.iter().find(|w| w.addr == addr && w.cycle < event) else { return };
         let whose =
@@ -443,6 +457,7 @@ impl Rule for DmaOrdering {
                 && dirql_sim::HOST_RAM.contains(&ph.addr)
             {
                 let index = self.pushed;
+                self.wrote_ram = true;
                 self.in_flight.push_back(InFlight { index, addr: ph.addr & !3, data: ph.data, cycle: f.cycle });
                 self.pushed = self.pushed.wrapping_add(1);
                 if let Some((ring, slot)) = self.slot_of(ph.addr) {

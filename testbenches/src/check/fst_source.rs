@@ -630,7 +630,7 @@ fn stream<R: BufRead + Seek>(
             Some((_, _, end_time)) => FstFilter::new(0, end_time, handles),
             None => FstFilter::filter_signals(handles),
         };
-        let mut frames = FrameAssembler::default();
+        let mut frames = FrameAssembler::for_map(&map);
         let mut now: Option<u64> = None;
         fst.read_signals(&filter, |time, handle, value| {
             if now.is_some_and(|t| t != time) {

@@ -169,8 +169,11 @@ impl NoLostInterrupt {
             return Some(format!("the interrupt lock held by CPU{c} ({r})"));
         }
         for c in 0..TRACED_CPUS {
-            if f.routine_of(c) == Some(Routine::Isr) {
+            if f.routine[c] == Routine::Isr as u8 {
                 return Some(format!("the ISR running on CPU{c}"));
+            }
+            if f.routine[c] == Routine::ForeignIsr as u8 {
+                return Some(format!("the other device's ISR, ahead in the shared line's chain, running on CPU{c}"));
             }
             // The controller may have chosen a raised CPU: it waits for that one.
             if f.irql[c] >= self.dirql.get() && f.irql[c] != OFFLINE_IRQL {

@@ -471,6 +471,9 @@ pub struct Checker {
     timing: TimingStats,
     progress: Option<ProgressFn>,
     last_cycle: u64,
+    /// Two-slot runs: the checker of the device in slot 1 and its name; both then judge
+    /// their own slot's view of each frame ([`Frame::view`]).
+    partner: Option<(&'static str, Box<Checker>)>,
 }
 
 /// The generic rules, for a device described by `p`.
@@ -508,6 +511,14 @@ impl Checker {
         c
     }
 
+    /// Judges a two-slot waveform: this checker slot 0's view of each cycle, the rules of
+    /// `partner` (the device in slot 1) slot 1's (frames with `slot` 1, [`Frame::views`]),
+    /// reported as `<partner>:<rule>`. Without a partner, slot 1's frames are ignored.
+    pub fn with_partner(mut self, partner: &'static dyn crate::device::Device) -> Self {
+        self.partner = Some((partner.name(), Box::new(Checker::for_device(partner))));
+        self
+    }
+
     /// Reports progress through `f` every [`PROGRESS_EVERY`] cycles.
     pub fn with_progress(mut self, f: Option<ProgressFn>) -> Self {
         self.progress = f;
@@ -528,12 +539,21 @@ impl Checker {
             timing: TimingStats::new(NO_DEVICE),
             progress: None,
             last_cycle: 0,
+            partner: None,
         }
     }
 
     /// One cycle.
     #[inline]
     pub fn feed(&mut self, f: &Frame) {
+        if f.slot == 0 {
+            self.feed_slot(f);
+        } else if let Some((_, p)) = self.partner.as_mut() {
+            p.feed_slot(f);
+        }
+    }
+
+    fn feed_slot(&mut self, f: &Frame) {
         let ph = self.decoder.feed(f);
         let ctx = Ctx {
             phase: ph.as_ref(),
@@ -595,6 +615,15 @@ impl Checker {
 
     /// Ends the waveform; the verdicts and the interrupt timing statistics.
     pub fn finish_all(mut self) -> (Vec<RuleReport>, TimingStats) {
+        let partner = self.partner.take().map(|(name, p)| (name, p.finish_all().0));
+        let (mut reports, timing) = self.finish_slot();
+        if let Some((name, theirs)) = partner {
+            reports.extend(theirs.into_iter().map(|r| RuleReport { name: format!("{name}:{}", r.name), ..r }));
+        }
+        (reports, timing)
+    }
+
+    fn finish_slot(mut self) -> (Vec<RuleReport>, TimingStats) {
         let last = self.last_cycle;
         for r in &mut self.rules {
             r.finish(last);

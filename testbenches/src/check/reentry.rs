@@ -24,6 +24,9 @@ use super::{msi_write, Ctx, IsrSpan, Ledger, Rule, Violation, TRACED_CPUS};
 /// The rule's state.
 pub struct NoSpuriousReentry {
     spans: [IsrSpan; TRACED_CPUS],
+    /// Per CPU (two-slot runs): in an interrupt dispatch the other device's ISR began,
+    /// ahead of this device's in the shared line's chain.
+    chained: [bool; TRACED_CPUS],
     /// Deliveries not yet matched by an ISR entry (and the cycle of the oldest).
     credit: Option<u64>,
     /// Messages taken per CPU, not yet matched by an ISR entry there.
@@ -47,6 +50,7 @@ impl NoSpuriousReentry {
     pub fn new() -> Self {
         NoSpuriousReentry {
             spans: [IsrSpan::default(); TRACED_CPUS],
+            chained: [false; TRACED_CPUS],
             credit: None,
             msi_credit: [0; TRACED_CPUS],
             msi_sent: Vec::new(),
@@ -121,7 +125,24 @@ impl Rule for NoSpuriousReentry {
             }
         }
         for cpu in 0..TRACED_CPUS {
-            if !self.spans[cpu].update(f, cpu) {
+            // Raw codes: this runs for every CPU in every cycle.
+            let r = f.routine[cpu];
+            let entry = self.spans[cpu].update(f, cpu);
+            if r == Routine::ForeignIsr as u8 {
+                // A shared line: the other device's ISR, first in the chain, took this
+                // delivery (whether it had one is that device's rule's to judge).
+                if !self.chained[cpu] {
+                    self.credit = None;
+                }
+                self.chained[cpu] = true;
+                continue;
+            }
+            let chained = self.chained[cpu];
+            if chained && r != Routine::Isr as u8 && r != Routine::Spin as u8 {
+                self.chained[cpu] = false;
+            }
+            // Entered after the other device's ISR in one dispatch: the same delivery.
+            if !entry || chained {
                 continue;
             }
             if self.msi_credit[cpu] > 0 {

@@ -4,7 +4,7 @@
 //! their variables and value changes; both hand them here, so they cannot disagree on what
 //! a frame is.
 
-use dirql_sim::Frame;
+use dirql_sim::{Frame, Slot1};
 
 use super::signal_table::{Need, TABLE};
 
@@ -33,15 +33,19 @@ const SLOTS: usize = {
 };
 // `frame_of` reads the slots by index, in TABLE's order: a signal added or removed there
 // must be taken or dropped there too.
-const _: () = assert!(SLOTS == 44, "frame_of reads slots 0..=43 of signal_table::TABLE");
+const _: () = assert!(SLOTS == 58, "frame_of reads slots 0..=40 and 55..=57 of signal_table::TABLE, slot1_of 41..=54");
 
 /// Slot of the clock in [`TABLE`].
 const CLK: usize = 0;
+/// Slot of `host1.cpu_slot`, which only a two-slot model has.
+const CPU_SLOT: usize = 44;
 
 /// Which frame slots each of a file's variables feeds, by the file's own key for the
 /// variable (a VCD id code as a number, an FST handle), sorted for binary search.
 pub struct SignalMap {
     by_key: Vec<(u64, Vec<usize>)>,
+    /// The waveform is of a two-slot model (it has `host1.cpu_slot`).
+    two_slots: bool,
 }
 
 impl SignalMap {
@@ -51,9 +55,12 @@ impl SignalMap {
     pub fn resolve<'a>(vars: impl IntoIterator<Item = (&'a str, u64)> + Clone) -> Result<Self, String> {
         let mut by_key: Vec<(u64, Vec<usize>)> = Vec::new();
         let mut missing = Vec::new();
+        let mut two_slots = false;
         for (slot, (want, required)) in all_signals().enumerate() {
             let suffix = format!("dirql_sim_top.{want}");
-            match vars.clone().into_iter().find(|(name, _)| name.ends_with(&suffix)) {
+            let found = vars.clone().into_iter().find(|(name, _)| name.ends_with(&suffix));
+            two_slots |= slot == CPU_SLOT && found.is_some();
+            match found {
                 Some((_, key)) => match by_key.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, v)) => v.push(slot),
                     None => by_key.push((key, vec![slot])),
@@ -66,7 +73,7 @@ impl SignalMap {
             return Err(missing.join(", "));
         }
         by_key.sort_by_key(|(k, _)| *k);
-        Ok(SignalMap { by_key })
+        Ok(SignalMap { by_key, two_slots })
     }
 
     /// The slots the variable with `key` feeds (none for a variable the rules ignore).
@@ -90,15 +97,23 @@ pub struct FrameAssembler {
     val: Vec<u64>,
     clk_prev: u64,
     frames: u64,
+    two_slots: bool,
 }
 
 impl Default for FrameAssembler {
     fn default() -> Self {
-        FrameAssembler { val: vec![0; SLOTS], clk_prev: 0, frames: 0 }
+        FrameAssembler { val: vec![0; SLOTS], clk_prev: 0, frames: 0, two_slots: false }
     }
 }
 
 impl FrameAssembler {
+    /// The assembler of a waveform mapped by `map`: for a two-slot model's, each rising
+    /// edge gives slot 0's view and then slot 1's ([`Frame::views`]), as the live run's
+    /// observers saw them.
+    pub fn for_map(map: &SignalMap) -> Self {
+        FrameAssembler { two_slots: map.two_slots, ..FrameAssembler::default() }
+    }
+
     /// Sets the variable with `key` to `v` (in every slot it feeds).
     #[inline]
     pub fn set(&mut self, map: &SignalMap, key: u64, v: u64) {
@@ -114,7 +129,14 @@ impl FrameAssembler {
         let clk = self.val[CLK];
         if clk == 1 && self.clk_prev == 0 {
             self.frames += 1;
-            sink(&frame_of(self.frames, &self.val));
+            let f = frame_of(self.frames, &self.val);
+            if self.two_slots {
+                let [f0, f1] = f.views(&slot1_of(&self.val));
+                sink(&f0);
+                sink(&f1);
+            } else {
+                sink(&f);
+            }
         }
         self.clk_prev = clk;
     }
@@ -172,8 +194,22 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         msi: v[38] as u16,
         bus_issuer: v[39] as u16,
         exclusive: v[40] as u8,
-        ram_read: [v[41] as u32, v[42] as u32],
-        dma_landed: v[43] as u16,
+        slot: 0,
+        ram_read: [v[55] as u32, v[56] as u32],
+        dma_landed: v[57] as u16,
+    }
+}
+
+/// Slot 1's signals (slots 41..=54; a two-slot model's waveform only).
+fn slot1_of(v: &[u64]) -> Slot1 {
+    Slot1 {
+        idsel: v[41] != 0,
+        isr_ret: v[42] as u8,
+        lock_owner: v[43] as u8,
+        cpu_slot: v[44] as u8,
+        inta_n: v[45] != 0,
+        ad_oe: v[46] as u8,
+        dev: std::array::from_fn(|i| v[47 + i] as u32),
     }
 }
 

@@ -13,6 +13,9 @@ pub enum Need {
     Optional,
     /// Shown only (the save file), never read.
     Shown,
+    /// Slot 1 of a two-slot model: read when present, into slot 1's view of each cycle
+    /// (`dirql_sim::Frame::views`), never a field of a frame by this name.
+    Slot1,
 }
 
 /// One signal.
@@ -83,6 +86,21 @@ pub const TABLE: &[Signal] = &[
     s("msi", "host.msi", 16, Optional, "interrupt line"),
     s("bus_issuer", "host.bus_issuer", 16, Optional, "PCI"),
     s("exclusive", "host.exclusive", 2, Optional, "interrupt line"),
+    // Slot 1 of a two-slot model (docs/sim-interface.md, "Two slots"): absent elsewhere.
+    s("idsel1", "host1.idsel", 1, Slot1, ""),
+    s("isr_ret1", "host1.isr_ret", 4, Slot1, ""),
+    s("lock_owner1", "host1.lock_owner", 2, Slot1, ""),
+    s("cpu_slot", "host1.cpu_slot", 2, Slot1, ""),
+    s("dev1_inta_n", "dev1_inta_no", 1, Slot1, ""),
+    s("slot_ad_oe", "slot_ad_oe_o", 2, Slot1, ""),
+    s("dev1_latched", "dev1_probe0_o", 32, Slot1, ""),
+    s("dev1_enabled", "dev1_probe1_o", 32, Slot1, ""),
+    s("dev1_probe2", "dev1_probe2_o", 32, Slot1, ""),
+    s("dev1_probe3", "dev1_probe3_o", 32, Slot1, ""),
+    s("dev1_probe4", "dev1_probe4_o", 32, Slot1, ""),
+    s("dev1_probe5", "dev1_probe5_o", 32, Slot1, ""),
+    s("dev1_probe6", "dev1_probe6_o", 32, Slot1, ""),
+    s("dev1_events", "dev1_probe7_o", 32, Slot1, ""),
     s("cpu0_ram_read", "host.cpu0_ram_read", 32, Optional, "host RAM"),
     s("cpu1_ram_read", "host.cpu1_ram_read", 32, Optional, "host RAM"),
     s("dma_landed", "host.dma_landed", 16, Optional, "host RAM"),

@@ -194,7 +194,7 @@ pub fn read_vcd<R: BufRead>(path: &str, reader: R, mut sink: impl FnMut(&Frame))
     let reader = known_types(reader).map_err(|e| VcdError::Io { path: path.to_string(), source: e })?;
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
     let map = header_map(path, &mut p)?;
-    let mut frames = FrameAssembler::default();
+    let mut frames = FrameAssembler::for_map(&map);
     let r = p.reader();
     let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut in_comment = false;
@@ -300,7 +300,7 @@ pub fn read_vcd_with_crate<R: BufRead>(path: &str, reader: R, mut sink: impl FnM
     let malformed = |reason: String| VcdError::Malformed { path: path.to_string(), reason };
     let mut p = vcd::Parser::new(LastByte { inner: reader, last: None });
     let map = header_map(path, &mut p)?;
-    let mut frames = FrameAssembler::default();
+    let mut frames = FrameAssembler::for_map(&map);
     for cmd in p.by_ref() {
         match cmd.map_err(|e| malformed(e.to_string()))? {
             Command::Timestamp(_) => frames.end_of_time(&mut sink),
