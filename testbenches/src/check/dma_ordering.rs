@@ -43,6 +43,11 @@
 //! acknowledges the device, with no stale read at all when the write-back lands between
 //! the look and the read. An acknowledgement outside an ISR is not judged.
 //!
+//! Two slots: `host.dma_landed` counts every device's writes, and each slot's view shows
+//! only its own device as bus master, so with two devices that both master DMA the count
+//! would run ahead of this device's writes (lax, never a false alarm); `nic-shared-inta`
+//! pairs the network adapter with the display adapter, which masters none.
+//!
 //! Not judged: a CPU write to a dword a device write to which is still on its way (the
 //! landing then overwrites it); reads of RAM before the first ISR (nothing announced yet);
 //! the head after a soft reset (the profile declares no reset register; rings are
