@@ -14,6 +14,7 @@ fn settings(scenario: &str, driver: &str, reading: SyncReading, seeds: u64, stra
     ExploreSettings {
         device: &dirql_display::DISPLAY,
         scenario: sc,
+        shard: None,
         driver: dirql_display::twin(driver).unwrap(),
         rtl: None,
         first_seed: 1,
@@ -188,4 +189,54 @@ fn the_run_text_says_what_the_json_knows_storms_the_disabled_line_and_harm() {
     let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(["list"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("and may break downstream, never first: "), "{text}");
+}
+
+/// Four shards run as processes and merged give the report of the unsharded run (all but
+/// the wall-clock figures); a shard missing is named.
+#[test]
+fn four_shards_merged_equal_the_unsharded_exploration() {
+    let dir = tempfile::tempdir().unwrap();
+    let waves = dir.path().join("w");
+    let explore = |extra: &[&str], out: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["explore", "mode-set", "--driver", "unsync-crtc", "--seeds", "10", "--jobs", "1", "--json"])
+            .args(["--replay-dir", waves.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::write(out, &o.stdout).unwrap();
+    };
+    let all = dir.path().join("all.json");
+    explore(&[], &all);
+    let shards: Vec<_> = (0..4).map(|k| dir.path().join(format!("s{k}.json"))).collect();
+    for (k, p) in shards.iter().enumerate() {
+        explore(&["--shard", &format!("{k}/4")], p);
+    }
+    let merged = Command::new(env!("CARGO_BIN_EXE_dirql")).arg("merge").args(&shards).arg("--json").output().unwrap();
+    assert_eq!(merged.status.code(), Some(1));
+    let strip = |mut v: serde_json::Value| {
+        for k in ["jobs", "elapsed_s", "seeds_per_s", "merged_from"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    let a = strip(serde_json::from_slice(&std::fs::read(&all).unwrap()).unwrap());
+    let m = strip(serde_json::from_slice(&merged.stdout).unwrap());
+    assert_eq!(a, m);
+    assert!(a["failures"].as_u64().unwrap() > 0 && a["replay_command"].is_string());
+    let s2: serde_json::Value = serde_json::from_slice(&std::fs::read(&shards[2]).unwrap()).unwrap();
+    assert_eq!(s2["seeds_run"].as_u64(), Some(2), "seeds 3 and 7 of 1..=10");
+
+    let partial = Command::new(env!("CARGO_BIN_EXE_dirql")).arg("merge").args(&shards[..3]).output().unwrap();
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&partial.stderr).contains("missing 3"));
+    let from_env = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["explore", "vblank", "--seeds", "8", "--shard", "4", "--json"])
+        .env("JOB_COMPLETION_INDEX", "1")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&from_env.stdout).unwrap();
+    assert_eq!((j["shard"]["index"].as_u64(), j["seeds_run"].as_u64()), (Some(1), Some(2)));
 }

@@ -153,3 +153,29 @@ fn a_waveform_removed_under_the_run_ends_it_with_exit_2() {
         assert!(err.contains(wave.to_str().unwrap()) && err.contains("removed"), "{name}: {err}");
     }
 }
+
+/// `dirql check` of a waveform in a folder that cannot be written still gives its verdict
+/// (the timing SVGs it would write beside it are skipped with a note), and `--junit` makes
+/// its own folder.
+#[test]
+fn check_in_a_read_only_folder_still_judges_and_junit_makes_its_folder() {
+    let Some(disk) = SmallDisk::mount("8m") else { return };
+    let vcd = disk.path("vblank.vcd");
+    let run = Command::new(env!("CARGO_BIN_EXE_dirql"))
+        .args(["run", "mode-set", "--driver", "unsync-crtc", "--seed", "1", "--vcd"])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let ro = Command::new("mount").args(["-o", "remount,ro"]).arg(disk.dir.path()).status().unwrap();
+    assert!(ro.success(), "remount read-only");
+    let junit = tempfile::tempdir().unwrap();
+    let xml = junit.path().join("not/yet/there/check.xml");
+    let check =
+        Command::new(env!("CARGO_BIN_EXE_dirql")).arg("check").arg(&vcd).arg("--junit").arg(&xml).output().unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "the live run's verdict: {text}{}", stderr(&check));
+    assert!(text.contains("sync-isolation") && text.contains("verdict: FAIL"), "{text}");
+    assert!(stderr(&check).contains("timing SVGs not written"), "{}", stderr(&check));
+    assert!(std::fs::read_to_string(&xml).unwrap().contains("sync-isolation"));
+}

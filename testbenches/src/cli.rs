@@ -17,7 +17,7 @@ use crate::bench::{bench, table as bench_table, BenchSettings};
 use crate::check;
 use crate::check::{hierarchy_file_of, read_fst_recovering, read_vcd, Checker, FstRecovery, RuleReport, SourceTiming};
 use crate::device::{driver as find_driver, rtl_twin, Device, Registry, RtlTwin, Scenario, Twin};
-use crate::explore::{explore, ExploreSettings, Strategy};
+use crate::explore::{explore, ExploreSettings, Shard, Strategy};
 use crate::gtkw::write_gtkw;
 use crate::manifest::{self, RunManifest};
 use crate::report::{explore_junit, junit, rules_table, run_notes, timing_svg, timing_table};
@@ -46,6 +46,19 @@ enum Cmd {
     Bench(BenchArgs),
     /// Check a waveform written by `dirql run`.
     Check(CheckArgs),
+    /// Join the JSON reports of an exploration's shards (`explore --shard K/N --json`).
+    Merge(MergeArgs),
+}
+
+/// Arguments of `dirql merge`.
+#[derive(Args)]
+struct MergeArgs {
+    /// The shards' reports (`dirql explore --shard K/N --json > FILE`).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Machine-readable output (the report one unsharded `explore --json` gives).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `dirql list`.
@@ -158,6 +171,11 @@ struct ExploreArgs {
     /// Write JUnit XML: one test case per failing rule, with the replay command.
     #[arg(long)]
     junit: Option<PathBuf>,
+    /// Run only this machine's share of the seeds: `K/N` (shard K of N, K from 0), or `N`
+    /// with K from `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX` (Slurm arrays,
+    /// Kubernetes Indexed Jobs); `dirql merge` joins the shards' `--json` reports.
+    #[arg(long)]
+    shard: Option<String>,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -247,6 +265,7 @@ pub fn main(devices: &'static [&'static dyn Device]) -> ExitCode {
         Cmd::Explore(a) => explore_cmd(&registry, a),
         Cmd::Bench(a) => bench_cmd(&registry, a),
         Cmd::Check(a) => check_cmd(&registry, a),
+        Cmd::Merge(a) => merge_cmd(a),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -358,12 +377,14 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         return Err(BadInput("--seeds and --jobs must be at least 1".into()));
     }
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let shard = a.shard.as_deref().map(parse_shard).transpose()?;
     let settings = ExploreSettings {
         device,
         scenario: sc,
         driver: drv,
         rtl: Some(rtl).filter(|v| v.name != "reference"),
         first_seed: a.first_seed,
+        shard,
         seeds: a.seeds,
         jobs,
         cycles: a.cycles.unwrap_or(sc.default_cycles),
@@ -432,6 +453,75 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         println!("verdict: {verdict}");
     }
     Ok(r.failures == 0 && r.false_passes == 0)
+}
+
+/// `--shard K/N`, or `--shard N` with K from the batch system's array index.
+fn parse_shard(text: &str) -> Result<Shard, Failure> {
+    let bad = |why: String| BadInput(format!("--shard {text}: {why} (fix: --shard K/N with 0 <= K < N, e.g. 0/4)"));
+    let (k, n) = match text.split_once('/') {
+        Some((k, n)) => (k.trim().to_string(), n),
+        None => {
+            let from_env = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().map(|k| (*v, k)));
+            match from_env {
+                Some((_, k)) => (k, text),
+                None => {
+                    return Err(bad(
+                        "no shard index: give K/N, or set SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX".into()
+                    ))
+                }
+            }
+        }
+    };
+    let index: u64 = k.parse().map_err(|_| bad(format!("the index `{k}` is not a number")))?;
+    let count: u64 = n.trim().parse().map_err(|_| bad(format!("the count `{n}` is not a number")))?;
+    if count == 0 || index >= count {
+        return Err(bad(format!("shard {index} of {count} does not exist")));
+    }
+    Ok(Shard { index, count })
+}
+
+/// `dirql merge`.
+fn merge_cmd(a: MergeArgs) -> Result<bool, Failure> {
+    let mut parts = Vec::new();
+    for f in &a.files {
+        let shown = f.display().to_string();
+        let text = std::fs::read_to_string(f).map_err(|e| BadInput(format!("cannot read {shown}: {e}")))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| BadInput(format!("{shown}: not JSON ({e}); fix: write it with `dirql explore ... --json`")))?;
+        parts.push((shown, v));
+    }
+    let m = crate::merge::merge(&parts).map_err(|e| BadInput(e.to_string()))?;
+    let n = |f: &str| m[f].as_u64().unwrap_or(0);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
+    } else {
+        println!(
+            "dirql merge {}  driver={}  seeds={} in {} shard(s)",
+            m["scenario"].as_str().unwrap_or("?"),
+            m["driver"].as_str().unwrap_or("?"),
+            n("seeds_run"),
+            parts.len()
+        );
+        println!("  failing seeds: {}", n("failures"));
+        for (rule, k) in m["failures_by_rule"].as_object().into_iter().flatten() {
+            println!("    {rule:<20} {k}");
+        }
+        if let Some(seed) = m["first_failing_seed"].as_u64() {
+            println!("  first failing seed: {seed} (found after {} seed(s))", n("seeds_to_first_failure"));
+        }
+        if let Some(cmd) = m["replay_command"].as_str() {
+            println!("  replay: {cmd}");
+        }
+        println!("  harmed seeds: {}", n("harmed_seeds"));
+        println!("  false passes (harm, every rule passing): {}", n("false_passes"));
+        if let Some(cmd) = m["first_false_pass"]["replay_command"].as_str() {
+            println!("  FALSE PASS: seed {}; replay: {cmd}", m["first_false_pass"]["seed"]);
+        }
+        println!("verdict: {}", if n("failures") == 0 && n("false_passes") == 0 { "PASS" } else { "FAIL" });
+    }
+    Ok(n("failures") == 0 && n("false_passes") == 0)
 }
 
 /// `dirql bench`.
@@ -718,6 +808,10 @@ fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -
     let mut out = Vec::new();
     let io = |p: &Path, e: std::io::Error| BadInput(format!("cannot write {}: {e}", p.display()));
     if let Some(p) = junit_path {
+        // Its folder is made as the waveform's is.
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        }
         std::fs::write(p, junit(suite, rules)).map_err(|e| io(p, e))?;
         out.push(p.display().to_string());
     }
@@ -731,13 +825,33 @@ fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -
         report_dir.map(Path::to_path_buf).or_else(|| vcd.map(|v| v.parent().unwrap_or(Path::new(".")).to_path_buf()));
     if let Some(dir) = dir {
         let stem = vcd.and_then(Path::file_stem).map_or("dirql".into(), |s| s.to_string_lossy().into_owned());
+        // Asked for (`--report-dir`): a failure is the user's to fix. Beside the waveform by
+        // default: a folder that cannot take them (read-only) costs the SVGs, not the verdict.
+        let skip = |p: &Path, e: std::io::Error| -> Result<(), Failure> {
+            if report_dir.is_some() {
+                return Err(io(p, e));
+            }
+            eprintln!(
+                "dirql: note: timing SVGs not written, {} cannot take them ({e}); --report-dir DIR writes them there",
+                p.display()
+            );
+            Ok(())
+        };
         if !timing.is_empty() {
-            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                skip(&dir, e)?;
+                return Ok(out);
+            }
         }
         for t in timing {
             let p = dir.join(format!("{stem}.timing-{}.svg", t.source.to_lowercase()));
-            std::fs::write(&p, timing_svg(t)).map_err(|e| io(&p, e))?;
-            out.push(p.display().to_string());
+            match std::fs::write(&p, timing_svg(t)) {
+                Ok(()) => out.push(p.display().to_string()),
+                Err(e) => {
+                    skip(&p, e)?;
+                    break;
+                }
+            }
         }
     }
     Ok(out)

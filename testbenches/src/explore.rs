@@ -31,6 +31,23 @@ pub enum Strategy {
     },
 }
 
+/// One of `count` machines' share of an exploration's seeds: the seeds `first + i` with
+/// `i % count == index` (`dirql explore --shard K/N`; `dirql merge` joins the shards).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u64,
+    /// Shards in all.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether `seed` of the range starting at `first` is this shard's.
+    pub fn has(self, first: u64, seed: u64) -> bool {
+        (seed - first) % self.count == self.index
+    }
+}
+
 /// What to explore.
 #[derive(Clone, Debug)]
 pub struct ExploreSettings {
@@ -42,8 +59,10 @@ pub struct ExploreSettings {
     pub driver: &'static Twin,
     /// A broken-RTL twin of the device (`None`: the reference RTL).
     pub rtl: Option<&'static RtlTwin>,
-    /// First seed; seeds `first .. first + seeds` are run.
+    /// First seed; seeds `first .. first + seeds` are run (those of `shard` only, when set).
     pub first_seed: u64,
+    /// This machine's share of the seeds, when the exploration is split across machines.
+    pub shard: Option<Shard>,
     /// Number of seeds.
     pub seeds: u64,
     /// Worker threads.
@@ -82,8 +101,23 @@ pub struct ExploreReport {
     pub scenario: &'static str,
     /// Driver.
     pub driver: &'static str,
+    /// The seed range explored: `first_seed .. first_seed + seeds`.
+    pub first_seed: u64,
+    /// Seeds in the range (all shards' together).
+    pub seeds: u64,
+    /// The share of the range this run explored, when sharded.
+    pub shard: Option<Shard>,
+    /// The reading and the CPUs of every run (so that shards of different explorations are
+    /// not merged).
+    pub reading: &'static str,
+    /// Virtual CPUs.
+    pub cpus: u8,
+    /// Cycles per run.
+    pub cycles: u64,
     /// Seeds run.
     pub seeds_run: u64,
+    /// Every failing seed, in order.
+    pub failing_seeds: Vec<u64>,
     /// Seeds whose run failed.
     pub failures: u64,
     /// Failing seeds per rule.
@@ -186,6 +220,11 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
     let (seed_tx, seed_rx) = bounded::<u64>(jobs * 4);
     let (out_tx, out_rx) = unbounded::<Outcome>();
     let tty = std::io::stderr().is_terminal();
+    // Seeds this run explores (its shard's share of the range).
+    let ours = match s.shard {
+        None => s.seeds,
+        Some(sh) => (0..s.seeds).filter(|i| i % sh.count == sh.index).count() as u64,
+    };
     let mut t = Tally::default();
     let mut setup_error = None;
     std::thread::scope(|scope| {
@@ -205,7 +244,8 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         }
         drop(out_tx);
         scope.spawn(move || {
-            for seed in s.first_seed..s.first_seed.saturating_add(s.seeds) {
+            let range = s.first_seed..s.first_seed.saturating_add(s.seeds);
+            for seed in range.filter(|&seed| s.shard.is_none_or(|sh| sh.has(s.first_seed, seed))) {
                 if crate::signals::pending().is_some() || seed_tx.send(seed).is_err() {
                     break;
                 }
@@ -218,14 +258,13 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
             }
             t.add(o);
             let (done, failures, false_passes) = (t.done, t.failures, t.false_passes);
-            if tty && (done % 16 == 0 || done == s.seeds) {
+            if tty && (done % 16 == 0 || done == ours) {
                 let el = start.elapsed().as_secs_f64();
                 let rate = done as f64 / el.max(1e-9);
-                let eta = (s.seeds - done) as f64 / rate.max(1e-9);
+                let eta = ours.saturating_sub(done) as f64 / rate.max(1e-9);
                 eprint!(
-                    "\rexplore: {done}/{} seeds  {failures} failing  {false_passes} false pass(es)  {rate:.1} seeds/s  \
-                     ETA {eta:.0}s   ",
-                    s.seeds
+                    "\rexplore: {done}/{ours} seeds  {failures} failing  {false_passes} false pass(es)  {rate:.1} seeds/s  \
+                     ETA {eta:.0}s   "
                 );
                 let _ = std::io::stderr().flush();
             }
@@ -238,11 +277,29 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         return Err(e);
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let Tally { done, failures, by_rule, first_fail, harmed, harm_by_kind, false_passes, first_false_pass } = t;
+    let Tally {
+        done,
+        failures,
+        by_rule,
+        first_fail,
+        harmed,
+        harm_by_kind,
+        false_passes,
+        first_false_pass,
+        mut failing,
+    } = t;
+    failing.sort_unstable();
     let mut report = ExploreReport {
         scenario: s.scenario.name,
         driver: s.driver.name,
+        first_seed: s.first_seed,
+        seeds: s.seeds,
+        shard: s.shard,
+        reading: s.reading.name(),
+        cpus: s.cpus,
+        cycles: s.cycles,
         seeds_run: done,
+        failing_seeds: failing,
         failures,
         failures_by_rule: by_rule,
         first_failing_seed: first_fail,
@@ -313,6 +370,7 @@ struct Tally {
     harm_by_kind: BTreeMap<String, u64>,
     false_passes: u64,
     first_false_pass: Option<u64>,
+    failing: Vec<u64>,
 }
 
 impl Tally {
@@ -330,6 +388,7 @@ impl Tally {
         }
         if !o.failed.is_empty() {
             self.failures += 1;
+            self.failing.push(o.seed);
             self.first_fail = Some(self.first_fail.map_or(o.seed, |f| f.min(o.seed)));
             for r in o.failed {
                 *self.by_rule.entry(r).or_default() += 1;

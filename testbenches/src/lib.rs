@@ -15,6 +15,7 @@ pub mod explore;
 pub mod gtkw;
 pub mod harm;
 pub mod manifest;
+pub mod merge;
 pub mod report;
 pub mod scenario;
 pub mod signals;

@@ -4,29 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use dirql_host::videoport::SyncReading;
 use dirql_nic::NIC;
 use dirql_testbenches::check::{read_vcd, Checker};
-use dirql_testbenches::device::{driver, Device};
-use dirql_testbenches::scenario::{run, RunResult, RunSettings};
+use dirql_testbenches::device::Device;
+use dirql_testbenches::scenario::run;
 
-fn settings(scenario: &str, drv: &str, seed: u64, cpus: u8, vcd: Option<std::path::PathBuf>) -> RunSettings {
-    let sc = NIC.scenarios().iter().find(|s| s.name == scenario).unwrap();
-    RunSettings {
-        device: &NIC,
-        scenario: sc,
-        driver: driver(&NIC, drv).unwrap(),
-        seed,
-        cycles: sc.default_cycles,
-        vcd,
-        reading: SyncReading::Current,
-        cpus,
-    }
-}
-
-fn failing(r: &RunResult) -> Vec<&str> {
-    r.rules.iter().filter(|x| x.verdict != "pass").map(|x| x.name.as_str()).collect()
-}
+mod common;
+use common::{failing, settings};
 
 #[test]
 fn the_reference_passes_and_does_no_harm_on_one_and_two_cpus() {

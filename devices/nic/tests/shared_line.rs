@@ -7,31 +7,19 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use dirql_display::DISPLAY;
-use dirql_host::videoport::SyncReading;
 use dirql_nic::NIC;
 use dirql_testbenches::check::{read_vcd, Checker};
-use dirql_testbenches::device::{driver, Device, Registry};
+use dirql_testbenches::device::{Device, Registry};
 use dirql_testbenches::manifest::RunManifest;
 use dirql_testbenches::scenario::{run, RunResult, RunSettings};
 
 const SHARED: &str = "nic-shared-inta";
 
-fn settings(drv: &str, seed: u64, cpus: u8, vcd: Option<std::path::PathBuf>) -> RunSettings {
-    let sc = NIC.scenarios().iter().find(|s| s.name == SHARED).unwrap();
-    RunSettings {
-        device: &NIC,
-        scenario: sc,
-        driver: driver(&NIC, drv).unwrap(),
-        seed,
-        cycles: sc.default_cycles,
-        vcd,
-        reading: SyncReading::Current,
-        cpus,
-    }
-}
+mod common;
+use common::failing;
 
-fn failing(r: &RunResult) -> Vec<&str> {
-    r.rules.iter().filter(|x| x.verdict != "pass").map(|x| x.name.as_str()).collect()
+fn settings(drv: &str, seed: u64, cpus: u8, vcd: Option<std::path::PathBuf>) -> RunSettings {
+    common::settings(SHARED, drv, seed, cpus, vcd)
 }
 
 fn checked(r: &RunResult, rule: &str) -> u64 {
