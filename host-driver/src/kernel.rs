@@ -238,6 +238,9 @@ pub struct CpuState {
     /// priority meant to exclude it (VpMedium/VpHighPriority, NdisMSynchronizeWithInterruptEx):
     /// what the harm oracle holds an ISR against.
     pub(crate) exclusive: Cell<u32>,
+    /// The host-RAM dword read here this cycle (address | 1; 0 = none), for the trace
+    /// (`host.cpuN_ram_read`).
+    pub(crate) ram_read: Cell<u32>,
     /// A bound on the routine running now (a VpHighPriority routine): past this cycle the
     /// CPU bug-checks with the stop code given.
     pub(crate) deadline: Cell<Option<(u64, &'static str)>>,
@@ -549,7 +552,17 @@ impl<'y> Cpu<'y> {
     /// a write still queued in the host bridge is not seen). No bus transaction.
     pub fn host_read32(&self, addr: u32) -> u32 {
         self.work(Self::HOST_RAM_CYCLES);
+        // Traced this cycle (the machine's probe takes it): bit 0 marks a read.
+        self.state().ram_read.set((addr & !3) | 1);
         self.k.ram.borrow().read32(addr)
+    }
+
+    /// For harm oracles only: the dword of host RAM at `addr` as it will be once every
+    /// device write queued for it in the host bridge has landed (ground truth no driver
+    /// can read). Costs no time, is not traced.
+    pub fn host_peek_eventual(&self, addr: u32) -> u32 {
+        let ram = self.k.ram.borrow();
+        ram.in_flight_value(addr).unwrap_or_else(|| ram.read32(addr))
     }
 
     /// Writes the dword of host RAM at `addr` (coherent: a device's later DMA read sees it).

@@ -464,6 +464,8 @@ impl Machine {
         d.isr_ret = 0;
         d.isr_ret1 = 0;
         d.msi = 0;
+        d.cpu0_ram_read = 0;
+        d.cpu1_ram_read = 0;
         d.pic = self.pic.probe();
         d.bus_cpu = 0;
         d.posted = 0;
@@ -536,6 +538,10 @@ impl Machine {
         d.inta2_n = u8::from(!self.inta2_low);
         d.msi = std::mem::take(&mut self.msi_probe);
         d.exclusive = self.k.cpus.iter().enumerate().fold(0, |m, (i, c)| m | u8::from(c.exclusive.get() > 0) << i);
+        // Host-RAM reads this cycle (one-cycle pulses) and the device writes landed so far.
+        d.cpu0_ram_read = cpu(0).map_or(0, |c| c.ram_read.replace(0));
+        d.cpu1_ram_read = cpu(1).map_or(0, |c| c.ram_read.replace(0));
+        d.dma_landed = self.k.ram.borrow().device_writes_landed() as u16;
     }
 
     /// An MSI write the bridge received, to the local APIC it addresses (x86: destination

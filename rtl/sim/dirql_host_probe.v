@@ -51,6 +51,11 @@ module dirql_host_probe (
   input  wire [31:0] h_cpu1_note_i,
   input  wire [15:0] h_msi_i,
   input  wire [1:0]  h_exclusive_i,
+  // Host RAM ordering (the dma-ordering rule): CPU reads of host RAM without the
+  // bus, address | 1 (0 = none), and device DMA writes landed in RAM (wrapping)
+  input  wire [31:0] h_cpu0_ram_read_i,
+  input  wire [31:0] h_cpu1_ram_read_i,
+  input  wire [15:0] h_dma_landed_i,
 
   // Registered host drives toward the bus model
   output reg         frame_n,
@@ -92,6 +97,9 @@ module dirql_host_probe (
   reg [31:0] cpu1_note     /* verilator public_flat_rd */;
   reg [1:0]  exclusive     /* verilator public_flat_rd */;  // bit N: CPU N's caller expects exclusion from the ISR
   reg [15:0] msi           /* verilator public_flat_rd */;  // byte N: x86 vector CPU N took (0 = none)
+  reg [31:0] cpu0_ram_read /* verilator public_flat_rd */;  // host-RAM dword CPU0 read this cycle | 1 (0 = none)
+  reg [31:0] cpu1_ram_read /* verilator public_flat_rd */;
+  reg [15:0] dma_landed    /* verilator public_flat_rd */;  // device DMA writes that reached host RAM, wrapping
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Reset: released (pulled-up) bus signals read 1, everything else 0.
@@ -130,6 +138,9 @@ module dirql_host_probe (
       cpu1_note      <= 32'd0;
       msi            <= 16'd0;
       exclusive      <= 2'd0;
+      cpu0_ram_read  <= 32'd0;
+      cpu1_ram_read  <= 32'd0;
+      dma_landed     <= 16'd0;
     end else begin
       frame_n        <= h_frame_ni;
       irdy_n         <= h_irdy_ni;
@@ -164,6 +175,9 @@ module dirql_host_probe (
       cpu1_note      <= h_cpu1_note_i;
       msi            <= h_msi_i;
       exclusive      <= h_exclusive_i;
+      cpu0_ram_read  <= h_cpu0_ram_read_i;
+      cpu1_ram_read  <= h_cpu1_ram_read_i;
+      dma_landed     <= h_dma_landed_i;
     end
   end
 

@@ -91,6 +91,9 @@ module dirql_sim_top (
   output wire [31:0] dev1_probe6_o,
   output wire [31:0] dev1_probe7_o,
 `endif
+  input  wire [31:0] h_cpu0_ram_read_i, // host-RAM dword CPU0 read without the bus this cycle | 1 (0 = none)
+  input  wire [31:0] h_cpu1_ram_read_i,
+  input  wire [15:0] h_dma_landed_i,    // device DMA writes that reached host RAM since reset, wrapping
 
   // Resolved bus
   output wire        frame_no,
@@ -214,6 +217,9 @@ module dirql_sim_top (
     .h_cpu1_note_i    (h_cpu1_note_i),
     .h_msi_i          (h_msi_i),
     .h_exclusive_i    (h_exclusive_i),
+    .h_cpu0_ram_read_i (h_cpu0_ram_read_i),
+    .h_cpu1_ram_read_i (h_cpu1_ram_read_i),
+    .h_dma_landed_i   (h_dma_landed_i),
     .frame_n          (host_frame_n),
     .irdy_n           (host_irdy_n),
     .cbe_n            (host_cbe_n),

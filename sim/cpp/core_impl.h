@@ -184,6 +184,9 @@ class CoreImpl final : public Core {
       t.h_lock_owner1_i = d.lock_owner1;
       t.h_cpu_slot_i = d.cpu_slot;
     }
+    t.h_cpu0_ram_read_i = d.cpu0_ram_read;
+    t.h_cpu1_ram_read_i = d.cpu1_ram_read;
+    t.h_dma_landed_i = d.dma_landed;
   }
 
   Bus clock() {

@@ -201,10 +201,17 @@ impl Default for BridgeConfig {
 /// window is claimed by the host bridge (DMA; fast DEVSEL#, no wait states, bursts).
 pub const HOST_RAM: std::ops::Range<u32> = 0x1000_0000..0x1100_0000;
 
-/// Host RAM, by dword (sparse: only what was written).
+/// Host RAM, by dword (sparse: only what was written). It also knows which device writes
+/// are still on their way to it (in the bridge's upstream queue), for the `dma-ordering`
+/// rule's trace (`host.dma_landed`) and the stale-read harm oracle.
 #[derive(Clone, Debug, Default)]
 pub struct HostMemory {
     words: std::collections::HashMap<u32, u32>,
+    /// Device writes queued upstream and not yet in RAM, by dword: (data, byte enables),
+    /// oldest first.
+    in_flight: std::collections::HashMap<u32, VecDeque<(u32, u8)>>,
+    /// Device writes that reached RAM since reset.
+    landed: u64,
 }
 
 impl HostMemory {
@@ -218,6 +225,39 @@ impl HostMemory {
         let mask = (0..4).filter(|l| be & (1 << l) != 0).fold(0u32, |m, l| m | 0xFF << (8 * l));
         let w = self.words.entry(addr >> 2).or_insert(0);
         *w = (*w & !mask) | (data & mask);
+    }
+
+    /// A device's write of the bytes `be` selects of `data` at `addr` entered the bridge's
+    /// upstream queue: RAM does not show it yet.
+    pub fn queue_device_write(&mut self, addr: u32, data: u32, be: u8) {
+        self.in_flight.entry(addr >> 2).or_default().push_back((data, be));
+    }
+
+    /// The oldest queued device write (of [`HostMemory::queue_device_write`]) reaches RAM.
+    pub fn land_device_write(&mut self, addr: u32, data: u32, be: u8) {
+        self.write(addr, data, be);
+        self.landed += 1;
+        if let Some(q) = self.in_flight.get_mut(&(addr >> 2)) {
+            q.pop_front();
+            if q.is_empty() {
+                self.in_flight.remove(&(addr >> 2));
+            }
+        }
+    }
+
+    /// Device writes that reached RAM since reset.
+    pub fn device_writes_landed(&self) -> u64 {
+        self.landed
+    }
+
+    /// The dword at `addr` as it will be once every device write queued for it has
+    /// landed, when one is queued (`None`: RAM already shows what the device wrote).
+    pub fn in_flight_value(&self, addr: u32) -> Option<u32> {
+        let q = self.in_flight.get(&(addr >> 2))?;
+        Some(q.iter().fold(self.read32(addr), |w, &(data, be)| {
+            let mask = (0..4).filter(|l| be & (1 << l) != 0).fold(0u32, |m, l| m | 0xFF << (8 * l));
+            (w & !mask) | (data & mask)
+        }))
     }
 }
 
@@ -419,7 +459,7 @@ impl PciHostBridge {
 
     fn retire(&mut self, u: Upstream) {
         match u {
-            Upstream::Write { addr, data, be, .. } => self.ram.borrow_mut().write(addr, data, be),
+            Upstream::Write { addr, data, be, .. } => self.ram.borrow_mut().land_device_write(addr, data, be),
             Upstream::Msi(msg) => self.msis.push(msg),
         }
     }
@@ -436,6 +476,9 @@ impl PciHostBridge {
     /// Queues a device's write (or message) upstream: it arrives `upstream_delay` cycles
     /// from `now`, at once when that is 0.
     fn post_upstream(&mut self, now: Cycle, u: Upstream) {
+        if let Upstream::Write { addr, data, be } = u {
+            self.ram.borrow_mut().queue_device_write(addr, data, be);
+        }
         self.upstream.push_back((now + Cycle::from(self.cfg.upstream_delay), u));
         if self.cfg.upstream_delay == 0 {
             self.drain_upstream(now);

@@ -51,6 +51,14 @@ pub(crate) mod bridge {
         isr_ret1: u8,
         lock_owner1: u8,
         cpu_slot: u8,
+        /// Host-RAM dword CPU 0 read this cycle, without the bus (`Cpu::host_read32`):
+        /// address | 1 (bit 0 marks a read; 0 = none).
+        cpu0_ram_read: u32,
+        /// The same for CPU 1.
+        cpu1_ram_read: u32,
+        /// Device Memory Write data phases into host RAM that have reached it (left the
+        /// bridge's upstream queue) since reset, wrapping.
+        dma_landed: u16,
     }
 
     /// The wired bus as every agent sees it in the interval after a rising edge.

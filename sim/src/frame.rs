@@ -161,6 +161,13 @@ pub struct Frame {
     /// Which device's view this is: 0 (the only device, or slot 0 of a two-slot model)
     /// or 1 ([`Frame::views`]).
     pub slot: u8,
+    /// Host-RAM dword each CPU read this cycle without the bus: address | 1 (0 = none;
+    /// `host.cpuN_ram_read`, 0 in waveforms written before it was traced). See
+    /// [`Frame::ram_read`].
+    pub ram_read: [u32; TRACED_CPUS],
+    /// Device Memory Write data phases into host RAM that have left the host bridge's
+    /// upstream queue (reached RAM) since reset, wrapping at 2^16 (`host.dma_landed`).
+    pub dma_landed: u16,
 }
 
 /// What a two-slot model traces of slot 1 and of whose code runs where, beside a frame:
@@ -235,6 +242,8 @@ impl Frame {
             msi: d.msi,
             exclusive: d.exclusive,
             slot: 0,
+            ram_read: [d.cpu0_ram_read, d.cpu1_ram_read],
+            dma_landed: d.dma_landed,
         }
     }
 
@@ -264,6 +273,9 @@ impl Frame {
                     f.op[c] = 0;
                     f.note[c] = 0;
                     f.exclusive &= !(1 << c);
+                    // `ram_read` stays: it is a pulse of the whole cycle, whose code may have
+                    // been either driver's (a DPC's last read, then the other driver's thread
+                    // in the same cycle); its address says whose memory it was.
                 }
             }
             if self.bus_issuer != 0 && usize::from((self.bus_issuer >> ISSUER_SLOT_SHIFT) & 3) != slot {
@@ -296,6 +308,12 @@ impl Frame {
             .then(|| Routine::from_code((i & 0xF) as u8))
             .flatten()
             .map(|r| (r, i & 0x10 != 0, (i >> 8) as u8 & 0x1F))
+    }
+
+    /// The host-RAM dword address `cpu` read this cycle without the bus, if it read one.
+    pub fn ram_read(&self, cpu: usize) -> Option<u32> {
+        let r = self.ram_read[cpu];
+        (r & 1 != 0).then_some(r & !3)
     }
 
     /// The routine `cpu` runs this cycle.

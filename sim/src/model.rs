@@ -227,6 +227,9 @@ impl Drive {
             isr_ret1: 0,
             lock_owner1: 0,
             cpu_slot: 0,
+            cpu0_ram_read: 0,
+            cpu1_ram_read: 0,
+            dma_landed: 0,
         }
     }
 }

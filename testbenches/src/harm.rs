@@ -21,7 +21,8 @@ use serde::Serialize;
 pub struct Harm {
     /// What kind of harm: `fence-stalled`, `mode-not-set`, `register-read-wrong`,
     /// `isr-in-exclusive-routine`, `second-device-unserviced`,
-    /// `source-unserviced`, `run-stopped`.
+    /// `source-unserviced`, `run-stopped`; a device's own: e.g. the network adapter's
+    /// `rx-frame-unconsumed`.
     pub kind: &'static str,
     /// Cycle at which it became harm.
     pub cycle: u64,

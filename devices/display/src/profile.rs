@@ -58,6 +58,8 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     timed_window: Some(timed_window),
     probes: &PROBES,
     roles: &[("@gates", &["cr11"]), ("@window", &["seq_window"])],
+    // No descriptors in host memory.
+    rings: &[],
 };
 
 /// The retrace latch is held clear while CR11[4] = 0 (contracts.md §1), from the clock the

@@ -26,7 +26,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       register traffic; each interrupt must be serviced and dismissed",
         default_cycles: 20_000,
         // No validated burst: nothing for burst-integrity to judge.
-        not_exercised: &["burst-integrity"],
+        not_exercised: &["burst-integrity", "dma-ordering"],
         configure: no_configuration,
         start: |st| start(st, Work::Background),
     },
@@ -37,7 +37,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       routine (sync_overlap_cycles > 0), under `current` and `legacy` it cannot",
         default_cycles: 20_000,
         // No validated burst: nothing for burst-integrity to judge.
-        not_exercised: &["burst-integrity"],
+        not_exercised: &["burst-integrity", "dma-ordering"],
         configure: every_interrupt_to_cpu1,
         start: |st| start(st, Work::Synchronized),
     },
@@ -47,7 +47,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       after the display miniport's, which must return FALSE for interrupts that are not its own",
         default_cycles: 20_000,
         // No validated burst: nothing for burst-integrity to judge.
-        not_exercised: &["burst-integrity"],
+        not_exercised: &["burst-integrity", "dma-ordering"],
         configure: no_configuration,
         start: |st| start(st, Work::SharedLine),
     },
@@ -57,7 +57,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       (3D4h/3D5h), sets the mode through the timed window and loads the palette; CPU1 submits \
                       command buffers with fences and waits for them",
         default_cycles: 30_000,
-        not_exercised: &[],
+        not_exercised: &["dma-ordering"],
         configure: no_configuration,
         start: |st| start(st, Work::ModeSet { messages: false }),
     },
@@ -69,7 +69,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       and synchronized code goes through NdisMSynchronizeWithInterruptEx; INTA# stays released",
         default_cycles: 30_000,
         // Messages are never shared: no ownership to judge (isr-ownership counts line ISRs).
-        not_exercised: &["isr-ownership"],
+        not_exercised: &["isr-ownership", "dma-ordering"],
         configure: no_configuration,
         start: |st| start(st, Work::ModeSet { messages: true }),
     },

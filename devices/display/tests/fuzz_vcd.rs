@@ -138,6 +138,9 @@ proptest! {
                 msi: u16::from(b[12] & b[13]) << (8 * (b[14] & 1)),
                 bus_issuer: u16::from(b[5]) << 8 | u16::from(b[6]),
                 exclusive: b[7] & 3,
+                // Random host-RAM reads and landings: the dma-ordering rule too.
+                ram_read: [u32::from_le_bytes([b[8] | 1, b[9], b[10], 0x10]), 0],
+                dma_landed: u16::from(b[11] & 7),
                 ..Frame::default()
             };
             c.feed(&f);

@@ -34,6 +34,8 @@ pub enum Defect {
     AckAll,
     /// `nic-claims-shared`.
     ClaimsShared,
+    /// `nic-ring-before-flush`.
+    RingBeforeFlush,
 }
 
 /// Every driver variant of the network adapter.
@@ -69,7 +71,8 @@ pub const VARIANTS: &[Variant] = &[
             name: "nic-ack-all",
             breaks: Some("no-lost-interrupt"),
             scenario: Some("nic-traffic"),
-            also_breaks: &[],
+            // A receive cause cleared unseen leaves its descriptor to a later interrupt.
+            also_breaks: &["dma-ordering"],
             description: "MiniportInterrupt acknowledges every cause (writes all ones to INT_STATUS) after reading it, \
                           so a cause that latched between its read and its write is cleared unseen",
         },
@@ -102,6 +105,20 @@ pub const VARIANTS: &[Variant] = &[
                           is then never called",
         },
         defect: Some(Defect::ClaimsShared),
+    },
+    Variant {
+        twin: Twin {
+            name: "nic-ring-before-flush",
+            breaks: Some("dma-ordering"),
+            scenario: Some("nic-traffic"),
+            also_breaks: &[],
+            description: "MiniportInterrupt consumes the receive ring at DIRQL before its first read of the adapter \
+                          (as a message handler may: a message is ordered behind the adapter's DMA writes), then reads \
+                          and acknowledges INT_STATUS and hands its DPC every cause but the receive ones, which it \
+                          believes done; on INTA# the descriptors the adapter wrote back may still be queued in the \
+                          host bridge, so the ISR finds them not done and the frames wait for the next interrupt",
+        },
+        defect: Some(Defect::RingBeforeFlush),
     },
 ];
 
@@ -148,6 +165,12 @@ pub struct NicMiniport {
     pub generated: Cell<u64>,
     /// Link changes seen.
     pub link_changes: Cell<u64>,
+    /// Receive descriptors consumed since initialization.
+    rx_consumed: Cell<u64>,
+    /// Harm oracle (ground truth no driver can read): `rx_consumed` once every frame the
+    /// adapter had written back when an ISR acknowledged a receive cause is consumed. Set by
+    /// the ISR, taken by the DPC with the causes (synchronized).
+    rx_owed: Cell<u64>,
     harm: HarmLog,
 }
 
@@ -168,6 +191,8 @@ impl NicMiniport {
             looped: Cell::new(0),
             generated: Cell::new(0),
             link_changes: Cell::new(0),
+            rx_consumed: Cell::new(0),
+            rx_owed: Cell::new(0),
             harm,
         }
     }
@@ -288,6 +313,7 @@ impl NicMiniport {
                 );
             }
             cpu.host_write32(d + 8, 0);
+            self.rx_consumed.set(self.rx_consumed.get() + 1);
             n = (n + 1) % RING;
             if n == start {
                 break;
@@ -298,6 +324,22 @@ impl NicMiniport {
             // Hand the consumed descriptors back, keeping one slot empty.
             cpu.mem_write32(self.reg(REG_RX_TAIL), (n + RING - 1) % RING);
         }
+    }
+
+    /// Harm oracle, when an ISR has seen and acknowledged (`acked`) a receive cause: the frames the adapter has
+    /// written back by now, whether or not their writes have reached host RAM yet (the
+    /// host memory model's ground truth), are owed to the DPC that takes these causes.
+    fn owe_received(&self, cpu: &Cpu<'_>, acked: u32) {
+        if acked & (INT_RX | INT_RX_NOBUF) == 0 {
+            return;
+        }
+        let mut n = self.rx_next.get();
+        let mut done = 0;
+        while done < u64::from(RING) && cpu.host_peek_eventual(RX_RING + n * DESC_BYTES + 8) & DESC_DONE != 0 {
+            done += 1;
+            n = (n + 1) % RING;
+        }
+        self.rx_owed.set(self.rx_owed.get().max(self.rx_consumed.get() + done));
     }
 
     /// The transmit ring: descriptors the adapter completed, reclaimed.
@@ -317,6 +359,11 @@ impl NicMiniport {
 
 impl NdisMiniportInterrupt for NicMiniport {
     fn miniport_interrupt(&self, cpu: &Cpu<'_>) -> (bool, bool) {
+        // The defect: the ring read before anything pushed the adapter's writes into RAM.
+        let early = self.has(Defect::RingBeforeFlush);
+        if early {
+            self.receive(cpu);
+        }
         // The status read also pushes the adapter's DMA writes queued in the host bridge
         // into host RAM ahead of its completion: after it, the DPC sees what the adapter
         // wrote before it raised the causes.
@@ -324,14 +371,21 @@ impl NdisMiniportInterrupt for NicMiniport {
         if causes == 0 {
             return (self.has(Defect::ClaimsShared), false);
         }
+        let mut acked = 0;
         if !self.has(Defect::NoAck) {
-            let ack = if self.has(Defect::AckAll) { INT_ALL } else { causes };
-            cpu.mem_write32(self.reg(REG_INT_STATUS), ack);
+            acked = if self.has(Defect::AckAll) { INT_ALL } else { causes };
+            cpu.mem_write32(self.reg(REG_INT_STATUS), acked);
             // The acknowledge is posted: read back so it reaches the adapter (and INTA# is
             // released) before the ISR returns.
             let _ = cpu.mem_read32(self.reg(REG_INT_STATUS));
         }
-        self.isr_causes.set(self.isr_causes.get() | causes);
+        // Owed: the receive causes it saw and acknowledged (acknowledging a cause it did not
+        // see may clear nothing: the cause may latch after the write).
+        self.owe_received(cpu, causes & acked);
+        // The twin consumed the receive ring above and believes the receive causes done
+        // (its DPC never touches the ring, so the ring has one consumer).
+        let deferred = if early { causes & !(INT_RX | INT_RX_NOBUF) } else { causes };
+        self.isr_causes.set(self.isr_causes.get() | deferred);
         (true, true)
     }
 
@@ -348,10 +402,13 @@ impl NdisMiniportInterrupt for NicMiniport {
         if causes == 0 {
             return (false, false);
         }
+        let mut acked = 0;
         if !self.has(Defect::NoAck) {
-            cpu.mem_write32(self.reg(REG_INT_STATUS), causes);
+            acked = causes;
+            cpu.mem_write32(self.reg(REG_INT_STATUS), acked);
             let _ = cpu.mem_read32(self.reg(REG_INT_STATUS));
         }
+        self.owe_received(cpu, acked);
         self.isr_causes.set(self.isr_causes.get() | causes);
         (true, true)
     }
@@ -360,9 +417,12 @@ impl NdisMiniportInterrupt for NicMiniport {
         let int = self.interrupt.borrow().clone();
         let Some(int) = int else { return };
         // The causes the ISR saw, taken under the interrupt's lock.
-        let causes = Cell::new(0);
+        let (causes, owed) = (Cell::new(0), Cell::new(0));
         ndis::synchronize_with_interrupt(cpu, &int, message_id, &|_| {
             causes.set(self.isr_causes.replace(0));
+            // Taken with the causes: the DPC that takes them answers for their frames (a
+            // DPC running at once on the other CPU may take nothing).
+            owed.set(self.rx_owed.replace(0));
             true
         });
         let causes = causes.get();
@@ -375,6 +435,17 @@ impl NdisMiniportInterrupt for NicMiniport {
         if causes & INT_LINK != 0 {
             let _ = cpu.mem_read32(self.reg(REG_STATUS));
             self.link_changes.set(self.link_changes.get() + 1);
+        }
+        let (owed, consumed) = (owed.get(), self.rx_consumed.get());
+        if consumed < owed {
+            self.harm.record(
+                "rx-frame-unconsumed",
+                cpu.now(),
+                format!(
+                    "the DPC ended with {consumed} receive descriptors consumed, {owed} written back by the adapter \
+                     when the ISR acknowledged their receive cause: frames left until some later interrupt"
+                ),
+            );
         }
     }
 }

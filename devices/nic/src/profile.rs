@@ -2,7 +2,7 @@
 //! "Interrupt timing", "MSI message assignment", "Probes").
 
 use dirql_sim::{Command, Frame, PERIOD_NS};
-use dirql_testbenches::check::{BarDecl, DataPhase, DeviceProfile, Target, DPC_BUDGET_NS, ISR_BUDGET_NS};
+use dirql_testbenches::check::{BarDecl, DataPhase, DeviceProfile, RingDecl, Target, DPC_BUDGET_NS, ISR_BUDGET_NS};
 
 use crate::regs;
 
@@ -46,6 +46,24 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     timed_window: None,
     probes: &PROBES,
     roles: &[("@gates", &["moderation"])],
+    rings: &[
+        RingDecl {
+            name: "TX",
+            base: Target::Bar(0, regs::REG_TX_BASE),
+            size: Target::Bar(0, regs::REG_TX_SIZE),
+            tail: Target::Bar(0, regs::REG_TX_TAIL),
+            desc_bytes: regs::DESC_BYTES,
+            sources: regs::INT_TX_DONE,
+        },
+        RingDecl {
+            name: "RX",
+            base: Target::Bar(0, regs::REG_RX_BASE),
+            size: Target::Bar(0, regs::REG_RX_SIZE),
+            tail: Target::Bar(0, regs::REG_RX_TAIL),
+            desc_bytes: regs::DESC_BYTES,
+            sources: regs::INT_RX,
+        },
+    ],
 };
 
 /// Latched and enabled, while no moderation holdoff runs (probe 2 [31:16], the holdoff

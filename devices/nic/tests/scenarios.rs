@@ -65,7 +65,7 @@ fn every_twin_fails_its_rule_first_and_nothing_undeclared() {
 #[test]
 fn the_waveform_gives_the_live_verdicts() {
     let dir = tempfile::tempdir().unwrap();
-    for drv in ["reference", "nic-ack-all", "nic-no-ack"] {
+    for drv in ["reference", "nic-ack-all", "nic-no-ack", "nic-ring-before-flush"] {
         let p = dir.path().join(format!("{drv}.vcd"));
         let live = run(&settings("nic-traffic", drv, 2, 2, Some(p.clone()))).unwrap();
         let mut c = Checker::for_device(&NIC);
@@ -81,6 +81,49 @@ fn the_waveform_gives_the_live_verdicts() {
             );
         }
     }
+}
+
+/// dma-ordering: the twin that consumes the receive ring in MiniportInterrupt before its
+/// first read of the adapter is caught at a stale read (a descriptor the adapter wrote back
+/// and announced, still queued in the host bridge), no later than the harm the miniport's
+/// ground truth records, on one and two CPUs; the reference, whose DPC does read
+/// descriptors still in the bridge (unannounced ones), passes the rule having judged reads.
+///
+/// Both of the twin's symptoms show: the stale read (a write-back announced before the ISR
+/// began, still in the bridge) and, when the write-back lands between the ISR's look at
+/// the ring and its status read, an acknowledged descriptor nobody read (`dma-ordering`
+/// (c)); every harm the oracle records has a violation at its cycle.
+#[test]
+fn consuming_the_ring_before_the_flushing_read_is_caught_at_the_stale_read() {
+    let (mut stale, mut unread) = (0, 0);
+    for cpus in [1, 2] {
+        for seed in 1..=3 {
+            let r = run(&settings("nic-traffic", "nic-ring-before-flush", seed, cpus, None)).unwrap();
+            assert_eq!(failing(&r), vec!["dma-ordering"], "cpus={cpus} seed={seed}");
+            let rule = r.rules.iter().find(|x| x.name == "dma-ordering").unwrap();
+            for v in &rule.violations {
+                if v.message.contains("had not reached host memory") {
+                    assert_eq!(v.routine, Some("ISR"), "{}", v.message);
+                    stale += 1;
+                } else {
+                    assert!(v.message.contains("acknowledged descriptor left"), "{}", v.message);
+                    unread += 1;
+                }
+            }
+            assert!(r.harm.iter().any(|h| h.kind == "rx-frame-unconsumed"), "cpus={cpus} seed={seed}: no harm");
+            for h in &r.harm {
+                assert!(
+                    rule.violations.iter().any(|v| v.cycle == h.cycle),
+                    "cpus={cpus} seed={seed}: harm at {} with no violation there",
+                    h.cycle
+                );
+            }
+            let reference = run(&settings("nic-traffic", "reference", seed, cpus, None)).unwrap();
+            let rule = reference.rules.iter().find(|x| x.name == "dma-ordering").unwrap();
+            assert_eq!((rule.verdict, rule.exercised), ("pass", true), "reference cpus={cpus} seed={seed}");
+        }
+    }
+    assert!(stale > 0 && unread > 0, "stale reads {stale}, unread acknowledged descriptors {unread}");
 }
 
 /// Each RTL twin (the wrapper's pin-fault stage on the adapter's pins) fails exactly its

@@ -16,9 +16,11 @@
 //! | `irql-discipline` | [`irql_discipline`] |
 //! | `interrupt-latency` | [`interrupt_latency`] |
 //! | `time-budget` | [`time_budget`] |
+//! | `dma-ordering` | [`dma_ordering`] |
 
 mod burst_integrity;
 mod decode;
+mod dma_ordering;
 mod excerpt;
 mod fst_source;
 mod interrupt_latency;
@@ -40,6 +42,7 @@ use serde::Serialize;
 
 pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
+pub use dma_ordering::DmaOrdering;
 pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH};
 pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
 pub use interrupt_latency::InterruptLatency;
@@ -68,6 +71,27 @@ pub struct BarDecl {
     pub size: u32,
     /// An I/O BAR (else memory).
     pub io: bool,
+}
+
+/// A ring of descriptors in host memory that the driver hands to the device through a
+/// tail (doorbell) register, as the profile declares it (`dma-ordering` (b)). The device
+/// owns the slots from its head (where it starts after reset, slot 0) up to the tail,
+/// exclusive: head = tail means it owns none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingDecl {
+    /// Its name in messages.
+    pub name: &'static str,
+    /// The register the driver writes the ring's base address to.
+    pub base: Target,
+    /// The register the driver writes its size (in descriptors) to.
+    pub size: Target,
+    /// The doorbell: the driver writes one past the last slot it hands over.
+    pub tail: Target,
+    /// Bytes per descriptor.
+    pub desc_bytes: u32,
+    /// The sources (by bit of [`DeviceProfile::raw`]) the device raises once it has written
+    /// a slot of this ring back.
+    pub sources: u32,
 }
 
 /// A state of a device's timed programming window, as its probe shows it
@@ -156,6 +180,9 @@ pub struct DeviceProfile {
     /// Signals the device shows for a role a generic rule names in its excerpts:
     /// `@gates` (what holds or gates its interrupt sources), `@window` (its timed window).
     pub roles: &'static [(&'static str, &'static [&'static str])],
+    /// The descriptor rings the device reads and writes by DMA in host memory (none: the
+    /// device masters no descriptors).
+    pub rings: &'static [RingDecl],
 }
 
 /// A profile with no BARs and no sources: what [`Checker::new`] judges bus-level rules with.
@@ -186,6 +213,7 @@ pub const NO_DEVICE: DeviceProfile = DeviceProfile {
     timed_window: None,
     probes: &[],
     roles: &[],
+    rings: &[],
 };
 
 /// Microsoft's guidance for an ISR's run time (25 µs) in PCI clocks of [`PERIOD_NS`].
@@ -487,6 +515,7 @@ pub fn generic_rules(p: &'static DeviceProfile) -> Vec<Box<dyn Rule>> {
         Box::new(IrqlDiscipline::new(10 * 33)),
         Box::new(InterruptLatency::new(*p)),
         Box::new(TimeBudget::new(*p)),
+        Box::new(DmaOrdering::new(*p)),
     ]
 }
 

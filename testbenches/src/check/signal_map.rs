@@ -33,7 +33,7 @@ const SLOTS: usize = {
 };
 // `frame_of` reads the slots by index, in TABLE's order: a signal added or removed there
 // must be taken or dropped there too.
-const _: () = assert!(SLOTS == 55, "frame_of reads slots 0..=54 of signal_table::TABLE");
+const _: () = assert!(SLOTS == 58, "frame_of reads slots 0..=40 and 55..=57 of signal_table::TABLE, slot1_of 41..=54");
 
 /// Slot of the clock in [`TABLE`].
 const CLK: usize = 0;
@@ -195,6 +195,8 @@ fn frame_of(cycle: u64, v: &[u64]) -> Frame {
         bus_issuer: v[39] as u16,
         exclusive: v[40] as u8,
         slot: 0,
+        ram_read: [v[55] as u32, v[56] as u32],
+        dma_landed: v[57] as u16,
     }
 }
 

@@ -101,6 +101,9 @@ pub const TABLE: &[Signal] = &[
     s("dev1_probe5", "dev1_probe5_o", 32, Slot1, ""),
     s("dev1_probe6", "dev1_probe6_o", 32, Slot1, ""),
     s("dev1_events", "dev1_probe7_o", 32, Slot1, ""),
+    s("cpu0_ram_read", "host.cpu0_ram_read", 32, Optional, "host RAM"),
+    s("cpu1_ram_read", "host.cpu1_ram_read", 32, Optional, "host RAM"),
+    s("dma_landed", "host.dma_landed", 16, Optional, "host RAM"),
     s("fault", "host.fault", 4, Shown, "PCI"),
 ];
 
