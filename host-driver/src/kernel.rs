@@ -63,6 +63,9 @@ pub const NOTE_BUG_CHECK: u32 = 3 << 28;
 /// Cycles from the CPU accepting an interrupt to the first instruction of the dispatcher.
 pub const INTERRUPT_ENTRY_CYCLES: u64 = 3;
 
+/// Cycles the kernel's DPC dispatch takes before a DPC routine runs (shown as the DPC).
+pub const DPC_ENTRY_CYCLES: u64 = 1;
+
 /// A simulated bug check: the machine stops, and the report says why and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BugCheck {
@@ -228,6 +231,9 @@ pub struct CpuState {
     pub(crate) queued: Cell<u32>,
     pub(crate) jobs: RefCell<VecDeque<Job>>,
     pub(crate) dpcs: RefCell<VecDeque<Dpc>>,
+    /// DPCs ever queued on this CPU: an ISR that queued one returns with code 3 on the
+    /// waveform (`host.isr_ret`).
+    pub(crate) dpcs_inserted: Cell<u64>,
 }
 
 /// Counters the reports quote.
@@ -663,6 +669,7 @@ impl<'y> Cpu<'y> {
         let st = self.state();
         st.dpcs.borrow_mut().push_back(dpc);
         st.queued.set(st.queued.get() + 1);
+        st.dpcs_inserted.set(st.dpcs_inserted.get() + 1);
     }
 
     pub(crate) fn drain_dpcs(&self) {
@@ -673,6 +680,10 @@ impl<'y> Cpu<'y> {
             let old = self.raise_irql(Irql::DISPATCH);
             let prev = self.enter(Routine::Dpc);
             self.k.stats.borrow_mut().dpcs += 1;
+            // The dispatcher's own cycle (KiRetireDpcList calling the routine): a DPC whose
+            // routine does no modelled work still shows on the waveform, so the rule that a
+            // queued DPC runs (`deferred-work`) sees every DPC the OS delivered.
+            self.y.suspend(Yield::Hardware(DPC_ENTRY_CYCLES));
             dpc(self);
             self.enter(prev);
             // Lowering straight to `old` would recurse into drain_dpcs; set it directly.
@@ -692,9 +703,10 @@ impl<'y> Cpu<'y> {
             // from it followed by another device's TRUE must not read as the adapter
             // claiming.
             for (n, isr) in int.isrs().into_iter().enumerate() {
+                let before = self.state().dpcs_inserted.get();
                 let mine = isr(self);
                 if n == 0 {
-                    self.trace_isr_return(mine);
+                    self.trace_isr_return(mine, self.state().dpcs_inserted.get() != before);
                 }
                 if mine {
                     return true;
@@ -711,8 +723,9 @@ impl<'y> Cpu<'y> {
     fn take_message(&self, message: u32) {
         let Some(mi) = self.k.message_interrupt() else { return };
         self.dispatch(&mi.object, Some(message), || {
+            let before = self.state().dpcs_inserted.get();
             let mine = (mi.handler)(self, message);
-            self.trace_isr_return(mine);
+            self.trace_isr_return(mine, self.state().dpcs_inserted.get() != before);
             mine
         });
     }
@@ -758,10 +771,16 @@ impl<'y> Cpu<'y> {
         self.lower_irql(old);
     }
 
-    /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE).
-    fn trace_isr_return(&self, mine: bool) {
+    /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE, 3 TRUE
+    /// with a DPC queued by the ISR; a FALSE is 1 whatever it queued).
+    fn trace_isr_return(&self, mine: bool, queued_dpc: bool) {
         let shift = 2 * u32::from(self.id);
-        self.state().isr_ret.set(self.state().isr_ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+        let code = match (mine, queued_dpc) {
+            (false, _) => 1u8,
+            (true, false) => 2,
+            (true, true) => 3,
+        };
+        self.state().isr_ret.set(self.state().isr_ret.get() | code << shift);
     }
 
     /// IoConnectInterruptEx for message-signalled interrupts: from now on the local APICs
