@@ -41,7 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "mutants"
 # Scratch copy of the tracked files, and its own target dir: the worktree's target/ never
 # holds a mutant's build.
-WORK = ROOT / "target" / "mutants"
+# MUTANTS_WORK: another scratch folder, so that an RTL run can go beside a driver run (the
+# driver run mutates its tree in place; a second run syncing the same tree would undo that).
+WORK = Path(os.environ["MUTANTS_WORK"]).resolve() if os.environ.get("MUTANTS_WORK") else ROOT / "target" / "mutants"
 TREE = WORK / "tree"
 TARGET = WORK / "target"
 # cargo-mutants' target dir: it builds the scratch tree in place (`--in-place`, one path for
