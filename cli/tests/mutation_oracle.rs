@@ -69,7 +69,11 @@ fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Option<std::p
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    Some(std::process::Output { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() })
+    Some(std::process::Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
 }
 
 /// One run's outcome: `None` when every rule passed, else what a reader needs to replay it.
