@@ -746,12 +746,7 @@ impl<'y> Cpu<'y> {
         let prev = self.enter(Routine::Isr);
         self.acquire(&int.lock);
         self.enter(Routine::Isr);
-        if let Some(c) = self.k.cpus.iter().position(|c| c.exclusive.get() > 0) {
-            let mut s = self.k.stats.borrow_mut();
-            if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
-                s.isr_in_exclusive.push((self.now(), self.id, c as u8));
-            }
-        }
+        self.record_isr_in_exclusive();
         let claimed = isrs();
         {
             let mut s = self.k.stats.borrow_mut();
@@ -769,6 +764,18 @@ impl<'y> Cpu<'y> {
         }
         self.enter(prev);
         self.lower_irql(old);
+    }
+
+    /// For the harm oracle `isr-in-exclusive-routine`: an ISR starting here while some CPU
+    /// runs a routine its caller expected to exclude it. Changes nothing the CPU does (the
+    /// mutation runs leave it out: a mutant of it changes only what the oracle reports).
+    fn record_isr_in_exclusive(&self) {
+        if let Some(c) = self.k.cpus.iter().position(|c| c.exclusive.get() > 0) {
+            let mut s = self.k.stats.borrow_mut();
+            if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
+                s.isr_in_exclusive.push((self.now(), self.id, c as u8));
+            }
+        }
     }
 
     /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE, 3 TRUE
