@@ -720,6 +720,15 @@ fn deferred_reports_an_isr_that_claims_a_deferred_source_without_queueing_its_dp
     let at = isr_returning(&mut w, INT_CMD_DONE, 2);
     w.idle(20);
     assert_violation_at(&deferred(&w), at, "having seen CMD_DONE");
+    // With the DPC of an earlier ISR still to run on this CPU, skipping the call is no loss.
+    let mut w = booted();
+    isr_returning(&mut w, INT_VBLANK, 3);
+    w.idle(3);
+    isr_returning(&mut w, INT_CMD_DONE, 2);
+    w.cpu(0, DPC, 2);
+    w.idle(5);
+    w.cpu(0, THREAD, 0);
+    assert_clean(&deferred(&w));
     // A source the driver finishes in the ISR (CMD_ERROR is not in the profile's deferred
     // sources) needs no DPC.
     let mut w = booted();

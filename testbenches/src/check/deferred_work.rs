@@ -16,7 +16,8 @@
 //! (b) **a claimed deferred source queues the DPC**: an ISR that returns TRUE after a status
 //! read before its first write showed an enabled source the device's profile lists in
 //! [`DeviceProfile::deferred_sources`] (for a message handler: one of its message's sources,
-//! pending at its entry) has queued a DPC (code 3, not 2).
+//! pending at its entry) has queued a DPC (code 3, not 2), unless a DPC an earlier ISR queued
+//! on that CPU is still to run (a driver may skip the call then).
 
 use dirql_sim::{Frame, Routine};
 
@@ -115,7 +116,10 @@ impl Rule for DeferredWork {
                 self.queued.push(Queued { cpu, at: f.cycle });
             } else if deferred != 0 {
                 self.ledger.checked += 1;
-                if run.seen != 0 {
+                // A driver may skip the call while the DPC an earlier ISR queued on this CPU
+                // has not run yet (KeInsertQueueDpc would return FALSE): that DPC does the work.
+                let pending_dpc = self.queued.iter().any(|q| q.cpu == cpu);
+                if run.seen != 0 && !pending_dpc {
                     let entered = run.entered.unwrap_or(f.cycle);
                     self.ledger.violations.push(
                         Violation::new(
