@@ -41,7 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "mutants"
 # Scratch copy of the tracked files, and its own target dir: the worktree's target/ never
 # holds a mutant's build.
-WORK = ROOT / "target" / "mutants"
+# MUTANTS_WORK: another scratch folder, so that an RTL run can go beside a driver run (the
+# driver run mutates its tree in place; a second run syncing the same tree would undo that).
+WORK = Path(os.environ["MUTANTS_WORK"]).resolve() if os.environ.get("MUTANTS_WORK") else ROOT / "target" / "mutants"
 TREE = WORK / "tree"
 TARGET = WORK / "target"
 # cargo-mutants' target dir: it builds the scratch tree in place (`--in-place`, one path for
@@ -226,10 +228,14 @@ def cmd_rtl(a: argparse.Namespace) -> None:
         return left
 
     def lint() -> subprocess.CompletedProcess:
+        # As the Makefile's lint of the wrapper around a device: the wrapper is rtl/sim/ (the
+        # core's), the device's include files are its rtl/sim/, its modules its rtl/.
+        wrapper = TREE / "rtl" / "sim"
         return subprocess.run(
-            ["verilator", "--lint-only", f"-I{RTL_COPY}", f"-I{RTL_COPY / 'sim'}", "--top-module", "dirql_sim_top"]
-            + [str(p) for p in sorted(RTL_COPY.glob("*.v"))]
-            + [str(p) for p in sorted((RTL_COPY / "sim").glob("*.v"))],
+            ["verilator", "--lint-only", f"-I{wrapper}", f"-I{RTL_COPY / 'sim'}", f"-I{RTL_COPY}"]
+            + ["--top-module", "dirql_sim_top"]
+            + [str(p) for p in sorted(wrapper.glob("*.v"))]
+            + [str(p) for p in sorted(RTL_COPY.glob("*.v"))],
             capture_output=True,
             text=True,
         )
@@ -306,13 +312,16 @@ def cmd_driver(a: argparse.Namespace) -> None:
         subprocess.run(NICE + ["cargo", "install", "--locked", "cargo-mutants"], check=True)
     out_dir = OUT / "driver"
     out_dir.mkdir(parents=True, exist_ok=True)
-    # --package dirql-host: the mutated files are there, not in the default member;
+    # The mutated files are in dirql-host and dirql-display, not in the default member;
     # .cargo/mutants.toml narrows it to the miniport and the OS model. --in-place in the
     # scratch tree (TREE, never the worktree): one source path for every mutant and every
     # run, so the incremental `mutants` profile build and the Verilated model carry over
     # (about 15 s a mutant instead of a fresh copy's full build). In place means one job.
     sync_tree()
-    cmd = NICE + ["cargo", "mutants", "--in-place", "--package", "dirql-host", "--output", str(out_dir), "--no-shuffle"]
+    # Both crates that hold mutated files: the OS model (dirql-host) and the display
+    # miniport (dirql-display); with dirql-host alone the miniport's mutants are not listed.
+    packages = ["--package", "dirql-host", "--package", "dirql-display"]
+    cmd = NICE + ["cargo", "mutants", "--in-place", *packages, "--output", str(out_dir), "--no-shuffle"]
     # cargo-mutants 27.1 runs the baseline on the mutated packages only (lab.rs
     # run_baseline), whatever test_package says, and dirql-host has no mutation_oracle: so
     # no baseline, and a fixed timeout instead of one scaled from it. (The oracle is a

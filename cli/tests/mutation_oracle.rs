@@ -37,12 +37,53 @@ fn scenarios() -> Vec<String> {
     names
 }
 
+/// A run that has not finished after this long hangs (a mutant looping in driver code never
+/// reaches its last cycle; a run takes about a second). It is killed here: cargo-mutants'
+/// own timeout (60 s) kills this test but not the runs it started, which then spin on.
+/// Not a timing assertion: the verdict is the same failure a deadlock gets.
+const HANG: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// `cmd`'s output, or `None` (the child killed) when it has not exited within `limit`.
+fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Option<std::process::Output> {
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("dirql runs");
+    // Read the pipes meanwhile, so a large report cannot block the child on a full pipe.
+    let (mut so, mut se) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    let out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut so, &mut b).map(|_| b).unwrap_or_default()
+    });
+    let err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut se, &mut b).map(|_| b).unwrap_or_default()
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait on dirql") {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Some(std::process::Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
+}
+
 /// One run's outcome: `None` when every rule passed, else what a reader needs to replay it.
 fn run(scenario: &str, reading: &str, cpus: u8, seed: u64) -> Option<String> {
     let (cpus_s, seed_s) = (cpus.to_string(), seed.to_string());
     let args = ["run", scenario, "--reading", reading, "--cpus", &cpus_s, "--seed", &seed_s, "--json"];
-    let out = Command::new(env!("CARGO_BIN_EXE_dirql")).args(args).output().expect("dirql runs");
     let shown = format!("dirql {}", args.join(" "));
+    let Some(out) = output_within(Command::new(env!("CARGO_BIN_EXE_dirql")).args(args), HANG) else {
+        return Some(format!("{shown}: no result in {} s: a hang (killed)", HANG.as_secs()));
+    };
     let code = out.status.code();
     let j: Option<serde_json::Value> = serde_json::from_slice(&out.stdout).ok();
     let verdict = j.as_ref().and_then(|j| j["verdict"].as_str()).unwrap_or("(no JSON)");

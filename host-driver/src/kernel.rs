@@ -63,6 +63,9 @@ pub const NOTE_BUG_CHECK: u32 = 3 << 28;
 /// Cycles from the CPU accepting an interrupt to the first instruction of the dispatcher.
 pub const INTERRUPT_ENTRY_CYCLES: u64 = 3;
 
+/// Cycles the kernel's DPC dispatch takes before a DPC routine runs (shown as the DPC).
+pub const DPC_ENTRY_CYCLES: u64 = 1;
+
 /// A simulated bug check: the machine stops, and the report says why and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BugCheck {
@@ -249,6 +252,9 @@ pub struct CpuState {
     pub(crate) jobs: RefCell<VecDeque<Job>>,
     /// DPCs queued, each with the slot of the driver that queued it (it runs as its code).
     pub(crate) dpcs: RefCell<VecDeque<(u8, Dpc)>>,
+    /// DPCs ever queued on this CPU: an ISR that queued one returns with code 3 on the
+    /// waveform (`host.isr_ret`).
+    pub(crate) dpcs_inserted: Cell<u64>,
 }
 
 /// Counters the reports quote.
@@ -726,6 +732,7 @@ impl<'y> Cpu<'y> {
         // A DPC is the queuing driver's code: on a two-slot machine it runs in its slot.
         st.dpcs.borrow_mut().push_back((st.slot.get(), dpc));
         st.queued.set(st.queued.get() + 1);
+        st.dpcs_inserted.set(st.dpcs_inserted.get() + 1);
     }
 
     pub(crate) fn drain_dpcs(&self) {
@@ -737,6 +744,10 @@ impl<'y> Cpu<'y> {
             let prev = self.enter(Routine::Dpc);
             let prev_slot = self.state().slot.replace(slot);
             self.k.stats.borrow_mut().dpcs += 1;
+            // The dispatcher's own cycle (KiRetireDpcList calling the routine): a DPC whose
+            // routine does no modelled work still shows on the waveform, so the rule that a
+            // queued DPC runs (`deferred-work`) sees every DPC the OS delivered.
+            self.y.suspend(Yield::Hardware(DPC_ENTRY_CYCLES));
             dpc(self);
             self.state().slot.set(prev_slot);
             self.enter(prev);
@@ -762,9 +773,10 @@ impl<'y> Cpu<'y> {
     /// agent's TRUE must not read as the device claiming.
     fn call_chain(&self, int: &InterruptObject) -> bool {
         for (n, isr) in int.isrs().into_iter().enumerate() {
+            let before = self.state().dpcs_inserted.get();
             let mine = isr(self);
             if n == 0 {
-                self.trace_isr_return(mine);
+                self.trace_isr_return(mine, self.state().dpcs_inserted.get() != before);
             }
             if mine {
                 return true;
@@ -780,8 +792,9 @@ impl<'y> Cpu<'y> {
     fn take_message(&self, message: u32) {
         let Some(mi) = self.k.message_interrupt() else { return };
         self.dispatch(std::slice::from_ref(&mi.object), Some(message), |_| {
+            let before = self.state().dpcs_inserted.get();
             let mine = (mi.handler)(self, message);
-            self.trace_isr_return(mine);
+            self.trace_isr_return(mine, self.state().dpcs_inserted.get() != before);
             mine
         });
     }
@@ -814,18 +827,7 @@ impl<'y> Cpu<'y> {
             self.enter(Routine::Isr);
             self.acquire(&int.lock);
             self.enter(Routine::Isr);
-            // Harm is an ISR inside a routine meant to exclude it (its own driver's).
-            if let Some(c) = self
-                .k
-                .cpus
-                .iter()
-                .position(|c| c.exclusive.get() > 0 && (objects.len() == 1 || c.slot.get() == int.slot()))
-            {
-                let mut s = self.k.stats.borrow_mut();
-                if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
-                    s.isr_in_exclusive.push((self.now(), self.id, c as u8));
-                }
-            }
+            self.record_isr_in_exclusive(int, objects.len() > 1);
             claimed = isrs(int);
             self.release(&int.lock);
             if claimed {
@@ -850,12 +852,33 @@ impl<'y> Cpu<'y> {
         self.lower_irql(old);
     }
 
-    /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE).
-    fn trace_isr_return(&self, mine: bool) {
+    /// For the harm oracle `isr-in-exclusive-routine`: an ISR starting here while some CPU
+    /// runs a routine its caller expected to exclude it. Changes nothing the CPU does (the
+    /// mutation runs leave it out: a mutant of it changes only what the oracle reports).
+    /// On a shared line (`shared`) the routine must be of `int`'s own driver.
+    fn record_isr_in_exclusive(&self, int: &InterruptObject, shared: bool) {
+        if let Some(c) =
+            self.k.cpus.iter().position(|c| c.exclusive.get() > 0 && (!shared || c.slot.get() == int.slot()))
+        {
+            let mut s = self.k.stats.borrow_mut();
+            if s.isr_in_exclusive.len() < EXCLUSIVE_OVERLAPS_KEPT {
+                s.isr_in_exclusive.push((self.now(), self.id, c as u8));
+            }
+        }
+    }
+
+    /// The ISR return pulse of this CPU on the waveform (`isr_ret`: 1 FALSE, 2 TRUE, 3 TRUE
+    /// with a DPC queued by the ISR; a FALSE is 1 whatever it queued).
+    fn trace_isr_return(&self, mine: bool, queued_dpc: bool) {
         let shift = 2 * u32::from(self.id);
+        let code = match (mine, queued_dpc) {
+            (false, _) => 1u8,
+            (true, false) => 2,
+            (true, true) => 3,
+        };
         let st = self.state();
         let ret = if st.slot.get() == 1 { &st.isr_ret1 } else { &st.isr_ret };
-        ret.set(ret.get() | (if mine { 2u8 } else { 1u8 }) << shift);
+        ret.set(ret.get() | code << shift);
     }
 
     /// IoConnectInterruptEx for message-signalled interrupts: from now on the local APICs

@@ -22,5 +22,5 @@ pub use irql::Irql;
 pub use kernel::{
     BugCheck, Cpu, Dpc, InterruptObject, Isr, Job, Kernel, KernelStats, MessageInterrupt, Op, SpinLock, NOTE_BUG_CHECK,
 };
-pub use machine::{Machine, MachineConfig, Stop, StormAction};
+pub use machine::{Machine, MachineConfig, Observer, Stop, StormAction};
 pub use shared_line::SharedLineDevice;

@@ -285,13 +285,19 @@ impl Frame {
         v
     }
 
-    /// The ISR return pulse of `cpu` this cycle: `Some(true)` for TRUE.
+    /// The ISR return pulse of `cpu` this cycle: `Some(true)` for TRUE (code 2, or 3 when
+    /// the ISR also queued a DPC).
     pub fn isr_return(&self, cpu: usize) -> Option<bool> {
         match (self.isr_ret >> (2 * cpu)) & 3 {
             1 => Some(false),
-            2 => Some(true),
+            2 | 3 => Some(true),
             _ => None,
         }
+    }
+
+    /// True when `cpu`'s ISR returned TRUE this cycle having queued a DPC (`isr_ret` code 3).
+    pub fn isr_queued_dpc(&self, cpu: usize) -> bool {
+        (self.isr_ret >> (2 * cpu)) & 3 == 3
     }
 
     /// The vector of the message-signalled interrupt `cpu` took this cycle, if it took one.

@@ -173,6 +173,8 @@ pub struct Stage<'a> {
     pub(crate) second_device: Option<Rc<SharedLineDevice>>,
     pub(crate) at_end: Vec<EndHook>,
     pub(crate) partner: Option<Partner>,
+    /// The slot of the device this stage sets up (1 for a partner's).
+    pub(crate) slot: u8,
 }
 
 /// The device in slot 1 of a two-slot run, and when its driver enabled its interrupts.
@@ -205,6 +207,17 @@ impl Stage<'_> {
         d
     }
 
+    /// Adds a per-cycle observer of this stage's device: it sees the device's own view of
+    /// each cycle (its probes in `dev`), in slot 1 of a two-slot run too
+    /// (`Machine::observe_slot1`). A scenario's ground truth reads the device through it.
+    pub fn observe(&mut self, o: dirql_host::Observer) {
+        if self.slot == 1 {
+            self.machine.observe_slot1(o);
+        } else {
+            self.machine.observe(o);
+        }
+    }
+
     /// Runs `hook` when the run is over, to record harm known only then.
     pub fn at_end(&mut self, hook: EndHook) {
         self.at_end.push(hook);
@@ -233,6 +246,7 @@ impl Stage<'_> {
             second_device: None,
             at_end: Vec::new(),
             partner: None,
+            slot: 1,
         };
         (c.start)(&mut st, self.enabled_at.clone());
         let hooks = std::mem::take(&mut st.at_end);

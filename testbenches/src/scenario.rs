@@ -297,6 +297,7 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         second_device: None,
         at_end: Vec::new(),
         partner: None,
+        slot: 0,
     };
     (s.scenario.start)(&mut stage);
     let Stage { second_device: second, at_end, partner, .. } = stage;

@@ -69,6 +69,10 @@ pub enum Defect {
     MsiWrongSource,
     /// `msi-no-ack`.
     MsiNoAck,
+    /// `no-dpc`.
+    NoDpc,
+    /// `dispatch-wait`.
+    DispatchWait,
 }
 
 impl Variant {
@@ -279,6 +283,28 @@ pub const VARIANTS: &[Variant] = &[
                           on a new rising edge, so that source never interrupts again",    },
         defect: Some(Defect::MsiNoAck),
     },
+    Variant {
+        twin: Twin {
+            name: "no-dpc",
+            breaks: Some("deferred-work"),
+            scenario: Some("mode-set"),
+            also_breaks: &[],
+            description: "HwVidInterrupt dismisses the fence and retrace interrupts but never calls VideoPortQueueDpc \
+                          (as if the video port ran HwVidDpcRoutine after every interrupt claimed): the fences the DPC \
+                          would complete stall",    },
+        defect: Some(Defect::NoDpc),
+    },
+    Variant {
+        twin: Twin {
+            name: "dispatch-wait",
+            breaks: Some("deferred-work"),
+            scenario: Some("mode-set"),
+            also_breaks: &[],
+            description: "WAIT_FENCE polls for its fence with the IRQL raised to DISPATCH_LEVEL (to keep the poll loop \
+                          from being preempted): the fence interrupt's DPC, queued on the same CPU, cannot run until the \
+                          wait gives up, so the fence it waits for is never seen completed",    },
+        defect: Some(Defect::DispatchWait),
+    },
 ];
 
 /// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
@@ -313,13 +339,11 @@ pub struct DirqlMiniport {
     /// Dismiss the retrace through CR11 (VGA-strict) rather than a W1C to INT_STATUS[0].
     /// Off until the RTL's VINT_W1C=0 lands (docs/contracts.md §1).
     cr11_dismiss: Cell<bool>,
-    vblanks: Cell<u64>,
     /// Shared with HwVidInterrupt (touched elsewhere only through
     /// VideoPortSynchronizeExecution): the last fence value the ISR read.
     isr_fence: Cell<u32>,
     /// Fences completed by the DPC.
     completed_fence: Cell<u32>,
-    dpcs: Cell<u64>,
     /// Interrupts by MSI messages through NDIS (see [`DirqlMiniport::connect_messages`])
     /// rather than the line through the video port.
     message_mode: Cell<bool>,
@@ -342,10 +366,8 @@ impl DirqlMiniport {
             bar0: Cell::new(0),
             bar1: Cell::new(None),
             cr11_dismiss: Cell::new(true),
-            vblanks: Cell::new(0),
             isr_fence: Cell::new(0),
             completed_fence: Cell::new(0),
-            dpcs: Cell::new(0),
             message_mode: Cell::new(false),
             messages: RefCell::new(None),
             fence_lock: NdisSpinLock::default(),
@@ -423,11 +445,6 @@ impl DirqlMiniport {
         self.completed_fence.get()
     }
 
-    /// DPCs run.
-    pub fn dpcs(&self) -> u64 {
-        self.dpcs.get()
-    }
-
     fn port(&self, off: u32) -> Option<u32> {
         self.bar1.get().map(|b| b + off)
     }
@@ -463,7 +480,6 @@ impl DirqlMiniport {
     /// masked. INT_ENABLE and `isr_fence` are shared with the ISR, so it touches them only
     /// through VideoPortSynchronizeExecution (hwvid-interrupt.md remarks).
     fn dpc(&self, vp: &VideoPort<'_, '_>) {
-        self.dpcs.set(self.dpcs.get() + 1);
         if self.has(Defect::SlowDpc) {
             // The defect: table work at DISPATCH_LEVEL, 150 us of it.
             vp.cpu().work(5_000);
@@ -598,6 +614,17 @@ impl DirqlMiniport {
 
     /// Waits (at PASSIVE, polling the DPC's completed fence) for fence `value`.
     fn wait_fence(&self, vp: &VideoPort<'_, '_>, value: u32, max_polls: u32) -> u32 {
+        if self.has(Defect::DispatchWait) {
+            // The defect: the same polls at DISPATCH_LEVEL, where this CPU's DPCs wait.
+            let old = vp.cpu().raise_irql(dirql_host::Irql::DISPATCH);
+            let r = self.poll_fence(vp, value, max_polls);
+            vp.cpu().lower_irql(old);
+            return r;
+        }
+        self.poll_fence(vp, value, max_polls)
+    }
+
+    fn poll_fence(&self, vp: &VideoPort<'_, '_>, value: u32, max_polls: u32) -> u32 {
         for _ in 0..max_polls {
             let done = if self.message_mode.get() {
                 self.with_fence_lock(vp, |done| done.get())
@@ -610,11 +637,6 @@ impl DirqlMiniport {
             vp.cpu().work(200);
         }
         ERROR_IO_DEVICE
-    }
-
-    /// Vertical-retrace interrupts serviced.
-    pub fn vblanks(&self) -> u64 {
-        self.vblanks.get()
     }
 
     fn reg(&self, off: u32) -> u32 {
@@ -702,7 +724,7 @@ impl VideoMiniport for DirqlMiniport {
             // The line is shared: not ours, say so at once.
             return false;
         }
-        if self.dismiss(vp, mine) {
+        if self.dismiss(vp, mine) && !self.has(Defect::NoDpc) {
             // Fence completion and re-arming happen in the DPC (HwVidDpcRoutine).
             vp.queue_miniport_dpc();
         }
@@ -741,9 +763,6 @@ impl DirqlMiniport {
                 vp.read_register_ulong(status_reg);
             }
         }
-        if mine & INT_VBLANK != 0 {
-            self.vblanks.set(self.vblanks.get() + 1);
-        }
         mine & (INT_VBLANK | INT_CMD_DONE) != 0 && !self.has(Defect::ClaimsForeign)
     }
 
@@ -765,9 +784,6 @@ impl DirqlMiniport {
         }
         if self.has(Defect::MsiNoAck) {
             // The defect: nothing written back; the source stays latched.
-            if mine & INT_VBLANK != 0 {
-                self.vblanks.set(self.vblanks.get() + 1);
-            }
             return (true, mine & (INT_VBLANK | INT_CMD_DONE) != 0);
         }
         if self.has(Defect::MsiWrongSource) {
@@ -776,9 +792,6 @@ impl DirqlMiniport {
             if wrong != 0 {
                 vp.write_register_ulong(self.reg(REG_INT_STATUS), wrong);
                 vp.read_register_ulong(self.reg(REG_INT_STATUS));
-            }
-            if mine & INT_VBLANK != 0 {
-                self.vblanks.set(self.vblanks.get() + 1);
             }
             return (true, mine & (INT_VBLANK | INT_CMD_DONE) != 0);
         }

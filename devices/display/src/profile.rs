@@ -48,6 +48,14 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     dismiss_latency: 1,
     isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
     dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    // The DPC does the retrace's work (and completes fences, miniport.rs `dpc`): it must run
+    // within the frame it belongs to, so half a frame of the mode every scenario runs
+    // (htotal 50 x vtotal 40 = 2000 clocks, contracts.md §1), not the generic DPC budget
+    // (3333 clocks, more than a frame). The reference's DPCs start at most ~300 clocks after
+    // their ISR returns (a VpHighPriority routine at DISPATCH_LEVEL ahead of them, reactos
+    // on one CPU).
+    dpc_latency_cycles: 1_000,
+    deferred_sources: regs::INT_VBLANK | regs::INT_CMD_DONE,
     // INT_ENABLE is probe 1 (contracts.md §2).
     rw_probes: &[(Target::Bar(0, regs::REG_INT_ENABLE), 1, regs::INT_ALL)],
     isr_shared: &[

@@ -650,3 +650,91 @@ fn register_fails_an_isr_that_leaves_the_crtc_index_moved() {
     assert_violation_at(&r, ret_at, "found it at 0x06");
     assert_eq!(r.violations[0].cpu, Some(1));
 }
+
+// ---- deferred-work -------------------------------------------------------------------
+
+const DPC: u8 = 3;
+
+fn deferred(w: &Wave) -> dirql_testbenches::check::RuleReport {
+    w.check(Box::new(dirql_testbenches::check::DeferredWork::new(dirql_display::profile::PROFILE)))
+}
+
+/// One ISR on CPU0 that reads INT_STATUS and INT_ENABLE (showing `raw` enabled),
+/// acknowledges and returns TRUE with isr_ret code `code` (2: no DPC, 3: a DPC queued).
+/// Returns the return cycle; CPU0 is back at PASSIVE in thread code after it.
+fn isr_returning(w: &mut Wave, raw: u32, code: u8) -> u64 {
+    adapter(w, raw, raw);
+    w.pulse(|f| f.pic |= PIC_DELIVER);
+    w.cpu(0, ISR, DIRQL);
+    w.mmio_read(0, REG_INT_STATUS, raw);
+    w.mmio_read(0, REG_INT_ENABLE, raw);
+    w.mmio_write(0, REG_INT_STATUS, raw);
+    w.mmio_read(0, REG_INT_STATUS, 0);
+    adapter(w, 0, raw);
+    let r = w.pulse(|f| f.isr_ret = code);
+    w.pulse(|f| f.pic |= PIC_EOI);
+    w.cpu(0, THREAD, 0);
+    r
+}
+
+#[test]
+fn deferred_passes_a_queued_dpc_that_runs_and_reports_one_that_never_does() {
+    let profile = dirql_display::profile::PROFILE;
+    // The DPC runs right after the ISR's return: judged and clean.
+    let mut w = booted();
+    isr_returning(&mut w, INT_VBLANK, 3);
+    w.cpu(0, DPC, 2);
+    w.idle(5);
+    w.cpu(0, THREAD, 0);
+    w.idle(profile.dpc_latency_cycles + 10);
+    let r = deferred(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 1);
+    // The same DPC queued, and the CPU never runs one: reported once the bound has passed.
+    let mut w = booted();
+    let at = isr_returning(&mut w, INT_VBLANK, 3);
+    w.idle(profile.dpc_latency_cycles + 10);
+    let r = deferred(&w);
+    assert_violation_at(&r, at + profile.dpc_latency_cycles + 1, "no DPC has run on CPU0");
+    // A DPC on the other CPU does not run this CPU's queue.
+    let mut w = booted();
+    let at = isr_returning(&mut w, INT_VBLANK, 3);
+    w.cpu(1, DPC, 2);
+    w.idle(5);
+    w.cpu(1, 0, 0);
+    w.idle(profile.dpc_latency_cycles + 10);
+    assert_violation_at(&deferred(&w), at + profile.dpc_latency_cycles + 1, "no DPC has run on CPU0");
+    // Queued too close to the end of the waveform to judge: not a violation, not counted.
+    let mut w = booted();
+    isr_returning(&mut w, INT_VBLANK, 3);
+    w.idle(profile.dpc_latency_cycles / 2);
+    let r = deferred(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 0);
+}
+
+#[test]
+fn deferred_reports_an_isr_that_claims_a_deferred_source_without_queueing_its_dpc() {
+    use dirql_display::regs::{INT_CMD_DONE, INT_CMD_ERROR};
+    let mut w = booted();
+    let at = isr_returning(&mut w, INT_CMD_DONE, 2);
+    w.idle(20);
+    assert_violation_at(&deferred(&w), at, "having seen CMD_DONE");
+    // With the DPC of an earlier ISR still to run on this CPU, skipping the call is no loss.
+    let mut w = booted();
+    isr_returning(&mut w, INT_VBLANK, 3);
+    w.idle(3);
+    isr_returning(&mut w, INT_CMD_DONE, 2);
+    w.cpu(0, DPC, 2);
+    w.idle(5);
+    w.cpu(0, THREAD, 0);
+    assert_clean(&deferred(&w));
+    // A source the driver finishes in the ISR (CMD_ERROR is not in the profile's deferred
+    // sources) needs no DPC.
+    let mut w = booted();
+    isr_returning(&mut w, INT_CMD_ERROR, 2);
+    w.idle(20);
+    let r = deferred(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 1);
+}

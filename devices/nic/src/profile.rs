@@ -41,6 +41,10 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     dismiss_latency: 1,
     isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
     dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    // The DPC indicates received frames, reclaims the transmit ring and reads the link
+    // (README, the miniport).
+    dpc_latency_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    deferred_sources: regs::INT_RX | regs::INT_TX_DONE | regs::INT_LINK | regs::INT_RX_NOBUF,
     rw_probes: &[(Target::Bar(0, regs::REG_INT_ENABLE), 1, regs::INT_ALL)],
     isr_shared: &[Target::Bar(0, regs::REG_INT_STATUS), Target::Bar(0, regs::REG_INT_ENABLE)],
     timed_window: None,

@@ -48,6 +48,9 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
     dismiss_latency: 1,
     isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
     dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    dpc_latency_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    // The DPC counts the tick.
+    deferred_sources: 1,
     rw_probes: &[(Target::Bar(0, INT_ENABLE), 1, 1)],
     isr_shared: &[Target::Bar(0, INT_STATUS)],
     timed_window: None,

@@ -17,9 +17,11 @@
 //! | `interrupt-latency` | [`interrupt_latency`] |
 //! | `time-budget` | [`time_budget`] |
 //! | `dma-ordering` | [`dma_ordering`] |
+//! | `deferred-work` | [`deferred_work`] |
 
 mod burst_integrity;
 mod decode;
+mod deferred_work;
 mod dma_ordering;
 mod excerpt;
 mod fst_source;
@@ -42,6 +44,7 @@ use serde::Serialize;
 
 pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
+pub use deferred_work::DeferredWork;
 pub use dma_ordering::DmaOrdering;
 pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH};
 pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
@@ -167,6 +170,14 @@ pub struct DeviceProfile {
     pub isr_budget_cycles: u64,
     /// Longest a DPC may run (its own cycles, without the ISRs that interrupt it).
     pub dpc_budget_cycles: u64,
+    /// Longest a DPC an ISR queued may wait to run, from the ISR's return to its first
+    /// cycle on that CPU (`deferred-work`; by default the DPC budget: one DPC ahead of it
+    /// running to its own bound).
+    pub dpc_latency_cycles: u64,
+    /// The sources whose service the driver finishes in its DPC: an ISR that claims the
+    /// interrupt having seen one of them (enabled, at a status read before its first write)
+    /// must queue its DPC (`deferred-work`). 0: nothing judged.
+    pub deferred_sources: u32,
     /// Read-write interrupt registers and the probe that shows them: (register, probe
     /// index, implemented bits). A write must show in the probe the next cycle.
     pub rw_probes: &'static [(Target, usize, u32)],
@@ -208,6 +219,8 @@ pub const NO_DEVICE: DeviceProfile = DeviceProfile {
     dismiss_latency: 1,
     isr_budget_cycles: ISR_BUDGET_NS / PERIOD_NS,
     dpc_budget_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    dpc_latency_cycles: DPC_BUDGET_NS / PERIOD_NS,
+    deferred_sources: 0,
     rw_probes: &[],
     isr_shared: &[],
     timed_window: None,
@@ -516,6 +529,7 @@ pub fn generic_rules(p: &'static DeviceProfile) -> Vec<Box<dyn Rule>> {
         Box::new(InterruptLatency::new(*p)),
         Box::new(TimeBudget::new(*p)),
         Box::new(DmaOrdering::new(*p)),
+        Box::new(DeferredWork::new(*p)),
     ]
 }
 
