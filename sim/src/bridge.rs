@@ -203,7 +203,7 @@ pub const HOST_RAM: std::ops::Range<u32> = 0x1000_0000..0x1100_0000;
 
 /// Host RAM, by dword (sparse: only what was written). It also knows which device writes
 /// are still on their way to it (in the bridge's upstream queue), for the `dma-ordering`
-/// rule's trace (`host.dma_landed`) and the stale-read harm oracle.
+/// rule's trace (`host.dma_landed`) and for harm oracles (`Cpu::host_peek_eventual`).
 #[derive(Clone, Debug, Default)]
 pub struct HostMemory {
     words: std::collections::HashMap<u32, u32>,
