@@ -125,6 +125,8 @@ fn frame(cycle: u64, b: &[u8; 24], calm: bool) -> Frame {
         bus_issuer: u16::from(b[5]) << 8 | u16::from(b[6]),
         exclusive: b[7] & 3,
         slot: 0,
+        ram_read: [0; 2],
+        dma_landed: 0,
     };
     if calm {
         f.rst_n = true;
