@@ -99,6 +99,7 @@ pub const VARIANTS: &[Variant] = &[
                 "display:interrupt-latency",
                 "display:time-budget",
                 "display:register-integrity",
+                "display:deferred-work",
             ],
             description: "MiniportInterrupt returns TRUE even when INT_STATUS shows none of its causes (written as if \
                           the line were its own): on a shared line it claims the other device's interrupts, whose ISR \
