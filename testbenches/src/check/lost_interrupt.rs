@@ -260,13 +260,14 @@ impl NoLostInterrupt {
                         f.cycle,
                         format!(
                             "the device received a {} event at cycle {} with the source enabled but its latch held clear \
-                             by the driver (CR11[4] = 0) and no ISR running: the event latches nothing, the interrupt is \
-                             lost — a dismissal must set the hold bit again before the ISR returns",
+                             by the driver (the device's hold, as its profile's `held_events` reads the probes) and no ISR \
+                             running: the event latches nothing, the interrupt is lost — a dismissal must release the \
+                             hold again before the ISR returns",
                             self.profile.source_names(new),
                             f.cycle
                         ),
                     )
-                    .signals(&["dev_events", "int_raw", "int_enable", "cr11"]),
+                    .signals(&["dev_events", "latched", "enabled", "@gates"]),
                 );
             }
         }
