@@ -3,7 +3,7 @@
 //! contiguous data phases or back-to-back transactions of its CPU, with no other
 //! transaction and no ISR in between; when the sequence opens the adapter's timed window
 //! (dev[3]), every later write of it lands while the window is open, and a window abort
-//! during it is a violation (contracts.md §1 SEQ_UNLOCK, §2 probe 3, §3 note kind 2).
+//! during it is a violation (the device's timed window as its profile declares it; the display's: contracts.md).
 //!
 //! The sequence spans from its first write to its last (the note's count); writes may be
 //! posted and drain after the note is cleared, so the sequence ends when the announced

@@ -299,7 +299,7 @@ impl NoLostInterrupt {
         }
         // What ISRs saw this cycle: entry into the handler of a message, or a status read —
         // with MSI on, only of the sources that handler answers for: a message handler that
-        // reads another message's source in INT_STATUS leaves it to that message's handler.
+        // reads another message's source in its status register leaves it to that message's handler.
         let mut seen = 0u32;
         for c in (0..TRACED_CPUS).filter(|&c| entered[c]) {
             self.handling[c] = std::mem::take(&mut self.took[c]);
