@@ -54,28 +54,38 @@ fn xml_escape(s: &str) -> String {
 /// JUnit XML: one test suite (the scenario or file), one test case per rule.
 pub fn junit(suite: &str, rules: &[RuleReport]) -> String {
     let failures = rules.iter().filter(|r| r.verdict != "pass").count();
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let suite = xml_escape(suite);
-    let _ = writeln!(s, "<testsuites tests=\"{}\" failures=\"{failures}\">", rules.len());
-    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\">", rules.len());
-    for r in rules {
-        let name = xml_escape(&r.name);
-        if r.verdict == "pass" {
-            let _ = writeln!(s, "    <testcase classname=\"{suite}\" name=\"{name}\"/>");
-            continue;
-        }
-        let _ = writeln!(s, "    <testcase classname=\"{suite}\" name=\"{name}\">");
-        let first = r.violations.first().map_or(String::new(), |v| format!("cycle {}: {}", v.cycle, v.message));
-        let _ = writeln!(
-            s,
-            "      <failure message=\"{}\" type=\"{}\">",
-            xml_escape(&format!("{} violation(s); first at {first}", r.violations.len())),
-            name
-        );
-        for v in &r.violations {
-            let _ = writeln!(s, "cycle {} ({} ns): {}", v.cycle, v.time_ns, xml_escape(&v.message));
-        }
-        let _ = writeln!(s, "      </failure>\n    </testcase>");
+    let cases: Vec<String> = rules
+        .iter()
+        .map(|r| {
+            let name = xml_escape(&r.name);
+            if r.verdict == "pass" {
+                return format!("    <testcase classname=\"{suite}\" name=\"{name}\"/>");
+            }
+            let first = r.violations.first().map_or(String::new(), |v| format!("cycle {}: {}", v.cycle, v.message));
+            let mut c = format!(
+                "    <testcase classname=\"{suite}\" name=\"{name}\">\n      <failure message=\"{}\" type=\"{}\">\n",
+                xml_escape(&format!("{} violation(s); first at {first}", r.violations.len())),
+                name
+            );
+            for v in &r.violations {
+                let _ = writeln!(c, "cycle {} ({} ns): {}", v.cycle, v.time_ns, xml_escape(&v.message));
+            }
+            c.push_str("      </failure>\n    </testcase>");
+            c
+        })
+        .collect();
+    junit_document(&suite, &cases, failures)
+}
+
+/// A JUnit XML document of one test suite (`suite` already escaped) and its `cases`, each
+/// a `<testcase>` element, `failures` of them failed.
+fn junit_document(suite: &str, cases: &[String], failures: usize) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(s, "<testsuites tests=\"{}\" failures=\"{failures}\">", cases.len());
+    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\">", cases.len());
+    for c in cases {
+        let _ = writeln!(s, "{c}");
     }
     let _ = writeln!(s, "  </testsuite>\n</testsuites>");
     s
@@ -113,14 +123,7 @@ pub fn explore_junit(r: &crate::explore::ExploreReport) -> String {
     if cases.is_empty() {
         cases.push(format!("    <testcase classname=\"{suite}\" name=\"{} seeds\"/>", r.seeds_run));
     }
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(s, "<testsuites tests=\"{}\" failures=\"{failures}\">", cases.len());
-    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\">", cases.len());
-    for c in &cases {
-        let _ = writeln!(s, "{c}");
-    }
-    let _ = writeln!(s, "  </testsuite>\n</testsuites>");
-    s
+    junit_document(&suite, &cases, failures)
 }
 
 /// What a person needs from a run beyond the rules and the timing, one line each (what

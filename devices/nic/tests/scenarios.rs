@@ -71,15 +71,7 @@ fn the_waveform_gives_the_live_verdicts() {
         let mut c = Checker::for_device(&NIC);
         read_vcd("t", std::io::BufReader::new(std::fs::File::open(&p).unwrap()), |f| c.feed(f)).unwrap();
         let offline = c.finish();
-        for r in offline {
-            let l = live.rules.iter().find(|x| x.name == r.name).unwrap();
-            assert_eq!(
-                (r.verdict, r.checked, r.violations.len()),
-                (l.verdict, l.checked, l.violations.len()),
-                "{drv}: {}",
-                r.name
-            );
-        }
+        common::assert_same_verdicts(drv, &offline, &live);
     }
 }
 

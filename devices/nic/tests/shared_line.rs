@@ -81,14 +81,6 @@ fn the_two_slot_waveform_gives_the_live_verdicts() {
         static BOTH: &[&dyn Device] = &[&NIC, &DISPLAY];
         m.judge(&mut offline, last, &Registry::new(BOTH).unwrap());
         assert_eq!(offline.len(), live.rules.len(), "{drv}: every rule of both slots, and run-completed");
-        for r in offline {
-            let l = live.rules.iter().find(|x| x.name == r.name).unwrap();
-            assert_eq!(
-                (r.verdict, r.checked, r.violations.len()),
-                (l.verdict, l.checked, l.violations.len()),
-                "{drv}: {}",
-                r.name
-            );
-        }
+        common::assert_same_verdicts(drv, &offline, &live);
     }
 }
