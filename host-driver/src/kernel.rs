@@ -249,7 +249,8 @@ pub struct CpuState {
     pub(crate) deadline: Cell<Option<(u64, &'static str)>>,
     /// Jobs plus DPCs queued: the idle loop reads this instead of borrowing the queues.
     pub(crate) queued: Cell<u32>,
-    pub(crate) jobs: RefCell<VecDeque<Job>>,
+    /// Jobs queued, each with the slot of the driver whose thread it is (as the DPCs).
+    pub(crate) jobs: RefCell<VecDeque<(u8, Job)>>,
     /// DPCs queued, each with the slot of the driver that queued it (it runs as its code).
     pub(crate) dpcs: RefCell<VecDeque<(u8, Dpc)>>,
     /// DPCs ever queued on this CPU: an ISR that queued one returns with code 3 on the
@@ -927,7 +928,7 @@ impl<'y> Cpu<'y> {
     }
 
     /// The next job queued for this CPU.
-    pub(crate) fn next_job(&self) -> Option<Job> {
+    pub(crate) fn next_job(&self) -> Option<(u8, Job)> {
         let j = self.state().jobs.borrow_mut().pop_front();
         if j.is_some() {
             self.state().queued.set(self.state().queued.get() - 1);

@@ -272,11 +272,9 @@ impl Machine {
     /// Queues `job` to run on `cpu` at PASSIVE_LEVEL as a thread (of the driver of the
     /// device in [`Machine::set_driver_slot`]'s slot).
     pub fn spawn(&mut self, cpu: u8, job: Job) {
-        let slot = self.driver_slot;
-        let job: Job = if slot == 0 { job } else { Box::new(move |c: &Cpu<'_>| c.in_slot(slot, || job(c))) };
         let i = usize::from(cpu).min(self.k.cpus.len() - 1);
         let st = &self.k.cpus[i];
-        st.jobs.borrow_mut().push_back(job);
+        st.jobs.borrow_mut().push_back((self.driver_slot, job));
         st.queued.set(st.queued.get() + 1);
     }
 
@@ -823,9 +821,9 @@ fn spawn_cpu(id: u8, k: Rc<Kernel>) -> Co {
         loop {
             cpu.drain_dpcs();
             match cpu.next_job() {
-                Some(job) => {
+                Some((slot, job)) => {
                     let prev = cpu.enter(Routine::Thread);
-                    job(&cpu);
+                    cpu.in_slot(slot, || job(&cpu));
                     cpu.enter(prev);
                 }
                 None => cpu.idle(),
