@@ -14,6 +14,7 @@ mod kernel;
 mod machine;
 pub mod ndis;
 pub mod pci;
+pub mod request;
 mod shared_line;
 pub mod stop_codes;
 pub mod videoport;

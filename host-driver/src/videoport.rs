@@ -10,6 +10,7 @@ use dirql_sim::Routine;
 use crate::irql::Irql;
 use crate::kernel::{Cpu, InterruptObject, Op};
 use crate::pci::PciFunction;
+use crate::request::RequestNote;
 use crate::stop_codes;
 
 /// Which source's VideoPortSynchronizeExecution the model follows (semantics.md §2).
@@ -97,6 +98,10 @@ pub struct VideoRequestPacket {
     pub output: Vec<u32>,
     /// StatusBlock->Status: 0 = NO_ERROR, else a Win32-style error code.
     pub status: u32,
+    /// The caller accepts a failure status (a probe, a request it knows may be refused).
+    /// By default it does not: a request that completes with an error is harm, and
+    /// `request-completion` fails (the OS traces it: [`crate::request`]).
+    pub may_fail: bool,
 }
 
 /// NO_ERROR.
@@ -119,6 +124,9 @@ pub struct StartIoQueue {
     started: Cell<u64>,
     completed: Cell<u64>,
     overlapped: Cell<u64>,
+    /// The CPU and cycle of the last completion: its note must be seen for a cycle before
+    /// the same CPU's next request covers it.
+    last_done: Cell<Option<(u8, u64)>>,
 }
 
 impl StartIoQueue {
@@ -478,8 +486,13 @@ impl<'a, 'y> VideoPort<'a, 'y> {
             return rp.status;
         };
         let q = &self.dev.start_io;
+        if q.last_done.get() == Some((self.cpu.id(), self.cpu.now())) {
+            // The previous completion's note has not been on the waveform yet.
+            self.cpu.work(1);
+        }
         let ticket = q.next_ticket.get();
         q.next_ticket.set(ticket + 1);
+        self.cpu.note(RequestNote::pending(ticket, rp.ioctl, rp.may_fail));
         let m = self.cpu.mark(Op::StartIo);
         while q.serving.get() != ticket || q.active.get().is_some() {
             // The thread waits on the video port's request queue.
@@ -497,6 +510,8 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         q.completed.set(q.completed.get() + 1);
         q.serving.set(ticket + 1);
         self.cpu.unmark(m);
+        self.cpu.note(RequestNote::done(ticket, rp.status, rp.may_fail));
+        q.last_done.set(Some((self.cpu.id(), self.cpu.now())));
         rp.status
     }
 

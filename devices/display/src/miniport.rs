@@ -182,7 +182,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "split-sequence",
             breaks: Some("burst-integrity"),
             scenario: Some("mode-set"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "writes the timed MODE sequence one register at a time outside VideoPortSynchronizeExecution, \
                           so an interrupt can land inside it",    },
         defect: Some(Defect::SplitSequence),
@@ -202,7 +202,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "steals-status",
             breaks: Some("no-lost-interrupt"),
             scenario: Some("mode-set"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "clears INT_STATUS (writes 1 to every source) from StartIO shortly after kicking the \
                           command engine — synchronized with the ISR, so nothing overlaps — and a fence interrupt latched \
                           but not yet serviced is cleared behind the ISR's back",    },
@@ -215,7 +215,7 @@ pub const VARIANTS: &[Variant] = &[
             scenario: Some("mode-set"),
             // With the sources gone at its status read it answers FALSE: the OS counts the
             // interrupt unclaimed, and a storm may disable the line.
-            also_breaks: &["isr-ownership"],
+            also_breaks: &["isr-ownership", "request-completion"],
             description: "HwVidInterrupt acknowledges every MMIO source (a write of all ones to INT_STATUS) before it \
                           reads INT_STATUS to see which were its own: the fence interrupts are cleared unseen and lost \
                           (an ISR that acknowledges too much, too early)",    },
@@ -247,7 +247,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "polling-isr",
             breaks: Some("time-budget"),
             scenario: Some("mode-set"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "HwVidInterrupt, on a fence, polls CMD_STATUS until the command engine is idle before \
                           returning: each read is short, the ISR as a whole runs far past 25 us",    },
         defect: Some(Defect::PollingIsr),
@@ -266,7 +266,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "msi-wrong-source",
             breaks: Some("isr-dismissal"),
             scenario: Some("msi"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "in MSI mode, MiniportMessageInterrupt acknowledges the source of the next message number \
                           instead of its own (an off-by-one in the message-to-source map): its own source stays \
                           latched and never sends a message again",    },
@@ -277,7 +277,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "msi-no-ack",
             breaks: Some("isr-dismissal"),
             scenario: Some("msi"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "in MSI mode, MiniportMessageInterrupt returns TRUE without clearing its source (reading \
                           \"MSIs need no dismissal on a line\" as no dismissal at all): the adapter sends a message only \
                           on a new rising edge, so that source never interrupts again",    },
@@ -288,7 +288,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "no-dpc",
             breaks: Some("deferred-work"),
             scenario: Some("mode-set"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "HwVidInterrupt dismisses the fence and retrace interrupts but never calls VideoPortQueueDpc \
                           (as if the video port ran HwVidDpcRoutine after every interrupt claimed): the fences the DPC \
                           would complete stall",    },
@@ -299,7 +299,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "dispatch-wait",
             breaks: Some("deferred-work"),
             scenario: Some("mode-set"),
-            also_breaks: &[],
+            also_breaks: &["request-completion"],
             description: "WAIT_FENCE polls for its fence with the IRQL raised to DISPATCH_LEVEL (to keep the poll loop \
                           from being preempted): the fence interrupt's DPC, queued on the same CPU, cannot run until the \
                           wait gives up, so the fence it waits for is never seen completed",    },

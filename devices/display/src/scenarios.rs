@@ -26,7 +26,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       register traffic; each interrupt must be serviced and dismissed",
         default_cycles: 20_000,
         // No validated burst: nothing for burst-integrity to judge.
-        not_exercised: &["burst-integrity", "dma-ordering"],
+        not_exercised: &["burst-integrity", "dma-ordering", "request-completion"],
         configure: no_configuration,
         start: |st| start(st, Work::Background),
     },
@@ -37,7 +37,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       routine (sync_overlap_cycles > 0), under `current` and `legacy` it cannot",
         default_cycles: 20_000,
         // No validated burst: nothing for burst-integrity to judge.
-        not_exercised: &["burst-integrity", "dma-ordering"],
+        not_exercised: &["burst-integrity", "dma-ordering", "request-completion"],
         configure: every_interrupt_to_cpu1,
         start: |st| start(st, Work::Synchronized),
     },
@@ -47,7 +47,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       after the display miniport's, which must return FALSE for interrupts that are not its own",
         default_cycles: 20_000,
         // No validated burst: nothing for burst-integrity to judge.
-        not_exercised: &["burst-integrity", "dma-ordering"],
+        not_exercised: &["burst-integrity", "dma-ordering", "request-completion"],
         configure: no_configuration,
         start: |st| start(st, Work::SharedLine),
     },

@@ -68,6 +68,7 @@ pub static PROFILE: DeviceProfile = DeviceProfile {
             sources: regs::INT_RX,
         },
     ],
+    request_budget_cycles: dirql_testbenches::check::REQUEST_BUDGET_NS / PERIOD_NS,
 };
 
 /// Latched and enabled, while no moderation holdoff runs (probe 2 [31:16], the holdoff

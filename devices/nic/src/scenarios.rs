@@ -24,7 +24,7 @@ pub const SCENARIOS: &[Scenario] = &[
                   host RAM (a seeded delay), MiniportInterrupt dismisses, the DPC consumes both rings",
         default_cycles: 30_000,
         // No validated burst, no timed window.
-        not_exercised: &["burst-integrity"],
+        not_exercised: &["burst-integrity", "request-completion"],
         configure: upstream_delay,
         start: |st| traffic(st, Mode::Line),
     },
@@ -36,7 +36,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       INTA# stays released",
         default_cycles: 30_000,
         // Messages are never shared: no ownership to judge (isr-ownership counts line ISRs).
-        not_exercised: &["burst-integrity", "isr-ownership"],
+        not_exercised: &["burst-integrity", "isr-ownership", "request-completion"],
         configure: upstream_delay,
         start: |st| traffic(st, Mode::Msi),
     },
@@ -46,7 +46,7 @@ pub const SCENARIOS: &[Scenario] = &[
                       interrupts between receive and transmit-complete ones, the generator pausing while the link is \
                       down",
         default_cycles: 30_000,
-        not_exercised: &["burst-integrity"],
+        not_exercised: &["burst-integrity", "request-completion"],
         configure: upstream_delay,
         start: |st| traffic(st, Mode::LinkFlap),
     },
@@ -59,7 +59,13 @@ pub const SCENARIOS: &[Scenario] = &[
         default_cycles: 30_000,
         // No validated burst on either device; the display's is reported as display:<rule>.
         // The display masters no DMA: nothing for its dma-ordering.
-        not_exercised: &["burst-integrity", "display:burst-integrity", "display:dma-ordering"],
+        not_exercised: &[
+            "burst-integrity",
+            "display:burst-integrity",
+            "display:dma-ordering",
+            "request-completion",
+            "display:request-completion",
+        ],
         configure: shared_line,
         start: |st| traffic(st, Mode::Shared),
     },

@@ -32,6 +32,7 @@ mod isr_ownership;
 mod lost_interrupt;
 mod pci_protocol;
 mod reentry;
+mod request_completion;
 mod signal_map;
 mod signal_table;
 mod sync_isolation;
@@ -55,6 +56,7 @@ pub use isr_ownership::IsrOwnership;
 pub use lost_interrupt::NoLostInterrupt;
 pub use pci_protocol::{pci_parity, PciProtocol};
 pub use reentry::NoSpuriousReentry;
+pub use request_completion::RequestCompletion;
 pub use signal_map::required_signals;
 pub use signal_table::{Need, Signal, TABLE as SIGNAL_TABLE};
 pub use sync_isolation::SyncIsolation;
@@ -194,6 +196,9 @@ pub struct DeviceProfile {
     /// The descriptor rings the device reads and writes by DMA in host memory (none: the
     /// device masters no descriptors).
     pub rings: &'static [RingDecl],
+    /// Longest a request the OS hands the miniport (HwVidStartIO) may take, issue to
+    /// completion, in cycles (`request-completion`).
+    pub request_budget_cycles: u64,
 }
 
 /// A profile with no BARs and no sources: what [`Checker::new`] judges bus-level rules with.
@@ -227,12 +232,16 @@ pub const NO_DEVICE: DeviceProfile = DeviceProfile {
     probes: &[],
     roles: &[],
     rings: &[],
+    request_budget_cycles: REQUEST_BUDGET_NS / PERIOD_NS,
 };
 
 /// Microsoft's guidance for an ISR's run time (25 µs) in PCI clocks of [`PERIOD_NS`].
 pub const ISR_BUDGET_NS: u64 = 25_000;
 /// Microsoft's guidance for a DPC's run time (100 µs).
 pub const DPC_BUDGET_NS: u64 = 100_000;
+/// The default bound on a request's completion (1 ms): the run fails a request that takes
+/// longer, or never completes (`request-completion`).
+pub const REQUEST_BUDGET_NS: u64 = 1_000_000;
 
 impl DeviceProfile {
     /// The sources the MSI `vector` stands for, as a mask of source bits.
@@ -530,6 +539,7 @@ pub fn generic_rules(p: &'static DeviceProfile) -> Vec<Box<dyn Rule>> {
         Box::new(TimeBudget::new(*p)),
         Box::new(DmaOrdering::new(*p)),
         Box::new(DeferredWork::new(*p)),
+        Box::new(RequestCompletion::new(*p)),
     ]
 }
 
