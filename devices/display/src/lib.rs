@@ -4,10 +4,12 @@
 //! knowing it: its register map ([`regs`]), the facts the generic rules need
 //! ([`profile::PROFILE`]), its video-port miniport with the deliberately broken twins
 //! ([`miniport`]), the broken twins of its RTL, its scenarios, and the rule that only makes
-//! sense for it (`register-integrity`: the CRTC index/data pair). Its RTL is `rtl/`.
+//! sense for it (`register-integrity`: the CRTC index/data pair; `raster-timing`: the
+//! retrace comes at the timing the driver programmed). Its RTL is `rtl/`.
 
 pub mod miniport;
 pub mod profile;
+pub mod raster_timing;
 pub mod register_integrity;
 pub mod regs;
 pub mod regs_ext;
@@ -15,6 +17,7 @@ mod rtl_variants;
 pub mod scenarios;
 
 pub use miniport::{expected_stop_code, ioctl, Defect, DirqlMiniport, Variant, VARIANTS};
+pub use raster_timing::RasterTiming;
 pub use register_integrity::RegisterIntegrity;
 pub use rtl_variants::{RtlVariant, RTL_VARIANTS};
 
@@ -54,7 +57,7 @@ impl Device for Display {
     }
 
     fn own_rules(&self) -> Vec<Box<dyn Rule>> {
-        vec![Box::new(RegisterIntegrity::new())]
+        vec![Box::new(RegisterIntegrity::new()), Box::new(RasterTiming::new())]
     }
 
     fn scratch_register(&self) -> Option<(usize, u32)> {

@@ -138,10 +138,11 @@ pub const VARIANTS: &[Variant] = &[
             name: "unsync-crtc",
             // Judged by effect: the CRTC pair is a register the ISR uses, touched without the
             // lock while the ISR can run — on every run. When the race also happens, a data
-            // write lands in the wrong register, or the ISR's CR11 write does.
+            // write lands in the wrong register, or the ISR's CR11 write does (then the retrace
+            // latch stays held and its events are lost: no-lost-interrupt (k)).
             breaks: Some("sync-isolation"),
             scenario: Some("mode-set"),
-            also_breaks: &["register-integrity", "isr-dismissal"],
+            also_breaks: &["register-integrity", "isr-dismissal", "no-lost-interrupt"],
             description: "programs CRTC registers through the 3D4h/3D5h pair without VideoPortSynchronizeExecution, \
                           so the ISR's CR11 dismissal can move the index between its index and data writes",    },
         defect: Some(Defect::UnsyncCrtc),
@@ -226,7 +227,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "low-priority-crtc",
             breaks: Some("sync-isolation"),
             scenario: Some("mode-set"),
-            also_breaks: &["register-integrity", "isr-dismissal"],
+            also_breaks: &["register-integrity", "isr-dismissal", "no-lost-interrupt"],
             description: "programs each CRTC index/data pair through VideoPortSynchronizeExecution at VpLowPriority, \
                           which raises to DISPATCH_LEVEL but does not exclude the ISR (a routine synchronized at the \
                           wrong priority)",    },
@@ -237,7 +238,7 @@ pub const VARIANTS: &[Variant] = &[
             name: "dispatch-crtc",
             breaks: Some("sync-isolation"),
             scenario: Some("mode-set"),
-            also_breaks: &["register-integrity", "isr-dismissal"],
+            also_breaks: &["register-integrity", "isr-dismissal", "no-lost-interrupt"],
             description: "programs the CRTC pairs from a DPC-level section (KeRaiseIrql to DISPATCH_LEVEL) believing \
                           that keeps the ISR out: on two CPUs the ISR runs on the other one meanwhile",    },
         defect: Some(Defect::DispatchCrtc),

@@ -738,3 +738,67 @@ fn deferred_reports_an_isr_that_claims_a_deferred_source_without_queueing_its_dp
     assert_clean(&r);
     assert_eq!(r.checked, 1);
 }
+
+// ---- raster-timing --------------------------------------------------------------------
+
+fn raster(w: &Wave) -> dirql_testbenches::check::RuleReport {
+    w.check(Box::new(dirql_display::RasterTiming::new()))
+}
+
+/// A retrace event `gap` cycles after the previous frame's; returns its cycle.
+fn retrace_after(w: &mut Wave, gap: u64) -> u64 {
+    w.idle(gap - 1);
+    w.pulse(|f| f.dev[7] = 1)
+}
+
+/// The mode block MODE[0..8] written through the window and committed; returns the commit cycle.
+fn commit_mode(w: &mut Wave, mode: [u32; 8]) -> u64 {
+    w.mmio_write(0, 0x40, 0x5EC0_DE42);
+    for (n, v) in mode.iter().enumerate() {
+        w.mmio_write(0, 0x100 + 4 * n as u32, *v);
+    }
+    w.pulse(|f| f.dev[3] = 2)
+}
+
+#[test]
+fn raster_passes_retraces_one_reset_frame_apart_and_fails_one_a_clock_late() {
+    let mut w = booted();
+    retrace_after(&mut w, 2000);
+    for _ in 0..4 {
+        retrace_after(&mut w, 2000);
+    }
+    let r = raster(&w);
+    assert_clean(&r);
+    assert_eq!(r.checked, 5);
+    let late = retrace_after(&mut w, 2001);
+    assert_violation_at(&raster(&w), late, "came 2001 clocks after the previous one");
+}
+
+#[test]
+fn raster_follows_a_committed_mode_and_fails_an_adapter_that_keeps_the_old_one() {
+    // htotal 20 x vtotal 30 = 600 clocks a frame, retrace line 25.
+    let mode = [20, 16, 17, 18, 30, 24, 25, 27];
+    let mut w = booted();
+    retrace_after(&mut w, 2000);
+    commit_mode(&mut w, mode);
+    retrace_after(&mut w, 150); // the raster runs into the new frame: not judged
+    let mut good = Wave { frames: w.frames.clone(), host: w.host };
+    for _ in 0..3 {
+        retrace_after(&mut good, 600);
+    }
+    assert_clean(&raster(&good));
+    // The adapter that still runs 2000-clock frames: no retrace 600 clocks after the last.
+    let last = w.now() - 1;
+    w.idle(2000);
+    assert_violation_at(&raster(&w), last + 601, "no vertical retrace since the previous one");
+}
+
+#[test]
+fn raster_fails_a_raster_that_stops_after_a_commit() {
+    let mode = [20, 16, 17, 18, 30, 24, 25, 27];
+    let mut w = booted();
+    retrace_after(&mut w, 2000);
+    let at = commit_mode(&mut w, mode);
+    w.idle(2 * 600 + 300);
+    assert_violation_at(&raster(&w), at + 2 * 600 + 256 + 1, "since the timing changed at cycle");
+}
