@@ -689,7 +689,8 @@ fn deferred_passes_a_queued_dpc_that_runs_and_reports_one_that_never_does() {
     w.idle(profile.dpc_latency_cycles + 10);
     let r = deferred(&w);
     assert_clean(&r);
-    assert_eq!(r.checked, 1);
+    // The DPC ran (a), and the episode left VBLANK enabled (c).
+    assert_eq!(r.checked, 2);
     // The same DPC queued, and the CPU never runs one: reported once the bound has passed.
     let mut w = booted();
     let at = isr_returning(&mut w, INT_VBLANK, 3);
@@ -801,4 +802,32 @@ fn raster_fails_a_raster_that_stops_after_a_commit() {
     let at = commit_mode(&mut w, mode);
     w.idle(2 * 600 + 300);
     assert_violation_at(&raster(&w), at + 2 * 600 + 256 + 1, "since the timing changed at cycle");
+}
+
+#[test]
+fn deferred_fails_an_episode_that_leaves_a_serviced_source_disabled() {
+    let profile = dirql_display::profile::PROFILE;
+    // The ISR masks VBLANK for its DPC, which runs and unmasks it: clean.
+    let episode = |w: &mut Wave, rearm: bool| {
+        isr_returning(w, INT_VBLANK, 3);
+        adapter(w, 0, 0);
+        w.cpu(0, DPC, 2);
+        w.idle(3);
+        if rearm {
+            w.mmio_write(0, REG_INT_ENABLE, INT_VBLANK);
+            adapter(w, 0, INT_VBLANK);
+        }
+        w.idle(2);
+        w.cpu(0, THREAD, 0);
+        let end = w.now();
+        w.idle(profile.dpc_latency_cycles + 10);
+        end
+    };
+    let mut w = booted();
+    episode(&mut w, true);
+    assert_clean(&deferred(&w));
+    // The DPC that skips its work: VBLANK's interrupts are off for good.
+    let mut w = booted();
+    let end = episode(&mut w, false);
+    assert_violation_at(&deferred(&w), end, "left VBLANK disabled");
 }

@@ -18,6 +18,16 @@
 //! [`DeviceProfile::deferred_sources`] (for a message handler: one of its message's sources,
 //! pending at its entry) has queued a DPC (code 3, not 2), unless a DPC an earlier ISR queued
 //! on that CPU is still to run (a driver may skip the call then).
+//!
+//! (c) **the deferred half re-enables what it serviced**: an interrupt episode — from an ISR
+//! entry until no ISR runs, no DPC an ISR queued is still to run, no DPC runs and the posted
+//! writes have drained — leaves every deferred source that was enabled at the episode's first
+//! ISR entry enabled again (the device's enable probes). The ISR may mask a source for its
+//! DPC to service and unmask (hwvid-interrupt.md; NDIS's MiniportInterrupt /
+//! MiniportInterruptDPC pair); a DPC that skips its work, or rewrites the enable mask with a
+//! source dropped, leaves that source's interrupts off for good although every interrupt that
+//! came was served. Turning a source off is a thread's decision (a request), not the side
+//! effect of servicing it.
 
 use dirql_sim::{Frame, Routine};
 
@@ -49,6 +59,8 @@ pub struct DeferredWork {
     /// Per CPU: the sources of the message it took since its last ISR entry.
     took: [u32; TRACED_CPUS],
     queued: Vec<Queued>,
+    /// (c) The open episode: its first ISR entry, and the deferred sources enabled then.
+    episode: Option<(u64, u32)>,
     /// What it checked and found.
     ledger: Ledger,
 }
@@ -63,7 +75,53 @@ impl DeferredWork {
             isr: [IsrRun::default(); TRACED_CPUS],
             took: [0; TRACED_CPUS],
             queued: Vec::new(),
+            episode: None,
             ledger: Ledger::default(),
+        }
+    }
+}
+
+impl DeferredWork {
+    /// (c) Opens an episode at an ISR entry; judges it when it is over.
+    fn episode_check(&mut self, f: &Frame) {
+        let deferred = self.profile.deferred_sources;
+        if deferred == 0 {
+            return;
+        }
+        let in_isr = (0..TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Isr));
+        let in_dpc = (0..TRACED_CPUS).any(|c| f.routine_of(c) == Some(Routine::Dpc));
+        match self.episode {
+            None if in_isr => self.episode = Some((f.cycle, (self.profile.enabled)(f) & deferred)),
+            Some((from, must)) if !in_isr && !in_dpc && self.queued.is_empty() && f.posted == 0 => {
+                self.episode = None;
+                if must == 0 {
+                    return;
+                }
+                self.ledger.checked += 1;
+                let off = must & !(self.profile.enabled)(f);
+                if off != 0 {
+                    self.ledger.violations.push(
+                        Violation::new(
+                            f.cycle,
+                            format!(
+                                "the interrupt episode that began with an ISR at cycle {from} is over (no ISR runs, no \
+                                 DPC is queued or running, no write is posted) and left {} disabled, which was \
+                                 enabled when it began: the driver serviced it and never re-enabled it, so its \
+                                 interrupts are off for good",
+                                self.profile.source_names(off)
+                            ),
+                        )
+                        .signals(&[
+                            "enabled",
+                            "isr_ret",
+                            "cpu0_routine",
+                            "cpu1_routine",
+                            "posted",
+                        ]),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -178,9 +236,11 @@ impl Rule for DeferredWork {
                 .signals(SIGS),
             );
         }
+        self.episode_check(f);
     }
 
     fn finish(&mut self, last_cycle: u64) {
+        // An episode still open at the end is not judged: its DPC may re-enable after it.
         // A DPC queued less than the bound before the end may still have run after it: not
         // judged.
         let _ = last_cycle;
