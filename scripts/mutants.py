@@ -96,7 +96,7 @@ def build(rtl_dir: Path | None, driver: bool = False) -> tuple[bool, float, str]
     env = dict(os.environ, CARGO_TARGET_DIR=str(CM_TARGET if driver else TARGET))
     env.pop("DIRQL_DEVICE_RTL", None)
     if rtl_dir is not None:
-        env["DIRQL_DEVICE_RTL"] = f"display={rtl_dir}"
+        env["DIRQL_DEVICE_RTL"] = f"{DEVICE or 'display'}={rtl_dir}"
     profile = ["--profile", "mutants"] if driver else ["--release"]
     DIRQL = CM_TARGET / "mutants" / "dirql" if driver else TARGET / "release" / "dirql"
     t = time.monotonic()
@@ -114,9 +114,16 @@ def dirql() -> Path:
     return DIRQL
 
 
+# The device whose RTL the mutants are of (`rtl --device`): its scenarios are the oracle.
+DEVICE: str | None = None
+
+
 def scenarios() -> list[str]:
     out = subprocess.run([str(dirql()), "list", "--json"], check=True, capture_output=True, text=True).stdout
-    return [s["name"] for s in json.loads(out)["scenarios"]]
+    listed = json.loads(out)
+    if DEVICE is not None:
+        return [s["name"] for d in listed["devices"] if d["name"] == DEVICE for s in d["scenarios"]]
+    return [s["name"] for s in listed["scenarios"]]
 
 
 # ---------------------------------------------------------------- the sweep
@@ -202,10 +209,14 @@ def equivalents() -> dict[str, str]:
 def cmd_rtl(a: argparse.Namespace) -> None:
     """All selected mutants in one mutant schema (rtl_mutants.schema): one Verilator build,
     then each mutant is one `mutant_sel.hex` in the runs' working folder."""
-    files = a.file or rtl_mutants.DEFAULT_FILES
+    global DEVICE
+    DEVICE = a.device
+    files = a.file or rtl_mutants.DEFAULT_FILES[a.device]
+    kind = "rtl" if a.device == "display" else f"rtl-{a.device}"
+    rtl = TREE / "devices" / a.device / "rtl"
     sync_tree()
-    include = (TREE / "devices" / "display" / "rtl" / "dirql_regs.vh").read_text()
-    texts = {f: (TREE / "devices" / "display" / "rtl" / f).read_text() for f in files}
+    include = "".join(p.read_text() for p in sorted(rtl.glob("*.vh")))
+    texts = {f: (rtl / f).read_text() for f in files}
     mutants = [m for f in files for m in rtl_mutants.enumerate_mutants(f, texts[f], include)]
     if a.match:
         mutants = [m for m in mutants if re.search(a.match, m.id)]
@@ -215,7 +226,7 @@ def cmd_rtl(a: argparse.Namespace) -> None:
     log(f"rtl: {len(mutants)} mutant(s) of {', '.join(files)}")
     if RTL_COPY.exists():
         shutil.rmtree(RTL_COPY)
-    shutil.copytree(TREE / "devices" / "display" / "rtl", RTL_COPY)
+    shutil.copytree(rtl, RTL_COPY)
     results: dict[int, dict] = {}
 
     def write_schema(active: list[tuple[int, rtl_mutants.Mutant]]) -> list[rtl_mutants.Mutant]:
@@ -274,7 +285,7 @@ def cmd_rtl(a: argparse.Namespace) -> None:
     eq = equivalents()
     out = []
     for i, (k, m) in enumerate(numbered, 1):
-        rec = {"id": m.id, "file": f"devices/display/rtl/{m.file}", "operator": m.operator, "description": m.description, "sel": k}
+        rec = {"id": m.id, "file": f"devices/{a.device}/rtl/{m.file}", "operator": m.operator, "description": m.description, "sel": k}
         t0 = time.monotonic()
         if k in results:
             rec.update(results[k])
@@ -299,8 +310,8 @@ def cmd_rtl(a: argparse.Namespace) -> None:
         rec["build_s"] = round(build_s / max(len(active), 1), 1)
         out.append(rec)
         log(f"[{i}/{len(numbered)}] {rec['cls']:<12} {rec.get('run_s', 0):>5.1f} s  {m.id}  {rec.get('why', '')[:140]}")
-        save("rtl", out, a, extra={"schema_build_s": round(build_s, 1), "mutants_in_build": len(active)})
-    save("rtl", out, a, extra={"schema_build_s": round(build_s, 1), "mutants_in_build": len(active)})
+        save(kind, out, a, extra={"schema_build_s": round(build_s, 1), "mutants_in_build": len(active)})
+    save(kind, out, a, extra={"schema_build_s": round(build_s, 1), "mutants_in_build": len(active)})
 
 
 # ---------------------------------------------------------------- driver
@@ -467,7 +478,7 @@ def summarise(results: list[dict]) -> dict:
 def cmd_report(_: argparse.Namespace) -> None:
     rep: dict = {}
     md = ["# Mutation report", "", "Written by `scripts/mutants.py report` (docs/mutants.md).", ""]
-    for kind in ("driver", "rtl"):
+    for kind in ("driver", "rtl", "rtl-nic"):
         p = OUT / f"{kind}.json"
         if not p.exists():
             md += [f"## {kind}", "", "not run", ""]
@@ -498,7 +509,7 @@ def cmd_report(_: argparse.Namespace) -> None:
             "|---|---|---|",
         ]
         for r in rep[kind]["survivors"]:
-            md.append(f"| {r['cls']} | `{r['id']}` {r.get('description', '') if kind == 'rtl' else ''} | {r.get('why', '')} |".replace("\n", " "))
+            md.append(f"| {r['cls']} | `{r['id']}` {r.get('description', '') if kind.startswith('rtl') else ''} | {r.get('why', '')} |".replace("\n", " "))
         md.append("")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "report.json").write_text(json.dumps(rep, indent=1))
@@ -519,7 +530,8 @@ def main() -> None:
     d.add_argument("--classify-only", action="store_true", help="classify the survivors of the last cargo-mutants run again")
     d.set_defaults(func=cmd_driver)
     r = sub.add_parser("rtl", help="source-level RTL mutants")
-    r.add_argument("--file", action="append", help=f"RTL file name (default: {' '.join(rtl_mutants.DEFAULT_FILES)})")
+    r.add_argument("--device", default="display", choices=sorted(rtl_mutants.DEFAULT_FILES), help="whose RTL (default: display)")
+    r.add_argument("--file", action="append", help="RTL file name (default: the device's interrupt, PCI target, MSI and window files)")
     r.add_argument("--match", help="only mutants whose id matches this regular expression")
     r.add_argument("--limit", type=int, help="at most this many mutants")
     r.add_argument("--seeds", type=int, default=20, help="seeds per scenario and CPU count to classify a survivor")

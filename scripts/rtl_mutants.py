@@ -22,9 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The files issue 13 names: the interrupt block, the PCI target, the MSI writer and the
-# timed window.
-DEFAULT_FILES = ["dirql_irq.v", "pci_target.v", "dirql_msi.v", "dirql_seq_window.v"]
+# The files issue 13 names, per device: the interrupt block, the PCI target, the MSI writer
+# and (the display's) timed window.
+DEFAULT_FILES = {
+    "display": ["dirql_irq.v", "pci_target.v", "dirql_msi.v", "dirql_seq_window.v"],
+    "nic": ["nic_irq.v", "nic_pci_target.v"],
+}
 
 
 @dataclass
