@@ -218,11 +218,14 @@ module dirql_msi (
       vec_q    <= 3'd0;
     end else begin
       prev_q   <= prev_d;
-      par_q    <= par_d;
-      par_oe_q <= par_oe_d;
       // Idle with nothing queued and no new rising edge of a source: every
       // other _d equals its _q (M_IDLE holds them), so the copy is skipped.
+      // PAR and its enable too: ad_q, cbe_q and ad_oe_q change only on
+      // leaving M_REQ, M_ADDR or M_DATA, so in M_IDLE the parity flops have
+      // followed them for at least one clock already.
       if ((state_q != M_IDLE) || (queue_q != 5'd0) || ((pending_i & ~prev_q) != 5'd0)) begin
+        par_q    <= par_d;
+        par_oe_q <= par_oe_d;
         state_q  <= state_d;
         queue_q  <= queue_d;
         req_q    <= req_d;

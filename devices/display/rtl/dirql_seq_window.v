@@ -117,12 +117,16 @@ module dirql_seq_window #(
       just_commit_q <= 1'b0;
       just_abort_q  <= 1'b0;
     end else begin
-      open_q      <= open_d;
-      since_q     <= since_d;
-      count_q     <= count_d;
-      shadow_q    <= shadow_d;
-      aborted_q   <= aborted_d;
-      committed_q <= committed_d;
+      // Closed, no key and no MODE write: every _d equals its _q, so the copy
+      // is skipped (the probe flops below still follow commit and abort).
+      if (unlock_i || open_q || mode_wr_i) begin
+        open_q      <= open_d;
+        since_q     <= since_d;
+        count_q     <= count_d;
+        shadow_q    <= shadow_d;
+        aborted_q   <= aborted_d;
+        committed_q <= committed_d;
+      end
       just_commit_q <= commit;
       just_abort_q  <= abort;
     end

@@ -129,59 +129,63 @@ module pci_config #(
     msi_addr_d        = msi_addr_q;
     msi_data_d        = msi_data_q;
 
-    if (wr_stat_cmd) begin
-      // Byte enables select which bytes are written (3.2.2, 6.1): Command is
-      // byte lanes 0..1, Status is lanes 2..3.
-      if (cfg_be_i[0]) command_d[7:0]  = cfg_wdata_i[7:0]  & CMD_WRITABLE[7:0];
-      if (cfg_be_i[1]) command_d[15:8] = cfg_wdata_i[15:8] & CMD_WRITABLE[15:8];
-      // Status error bits are write-1-to-clear (6.2.3); all live in lane 3.
-      if (cfg_be_i[3] && cfg_wdata_i[31]) status_perr_det_d = 1'b0;
-      if (cfg_be_i[3] && cfg_wdata_i[29]) status_rma_d      = 1'b0;
-      if (cfg_be_i[3] && cfg_wdata_i[27]) status_tabort_d   = 1'b0;
+    // Only a configuration write changes the writable registers: in the clocks
+    // without one, one test instead of one per register (docs/perf.md).
+    if (cfg_wr_i) begin
+      if (wr_stat_cmd) begin
+        // Byte enables select which bytes are written (3.2.2, 6.1): Command is
+        // byte lanes 0..1, Status is lanes 2..3.
+        if (cfg_be_i[0]) command_d[7:0]  = cfg_wdata_i[7:0]  & CMD_WRITABLE[7:0];
+        if (cfg_be_i[1]) command_d[15:8] = cfg_wdata_i[15:8] & CMD_WRITABLE[15:8];
+        // Status error bits are write-1-to-clear (6.2.3); all live in lane 3.
+        if (cfg_be_i[3] && cfg_wdata_i[31]) status_perr_det_d = 1'b0;
+        if (cfg_be_i[3] && cfg_wdata_i[29]) status_rma_d      = 1'b0;
+        if (cfg_be_i[3] && cfg_wdata_i[27]) status_tabort_d   = 1'b0;
+      end
+
+      // Only the address bits above the size are implemented, so writing all
+      // ones reads back the size mask (6.2.5.1).
+      if (wr_bar0) begin
+        if (cfg_be_i[1]) bar0_base_d[3:0]   = cfg_wdata_i[15:12];
+        if (cfg_be_i[2]) bar0_base_d[11:4]  = cfg_wdata_i[23:16];
+        if (cfg_be_i[3]) bar0_base_d[19:12] = cfg_wdata_i[31:24];
+      end
+      if (wr_bar1) begin
+        if (cfg_be_i[0]) bar1_base_d[2:0]   = cfg_wdata_i[7:5];
+        if (cfg_be_i[1]) bar1_base_d[10:3]  = cfg_wdata_i[15:8];
+        if (cfg_be_i[2]) bar1_base_d[18:11] = cfg_wdata_i[23:16];
+        if (cfg_be_i[3]) bar1_base_d[26:19] = cfg_wdata_i[31:24];
+      end
+      if (wr_bar2) begin
+        if (cfg_be_i[1]) bar2_base_d[3:0]   = cfg_wdata_i[15:12];
+        if (cfg_be_i[2]) bar2_base_d[11:4]  = cfg_wdata_i[23:16];
+        if (cfg_be_i[3]) bar2_base_d[19:12] = cfg_wdata_i[31:24];
+      end
+
+      if (wr_intr && cfg_be_i[0]) int_line_d = cfg_wdata_i[7:0];
+
+      // MSI (6.8.1): Message Control is lanes 2..3 of the capability dword.
+      // MME is limited to MMC: a larger value is stored as MMC (6.8.1.3 leaves
+      // it undefined; clamping keeps the vector arithmetic in range).
+      if (wr_msi_cap && cfg_be_i[2]) begin
+        msi_en_d  = cfg_wdata_i[16];
+        msi_mme_d = (cfg_wdata_i[22:20] > MSI_MMC[2:0]) ? MSI_MMC[2:0] : cfg_wdata_i[22:20];
+      end
+      if (wr_msi_addr) begin
+        if (cfg_be_i[0]) msi_addr_d[5:0]   = cfg_wdata_i[7:2];
+        if (cfg_be_i[1]) msi_addr_d[13:6]  = cfg_wdata_i[15:8];
+        if (cfg_be_i[2]) msi_addr_d[21:14] = cfg_wdata_i[23:16];
+        if (cfg_be_i[3]) msi_addr_d[29:22] = cfg_wdata_i[31:24];
+      end
+      if (wr_msi_data) begin
+        if (cfg_be_i[0]) msi_data_d[7:0]  = cfg_wdata_i[7:0];
+        if (cfg_be_i[1]) msi_data_d[15:8] = cfg_wdata_i[15:8];
+      end
     end
     // A new event wins over a simultaneous clear so it is never lost.
     if (parity_err_det_i) status_perr_det_d = 1'b1;
     if (master_abort_i)   status_rma_d      = 1'b1;
     if (target_abort_i)   status_tabort_d   = 1'b1;
-
-    // Only the address bits above the size are implemented, so writing all
-    // ones reads back the size mask (6.2.5.1).
-    if (wr_bar0) begin
-      if (cfg_be_i[1]) bar0_base_d[3:0]   = cfg_wdata_i[15:12];
-      if (cfg_be_i[2]) bar0_base_d[11:4]  = cfg_wdata_i[23:16];
-      if (cfg_be_i[3]) bar0_base_d[19:12] = cfg_wdata_i[31:24];
-    end
-    if (wr_bar1) begin
-      if (cfg_be_i[0]) bar1_base_d[2:0]   = cfg_wdata_i[7:5];
-      if (cfg_be_i[1]) bar1_base_d[10:3]  = cfg_wdata_i[15:8];
-      if (cfg_be_i[2]) bar1_base_d[18:11] = cfg_wdata_i[23:16];
-      if (cfg_be_i[3]) bar1_base_d[26:19] = cfg_wdata_i[31:24];
-    end
-    if (wr_bar2) begin
-      if (cfg_be_i[1]) bar2_base_d[3:0]   = cfg_wdata_i[15:12];
-      if (cfg_be_i[2]) bar2_base_d[11:4]  = cfg_wdata_i[23:16];
-      if (cfg_be_i[3]) bar2_base_d[19:12] = cfg_wdata_i[31:24];
-    end
-
-    if (wr_intr && cfg_be_i[0]) int_line_d = cfg_wdata_i[7:0];
-
-    // MSI (6.8.1): Message Control is lanes 2..3 of the capability dword.
-    // MME is limited to MMC: a larger value is stored as MMC (6.8.1.3 leaves
-    // it undefined; clamping keeps the vector arithmetic in range).
-    if (wr_msi_cap && cfg_be_i[2]) begin
-      msi_en_d  = cfg_wdata_i[16];
-      msi_mme_d = (cfg_wdata_i[22:20] > MSI_MMC[2:0]) ? MSI_MMC[2:0] : cfg_wdata_i[22:20];
-    end
-    if (wr_msi_addr) begin
-      if (cfg_be_i[0]) msi_addr_d[5:0]   = cfg_wdata_i[7:2];
-      if (cfg_be_i[1]) msi_addr_d[13:6]  = cfg_wdata_i[15:8];
-      if (cfg_be_i[2]) msi_addr_d[21:14] = cfg_wdata_i[23:16];
-      if (cfg_be_i[3]) msi_addr_d[29:22] = cfg_wdata_i[31:24];
-    end
-    if (wr_msi_data) begin
-      if (cfg_be_i[0]) msi_data_d[7:0]  = cfg_wdata_i[7:0];
-      if (cfg_be_i[1]) msi_data_d[15:8] = cfg_wdata_i[15:8];
-    end
   end
 
 

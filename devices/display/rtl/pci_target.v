@@ -176,18 +176,18 @@ module pci_target #(
   // asserted (3.3.1). trdy_q is only set in ST_DATA.
   wire phase_done = trdy_q && !irdy_ni;
 
-  // FIFO window writes: is the given dword of BAR0 in it?
-  function automatic in_fifo(input [1:0] sp, input [9:0] a, input wr);
-    in_fifo = wr && (sp == SPACE_BAR0) && (a >= FIFO_FIRST) && (a <= FIFO_LAST);
-  endfunction
-
+  // FIFO window writes: is the given dword of BAR0 in it? (Written out at each use
+  // rather than as a function: Verilator gives a function's arguments and result
+  // temporaries that it sets up on every clock.)
   // First data phase of the claimed transaction (address in addr_q).
-  wire first_fifo  = in_fifo(space_q, addr_q, is_write_q);
+  wire first_fifo  = is_write_q && (space_q == SPACE_BAR0) && (addr_q >= FIFO_FIRST) &&
+                     (addr_q <= FIFO_LAST);
   wire first_retry = first_fifo && (fifo_room_i == 8'd0);
   wire first_last  = single_q || (addr_q == LAST_DWORD) ||
                      (first_fifo && (fifo_room_i == 8'd1));
   // Fast write claim: same decisions from the address on AD.
-  wire claim_fifo  = in_fifo(claim_space, claim_addr, cmd_is_write);
+  wire claim_fifo  = cmd_is_write && (claim_space == SPACE_BAR0) && (claim_addr >= FIFO_FIRST) &&
+                     (claim_addr <= FIFO_LAST);
   wire claim_retry = claim_fifo && (fifo_room_i == 8'd0);
   wire claim_last  = cfg_hit || bar1_hit || (ad_i[1:0] != 2'b00) ||
                      (claim_addr == LAST_DWORD) || (claim_fifo && (fifo_room_i == 8'd1));
@@ -195,7 +195,8 @@ module pci_target #(
   // can only free more), so the next phase fits if room > 1 and is the last
   // that fits if room == 2.
   wire [9:0] next_addr  = addr_q + 10'd1;
-  wire next_fifo  = in_fifo(space_q, next_addr, is_write_q);
+  wire next_fifo  = is_write_q && (space_q == SPACE_BAR0) && (next_addr >= FIFO_FIRST) &&
+                    (next_addr <= FIFO_LAST);
   wire cur_fifo   = first_fifo;
   wire [7:0] room_next = fifo_room_i - (cur_fifo ? 8'd1 : 8'd0);
   wire next_nodata = next_fifo && (room_next == 8'd0);
@@ -386,16 +387,21 @@ module pci_target #(
       perr_q       <= 1'b0;
     end else begin
       frame_prev_q <= frame_ni;
-      state_q      <= state_d;
-      devsel_q     <= devsel_d;
-      trdy_q       <= trdy_d;
-      stop_q       <= stop_d;
-      ctl_oe_q     <= ctl_oe_d;
-      ad_oe_q      <= ad_oe_d;
-      addr_q       <= addr_d;
-      space_q      <= space_d;
-      is_write_q   <= is_write_d;
-      single_q     <= single_d;
+      // Idle and not claiming: every _d of the state machine equals its _q (ST_IDLE is
+      // entered from ST_TURN, which releases everything, or from reset), so the copy is
+      // skipped.
+      if ((state_q != ST_IDLE) || claim) begin
+        state_q      <= state_d;
+        devsel_q     <= devsel_d;
+        trdy_q       <= trdy_d;
+        stop_q       <= stop_d;
+        ctl_oe_q     <= ctl_oe_d;
+        ad_oe_q      <= ad_oe_d;
+        addr_q       <= addr_d;
+        space_q      <= space_d;
+        is_write_q   <= is_write_d;
+        single_q     <= single_d;
+      end
       par_q        <= par_d;
       par_oe_q     <= par_oe_d;
       perr_chk_q   <= perr_chk_d;
