@@ -343,8 +343,15 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             }
         }
     }));
+    // The close's error says what became of the file (it completes the flush's).
     let closed = m.close_trace();
-    if let Some(e) = unwritable.or(closed.err()) {
+    if let Some(e) = closed.err().or(unwritable) {
+        // No verdict without the waveform; what is left of it says why it ends early (the
+        // manifest may not fit on a full disk either: the run's exit 2 says it all).
+        manifest.completed = true;
+        manifest.cycles = m.now();
+        manifest.stopped = Some(e.to_string());
+        let _ = write_manifest(&manifest);
         return Err(e.into());
     }
     let cycles = m.now();
