@@ -48,7 +48,8 @@ fn interrupted_run_leaves_a_valid_waveform(signal: libc::c_int, name: &str) {
     }
     // SAFETY: kill() with a valid pid of our own child and a valid signal number.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-    let out = child.wait_with_output().unwrap();
+    // Bounded: a run that ignored the signal would be killed by the guard, failing here.
+    let out = child.wait_bounded(BOUND);
     assert_eq!(out.status.code(), Some(1), "an interrupted run did not complete: exit 1");
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let cycles = j["cycles"].as_u64().unwrap();
@@ -57,6 +58,56 @@ fn interrupted_run_leaves_a_valid_waveform(signal: libc::c_int, name: &str) {
     assert!(why.contains(name) && why.contains(&cycles.to_string()), "{why}");
     // Valid to its end, and its end is the cycle reported (falling edge of that cycle).
     assert_eq!(last_timestamp(&vcd), cycles * 30 + 15);
+    // Checked on its own, the waveform gives the live run's verdict, not a pass: it says
+    // why and at which cycle the run stopped.
+    let (code, stdout, stderr) = dirql(&["check", vcd.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let c: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(c["cycles"].as_u64(), Some(cycles), "{stdout}");
+    let rc = c["rules"].as_array().unwrap().iter().find(|r| r["name"] == "run-completed").unwrap().clone();
+    assert_eq!(rc["verdict"], "fail");
+    assert!(rc["violations"][0]["message"].as_str().unwrap().contains(&format!("{name} at cycle {cycles}")), "{rc}");
+}
+
+/// How long a test waits for a child `dirql` before the guard kills it.
+const BOUND: Duration = Duration::from_secs(180);
+
+#[test]
+fn sigkill_writing_vcd_leaves_a_waveform_check_never_passes() {
+    // A kill can land inside the writer's write(): the file then ends inside a line and
+    // check says truncated (exit 2); otherwise it reads it to its last timestamp and fails
+    // run-completed (the manifest says the run never finished). Never exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("killed.vcd");
+    let shown = vcd.to_str().unwrap();
+    let child = KillOnDrop::new(
+        Command::new(env!("CARGO_BIN_EXE_dirql"))
+            .args(["run", "vblank", "--cycles", "500000000", "--vcd", shown])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while std::fs::metadata(&vcd).map_or(0, |m| m.len()) < 4_000_000 {
+        assert!(start.elapsed() < Duration::from_secs(120), "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill() with a valid pid of our own child and a valid signal number.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
+    let out = child.wait_bounded(BOUND);
+    assert!(out.stdout.is_empty(), "a killed run reports nothing");
+    let (code, stdout, stderr) = dirql(&["check", shown]);
+    match code {
+        Some(1) => {
+            let m = stdout
+                .split("the run never finished: its waveform ends at cycle ")
+                .nth(1)
+                .unwrap_or_else(|| panic!("no incomplete note: {stdout}"));
+            assert!(m.contains("of the 500000000 asked"), "{stdout}");
+        }
+        Some(2) => assert!(stderr.contains(shown) && stderr.contains("truncated"), "{stderr}"),
+        other => panic!("check of a killed run's VCD exited {other:?}: {stdout}{stderr}"),
+    }
 }
 
 #[test]
@@ -113,7 +164,7 @@ fn sigkill_leaves_an_fst_that_check_reads_to_its_last_finished_block_with_the_hi
     }
     // SAFETY: kill() with a valid pid of our own child and a valid signal number.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait_bounded(BOUND);
     assert_eq!(out.status.signal(), Some(libc::SIGKILL), "the run was not killed: {:?}", out.status);
     assert!(out.stdout.is_empty(), "a killed run reports nothing");
     let hier = fst.with_file_name("killed.fst.hier");
@@ -255,6 +306,102 @@ fn a_deadlock_is_stopped_by_the_watchdog_with_the_waveform_kept() {
     assert!((5_000..6_000).contains(&cycle), "watchdog fired at cycle {cycle}");
     m.close_trace().unwrap();
     assert_eq!(last_timestamp(&vcd), m.now() * 30 + 15);
+}
+
+#[test]
+fn a_bus_that_never_moves_is_stopped_by_the_progress_watchdog_naming_what_each_cpu_waits_on() {
+    // The arbiter parks GNT# on the adapter from cycle 100 and never takes it back: CPU0's
+    // read never starts, and CPU1 spins on the lock CPU0 holds around it. Neither spins
+    // alone (the deadlock watchdog's case): the progress watchdog must stop the run.
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("stuck.vcd");
+    let mut cfg = MachineConfig { vcd: Some(vcd.clone()), watchdog_cycles: 5_000, ..MachineConfig::default() };
+    cfg.bridge.faults.stuck_grant_from = Some(100);
+    let mut m = Machine::new(&cfg).unwrap();
+    let lock = Rc::new(SpinLock::default());
+    let (l0, l1) = (lock.clone(), lock);
+    m.spawn(
+        0,
+        Box::new(move |cpu: &Cpu<'_>| {
+            cpu.acquire(&l0);
+            cpu.work(200);
+            cpu.mem_read32(0xE000_0010);
+            cpu.release(&l0);
+        }),
+    );
+    m.spawn(
+        1,
+        Box::new(move |cpu: &Cpu<'_>| {
+            cpu.work(50);
+            cpu.acquire(&l1);
+        }),
+    );
+    m.run_until(1_000_000);
+    let (cycle, since) = match m.stopped() {
+        Some(Stop::NoProgress { cycle, since }) => (*cycle, *since),
+        other => panic!("expected the progress watchdog, got {other:?}"),
+    };
+    // The window begins when the last CPU got stuck (CPU0's read, after ~200 cycles of
+    // work) and lasts exactly the watchdog's cycles: the bridge started nothing in it.
+    assert_eq!(cycle - since, 5_000);
+    assert!((200..400).contains(&since), "window from cycle {since}");
+    let waits = m.waits();
+    assert!(waits[0].starts_with("CPU0 waits for its MemRead of 0xe0000010 to start on the bus"), "{waits:?}");
+    assert!(waits[1].starts_with("CPU1 spins on a spin lock"), "{waits:?}");
+    m.close_trace().unwrap();
+    assert_eq!(last_timestamp(&vcd), m.now() * 30 + 15);
+}
+
+#[test]
+fn stuck_grant_stops_a_run_with_run_completed_failing_and_check_of_its_waveform_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("stuck.vcd");
+    let shown = vcd.to_str().unwrap();
+    let (code, j) =
+        run_json(&["run", "vblank", "--fault", "stuck-grant", "--cycles", "1000000", "--vcd", shown, "--json"]);
+    assert_eq!(code, Some(1));
+    let cycles = j["cycles"].as_u64().unwrap();
+    assert!(cycles < 300_000, "the watchdog fires within two windows of 100000 cycles: {cycles}");
+    let rc = j["rules"].as_array().unwrap().iter().find(|r| r["name"] == "run-completed").unwrap();
+    assert_eq!(rc["verdict"], "fail");
+    let why = rc["violations"][0]["message"].as_str().unwrap();
+    assert!(why.starts_with("watchdog: no CPU made progress and no transaction moved on the bus"), "{why}");
+    assert!(why.contains("CPU0 ") && why.contains("CPU1 ") && why.contains("to start on the bus"), "{why}");
+    // The waveform ends where the run stopped; checked on its own it does not pass either,
+    // and says the run stopped there and why.
+    assert_eq!(last_timestamp(&vcd), cycles * 30 + 15);
+    let (code, stdout, stderr) = dirql(&["check", shown, "--json"]);
+    let c: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(code, Some(1), "{stderr}");
+    let rc = c["rules"].as_array().unwrap().iter().find(|r| r["name"] == "run-completed").unwrap();
+    assert_eq!(rc["verdict"], "fail");
+    assert!(rc["violations"][0]["message"].as_str().unwrap().contains("watchdog"), "{rc}");
+}
+
+#[test]
+fn a_fault_the_scenario_gives_nothing_to_act_on_is_bad_input_naming_where_it_applies() {
+    for (scenario, fault, applies) in [
+        ("vblank", "drop-msi", "it applies to: msi, nic-msi"),
+        ("nic-traffic", "drop-msi", "it applies to: msi, nic-msi"),
+        ("msi", "drop-line", "vblank, sync-readings"),
+        ("nic-msi", "stale-irr", "nic-traffic"),
+        ("msi", "slow-line", "mode-set"),
+    ] {
+        let (code, stdout, stderr) = dirql(&["run", scenario, "--fault", fault]);
+        assert_eq!(code, Some(2), "{scenario} {fault}: {stdout}{stderr}");
+        assert!(stdout.is_empty(), "{scenario} {fault}: no run: {stdout}");
+        assert!(
+            stderr.contains(&format!("--fault {fault} does not apply to scenario {scenario}"))
+                && stderr.contains(applies),
+            "{scenario} {fault}: {stderr}"
+        );
+    }
+    // Where it applies it runs (and finds what it injects: the tests above), and an unknown
+    // fault lists every known one.
+    assert_eq!(dirql(&["run", "nic-msi", "--fault", "drop-msi"]).0, Some(1));
+    let (code, _, stderr) = dirql(&["run", "vblank", "--fault", "no-such"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("'no-such'") && stderr.contains("stuck-grant") && stderr.contains("drop-msi"), "{stderr}");
 }
 
 #[test]

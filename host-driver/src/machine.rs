@@ -42,7 +42,10 @@ pub struct MachineConfig {
     pub reset_cycles: u32,
     /// Waveform file, if tracing.
     pub vcd: Option<PathBuf>,
-    /// A run in which every busy CPU only spins for this many cycles is a deadlock.
+    /// A run in which every busy CPU only spins for this many cycles is a deadlock
+    /// ([`Stop::Deadlock`]); one in which every busy CPU spins or waits for a bus access
+    /// and the bus carries no transaction for this many cycles made no progress
+    /// ([`Stop::NoProgress`]).
     pub watchdog_cycles: u64,
     /// Interrupt storm: the line still asserted at end of interrupt through this many
     /// deliveries in a row (0 = never detect).
@@ -100,6 +103,15 @@ pub enum Stop {
         /// Cycle at which the watchdog fired.
         cycle: Cycle,
     },
+    /// Work was waiting (a CPU on its bus access, the others spinning or idle) and for the
+    /// watchdog's whole window no CPU made progress and no transaction moved on the bus.
+    /// [`Machine::waits`] says what each CPU was waiting on.
+    NoProgress {
+        /// Cycle at which the watchdog fired.
+        cycle: Cycle,
+        /// The first cycle of the window without progress.
+        since: Cycle,
+    },
 }
 
 enum Wait {
@@ -155,7 +167,11 @@ pub struct Machine {
     stop: Option<Stop>,
     events: Vec<BridgeEvent>,
     watchdog: u64,
-    spinning_since: Option<Cycle>,
+    /// First cycle of the current window of cycles in which every busy CPU spun or
+    /// waited for its bus access.
+    stuck_since: Option<Cycle>,
+    /// The bridge's transaction count when that window began.
+    stuck_transactions: u64,
     storm_threshold: u32,
     storm_action: StormAction,
     /// Deliveries in a row after which the line was still asserted at EOI.
@@ -239,7 +255,8 @@ impl Machine {
             stop: None,
             events: Vec::new(),
             watchdog: cfg.watchdog_cycles,
-            spinning_since: None,
+            stuck_since: None,
+            stuck_transactions: 0,
             storm_threshold: cfg.storm_threshold,
             storm_action: cfg.storm_action,
             low_at_eoi: 0,
@@ -328,6 +345,12 @@ impl Machine {
     /// Bus events (aborts, exhausted retries) so far.
     pub fn bus_events(&self) -> &[BridgeEvent] {
         &self.events
+    }
+
+    /// Whether a driver has connected an interrupt on the INTA# line (slot 0's or slot
+    /// 1's), and whether one has connected message-signalled interrupts.
+    pub fn interrupts_connected(&self) -> (bool, bool) {
+        (!self.k.line_objects().is_empty(), self.msi.is_some() || self.k.message_interrupt().is_some())
     }
 
     /// The interrupt controller.
@@ -563,6 +586,7 @@ impl Machine {
         let first =
             if n > 1 && self.runnable(0, now) && self.runnable(1, now) { self.rng.below_or_eq(1) as usize } else { 0 };
         let mut all_spin = true;
+        let mut all_stuck = true;
         let mut any_busy = false;
         for j in 0..n {
             let i = (first + j) % n;
@@ -570,24 +594,89 @@ impl Machine {
             match self.slots[i].wait {
                 Wait::Spin { .. } => any_busy = true,
                 Wait::Idle | Wait::Halted => {}
+                Wait::Bus(_) | Wait::RetryAt { .. } => {
+                    any_busy = true;
+                    all_spin = false;
+                }
                 _ => {
                     any_busy = true;
                     all_spin = false;
+                    all_stuck = false;
                 }
             }
             if self.stop.is_some() {
                 return;
             }
         }
-        // Watchdog: every busy CPU spinning, for a whole window, is a deadlock.
-        if any_busy && all_spin {
-            let since = *self.spinning_since.get_or_insert(now);
-            if now - since >= self.watchdog {
-                self.stop = Some(Stop::Deadlock { cycle: now });
+        // Watchdog: every busy CPU spinning for a whole window is a deadlock; every busy CPU
+        // spinning or waiting for its bus access for a whole window in which the bridge
+        // started no transaction is a run that makes no progress (an access normally ends
+        // within a few dozen cycles, a retry or an abort included). Whether the bus moved
+        // is asked only when a window ends (a window in which it did is followed by a new
+        // one, so the bound is two windows), so a cycle in which a CPU waits for the bus
+        // costs what it did before the check existed.
+        if any_busy && all_stuck {
+            match self.stuck_since {
+                Some(since) if now - since < self.watchdog => {}
+                _ => self.watchdog_window(now, all_spin),
             }
         } else {
-            self.spinning_since = None;
+            self.stuck_since = None;
         }
+    }
+
+    /// A window of the watchdog begins or ends (see [`Machine::run_cpus`]).
+    #[cold]
+    fn watchdog_window(&mut self, now: Cycle, all_spin: bool) {
+        let txns = self.bridge.transactions();
+        match self.stuck_since {
+            Some(_) if all_spin => self.stop = Some(Stop::Deadlock { cycle: now }),
+            Some(since) if txns == self.stuck_transactions => self.stop = Some(Stop::NoProgress { cycle: now, since }),
+            _ => {
+                self.stuck_since = Some(now);
+                self.stuck_transactions = txns;
+            }
+        }
+    }
+
+    /// What each CPU is waiting on now, one entry per CPU ("CPU1 waits for its Memory Read
+    /// of 0x0000c004 to start on the bus (in Isr at IRQL 5)"): the watchdog's report.
+    pub fn waits(&self) -> Vec<String> {
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let c = &self.k.cpus[i];
+                let routine = Routine::from_code(c.routine.get()).map_or("?", Routine::name);
+                let at = format!("in {routine} at IRQL {}", c.irql.get());
+                let what = match &s.wait {
+                    Wait::Bus(tag) => match self.bridge.request_of(*tag) {
+                        Some((cmd, addr)) if self.bridge.bus_owner() == Some(i as u8) => {
+                            format!("waits for its {cmd:?} of {addr:#010x}, on the bus and not completing ({at})")
+                        }
+                        Some((cmd, addr)) => {
+                            format!("waits for its {cmd:?} of {addr:#010x} to start on the bus ({at})")
+                        }
+                        None => format!("waits for a bus access ({at})"),
+                    },
+                    Wait::RetryAt { req, .. } => {
+                        format!(
+                            "waits for room in the posted-write buffer for its {:?} of {:#010x} ({at})",
+                            req.cmd, req.addr
+                        )
+                    }
+                    Wait::Spin { .. } => format!("spins on a spin lock ({at})"),
+                    Wait::Idle => format!("is idle ({at})"),
+                    Wait::Halted => "has halted".to_string(),
+                    Wait::Until { at: until, .. } => format!("works until cycle {until} ({at})"),
+                    Wait::Posted { .. } => format!("hands a posted write to the bridge ({at})"),
+                    Wait::Ready(_) => format!("is ready to run ({at})"),
+                };
+                let queued = c.queued.get();
+                let queued = if queued > 0 { format!(", {queued} job(s) or DPC(s) queued") } else { String::new() };
+                format!("CPU{i} {what}{queued}")
+            })
+            .collect()
     }
 
     fn runnable(&self, i: usize, now: Cycle) -> bool {

@@ -123,12 +123,12 @@ class CoreImpl final : public Core {
   }
 
   void flush_trace() override {
-    if (writer_) writer_->flush();
+    if (writer_) writer_->flush(cycle_);
   }
 
   void close_trace() override {
     if (!writer_) return;
-    writer_->close();
+    writer_->close(cycle_);
     // Kept after the close: the Rust side asks for the error once the run has ended.
     closed_error_ = writer_->error();
     writer_.reset();

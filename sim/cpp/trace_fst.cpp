@@ -39,6 +39,14 @@ static constexpr bool kFlushAtBothEdges = false;
 static constexpr bool kFlushAtBothEdges = true;
 #endif
 
+// fstapi (Verilator before 5.050) keeps the hierarchy in `<path>.hier` while writing and
+// appends it, with the geometry, on close; 5.050's writer keeps both in memory until close.
+#if VERILATOR_VERSION_INTEGER >= 5050000
+static constexpr bool kKeepsHierFile = false;
+#else
+static constexpr bool kKeepsHierFile = true;
+#endif
+
 // fstapi writes the wall-clock time into the header's date field (fstapi.c,
 // FST_HDR_OFFS_DATE = 202, FST_HDR_DATE_SIZE = 119), which would make two runs of one seed
 // differ; Verilator's VCD writer omits the date for the same reason. The field is
@@ -86,6 +94,42 @@ std::string fst_chain_problem(const std::string& path) {
   return problem;
 }
 
+// The end of the last whole block of the file at `path` (a chain from offset 0, as in
+// fst_chain_problem), and the end time of the last whole value-change block in it (types
+// 1, 5, 8: type byte, length, start time, end time). 0 when not even the header is whole.
+struct WholePrefix {
+  long bytes = 0;
+  uint64_t end_time = 0;
+  uint64_t blocks = 0;
+};
+WholePrefix fst_whole_prefix(const std::string& path) {
+  WholePrefix w;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return w;
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  long pos = 0;
+  while (pos < size) {
+    unsigned char h[25] = {};
+    if (std::fseek(f, pos, SEEK_SET) != 0 || std::fread(h, 1, 9, f) != 9) break;
+    uint64_t len = 0;
+    for (int i = 1; i < 9; ++i) len = len << 8 | h[i];
+    // fstapi marks the block in progress with type 255 (FST_BL_SKIP) and length 0.
+    if (len < 8 || h[0] == 255 || len > static_cast<uint64_t>(size - pos - 1)) break;
+    if (h[0] == 1 || h[0] == 5 || h[0] == 8) {
+      if (len < 24 || std::fread(h + 9, 1, 16, f) != 16) break;
+      uint64_t end = 0;
+      for (int i = 17; i < 25; ++i) end = end << 8 | h[i];
+      w.end_time = end;
+      ++w.blocks;
+    }
+    pos += 1 + static_cast<long>(len);
+    w.bytes = pos;
+  }
+  std::fclose(f);
+  return w;
+}
+
 class FstWriter {
  public:
   template <class Top>
@@ -110,10 +154,20 @@ class FstWriter {
     if ((cycle & (kFstBlockCycles - 1)) == 0 && (kFlushAtBothEdges || t % kPeriod != 0)) fst_.flush();
   }
 
-  void flush() { check_present(); }
-
-  void close() {
+  // Every 65 536 cycles (dirql run's chunks). Neither writer reports a failed write, so a
+  // full file system is noticed here, and the run stops at once (docs/robustness.md).
+  void flush(uint64_t cycle) {
     check_present();
+    if (error_.empty() && saw_full_) stop_full(cycle);
+  }
+
+  void close(uint64_t cycle) {
+    check_present();
+    if (error_.empty() && saw_full_) stop_full(cycle);
+    if (full_) {
+      close_full();
+      return;
+    }
     fst_.close();
     if (!error_.empty()) return;
     // The header is block 0 at offset 0 (type byte FST_BL_HDR = 0): only then patch it.
@@ -137,6 +191,49 @@ class FstWriter {
   const std::string& error() const { return error_; }
 
  private:
+  void stop_full(uint64_t cycle) {
+    full_ = true;
+    full_at_ = cycle;
+    error_ = "cannot write waveform file " + path_ + ": No space left on device (its file system is full)";
+  }
+
+  // The file system filled up while writing (seen at cycle full_at_). With fstapi the file
+  // is made what a killed run leaves, which `dirql check` reads: its whole blocks, cut
+  // where the first failed write left the block it was in, and the hierarchy side file
+  // beside it. fstapi's close appends what fits of the rest (nothing) and deletes
+  // `<path>.hier`, so a second name keeps that file across the close. 5.050's writer
+  // keeps no side file: nothing of such a file can be read, and the message says so.
+  void close_full() {
+    const std::string hier = path_ + ".hier";
+    const std::string keep = hier + ".dirql-keep";
+    const bool kept = kKeepsHierFile && ::link(hier.c_str(), keep.c_str()) == 0;
+    fst_.close();
+    error_ += " at cycle " + std::to_string(full_at_) + ", where the run stopped; ";
+    if (!kKeepsHierFile) {
+      error_ +=
+          "the FST writer of Verilator 5.050 and later (" VERILATOR_VERSION ") writes the file's header, geometry "
+          "and hierarchy only when it closes it, which needed the space the disk lacked, so nothing of it can be read "
+          "(write VCD where the disk may fill: a full disk leaves a VCD valid up to its last whole cycle)";
+      return;
+    }
+    const WholePrefix w = fst_whole_prefix(path_);
+    const bool cut = w.bytes > 0 && ::truncate(path_.c_str(), w.bytes) == 0;
+    const bool restored = kept && ::rename(keep.c_str(), hier.c_str()) == 0;
+    if (kept && !restored) ::unlink(keep.c_str());
+    if (!cut || !restored || w.blocks == 0) {
+      error_ += "nothing of it can be read (" +
+                std::string(!restored ? "its hierarchy file " + hier + " could not be kept"
+                            : w.blocks == 0 ? "no block of value changes was finished"
+                                            : "it could not be cut back to its last whole block") +
+                ")";
+      return;
+    }
+    error_ += "cut back to " + std::to_string(w.bytes) + " bytes, its " + std::to_string(w.blocks) +
+              " whole block(s) of value changes, up to cycle " + std::to_string(w.end_time / kPeriod) +
+              ", with the hierarchy in " + hier + " beside it: `dirql check " + path_ +
+              "` reads it so, as the FST of a killed run";
+  }
+
   // The writer's side files are deleted on close, which frees space again: whether the
   // file system was full is sampled at every flush too, to name the cause.
   bool folder_full() const {
@@ -159,6 +256,8 @@ class FstWriter {
   std::string path_;
   ino_t inode_ = 0;
   bool saw_full_ = false;
+  bool full_ = false;
+  uint64_t full_at_ = 0;
   std::string error_;
 };
 

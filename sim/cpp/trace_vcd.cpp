@@ -133,12 +133,12 @@ class VcdWriter {
     path_ = path;
   }
   inline void dump(uint64_t t, uint64_t /*cycle*/) { vcd_.dump(t); }
-  void flush() {
+  void flush(uint64_t /*cycle*/) {
     if (!file_.check(path_).empty()) return;  // nothing more to write
     vcd_.flush();
     file_.check(path_);
   }
-  void close() {
+  void close(uint64_t /*cycle*/) {
     // The file is checked before Verilator closes it (the cut needs it open): flush first.
     if (file_.check(path_).empty()) {
       vcd_.flush();

@@ -307,6 +307,10 @@ pub struct Faults {
     /// A broken-RTL variant of the device: the pin-fault stage applies it to every
     /// transaction of the run.
     pub rtl_mutant: Option<PinFault>,
+    /// From this cycle on the arbiter parks GNT# on the device in slot 0 and never takes
+    /// it back (a stuck arbiter): the bridge's own transactions never start, and a CPU
+    /// waiting for one waits for ever (the machine's progress watchdog stops the run).
+    pub stuck_grant_from: Option<Cycle>,
 }
 
 /// The x86 MSI address window (Intel SDM vol. 3, 11.11.1): a memory write here is an
@@ -572,6 +576,18 @@ impl PciHostBridge {
         self.idle_fault
     }
 
+    /// The command and address of the request tagged `tag`, on the bus or waiting for it
+    /// (what a CPU stuck on its access was waiting for).
+    pub fn request_of(&self, tag: u64) -> Option<(Command, u32)> {
+        let active = self.active.as_ref().map(|a| &a.req);
+        active
+            .into_iter()
+            .chain(self.queue.iter())
+            .chain(self.posted.iter().map(|(r, _)| r))
+            .find(|r| r.tag == tag)
+            .map(|r| (r.cmd, r.addr))
+    }
+
     /// The origin of the transaction on the bus, if any.
     pub fn bus_owner(&self) -> Option<u8> {
         self.active.as_ref().map(|a| a.req.origin)
@@ -654,13 +670,18 @@ impl PciHostBridge {
             self.drain_upstream(now);
         }
         let req = [bus.req_n == 0, self.req1];
+        let stuck = self.cfg.faults.stuck_grant_from.is_some_and(|at| now >= at);
+        if stuck {
+            self.granted = Some(0);
+        }
         if self.granted.is_none() && self.target.is_none() && !self.target_release && !req[0] && !req[1] {
             return; // nobody else wants the bus: the common case, kept cheap
         }
         // Arbitration: one grant at a time, never while our own transaction is under way;
         // with two requesters (a two-slot model), round robin.
         if let Some(g) = self.granted {
-            let keep = req[usize::from(g)]
+            let keep = stuck
+                || req[usize::from(g)]
                 || self.target.is_some()
                 || self.host_access.is_some()
                 || bus.frame_n == 0

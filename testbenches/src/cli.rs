@@ -108,7 +108,9 @@ struct RunArgs {
     /// INTA# in cycles 3000-9000), `slow-line` (every delivery 40 cycles late),
     /// `stale-irr` (every 4th end of interrupt the controller delivers the line again
     /// whatever its level: spurious interrupts), `drop-msi` (every 3rd MSI write accepted
-    /// on the bus and thrown away). See docs/robustness.md.
+    /// on the bus and thrown away), `stuck-grant` (from cycle 5000 the arbiter parks GNT#
+    /// on the device for ever: the host's accesses never start). A fault on the line or on
+    /// MSI given with a scenario that uses neither is refused. See docs/robustness.md.
     #[arg(long = "fault")]
     faults: Vec<String>,
     /// Forced schedule instead of the seed's choices: `INDEX=VALUE,...` (as printed by
@@ -285,23 +287,14 @@ pub fn main(devices: &'static [&'static dyn Device]) -> ExitCode {
 fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
     let mut injected = dirql_sim::Faults::default();
     let mut line = dirql_sim::LineFaults::default();
+    let mut kinds = Vec::new();
     for f in &a.faults {
-        match f.as_str() {
-            "bad-parity" => injected.bad_parity_every = Some(7),
-            "master-abort" => injected.master_abort_every = Some(50),
-            "target-abort" => injected.target_abort_every = Some(TARGET_ABORT_EVERY),
-            "retry-storm" => injected.retry_window = Some(RETRY_STORM),
-            "drop-line" => line.drop_window = Some((3_000, 9_000)),
-            "slow-line" => line.extra_latency = 40,
-            "drop-msi" => injected.drop_msi_every = Some(3),
-            "stale-irr" => line.redeliver_every = Some(4),
-            other => {
-                return Err(BadInput(format!(
-                    "unknown --fault '{other}'; use bad-parity, master-abort, target-abort, retry-storm, \
-                     drop-line, slow-line, stale-irr or drop-msi"
-                )))
-            }
-        }
+        let Some(kind) = FAULTS.iter().find(|k| k.name == f) else {
+            let known: Vec<&str> = FAULTS.iter().map(|k| k.name).collect();
+            return Err(BadInput(format!("unknown --fault '{f}'; use one of: {}", known.join(", "))));
+        };
+        (kind.arm)(&mut injected, &mut line);
+        kinds.push(kind);
     }
     let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
     let rtl = resolve_rtl(device, &a.rtl)?;
@@ -314,6 +307,9 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
     if cycles == 0 {
         return Err(BadInput("--cycles 0: give at least one cycle".into()));
     }
+    let probe =
+        RunSettings { device, scenario: sc, driver: drv, seed: a.seed, cycles, vcd: None, reading, cpus: a.cpus };
+    fault_applies(registry, &kinds, &probe)?;
     let progress = (cycles >= LONG_RUN).then(|| progress_on_terminal(Some(cycles))).flatten();
     let settings = RunSettings {
         device,
@@ -661,6 +657,90 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
     }
     Ok(pass)
 }
+
+/// What a `--fault` acts on, and so what a scenario must do for it to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FaultTarget {
+    /// Bus transactions: every scenario has them.
+    Bus,
+    /// The INTA# line into the interrupt controller: a driver must connect a line interrupt.
+    Line,
+    /// MSI writes: a driver must connect message-signalled interrupts.
+    Messages,
+}
+
+/// A `--fault` of `dirql run`.
+struct FaultKind {
+    name: &'static str,
+    target: FaultTarget,
+    arm: fn(&mut dirql_sim::Faults, &mut dirql_sim::LineFaults),
+}
+
+/// Every `--fault`, as its help text lists them (docs/robustness.md).
+const FAULTS: &[FaultKind] = &[
+    FaultKind { name: "bad-parity", target: FaultTarget::Bus, arm: |f, _| f.bad_parity_every = Some(7) },
+    FaultKind { name: "master-abort", target: FaultTarget::Bus, arm: |f, _| f.master_abort_every = Some(50) },
+    FaultKind {
+        name: "target-abort",
+        target: FaultTarget::Bus,
+        arm: |f, _| f.target_abort_every = Some(TARGET_ABORT_EVERY),
+    },
+    FaultKind { name: "retry-storm", target: FaultTarget::Bus, arm: |f, _| f.retry_window = Some(RETRY_STORM) },
+    FaultKind {
+        name: "stuck-grant",
+        target: FaultTarget::Bus,
+        arm: |f, _| f.stuck_grant_from = Some(STUCK_GRANT_FROM),
+    },
+    FaultKind { name: "drop-line", target: FaultTarget::Line, arm: |_, l| l.drop_window = Some((3_000, 9_000)) },
+    FaultKind { name: "slow-line", target: FaultTarget::Line, arm: |_, l| l.extra_latency = 40 },
+    FaultKind { name: "stale-irr", target: FaultTarget::Line, arm: |_, l| l.redeliver_every = Some(4) },
+    FaultKind { name: "drop-msi", target: FaultTarget::Messages, arm: |f, _| f.drop_msi_every = Some(3) },
+];
+
+/// A fault on the INTA# line or on MSI writes given with a scenario whose drivers use no
+/// such interrupt would change nothing, and the run would pass as if it had been tried:
+/// bad input, naming the scenarios it applies to. What a scenario uses is found by running
+/// it up to its drivers' interrupt setup ([`crate::scenario::interrupts_of`]).
+fn fault_applies(registry: &Registry, kinds: &[&FaultKind], s: &RunSettings) -> Result<(), Failure> {
+    let needs = |k: &FaultKind, u: crate::scenario::InterruptUse| match k.target {
+        FaultTarget::Bus => true,
+        FaultTarget::Line => u.line,
+        FaultTarget::Messages => u.messages,
+    };
+    if kinds.iter().all(|k| k.target == FaultTarget::Bus) {
+        return Ok(());
+    }
+    let probe = |s: &RunSettings| crate::scenario::interrupts_of(s).map_err(|e| Failure::Internal(e.to_string()));
+    let used = probe(s)?;
+    let Some(bad) = kinds.iter().find(|k| !needs(k, used)) else { return Ok(()) };
+    let mut applies = Vec::new();
+    for d in registry.devices() {
+        let Some(reference) = d.drivers().first().copied() else { continue };
+        for sc in d.scenarios() {
+            let other =
+                RunSettings { device: *d, scenario: sc, driver: reference, cycles: sc.default_cycles, ..s.clone() };
+            if needs(bad, probe(&other)?) {
+                applies.push(sc.name);
+            }
+        }
+    }
+    let (none, on) = match bad.target {
+        FaultTarget::Line => ("no interrupt on the INTA# line", "that line"),
+        _ => ("no message-signalled interrupts (MSI)", "MSI writes"),
+    };
+    Err(BadInput(format!(
+        "--fault {} does not apply to scenario {}: its drivers connect {none}, and {} acts on {on}, so the run would \
+         test nothing; it applies to: {}",
+        bad.name,
+        s.scenario.name,
+        bad.name,
+        if applies.is_empty() { "no registered scenario".to_string() } else { applies.join(", ") }
+    )))
+}
+
+/// `--fault stuck-grant`: the arbiter parks GNT# on the device from this cycle on (after
+/// every scenario's setup, before the end of its default run).
+const STUCK_GRANT_FROM: u64 = 5_000;
 
 /// `--fault target-abort`: every this many memory/I/O transactions is answered with target
 /// abort (the same rate as `master-abort`).

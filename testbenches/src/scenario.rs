@@ -226,6 +226,46 @@ impl PartialEq for FrameTap {
 }
 impl Eq for FrameTap {}
 
+/// How a scenario's drivers take their interrupts, as found by running it
+/// ([`interrupts_of`]): what a `--fault` on the INTA# line or on MSI writes needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InterruptUse {
+    /// A driver connected an interrupt on the INTA# line.
+    pub line: bool,
+    /// A driver connected message-signalled interrupts.
+    pub messages: bool,
+}
+
+/// Runs `s` (no waveform, no rules) until its drivers have connected and enabled their
+/// interrupts, or for its cycles, and says what they connected. Derived from what the
+/// scenario does, so a scenario declares nothing for it.
+pub fn interrupts_of(s: &RunSettings) -> Result<InterruptUse, RunError> {
+    let mut cfg =
+        MachineConfig { model: s.device.model().to_string(), cpus: s.cpus, seed: s.seed, ..MachineConfig::default() };
+    (s.scenario.configure)(&mut cfg, s);
+    let mut m = Machine::new(&cfg)?;
+    let enabled_at: Rc<Cell<Option<u64>>> = Rc::new(Cell::new(None));
+    let mut stage = Stage {
+        machine: &mut m,
+        settings: s,
+        harm: HarmLog::default(),
+        setup_error: Rc::new(RefCell::new(None)),
+        enabled_at: enabled_at.clone(),
+        second_device: None,
+        at_end: Vec::new(),
+        partner: None,
+        slot: 0,
+    };
+    (s.scenario.start)(&mut stage);
+    let partner = stage.partner.take();
+    let enabled = || enabled_at.get().is_some() && partner.as_ref().is_none_or(|p| p.enabled_at.get().is_some());
+    while m.now() < s.cycles && m.stopped().is_none() && !enabled() {
+        m.run_until((m.now() + 1_000).min(s.cycles));
+    }
+    let (line, messages) = m.interrupts_connected();
+    Ok(InterruptUse { line, messages })
+}
+
 /// [`run`] with a schedule and/or recording.
 pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunError> {
     if let Some(dir) = s.vcd.as_ref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
@@ -343,8 +383,15 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             }
         }
     }));
+    // The close's error says what became of the file (it completes the flush's).
     let closed = m.close_trace();
-    if let Some(e) = unwritable.or(closed.err()) {
+    if let Some(e) = closed.err().or(unwritable) {
+        // No verdict without the waveform; what is left of it says why it ends early (the
+        // manifest may not fit on a full disk either: the run's exit 2 says it all).
+        manifest.completed = true;
+        manifest.cycles = m.now();
+        manifest.stopped = Some(e.to_string());
+        let _ = write_manifest(&manifest);
         return Err(e.into());
     }
     let cycles = m.now();
@@ -363,9 +410,15 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
             b.routine.name(),
             b.detail
         )),
-        (Ok(()), Some(Stop::Deadlock { cycle })) => {
-            Some(format!("watchdog: every busy CPU spun on a lock with no progress until cycle {cycle} (deadlock)"))
-        }
+        (Ok(()), Some(Stop::Deadlock { cycle })) => Some(format!(
+            "watchdog: every busy CPU spun on a lock with no progress until cycle {cycle} (deadlock): {}",
+            m.waits().join("; ")
+        )),
+        (Ok(()), Some(Stop::NoProgress { cycle, since })) => Some(format!(
+            "watchdog: no CPU made progress and no transaction moved on the bus from cycle {since} to {cycle} although \
+             work was waiting: {}",
+            m.waits().join("; ")
+        )),
         (Ok(()), None) => None,
     };
     if let Some(e) = setup_error.borrow().as_ref() {
