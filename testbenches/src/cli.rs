@@ -589,7 +589,27 @@ fn merge_cmd(a: MergeArgs) -> Result<bool, Failure> {
             .map_err(|e| BadInput(format!("{shown}: not JSON ({e}); fix: write it with `dirql explore ... --json`")))?;
         parts.push((shown, v));
     }
-    let m = crate::merge::merge(&parts).map_err(|e| BadInput(e.to_string()))?;
+    let mut m = crate::merge::merge(&parts).map_err(|e| BadInput(e.to_string()))?;
+    let dats = crate::merge::rtl_coverage_files(&parts);
+    if !dats.is_empty() {
+        if dats.len() != parts.len() {
+            return Err(BadInput(
+                "some shards have RTL coverage and some do not (fix: explore every shard with --coverage)".into(),
+            ));
+        }
+        if let Some(missing) = dats.iter().find(|p| !p.exists()) {
+            return Err(BadInput(format!(
+                "{}: a shard's coverage.dat is not here (fix: copy each shard's --coverage-dir to where its JSON says,                  or run the merge where the shards ran)",
+                missing.display()
+            )));
+        }
+        let dir = &a.coverage_dir;
+        std::fs::create_dir_all(dir).map_err(|e| BadInput(format!("--coverage-dir {}: {e}", dir.display())))?;
+        let dat = dir.join("coverage.dat");
+        crate::coverage_rtl::merge_dat(&dats, &dat).map_err(|e| BadInput(e.to_string()))?;
+        let c = crate::coverage_rtl::reports(&dat, dir, true).map_err(|e| BadInput(e.to_string()))?;
+        m["rtl_coverage"] = json!(c);
+    }
     let n = |f: &str| m[f].as_u64().unwrap_or(0);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
@@ -613,6 +633,12 @@ fn merge_cmd(a: MergeArgs) -> Result<bool, Failure> {
         }
         println!("  harmed seeds: {}", n("harmed_seeds"));
         println!("  false passes (harm, every rule passing): {}", n("false_passes"));
+        if let Ok(c) = serde_json::from_value::<crate::coverage::CoverageReport>(m["functional_coverage"].clone()) {
+            print!("{}", c.table(HOLES_SHOWN));
+        }
+        if let Ok(c) = serde_json::from_value::<crate::coverage_rtl::RtlCoverage>(m["rtl_coverage"].clone()) {
+            print!("{}", crate::coverage_rtl::table(&c));
+        }
         if let Some(cmd) = m["first_false_pass"]["replay_command"].as_str() {
             println!("  FALSE PASS: seed {}; replay: {cmd}", m["first_false_pass"]["seed"]);
         }

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the run-time name of a coverage model ends in (sim/build.rs `COVERAGE_SUFFIX`).
 pub const SUFFIX: &str = ":coverage";
@@ -68,7 +68,7 @@ const VERILATOR_FIX: &str = "install Debian's verilator, which brings verilator_
 const LCOV_FIX: &str = "apt-get install --no-install-recommends lcov (scripts/ensure-deps.sh coverage)";
 
 /// The merged coverage of many runs, and the reports made of it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RtlCoverage {
     /// The merged `coverage.dat`.
     pub dat: String,
@@ -85,7 +85,7 @@ pub struct RtlCoverage {
 }
 
 /// One RTL file's line coverage, from the lcov tracefile.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileCoverage {
     /// The file.
     pub file: String,

@@ -132,6 +132,9 @@ pub struct ExploreReport {
     pub failures: u64,
     /// Failing seeds per rule.
     pub failures_by_rule: BTreeMap<String, u64>,
+    /// Per failing rule: how many seeds, counted from the first, it took to fail it first
+    /// (a race twin's rule of effect, e.g. `register-integrity`, against its rule of promise).
+    pub first_failure_by_rule: BTreeMap<String, u64>,
     /// Smallest failing seed.
     pub first_failing_seed: Option<u64>,
     /// How many seeds, counted from the first, it took to reach it.
@@ -198,8 +201,10 @@ struct Outcome {
     harm: Vec<&'static str>,
     error: Option<RunError>,
     coverage: Option<crate::coverage::CoverageReport>,
-    /// The forced schedule the run used (coverage strategy) or recorded.
+    /// The run's choices as a forced schedule (recorded: the coverage strategy).
     schedule: Option<BTreeMap<u64, u64>>,
+    /// Choices the run made.
+    choices: u64,
 }
 
 fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
@@ -212,10 +217,10 @@ fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
 
 /// The options of one explored seed: its strategy's schedule (`forced` for a coverage
 /// mutation), and the coverage asked for.
-fn seed_options(s: &ExploreSettings, seed: u64, horizon: u64, forced: Option<&BTreeMap<u64, u64>>) -> RunOptions {
+fn seed_options(s: &ExploreSettings, seed: u64, horizon: u64, made: Option<Schedule>) -> RunOptions {
     let mut o = options(s, seed, horizon);
-    if let Some(m) = forced {
-        o.schedule = Some(Schedule::Forced(m.clone()));
+    if made.is_some() {
+        o.schedule = made;
     }
     o.functional_coverage = s.functional_coverage || s.strategy == Strategy::Coverage;
     o.record = s.strategy == Strategy::Coverage;
@@ -223,22 +228,23 @@ fn seed_options(s: &ExploreSettings, seed: u64, horizon: u64, forced: Option<&BT
     o
 }
 
-fn run_seed(s: &ExploreSettings, seed: u64, horizon: u64, forced: Option<BTreeMap<u64, u64>>) -> Outcome {
-    match run_with(&settings(s, seed, None), &seed_options(s, seed, horizon, forced.as_ref())) {
+fn run_seed(s: &ExploreSettings, seed: u64, horizon: u64, made: Option<Schedule>) -> Outcome {
+    match run_with(&settings(s, seed, None), &seed_options(s, seed, horizon, made)) {
         Ok(r) => Outcome {
             seed,
             failed: failed_rules(&r),
             harm: harm_kinds(&r),
             error: None,
-            schedule: forced.or_else(|| {
-                r.recorded_schedule.as_deref().map(|t| match t.parse::<Schedule>() {
-                    Ok(Schedule::Forced(m)) => m,
-                    _ => BTreeMap::new(),
-                })
+            schedule: r.recorded_schedule.as_deref().map(|t| match t.parse::<Schedule>() {
+                Ok(Schedule::Forced(m)) => m,
+                _ => BTreeMap::new(),
             }),
+            choices: r.choices,
             coverage: r.functional_coverage,
         },
-        Err(e) => Outcome { seed, failed: vec![], harm: vec![], error: Some(e), coverage: None, schedule: None },
+        Err(e) => {
+            Outcome { seed, failed: vec![], harm: vec![], error: Some(e), coverage: None, schedule: None, choices: 0 }
+        }
     }
 }
 
@@ -272,7 +278,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
             run_with(&settings(s, 0, None), &base)?.choices.max(1)
         }
     };
-    let (seed_tx, seed_rx) = bounded::<(u64, Option<BTreeMap<u64, u64>>)>(jobs * 4);
+    let (seed_tx, seed_rx) = bounded::<(u64, Option<Schedule>)>(jobs * 4);
     let (out_tx, out_rx) = unbounded::<Outcome>();
     let tty = std::io::stderr().is_terminal();
     // Seeds this run explores (its shard's share of the range).
@@ -367,6 +373,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         done,
         failures,
         by_rule,
+        first_by_rule,
         first_fail,
         harmed,
         harm_by_kind,
@@ -397,6 +404,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         failing_seeds: failing,
         failures,
         failures_by_rule: by_rule,
+        first_failure_by_rule: first_by_rule.into_iter().map(|(r, seed)| (r, seed - s.first_seed + 1)).collect(),
         first_failing_seed: first_fail,
         seeds_to_first_failure: first_fail.map(|f| f - s.first_seed + 1),
         replay_command: None,
@@ -477,6 +485,7 @@ struct Tally {
     done: u64,
     failures: u64,
     by_rule: BTreeMap<String, u64>,
+    first_by_rule: BTreeMap<String, u64>,
     first_fail: Option<u64>,
     harmed: u64,
     harm_by_kind: BTreeMap<String, u64>,
@@ -526,6 +535,8 @@ impl Tally {
             self.failing.push(o.seed);
             self.first_fail = Some(self.first_fail.map_or(o.seed, |f| f.min(o.seed)));
             for r in o.failed {
+                let first = self.first_by_rule.entry(r.clone()).or_insert(o.seed);
+                *first = (*first).min(o.seed);
                 *self.by_rule.entry(r).or_default() += 1;
             }
         }
@@ -591,19 +602,20 @@ fn describe_false_pass(
 /// from the corpus as the previous generations left it.
 const GENERATION: usize = 16;
 
-/// The coverage strategy's corpus: the schedules of the runs that hit a functional-coverage
-/// cell no earlier run had, and every cell hit so far.
+/// The coverage strategy's corpus: the runs that hit a functional-coverage cell no earlier
+/// run had (their recorded choices and how many they made), and every cell hit so far.
 #[derive(Default)]
 struct Corpus {
-    entries: Vec<BTreeMap<u64, u64>>,
+    entries: Vec<(BTreeMap<u64, u64>, u64)>,
     seen: std::collections::HashSet<String>,
 }
 
 impl Corpus {
     /// The schedule seed `seed` runs: `None` (its own uniform choices, a fresh run) for one
-    /// seed in four and while the corpus is empty, else a mutation of an entry: one to four
-    /// edits, each changing, removing or adding a forced choice (as fuzzers mutate inputs).
-    fn schedule_for(&self, seed: u64) -> Option<BTreeMap<u64, u64>> {
+    /// seed in four and while the corpus is empty, else a splice (as fuzzers mutate the
+    /// inputs that reached new code): an entry's choices up to a point drawn at random, so
+    /// the run goes where that one went, and the seed's own random choices from there on.
+    fn schedule_for(&self, seed: u64) -> Option<Schedule> {
         if self.entries.is_empty() {
             return None;
         }
@@ -611,28 +623,12 @@ impl Corpus {
         if r.below_or_eq(3) == 0 {
             return None;
         }
-        let mut m = self.entries[r.below_or_eq(self.entries.len() as u64 - 1) as usize].clone();
-        let horizon = m.keys().next_back().map_or(64, |k| k + 1);
-        for _ in 0..=r.below_or_eq(3) {
-            let keys: Vec<u64> = m.keys().copied().collect();
-            match (r.below_or_eq(2), keys.is_empty()) {
-                (0, false) => {
-                    let k = keys[r.below_or_eq(keys.len() as u64 - 1) as usize];
-                    let v = m[&k];
-                    m.insert(k, r.below_or_eq((2 * v).max(3)));
-                }
-                (1, false) => {
-                    m.remove(&keys[r.below_or_eq(keys.len() as u64 - 1) as usize]);
-                }
-                _ => {
-                    m.insert(r.below_or_eq(horizon), 1 + r.below_or_eq(3));
-                }
-            }
-        }
-        Some(m)
+        let (prefix, choices) = &self.entries[r.below_or_eq(self.entries.len() as u64 - 1) as usize];
+        let upto = r.below_or_eq((*choices).max(1));
+        Some(Schedule::Splice { prefix: prefix.clone(), upto, seed })
     }
 
-    /// Keeps `o`'s schedule when it hit a cell no earlier run had.
+    /// Keeps `o`'s choices when it hit a cell no earlier run had.
     fn learn(&mut self, o: &Outcome) {
         let Some(c) = &o.coverage else { return };
         let mut new = false;
@@ -640,7 +636,7 @@ impl Corpus {
             new |= self.seen.insert(cell);
         }
         if let (true, Some(m)) = (new, &o.schedule) {
-            self.entries.push(m.clone());
+            self.entries.push((m.clone(), o.choices));
         }
     }
 }
