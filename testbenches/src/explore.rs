@@ -752,6 +752,7 @@ mod tests {
             error: None,
             coverage: None,
             schedule: None,
+            choices: 0,
         }
     }
 
