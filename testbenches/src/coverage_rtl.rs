@@ -207,7 +207,7 @@ pub fn reexec_in_coverage_build() -> Result<std::process::ExitStatus, String> {
     }
     let target = root.join("target/coverage");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("dirql: --coverage: using the coverage build in {} (built once, then cached)", target.display());
+    eprintln!("dirql: --coverage: using the coverage build in {} (its first build takes minutes; later ones are cargo's check)", target.display());
     let st = Command::new(&cargo)
         .current_dir(&root)
         .env("DIRQL_COVERAGE", "1")
