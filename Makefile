@@ -15,7 +15,7 @@ DEVICES    := $(notdir $(patsubst %/rtl/sim/dirql_device.vh,%,$(wildcard devices
 DISPLAY_RTL := $(wildcard devices/display/rtl/*.v)
 NIC_RTL    := $(wildcard devices/nic/rtl/*.v)
 
-.PHONY: sim test lint formal bench bench-big bench-peers mutants deps clean
+.PHONY: sim test lint formal coverage bench bench-big bench-peers mutants deps clean
 
 ## sim: build, run the default scenario, write $(WAVES)/<scenario>.vcd
 sim:
@@ -69,6 +69,16 @@ lint:
 formal:
 	@scripts/ensure-deps.sh formal
 	nice -n 10 scripts/formal.sh $(if $(TWIN),TWIN=$(TWIN))
+
+## coverage: RTL (line, toggle) and functional coverage of mode-set over 200 seeds: coverage.dat, lcov, HTML
+## in build/coverage/mode-set-reference (docs/coverage.md); builds the coverage models into target/coverage
+## once; then the opt-in RTL coverage tests (shards merged equal the unsharded run)
+coverage:
+	@scripts/ensure-deps.sh coverage
+	$(CARGO) build --release -p dirql-cli
+	DIRQL_COVERAGE=1 $(CARGO) build --release -p dirql-cli --target-dir target/coverage
+	target/coverage/release/dirql explore mode-set --seeds 200 --coverage
+	$(CARGO) test --release -p dirql-cli --test coverage -- --include-ignored
 
 ## bench: every layer against Verilator's own speed, the display then the network adapter (its DMA rows); figures, results kept in docs/perf.md
 bench:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make sim` / `make test` / `make lint` need on a Debian machine, or says
-# exactly what to install. Usage: scripts/ensure-deps.sh sim|test|lint|formal
+# exactly what to install. Usage: scripts/ensure-deps.sh sim|test|lint|formal|coverage
 set -euo pipefail
 mode=${1:-sim}
 
@@ -14,7 +14,10 @@ case "$mode" in
   # and z3 come along for running a job by hand (docs/formal.md says why it is not the
   # default), perl applies the broken-twin patches.
   formal) pkg[yosys]=yosys; pkg[yosys-smtbmc]=yosys; pkg[z3]=z3; pkg[perl]=perl ;;
-  *) echo "ensure-deps: unknown mode '$mode' (use sim, test, lint or formal)" >&2; exit 2 ;;
+  # coverage: verilator_coverage merges coverage.dat and writes lcov; genhtml (Debian's
+  # lcov) writes the HTML report (testbenches/src/coverage_rtl.rs).
+  coverage) pkg[verilator_coverage]=verilator; pkg[genhtml]=lcov ;;
+  *) echo "ensure-deps: unknown mode '$mode' (use sim, test, lint, formal or coverage)" >&2; exit 2 ;;
 esac
 
 if [ "$mode" != formal ] && ! command -v cargo >/dev/null 2>&1; then

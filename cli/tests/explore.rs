@@ -26,6 +26,8 @@ fn settings(scenario: &str, driver: &str, reading: SyncReading, seeds: u64, stra
         replay_dir: tempfile::tempdir().unwrap().keep(),
         strategy,
         shrink: true,
+        functional_coverage: false,
+        rtl_coverage_dir: None,
     }
 }
 
@@ -192,7 +194,8 @@ fn the_run_text_says_what_the_json_knows_storms_the_disabled_line_and_harm() {
 }
 
 /// Four shards run as processes and merged give the report of the unsharded run (all but
-/// the wall-clock figures); a shard missing is named.
+/// the wall-clock figures), functional coverage and each cell's first hit included; a
+/// shard missing is named.
 #[test]
 fn four_shards_merged_equal_the_unsharded_exploration() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,6 +203,7 @@ fn four_shards_merged_equal_the_unsharded_exploration() {
     let explore = |extra: &[&str], out: &std::path::Path| {
         let o = Command::new(env!("CARGO_BIN_EXE_dirql"))
             .args(["explore", "mode-set", "--driver", "unsync-crtc", "--seeds", "10", "--jobs", "1", "--json"])
+            .arg("--functional-coverage")
             .args(["--replay-dir", waves.to_str().unwrap()])
             .args(extra)
             .output()
@@ -225,6 +229,8 @@ fn four_shards_merged_equal_the_unsharded_exploration() {
     let m = strip(serde_json::from_slice(&merged.stdout).unwrap());
     assert_eq!(a, m);
     assert!(a["failures"].as_u64().unwrap() > 0 && a["replay_command"].is_string());
+    assert_eq!(a["functional_coverage"]["runs"].as_u64(), Some(10));
+    assert!(a["coverage_first_hit"].as_object().is_some_and(|c| c.len() > 10), "{}", a["coverage_first_hit"]);
     let s2: serde_json::Value = serde_json::from_slice(&std::fs::read(&shards[2]).unwrap()).unwrap();
     assert_eq!(s2["seeds_run"].as_u64(), Some(2), "seeds 3 and 7 of 1..=10");
 

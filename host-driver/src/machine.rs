@@ -373,6 +373,12 @@ impl Machine {
         self.model.flush_trace()
     }
 
+    /// Writes the model's RTL coverage so far to `path` (a coverage model only:
+    /// [`dirql_sim::Model::write_coverage`]).
+    pub fn write_coverage(&mut self, path: &std::path::Path) -> Result<(), dirql_sim::SimError> {
+        self.model.write_coverage(path)
+    }
+
     /// Flushes and closes the waveform; fails when it could not be written whole.
     pub fn close_trace(&mut self) -> Result<(), dirql_sim::SimError> {
         self.model.close_trace()

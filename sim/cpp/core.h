@@ -31,6 +31,11 @@ class Core {
   virtual uint64_t cycles() const = 0;
   // Empty while the waveform is fine; else what went wrong, naming the file and the cause.
   virtual const std::string& trace_error() const = 0;
+  // Writes the coverage counters (`coverage.dat`) to `path`: empty, or why not. Only the
+  // coverage models (sim/build.rs, DIRQL_COVERAGE=1) have counters.
+  virtual std::string write_coverage(const std::string& path) {
+    return "this model has no coverage counters (" + path + " not written)";
+  }
 };
 
 // The core of the device model called `model` (one per device folder, sim/build.rs; the

@@ -13,6 +13,9 @@
 #include "dirql-sim/cpp/core.h"
 #include "dirql-sim/src/ffi.rs.h"
 #include "verilated.h"
+#ifdef DIRQL_COVERAGE_CORE
+#include "verilated_cov.h"
+#endif
 
 namespace dirql {
 
@@ -137,6 +140,15 @@ class CoreImpl final : public Core {
   uint64_t cycles() const override { return cycle_; }
 
   const std::string& trace_error() const override { return writer_ ? writer_->error() : closed_error_; }
+
+#ifdef DIRQL_COVERAGE_CORE
+  // A coverage model (sim/build.rs, DIRQL_COVERAGE=1): its counters live in its own
+  // context, so each run's file holds that run alone.
+  std::string write_coverage(const std::string& path) override {
+    ctx_->coveragep()->write(path.c_str());
+    return std::string();
+  }
+#endif
 
  private:
   // An untraced run tests one null pointer per dump.

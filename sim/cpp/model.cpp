@@ -25,6 +25,9 @@ void Model::flush_trace() { core_->flush_trace(); }
 void Model::close_trace() { core_->close_trace(); }
 uint64_t Model::cycles() const { return core_->cycles(); }
 rust::String Model::trace_error() const { return rust::String(core_->trace_error()); }
+rust::String Model::write_coverage(rust::Str path) {
+  return rust::String(core_->write_coverage(std::string(path.data(), path.size())));
+}
 
 std::unique_ptr<Model> new_model(rust::Str model, rust::Str path, bool fst) {
   return std::make_unique<Model>(model, path, fst);

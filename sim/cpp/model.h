@@ -34,6 +34,8 @@ class Model {
   uint64_t cycles() const;
   // Empty, or why the waveform could not be written (naming the file and the cause).
   rust::String trace_error() const;
+  // Writes the model's coverage counters to `path`: empty, or why not.
+  rust::String write_coverage(rust::Str path);
 
  private:
   std::unique_ptr<Core> core_;

@@ -114,5 +114,8 @@ pub(crate) mod bridge {
         fn cycles(self: &Model) -> u64;
         /// Empty, or why the waveform could not be written (naming the file and the cause).
         fn trace_error(self: &Model) -> String;
+        /// Writes the model's line and toggle coverage (`coverage.dat`, Verilator's format)
+        /// to `path`: empty, or why not (a model built without coverage says so).
+        fn write_coverage(self: Pin<&mut Model>, path: &str) -> String;
     }
 }

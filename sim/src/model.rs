@@ -78,6 +78,14 @@ pub enum SimError {
         /// The models built.
         built: String,
     },
+    /// The coverage file could not be written.
+    #[error("cannot write the coverage file {path}: {reason}")]
+    Coverage {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The path cannot be handed to the C++ side.
     #[error("waveform path {0} is not valid UTF-8; choose a plain path")]
     PathEncoding(PathBuf),
@@ -184,6 +192,18 @@ impl Model {
     /// Cycles stepped since the model was built.
     pub fn cycles(&self) -> u64 {
         self.inner.cycles()
+    }
+
+    /// Writes the line and toggle coverage of the run so far to `path` (Verilator's
+    /// `coverage.dat`). Only a coverage model (`<device>:coverage`, built by sim/build.rs
+    /// when `DIRQL_COVERAGE=1`) has counters; any other fails, saying so.
+    pub fn write_coverage(&mut self, path: &Path) -> Result<(), SimError> {
+        let p = path.to_str().ok_or_else(|| SimError::PathEncoding(path.to_path_buf()))?;
+        let reason = self.inner.pin_mut().write_coverage(p);
+        if reason.is_empty() {
+            return Ok(());
+        }
+        Err(SimError::Coverage { path: path.to_path_buf(), reason: reason.to_string() })
     }
 }
 

@@ -35,6 +35,17 @@ pub enum Schedule {
         /// Choices considered (change points fall below it).
         horizon: u64,
     },
+    /// A recorded run's choices below `upto` (baseline where it made none), uniform random
+    /// choices from `seed` after: the coverage-guided exploration's mutation, which replays
+    /// an interesting run up to a point and explores afresh from there.
+    Splice {
+        /// The recorded run's non-baseline choices.
+        prefix: BTreeMap<u64, u64>,
+        /// The first choice drawn from `seed`.
+        upto: u64,
+        /// Seed of the choices from `upto` on.
+        seed: u64,
+    },
 }
 
 /// A forced schedule that could not be parsed.
@@ -74,6 +85,9 @@ impl fmt::Display for Schedule {
             Schedule::Seeded(s) => write!(f, "seed {s}"),
             Schedule::Forced(m) => write!(f, "forced [{}]", format_forced(m)),
             Schedule::Pct { seed, depth, horizon } => write!(f, "pct seed {seed} depth {depth} horizon {horizon}"),
+            Schedule::Splice { prefix, upto, seed } => {
+                write!(f, "forced [{}] below choice {upto}, then seed {seed}", format_forced(prefix))
+            }
         }
     }
 }
@@ -83,6 +97,7 @@ enum Mode {
     Seeded,
     Forced(BTreeMap<u64, u64>),
     Pct(BTreeMap<u64, ()>),
+    Splice(BTreeMap<u64, u64>, u64),
 }
 
 /// The machine's choice source.
@@ -112,6 +127,9 @@ impl Rng {
                     points.insert(r.raw_below_or_eq(horizon.saturating_sub(1)), ());
                 }
                 Rng { state: r.state, mode: Mode::Pct(points), index: 0, record: None }
+            }
+            Schedule::Splice { prefix, upto, seed } => {
+                Rng { state: *seed, mode: Mode::Splice(prefix.clone(), *upto), index: 0, record: None }
             }
         }
     }
@@ -164,6 +182,8 @@ impl Rng {
                     0
                 }
             }
+            Mode::Splice(m, upto) if i < *upto => m.get(&i).copied().unwrap_or(0).min(max),
+            Mode::Splice(..) => self.raw_below_or_eq(max),
         };
         if v != 0 {
             if let Some(rec) = self.record.as_mut() {

@@ -59,6 +59,9 @@ struct MergeArgs {
     /// Machine-readable output (the report one unsharded `explore --json` gives).
     #[arg(long)]
     json: bool,
+    /// Where the merged coverage.dat, lcov and HTML go when the shards have RTL coverage.
+    #[arg(long, default_value = "build/coverage/merged")]
+    coverage_dir: PathBuf,
 }
 
 /// Arguments of `dirql list`.
@@ -126,6 +129,25 @@ struct RunArgs {
     /// Write the timing histograms (SVG) here instead of beside the waveform.
     #[arg(long)]
     report_dir: Option<PathBuf>,
+    #[command(flatten)]
+    coverage: CoverageArgs,
+}
+
+/// Coverage options of `dirql run` and `dirql explore` (docs/coverage.md).
+#[derive(Args)]
+struct CoverageArgs {
+    /// Functional coverage (the hardware/software interplay, from the frames) and RTL line
+    /// and toggle coverage (a coverage model of the device, built once into target/coverage):
+    /// coverage.dat, lcov and an HTML report in --coverage-dir.
+    #[arg(long)]
+    coverage: bool,
+    /// Functional coverage only (no coverage model needed).
+    #[arg(long)]
+    functional_coverage: bool,
+    /// Where --coverage writes coverage.dat, coverage.info and html/ (default:
+    /// build/coverage/<scenario>-<driver>[-seed<N>]).
+    #[arg(long)]
+    coverage_dir: Option<PathBuf>,
 }
 
 /// Arguments of `dirql explore`.
@@ -160,8 +182,9 @@ struct ExploreArgs {
     /// Where the replay's waveform goes.
     #[arg(long, default_value = "build/waves")]
     replay_dir: PathBuf,
-    /// How choices are made: `random` (uniform from each seed) or `pct` (the baseline
-    /// schedule with a few random deviations at random depths).
+    /// How choices are made: `random` (uniform from each seed), `pct` (the baseline
+    /// schedule with a few random deviations at random depths) or `coverage` (mutations of
+    /// the schedules that reached new functional-coverage cells).
     #[arg(long, default_value = "random")]
     strategy: String,
     /// Deviations per run with `--strategy pct`.
@@ -181,6 +204,8 @@ struct ExploreArgs {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    coverage: CoverageArgs,
 }
 
 /// Arguments of `dirql bench`.
@@ -229,6 +254,10 @@ struct CheckArgs {
     /// Write the timing histograms (SVG) here instead of beside the waveform.
     #[arg(long)]
     report_dir: Option<PathBuf>,
+    /// Functional coverage of the waveform (the same table `dirql run --coverage` gives;
+    /// RTL coverage needs the run itself).
+    #[arg(long)]
+    coverage: bool,
 }
 
 /// Why a command could not give a verdict: bad input (exit 2, the message names the input
@@ -260,6 +289,22 @@ pub fn main(devices: &'static [&'static dyn Device]) -> ExitCode {
         }
     };
     let cli = Cli::parse();
+    // RTL coverage needs the coverage models: a build without them hands the command to
+    // the coverage build (crate::coverage_rtl), which it builds once.
+    let wants_rtl = match &cli.cmd {
+        Cmd::Run(a) => a.coverage.coverage,
+        Cmd::Explore(a) => a.coverage.coverage,
+        _ => false,
+    };
+    if wants_rtl && !crate::coverage_rtl::available() {
+        return match crate::coverage_rtl::reexec_in_coverage_build() {
+            Ok(st) => ExitCode::from(st.code().map_or(2, |c| c.clamp(0, 255) as u8)),
+            Err(msg) => {
+                eprintln!("dirql: --coverage: {msg}");
+                ExitCode::from(2)
+            }
+        };
+    }
     crate::signals::install();
     let outcome = match cli.cmd {
         Cmd::List(a) => list(&registry, &a),
@@ -321,9 +366,32 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
         reading,
         cpus: a.cpus,
     };
-    let opts =
-        RunOptions { schedule, faults: injected, line_faults: line, rtl: Some(rtl), progress, ..RunOptions::default() };
+    let cov_dir = a.coverage.coverage.then(|| {
+        a.coverage
+            .coverage_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("build/coverage/{}-{}-seed{}", sc.name, drv.name, a.seed)))
+    });
+    if let Some(d) = &cov_dir {
+        std::fs::create_dir_all(d).map_err(|e| BadInput(format!("--coverage-dir {}: {e}", d.display())))?;
+    }
+    let opts = RunOptions {
+        schedule,
+        faults: injected,
+        line_faults: line,
+        rtl: Some(rtl),
+        progress,
+        functional_coverage: a.coverage.coverage || a.coverage.functional_coverage,
+        rtl_coverage: cov_dir.as_ref().map(|d| d.join("coverage.dat")),
+        ..RunOptions::default()
+    };
     let r = run_with(&settings, &opts).map_err(|e| BadInput(e.to_string()))?;
+    let rtl_cov = match &cov_dir {
+        Some(d) => {
+            Some(crate::coverage_rtl::reports(&d.join("coverage.dat"), d, true).map_err(|e| BadInput(e.to_string()))?)
+        }
+        None => None,
+    };
     let suite = format!("{}.{}.seed{}", r.scenario, r.driver, r.seed);
     let extras = write_extras(
         &r.rules,
@@ -341,6 +409,9 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
         let mut j = serde_json::to_value(&r).map_err(|e| Failure::Internal(e.to_string()))?;
         j["timing"] = json!(r.timing);
         j["files"] = json!(extras);
+        if let Some(c) = &rtl_cov {
+            j["rtl_coverage"] = json!(c);
+        }
         println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
     } else {
         let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
@@ -348,6 +419,12 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
         print!("{}", rules_table(&r.rules));
         print!("{}", run_notes(&r));
         print!("{}", timing_table(&r.timing));
+        if let Some(c) = &r.functional_coverage {
+            print!("{}", c.table(HOLES_SHOWN));
+        }
+        if let Some(c) = &rtl_cov {
+            print!("{}", crate::coverage_rtl::table(c));
+        }
         println!("verdict: {}", r.verdict.to_uppercase());
         if let Some(v) = &r.waveform {
             println!("waveform: {v}");
@@ -365,7 +442,8 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         "random" => Strategy::Random,
         "pct" if a.depth >= 1 => Strategy::Pct { depth: a.depth },
         "pct" => return Err(BadInput("--depth must be at least 1 with --strategy pct".into())),
-        other => return Err(BadInput(format!("unknown --strategy '{other}'; use random or pct"))),
+        "coverage" => Strategy::Coverage,
+        other => return Err(BadInput(format!("unknown --strategy '{other}'; use random, pct or coverage"))),
     };
     let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
     let rtl = resolve_rtl(device, &a.rtl)?;
@@ -389,7 +467,20 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         replay_dir: a.replay_dir,
         strategy,
         shrink: !a.no_shrink,
+        functional_coverage: a.coverage.coverage || a.coverage.functional_coverage,
+        rtl_coverage_dir: a.coverage.coverage.then(|| {
+            a.coverage.coverage_dir.clone().unwrap_or_else(|| {
+                let shard = shard.map_or(String::new(), |s| format!("-shard{}of{}", s.index, s.count));
+                PathBuf::from(format!("build/coverage/{}-{}{shard}", sc.name, drv.name))
+            })
+        }),
     };
+    if let Some(d) = &settings.rtl_coverage_dir {
+        // A fresh folder of seed files: an earlier exploration's would be merged in.
+        let seeds = d.join("seeds");
+        let _ = std::fs::remove_dir_all(&seeds);
+        std::fs::create_dir_all(&seeds).map_err(|e| BadInput(format!("--coverage-dir {}: {e}", d.display())))?;
+    }
     let r = explore(&settings).map_err(|e| BadInput(e.to_string()))?;
     if let Some(p) = &a.junit {
         std::fs::write(p, explore_junit(&r))
@@ -431,6 +522,12 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         let kinds = if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) };
         println!("  harmed seeds: {}{kinds}", r.harmed_seeds);
         println!("  false passes (harm, every rule passing): {}", r.false_passes);
+        if let Some(c) = &r.functional_coverage {
+            print!("{}", c.table(HOLES_SHOWN));
+        }
+        if let Some(c) = &r.rtl_coverage {
+            print!("{}", crate::coverage_rtl::table(c));
+        }
         if let Some(fp) = &r.first_false_pass {
             println!(
                 "  FALSE PASS: seed {} did harm and every rule passed (replay reproduces it: {}):",
@@ -488,7 +585,27 @@ fn merge_cmd(a: MergeArgs) -> Result<bool, Failure> {
             .map_err(|e| BadInput(format!("{shown}: not JSON ({e}); fix: write it with `dirql explore ... --json`")))?;
         parts.push((shown, v));
     }
-    let m = crate::merge::merge(&parts).map_err(|e| BadInput(e.to_string()))?;
+    let mut m = crate::merge::merge(&parts).map_err(|e| BadInput(e.to_string()))?;
+    let dats = crate::merge::rtl_coverage_files(&parts);
+    if !dats.is_empty() {
+        if dats.len() != parts.len() {
+            return Err(BadInput(
+                "some shards have RTL coverage and some do not (fix: explore every shard with --coverage)".into(),
+            ));
+        }
+        if let Some(missing) = dats.iter().find(|p| !p.exists()) {
+            return Err(BadInput(format!(
+                "{}: a shard's coverage.dat is not here (fix: copy each shard's --coverage-dir to where its JSON says,                  or run the merge where the shards ran)",
+                missing.display()
+            )));
+        }
+        let dir = &a.coverage_dir;
+        std::fs::create_dir_all(dir).map_err(|e| BadInput(format!("--coverage-dir {}: {e}", dir.display())))?;
+        let dat = dir.join("coverage.dat");
+        crate::coverage_rtl::merge_dat(&dats, &dat).map_err(|e| BadInput(e.to_string()))?;
+        let c = crate::coverage_rtl::reports(&dat, dir, true).map_err(|e| BadInput(e.to_string()))?;
+        m["rtl_coverage"] = json!(c);
+    }
     let n = |f: &str| m[f].as_u64().unwrap_or(0);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
@@ -512,6 +629,12 @@ fn merge_cmd(a: MergeArgs) -> Result<bool, Failure> {
         }
         println!("  harmed seeds: {}", n("harmed_seeds"));
         println!("  false passes (harm, every rule passing): {}", n("false_passes"));
+        if let Ok(c) = serde_json::from_value::<crate::coverage::CoverageReport>(m["functional_coverage"].clone()) {
+            print!("{}", c.table(HOLES_SHOWN));
+        }
+        if let Ok(c) = serde_json::from_value::<crate::coverage_rtl::RtlCoverage>(m["rtl_coverage"].clone()) {
+            print!("{}", crate::coverage_rtl::table(&c));
+        }
         if let Some(cmd) = m["first_false_pass"]["replay_command"].as_str() {
             println!("  FALSE PASS: seed {}; replay: {cmd}", m["first_false_pass"]["seed"]);
         }
@@ -582,6 +705,7 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
+    let mut coverage = a.coverage.then(|| crate::coverage::FunctionalCoverage::new(device.profile()));
     let mut checker = Checker::for_device(device);
     if let Some(p) = manifest.as_ref().and_then(|m| m.partner.as_deref()) {
         checker = checker.with_partner(registry.device(p).ok_or_else(|| unknown_device(registry, p))?);
@@ -592,13 +716,23 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
             // Consulted only if the writer never closed the file (a hard kill).
             let hier = hierarchy_file_of(&vcd);
             let side = File::open(&hier).map(BufReader::new);
-            read_fst_recovering(&shown, progress, &hier.display().to_string(), side, |f| checker.feed(f))
-                .map(|r| (r.frames, r.recovered))
-                .map_err(|e| BadInput(e.to_string()))
+            read_fst_recovering(&shown, progress, &hier.display().to_string(), side, |f| {
+                checker.feed(f);
+                if let Some(c) = coverage.as_mut() {
+                    c.feed(f);
+                }
+            })
+            .map(|r| (r.frames, r.recovered))
+            .map_err(|e| BadInput(e.to_string()))
         }
-        TraceFormat::Vcd => {
-            read_vcd(&shown, progress, |f| checker.feed(f)).map(|n| (n, None)).map_err(|e| BadInput(e.to_string()))
-        }
+        TraceFormat::Vcd => read_vcd(&shown, progress, |f| {
+            checker.feed(f);
+            if let Some(c) = coverage.as_mut() {
+                c.feed(f);
+            }
+        })
+        .map(|n| (n, None))
+        .map_err(|e| BadInput(e.to_string())),
     }?;
     let last_cycle = checker.last_cycle();
     let (mut rules, timing) = checker.finish_all();
@@ -639,6 +773,9 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
             j["recovered"] = json!(r);
             j["recovered"]["up_to_cycle"] = json!(frames);
         }
+        if let Some(c) = &coverage {
+            j["functional_coverage"] = json!(c.report());
+        }
         println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
     } else {
         println!("dirql check {shown}  cycles={frames}");
@@ -650,6 +787,9 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
         }
         print!("{}", rules_table(&rules));
         print!("{}", timing_table(&timing));
+        if let Some(c) = &coverage {
+            print!("{}", c.report().table(HOLES_SHOWN));
+        }
         println!("verdict: {}", verdict.to_uppercase());
         for f in &extras {
             println!("wrote: {f}");
@@ -741,6 +881,9 @@ fn fault_applies(registry: &Registry, kinds: &[&FaultKind], s: &RunSettings) -> 
 /// `--fault stuck-grant`: the arbiter parks GNT# on the device from this cycle on (after
 /// every scenario's setup, before the end of its default run).
 const STUCK_GRANT_FROM: u64 = 5_000;
+
+/// Holes named per group in the text table (`--json` names them all).
+const HOLES_SHOWN: usize = 12;
 
 /// `--fault target-abort`: every this many memory/I/O transactions is answered with target
 /// abort (the same rate as `master-abort`).

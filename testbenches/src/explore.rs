@@ -29,6 +29,10 @@ pub enum Strategy {
         /// Change points per run.
         depth: u32,
     },
+    /// Coverage-guided: a corpus of schedules that reached new functional-coverage cells,
+    /// each seed either a fresh random run or a mutation of one of them (crate::coverage;
+    /// docs/exploration.md).
+    Coverage,
 }
 
 /// One of `count` machines' share of an exploration's seeds: the seeds `first + i` with
@@ -79,6 +83,12 @@ pub struct ExploreSettings {
     pub strategy: Strategy,
     /// Shrink the first failure to the fewest forced choices that still fail.
     pub shrink: bool,
+    /// Functional coverage of every explored seed, added up (`--coverage`,
+    /// `--functional-coverage`; always on with [`Strategy::Coverage`]).
+    pub functional_coverage: bool,
+    /// RTL coverage: each seed's coverage.dat under `DIR/seeds/`, merged into
+    /// `DIR/coverage.dat` with lcov and HTML beside it (`--coverage`).
+    pub rtl_coverage_dir: Option<PathBuf>,
 }
 
 /// The replay of the first failing seed.
@@ -122,6 +132,9 @@ pub struct ExploreReport {
     pub failures: u64,
     /// Failing seeds per rule.
     pub failures_by_rule: BTreeMap<String, u64>,
+    /// Per failing rule: how many seeds, counted from the first, it took to fail it first
+    /// (a race twin's rule of effect, e.g. `register-integrity`, against its rule of promise).
+    pub first_failure_by_rule: BTreeMap<String, u64>,
     /// Smallest failing seed.
     pub first_failing_seed: Option<u64>,
     /// How many seeds, counted from the first, it took to reach it.
@@ -155,6 +168,16 @@ pub struct ExploreReport {
     pub false_passes: u64,
     /// The smallest of them, replayed and described.
     pub first_false_pass: Option<FalsePass>,
+    /// Functional coverage of the explored seeds, added up (with coverage asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub functional_coverage: Option<crate::coverage::CoverageReport>,
+    /// For every functional-coverage cell hit: how many seeds, counted from the first, it
+    /// took to hit it first (what docs/exploration.md compares strategies by).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_first_hit: Option<BTreeMap<String, u64>>,
+    /// RTL coverage merged over the explored seeds (with `--coverage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtl_coverage: Option<crate::coverage_rtl::RtlCoverage>,
 }
 
 /// A seed that did harm while every rule passed.
@@ -177,14 +200,52 @@ struct Outcome {
     failed: Vec<String>,
     harm: Vec<&'static str>,
     error: Option<RunError>,
+    coverage: Option<crate::coverage::CoverageReport>,
+    /// The run's choices as a forced schedule (recorded: the coverage strategy).
+    schedule: Option<BTreeMap<u64, u64>>,
+    /// Choices the run made.
+    choices: u64,
 }
 
 fn options(s: &ExploreSettings, seed: u64, horizon: u64) -> RunOptions {
     let schedule = match s.strategy {
-        Strategy::Random => None,
+        Strategy::Random | Strategy::Coverage => None,
         Strategy::Pct { depth } => Some(Schedule::Pct { seed, depth, horizon }),
     };
     RunOptions { schedule, rtl: s.rtl, ..RunOptions::default() }
+}
+
+/// The options of one explored seed: its strategy's schedule (`forced` for a coverage
+/// mutation), and the coverage asked for.
+fn seed_options(s: &ExploreSettings, seed: u64, horizon: u64, made: Option<Schedule>) -> RunOptions {
+    let mut o = options(s, seed, horizon);
+    if made.is_some() {
+        o.schedule = made;
+    }
+    o.functional_coverage = s.functional_coverage || s.strategy == Strategy::Coverage;
+    o.record = s.strategy == Strategy::Coverage;
+    o.rtl_coverage = s.rtl_coverage_dir.as_ref().map(|d| d.join("seeds").join(format!("seed{seed}.dat")));
+    o
+}
+
+fn run_seed(s: &ExploreSettings, seed: u64, horizon: u64, made: Option<Schedule>) -> Outcome {
+    match run_with(&settings(s, seed, None), &seed_options(s, seed, horizon, made)) {
+        Ok(r) => Outcome {
+            seed,
+            failed: failed_rules(&r),
+            harm: harm_kinds(&r),
+            error: None,
+            schedule: r.recorded_schedule.as_deref().map(|t| match t.parse::<Schedule>() {
+                Ok(Schedule::Forced(m)) => m,
+                _ => BTreeMap::new(),
+            }),
+            choices: r.choices,
+            coverage: r.functional_coverage,
+        },
+        Err(e) => {
+            Outcome { seed, failed: vec![], harm: vec![], error: Some(e), coverage: None, schedule: None, choices: 0 }
+        }
+    }
 }
 
 fn settings(s: &ExploreSettings, seed: u64, vcd: Option<PathBuf>) -> RunSettings {
@@ -210,14 +271,14 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
     let jobs = s.jobs.max(1);
     // PCT places its change points among as many choices as the baseline run makes.
     let horizon = match s.strategy {
-        Strategy::Random => 0,
+        Strategy::Random | Strategy::Coverage => 0,
         Strategy::Pct { .. } => {
             let base =
                 RunOptions { schedule: Some(Schedule::Forced(BTreeMap::new())), rtl: s.rtl, ..RunOptions::default() };
             run_with(&settings(s, 0, None), &base)?.choices.max(1)
         }
     };
-    let (seed_tx, seed_rx) = bounded::<u64>(jobs * 4);
+    let (seed_tx, seed_rx) = bounded::<(u64, Option<Schedule>)>(jobs * 4);
     let (out_tx, out_rx) = unbounded::<Outcome>();
     let tty = std::io::stderr().is_terminal();
     // Seeds this run explores (its shard's share of the range).
@@ -231,11 +292,8 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         for _ in 0..jobs {
             let (rx, tx) = (seed_rx.clone(), out_tx.clone());
             scope.spawn(move || {
-                for seed in rx {
-                    let o = match run_with(&settings(s, seed, None), &options(s, seed, horizon)) {
-                        Ok(r) => Outcome { seed, failed: failed_rules(&r), harm: harm_kinds(&r), error: None },
-                        Err(e) => Outcome { seed, failed: vec![], harm: vec![], error: Some(e) },
-                    };
+                for (seed, forced) in rx {
+                    let o = run_seed(s, seed, horizon, forced);
                     if tx.send(o).is_err() {
                         break;
                     }
@@ -243,20 +301,10 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
             });
         }
         drop(out_tx);
-        scope.spawn(move || {
-            let range = s.first_seed..s.first_seed.saturating_add(s.seeds);
-            for seed in range.filter(|&seed| s.shard.is_none_or(|sh| sh.has(s.first_seed, seed))) {
-                if crate::signals::pending().is_some() || seed_tx.send(seed).is_err() {
-                    break;
-                }
-            }
-        });
-        for o in out_rx.iter() {
-            if let Some(e) = o.error {
-                setup_error.get_or_insert(e);
-                continue;
-            }
-            t.add(o);
+        let seeds: Vec<u64> = (s.first_seed..s.first_seed.saturating_add(s.seeds))
+            .filter(|&seed| s.shard.is_none_or(|sh| sh.has(s.first_seed, seed)))
+            .collect();
+        let show = |t: &Tally| {
             let (done, failures, false_passes) = (t.done, t.failures, t.false_passes);
             if tty && (done % 16 == 0 || done == ours) {
                 let el = start.elapsed().as_secs_f64();
@@ -267,6 +315,50 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
                      ETA {eta:.0}s   "
                 );
                 let _ = std::io::stderr().flush();
+            }
+        };
+        if s.strategy == Strategy::Coverage {
+            // In generations of a fixed size, each seed's schedule made from the corpus as it
+            // stood when its generation began, and the corpus grown in seed order after it: so
+            // the exploration is the same whatever order the workers finish in.
+            let mut corpus = Corpus::default();
+            for generation in seeds.chunks(GENERATION) {
+                if crate::signals::pending().is_some() {
+                    break;
+                }
+                for &seed in generation {
+                    if seed_tx.send((seed, corpus.schedule_for(seed))).is_err() {
+                        break;
+                    }
+                }
+                let mut got: Vec<Outcome> = out_rx.iter().take(generation.len()).collect();
+                got.sort_by_key(|o| o.seed);
+                for o in got {
+                    if let Some(e) = o.error {
+                        setup_error.get_or_insert(e);
+                        continue;
+                    }
+                    corpus.learn(&o);
+                    t.add(o);
+                    show(&t);
+                }
+            }
+            drop(seed_tx);
+        } else {
+            scope.spawn(move || {
+                for seed in seeds {
+                    if crate::signals::pending().is_some() || seed_tx.send((seed, None)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for o in out_rx.iter() {
+                if let Some(e) = o.error {
+                    setup_error.get_or_insert(e);
+                    continue;
+                }
+                t.add(o);
+                show(&t);
             }
         }
     });
@@ -281,14 +373,24 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         done,
         failures,
         by_rule,
+        first_by_rule,
         first_fail,
         harmed,
         harm_by_kind,
         false_passes,
         first_false_pass,
         mut failing,
+        coverage,
+        first_hit,
+        first_fail_schedule,
+        first_false_schedule,
     } = t;
     failing.sort_unstable();
+    let covered = s.functional_coverage || s.strategy == Strategy::Coverage;
+    let rtl_coverage = match &s.rtl_coverage_dir {
+        Some(dir) => Some(merge_rtl_coverage(dir).map_err(|e| RunError::Coverage(e.to_string()))?),
+        None => None,
+    };
     let mut report = ExploreReport {
         scenario: s.scenario.name,
         driver: s.driver.name,
@@ -302,6 +404,7 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         failing_seeds: failing,
         failures,
         failures_by_rule: by_rule,
+        first_failure_by_rule: first_by_rule.into_iter().map(|(r, seed)| (r, seed - s.first_seed + 1)).collect(),
         first_failing_seed: first_fail,
         seeds_to_first_failure: first_fail.map(|f| f - s.first_seed + 1),
         replay_command: None,
@@ -317,12 +420,24 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         harm_by_kind,
         false_passes,
         first_false_pass: None,
+        functional_coverage: coverage.filter(|_| covered),
+        coverage_first_hit: covered
+            .then(|| first_hit.into_iter().map(|(c, seed)| (c, seed - s.first_seed + 1)).collect()),
+        rtl_coverage,
+    };
+    // The coverage strategy's seeds ran the schedules it made: those are what is replayed.
+    let forced = |m: Option<BTreeMap<u64, u64>>| {
+        m.filter(|_| s.strategy == Strategy::Coverage).map(|m| RunOptions {
+            schedule: Some(Schedule::Forced(m)),
+            rtl: s.rtl,
+            ..RunOptions::default()
+        })
     };
     if let Some(seed) = first_false_pass {
-        report.first_false_pass = Some(describe_false_pass(s, seed, horizon)?);
+        report.first_false_pass = Some(describe_false_pass(s, seed, horizon, forced(first_false_schedule))?);
     }
     if let Some(seed) = first_fail {
-        let original = options(s, seed, horizon);
+        let original = forced(first_fail_schedule).unwrap_or_else(|| options(s, seed, horizon));
         let (replay_opts, forced_text) = if s.shrink {
             let (forced, stats) = shrink(s, seed, &original)?;
             let text = format_forced(&forced);
@@ -334,9 +449,14 @@ pub fn explore(s: &ExploreSettings) -> Result<ExploreReport, RunError> {
         };
         let rtl = s.rtl.map_or(String::new(), |v| format!("-rtl-{}", v.name));
         let vcd = s.replay_dir.join(format!("{}-{}{rtl}-seed{seed}.vcd", s.scenario.name, s.driver.name));
+        let as_run = match &replay_opts.schedule {
+            Some(Schedule::Forced(m)) => format_forced(m),
+            _ => String::new(),
+        };
         let schedule_arg = match (&forced_text, s.strategy) {
             (Some(t), _) => format!(" --schedule '{t}'"),
             (None, Strategy::Random) => String::new(),
+            (None, Strategy::Coverage) => format!(" --schedule '{as_run}'"),
             (None, Strategy::Pct { .. }) => " (PCT run: replay it with --shrink to get a --schedule)".into(),
         };
         report.replay_command = Some(format!("{}{schedule_arg} --vcd {}", run_command(s, seed), vcd.display()));
@@ -365,17 +485,41 @@ struct Tally {
     done: u64,
     failures: u64,
     by_rule: BTreeMap<String, u64>,
+    first_by_rule: BTreeMap<String, u64>,
     first_fail: Option<u64>,
     harmed: u64,
     harm_by_kind: BTreeMap<String, u64>,
     false_passes: u64,
     first_false_pass: Option<u64>,
     failing: Vec<u64>,
+    coverage: Option<crate::coverage::CoverageReport>,
+    first_hit: BTreeMap<String, u64>,
+    /// The forced schedules of the first failing seed and of the first false pass, as run
+    /// (the coverage strategy's seeds are not their seed's uniform choices).
+    first_fail_schedule: Option<BTreeMap<u64, u64>>,
+    first_false_schedule: Option<BTreeMap<u64, u64>>,
 }
 
 impl Tally {
     fn add(&mut self, o: Outcome) {
         self.done += 1;
+        if let Some(c) = &o.coverage {
+            for cell in c.hit_cells() {
+                let e = self.first_hit.entry(cell).or_insert(o.seed);
+                *e = (*e).min(o.seed);
+            }
+            match self.coverage.as_mut() {
+                // The same device's groups: a mismatch cannot happen within one exploration.
+                Some(t) => t.merge(c).unwrap_or_default(),
+                None => self.coverage = Some(c.clone()),
+            }
+        }
+        if !o.failed.is_empty() && self.first_fail.is_none_or(|f| o.seed < f) {
+            self.first_fail_schedule = o.schedule.clone();
+        }
+        if !o.harm.is_empty() && o.failed.is_empty() && self.first_false_pass.is_none_or(|f| o.seed < f) {
+            self.first_false_schedule = o.schedule.clone();
+        }
         if !o.harm.is_empty() {
             self.harmed += 1;
             for k in &o.harm {
@@ -391,6 +535,8 @@ impl Tally {
             self.failing.push(o.seed);
             self.first_fail = Some(self.first_fail.map_or(o.seed, |f| f.min(o.seed)));
             for r in o.failed {
+                let first = self.first_by_rule.entry(r.clone()).or_insert(o.seed);
+                *first = (*first).min(o.seed);
                 *self.by_rule.entry(r).or_default() += 1;
             }
         }
@@ -419,12 +565,20 @@ fn harm_kinds(r: &RunResult) -> Vec<&'static str> {
 
 /// Runs a false-pass seed again, recording its schedule when it is not the seed's own
 /// uniform choices (PCT), and checks the printed replay does the same.
-fn describe_false_pass(s: &ExploreSettings, seed: u64, horizon: u64) -> Result<FalsePass, RunError> {
-    let opts = RunOptions { record: true, ..options(s, seed, horizon) };
+fn describe_false_pass(
+    s: &ExploreSettings,
+    seed: u64,
+    horizon: u64,
+    forced: Option<RunOptions>,
+) -> Result<FalsePass, RunError> {
+    let as_run = forced.clone().unwrap_or_else(|| options(s, seed, horizon));
+    let opts = RunOptions { record: true, ..as_run };
     let r = run_with(&settings(s, seed, None), &opts)?;
-    let (cmd, replay) = match s.strategy {
-        Strategy::Random => (format!("{} --json", run_command(s, seed)), options(s, seed, horizon)),
-        Strategy::Pct { .. } => {
+    let (cmd, replay) = match (s.strategy, forced) {
+        (Strategy::Random, _) | (Strategy::Coverage, None) => {
+            (format!("{} --json", run_command(s, seed)), options(s, seed, horizon))
+        }
+        (Strategy::Pct { .. } | Strategy::Coverage, _) => {
             let text = r.recorded_schedule.clone().unwrap_or_else(|| "baseline".into());
             let forced = match text.parse::<Schedule>() {
                 Ok(Schedule::Forced(m)) => m,
@@ -442,6 +596,64 @@ fn describe_false_pass(s: &ExploreSettings, seed: u64, horizon: u64) -> Result<F
         harm: r.harm.clone(),
         rules_passed: r.rules.iter().map(|x| (x.name.clone(), x.checked)).collect(),
     })
+}
+
+/// Seeds per generation of the coverage strategy: each generation's schedules are made
+/// from the corpus as the previous generations left it.
+const GENERATION: usize = 16;
+
+/// The coverage strategy's corpus: the runs that hit a functional-coverage cell no earlier
+/// run had (their recorded choices and how many they made), and every cell hit so far.
+#[derive(Default)]
+struct Corpus {
+    entries: Vec<(BTreeMap<u64, u64>, u64)>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Corpus {
+    /// The schedule seed `seed` runs: `None` (its own uniform choices, a fresh run) for one
+    /// seed in four and while the corpus is empty, else a splice (as fuzzers mutate the
+    /// inputs that reached new code): an entry's choices up to a point drawn at random, so
+    /// the run goes where that one went, and the seed's own random choices from there on.
+    fn schedule_for(&self, seed: u64) -> Option<Schedule> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let mut r = dirql_sim::Rng::new(seed ^ 0x9E37_79B9_7F4A_7C15);
+        if r.below_or_eq(3) == 0 {
+            return None;
+        }
+        let (prefix, choices) = &self.entries[r.below_or_eq(self.entries.len() as u64 - 1) as usize];
+        let upto = r.below_or_eq((*choices).max(1));
+        Some(Schedule::Splice { prefix: prefix.clone(), upto, seed })
+    }
+
+    /// Keeps `o`'s choices when it hit a cell no earlier run had.
+    fn learn(&mut self, o: &Outcome) {
+        let Some(c) = &o.coverage else { return };
+        let mut new = false;
+        for cell in c.hit_cells() {
+            new |= self.seen.insert(cell);
+        }
+        if let (true, Some(m)) = (new, &o.schedule) {
+            self.entries.push((m.clone(), o.choices));
+        }
+    }
+}
+
+/// Merges the per-seed coverage.dat files under `dir/seeds` into `dir/coverage.dat` and
+/// makes its lcov and HTML reports.
+fn merge_rtl_coverage(dir: &std::path::Path) -> Result<crate::coverage_rtl::RtlCoverage, String> {
+    let seeds = dir.join("seeds");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&seeds)
+        .map_err(|e| format!("{}: {e}", seeds.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "dat"))
+        .collect();
+    files.sort();
+    let dat = dir.join("coverage.dat");
+    crate::coverage_rtl::merge_dat(&files, &dat).map_err(|e| e.to_string())?;
+    crate::coverage_rtl::reports(&dat, dir, true).map_err(|e| e.to_string())
 }
 
 /// Forced choices before shrinking, after, and the runs it took.
@@ -533,7 +745,15 @@ mod tests {
     use super::*;
 
     fn o(seed: u64, failed: &[&str], harm: &[&'static str]) -> Outcome {
-        Outcome { seed, failed: failed.iter().map(|s| s.to_string()).collect(), harm: harm.to_vec(), error: None }
+        Outcome {
+            seed,
+            failed: failed.iter().map(|s| s.to_string()).collect(),
+            harm: harm.to_vec(),
+            error: None,
+            coverage: None,
+            schedule: None,
+            choices: 0,
+        }
     }
 
     /// Harm with a failing rule is caught; harm with every rule passing is a false pass,

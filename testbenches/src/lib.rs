@@ -10,6 +10,8 @@
 pub mod bench;
 pub mod check;
 pub mod cli;
+pub mod coverage;
+pub mod coverage_rtl;
 pub mod device;
 pub mod explore;
 pub mod gtkw;

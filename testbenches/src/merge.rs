@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::coverage::CoverageReport;
+
 /// Shards that cannot be joined.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -109,6 +111,15 @@ pub fn merge(parts: &[(String, Value)]) -> Result<Value, MergeError> {
     out.insert("failures".into(), json!(sum("failures")));
     out.insert("failing_seeds".into(), json!(failing));
     out.insert("failures_by_rule".into(), json!(sum_map("failures_by_rule")));
+    let mut first_by_rule: BTreeMap<String, u64> = BTreeMap::new();
+    for (_, v) in parts {
+        for (k, n) in v["first_failure_by_rule"].as_object().into_iter().flatten() {
+            let n = n.as_u64().unwrap_or(u64::MAX);
+            let e = first_by_rule.entry(k.clone()).or_insert(n);
+            *e = (*e).min(n);
+        }
+    }
+    out.insert("first_failure_by_rule".into(), json!(first_by_rule));
     out.insert(
         "seeds_to_first_failure".into(),
         first_failing.as_u64().map_or(Value::Null, |s| json!(s - first_seed + 1)),
@@ -125,7 +136,45 @@ pub fn merge(parts: &[(String, Value)]) -> Result<Value, MergeError> {
     out.insert("elapsed_s".into(), json!(elapsed));
     out.insert("seeds_per_s".into(), json!(seeds_run as f64 / elapsed.max(1e-9)));
     out.insert("merged_from".into(), json!(parts.iter().map(|(p, _)| p).collect::<Vec<_>>()));
+    merge_functional_coverage(parts, &mut out)?;
     Ok(Value::Object(out))
+}
+
+/// The shards' functional coverage added up, and each cell's first hit the earliest of
+/// theirs (seeds are counted from the range's first, so the smallest is the unsharded
+/// run's). Shards that collected none give none; some with and some without is refused.
+fn merge_functional_coverage(parts: &[(String, Value)], out: &mut Map<String, Value>) -> Result<(), MergeError> {
+    let with: Vec<&(String, Value)> = parts.iter().filter(|(_, v)| !v["functional_coverage"].is_null()).collect();
+    if with.is_empty() {
+        return Ok(());
+    }
+    if with.len() != parts.len() {
+        let (path, _) = parts.iter().find(|(_, v)| v["functional_coverage"].is_null()).unwrap_or(&parts[0]);
+        return Err(not_a_report(path, "no functional coverage, while other shards have it (fix: explore every shard with the same coverage options)"));
+    }
+    let mut total: Option<CoverageReport> = None;
+    let mut first_hit: BTreeMap<String, u64> = BTreeMap::new();
+    for (path, v) in with {
+        let c: CoverageReport = serde_json::from_value(v["functional_coverage"].clone())
+            .map_err(|e| not_a_report(path, &format!("its functional_coverage does not read: {e}")))?;
+        match total.as_mut() {
+            Some(t) => t.merge(&c).map_err(|e| not_a_report(path, &e.to_string()))?,
+            None => total = Some(c),
+        }
+        for (cell, n) in v["coverage_first_hit"].as_object().into_iter().flatten() {
+            let n = n.as_u64().unwrap_or(u64::MAX);
+            let e = first_hit.entry(cell.clone()).or_insert(n);
+            *e = (*e).min(n);
+        }
+    }
+    out.insert("functional_coverage".into(), json!(total));
+    out.insert("coverage_first_hit".into(), json!(first_hit));
+    Ok(())
+}
+
+/// The coverage.dat files the shards' RTL coverage was merged into, when they have it.
+pub fn rtl_coverage_files(parts: &[(String, Value)]) -> Vec<std::path::PathBuf> {
+    parts.iter().filter_map(|(_, v)| v["rtl_coverage"]["dat"].as_str().map(std::path::PathBuf::from)).collect()
 }
 
 fn not_a_report(path: &str, reason: &str) -> MergeError {

@@ -101,6 +101,12 @@ pub struct RunResult {
     /// `--json`, as `timing`).
     #[serde(skip)]
     pub timing: Vec<SourceTiming>,
+    /// Functional coverage, when asked for ([`RunOptions::functional_coverage`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub functional_coverage: Option<crate::coverage::CoverageReport>,
+    /// The RTL coverage file written, when asked for ([`RunOptions::rtl_coverage`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtl_coverage: Option<String>,
 }
 
 /// A bug check, as the run result reports it.
@@ -145,6 +151,9 @@ pub enum RunError {
         /// The cause.
         source: std::io::Error,
     },
+    /// RTL coverage could not be written or merged.
+    #[error("RTL coverage: {0}")]
+    Coverage(String),
     /// The run manifest beside the waveform could not be written.
     #[error("cannot write the run manifest {path}: {source}")]
     Manifest {
@@ -202,6 +211,12 @@ pub struct RunOptions {
     pub progress: Option<Progress>,
     /// An extra observer of every frame (the bench's bus statistics).
     pub tap: Option<FrameTap>,
+    /// Collect functional coverage ([`crate::coverage`]) into
+    /// [`RunResult::functional_coverage`]; off, no observer is added.
+    pub functional_coverage: bool,
+    /// Run the device's line- and toggle-coverage model and write its `coverage.dat` here
+    /// ([`crate::coverage_rtl`]); `None`: the normal model.
+    pub rtl_coverage: Option<PathBuf>,
 }
 
 /// An observer of every frame of a run besides the rules ([`RunOptions::tap`]): `dirql
@@ -312,6 +327,9 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     }
     cfg.pic.faults = opts.line_faults;
     (s.scenario.configure)(&mut cfg, s);
+    if opts.rtl_coverage.is_some() {
+        cfg.model = crate::coverage_rtl::model_name(&cfg.model, s.device.model());
+    }
     let mut m = Machine::new(&cfg)?;
     let overlap = Rc::new(Cell::new(0u64));
     let ov = overlap.clone();
@@ -324,6 +342,12 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
     if let Some(tap) = opts.tap.clone() {
         m.observe(Box::new(move |f| (tap.0.borrow_mut())(f)));
     }
+    let coverage = opts.functional_coverage.then(|| {
+        let c = Rc::new(RefCell::new(crate::coverage::FunctionalCoverage::new(s.device.profile())));
+        let fed = c.clone();
+        m.observe(Box::new(move |f| fed.borrow_mut().feed(f)));
+        c
+    });
     let harm = HarmLog::default();
     let setup_error: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
     // When the driver had its interrupts connected and enabled: the scenario sets it.
@@ -393,6 +417,9 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         manifest.stopped = Some(e.to_string());
         let _ = write_manifest(&manifest);
         return Err(e.into());
+    }
+    if let Some(p) = &opts.rtl_coverage {
+        m.write_coverage(p)?;
     }
     let cycles = m.now();
     let mut stopped = match (&outcome, m.stopped()) {
@@ -527,6 +554,8 @@ pub fn run_with(s: &RunSettings, opts: &RunOptions) -> Result<RunResult, RunErro
         bus_events: m.bus_events().iter().map(describe_bus_event).collect(),
         harm: harm.take(),
         timing,
+        functional_coverage: coverage.map(|c| c.borrow().report()),
+        rtl_coverage: opts.rtl_coverage.as_ref().map(|p| p.display().to_string()),
     })
 }
 
