@@ -46,7 +46,7 @@ pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
 pub use deferred_work::DeferredWork;
 pub use dma_ordering::DmaOrdering;
-pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH};
+pub use excerpt::{draw_excerpt, excerpt_signals, excerpt_value, is_bit, signal_value, EXCERPT_HALF_WIDTH};
 pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
 pub use interrupt_latency::InterruptLatency;
 pub use irql_discipline::IrqlDiscipline;
@@ -365,6 +365,10 @@ pub struct Violation {
     /// The waveform around the cycle, drawn as text (first few violations per rule).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
+    /// The frames the excerpt was drawn from, [`WINDOW_BEFORE`] cycles before the cycle to
+    /// [`WINDOW_AFTER`] after, for a drawn excerpt (the HTML report); not in `--json`.
+    #[serde(skip)]
+    pub window: Vec<Frame>,
 }
 
 impl Violation {
@@ -378,6 +382,7 @@ impl Violation {
             routine: None,
             signals: Vec::new(),
             excerpt: None,
+            window: Vec::new(),
         }
     }
 
@@ -469,6 +474,12 @@ pub fn judge_exercised(rules: &mut [RuleReport], not_exercised: &[&str], last_cy
 pub const EXCERPTS_PER_RULE: usize = 3;
 /// Frames kept for excerpts: enough for a violation reported a little after its cycle.
 const HISTORY: usize = 256;
+/// Cycles before a violation's that [`Violation::window`] keeps.
+pub const WINDOW_BEFORE: u64 = 12;
+/// Cycles after a violation's that [`Violation::window`] keeps (at least
+/// [`EXCERPT_HALF_WIDTH`]: the text excerpt is drawn from the same frames).
+pub const WINDOW_AFTER: u64 = 10;
+const _: () = assert!(WINDOW_AFTER >= EXCERPT_HALF_WIDTH && WINDOW_BEFORE >= EXCERPT_HALF_WIDTH);
 
 /// An excerpt waiting for the frames after its cycle.
 struct PendingExcerpt {
@@ -659,7 +670,7 @@ impl Checker {
         let mut i = 0;
         while i < self.pending.len() {
             let p = &self.pending[i];
-            if all || now >= p.cycle + EXCERPT_HALF_WIDTH {
+            if all || now >= p.cycle + WINDOW_AFTER {
                 let p = self.pending.swap_remove(i);
                 let v = &mut self.rules[p.rule].ledger_mut().violations[p.index];
                 let sigs = if v.signals.is_empty() {
@@ -668,6 +679,13 @@ impl Checker {
                     &v.signals[..]
                 };
                 v.excerpt = Some(draw_excerpt(self.history.iter(), p.cycle, sigs, self.profile));
+                let lo = p.cycle.saturating_sub(WINDOW_BEFORE);
+                v.window = self
+                    .history
+                    .iter()
+                    .filter(|f| f.cycle >= lo && f.cycle <= p.cycle + WINDOW_AFTER)
+                    .copied()
+                    .collect();
             } else {
                 i += 1;
             }
