@@ -16,6 +16,9 @@ use crate::check::{
 use crate::report::{measures, timing_svg};
 use crate::txn::{txn_text, Response, Txn};
 
+/// How a shrink went: forced choices before, after, and the runs it took.
+pub type ShrinkStats = (usize, usize, u64);
+
 /// What an exploration adds to the page.
 #[derive(Clone, Debug, Default)]
 pub struct ExploreSummary {
@@ -28,7 +31,7 @@ pub struct ExploreSummary {
     /// The first failing seed and after how many seeds it was found.
     pub first_failing: Option<(u64, u64)>,
     /// The shrunk schedule, with (forced choices before, after, runs it took).
-    pub shrunk: Option<(String, Option<(usize, usize, u64)>)>,
+    pub shrunk: Option<(String, Option<ShrinkStats>)>,
     /// Seeds that did harm with every rule passing (false passes), and the first's replay.
     pub false_passes: (u64, Option<String>),
 }
@@ -366,7 +369,9 @@ pub fn page(p: &Page<'_>, dir: &Path) -> String {
     if let Some(n) = &p.notes {
         let _ = writeln!(s, "<h2>Run</h2>\n<pre id=\"notes\">{}</pre>", escape(n.trim_end()));
     }
-    let failing: Vec<&RuleReport> = p.rules.iter().filter(|r| !r.violations.is_empty()).collect();
+    // The failing rules in the order their first violations came: the page reads as the run went.
+    let mut failing: Vec<&RuleReport> = p.rules.iter().filter(|r| !r.violations.is_empty()).collect();
+    failing.sort_by_key(|r| r.violations.first().map_or(u64::MAX, |v| v.cycle));
     if !failing.is_empty() {
         let _ = writeln!(s, "<h2>Violations</h2>");
     }
