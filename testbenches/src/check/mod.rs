@@ -345,8 +345,10 @@ pub fn io_byte(ph: &DataPhase, base_off: u32, port: u32) -> Option<u8> {
     Some((ph.data >> (8 * lane)) as u8)
 }
 
-/// One violation of a rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One violation of a rule. Two are equal when all but their [`Violation::window`] are:
+/// the window is what the excerpt was drawn from, and a live frame may hold what its
+/// waveform does not (the excerpt, drawn from the signals, is compared).
+#[derive(Clone, Debug, Serialize)]
 pub struct Violation {
     /// Cycle at which it shows on the waveform.
     pub cycle: u64,
@@ -370,6 +372,14 @@ pub struct Violation {
     #[serde(skip)]
     pub window: Vec<Frame>,
 }
+
+impl PartialEq for Violation {
+    fn eq(&self, o: &Self) -> bool {
+        (self.cycle, self.time_ns, &self.message, self.cpu, self.routine, &self.signals, &self.excerpt)
+            == (o.cycle, o.time_ns, &o.message, o.cpu, o.routine, &o.signals, &o.excerpt)
+    }
+}
+impl Eq for Violation {}
 
 impl Violation {
     /// A violation at `cycle`.
