@@ -676,6 +676,10 @@ impl Checker {
         }
     }
 
+    // Rare (a violation's excerpt): kept out of `feed_slot`, whose per-cycle path the
+    // compiler then inlines as before (callgrind: docs/perf.md, issue 17).
+    #[cold]
+    #[inline(never)]
     fn flush_excerpts(&mut self, now: u64, all: bool) {
         let mut i = 0;
         while i < self.pending.len() {
