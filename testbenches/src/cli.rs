@@ -385,8 +385,12 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
             files: wave_files(vcd.as_deref()),
         };
         let name = format!("{}-{}-seed{}.html", r.scenario, r.driver, r.seed);
-        let p = write_page(&page, dir, &name)
-            .map_err(|e| BadInput(format!("--html {}: cannot write the report page: {e}", dir.display())))?;
+        let p = write_page(&page, dir, &name).map_err(|e| {
+            BadInput(format!(
+                "--html {}: cannot write the report page there ({e}); give a folder dirql can create or write to",
+                dir.display()
+            ))
+        })?;
         extras.push(p.display().to_string());
     }
     if a.json {
@@ -449,7 +453,11 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
             .map_err(|e| BadInput(format!("cannot write the JUnit file {}: {e}", p.display())))?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+        let mut j = serde_json::to_value(&r).map_err(|e| Failure::Internal(e.to_string()))?;
+        if let Some(p) = &page {
+            j["html"] = json!(p.display().to_string());
+        }
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
     } else {
         let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
         println!(
@@ -720,8 +728,12 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
             files: wave_files(Some(&vcd)),
         };
         let name = format!("{suite}.html");
-        let p = write_page(&page, dir, &name)
-            .map_err(|e| BadInput(format!("--html {}: cannot write the report page: {e}", dir.display())))?;
+        let p = write_page(&page, dir, &name).map_err(|e| {
+            BadInput(format!(
+                "--html {}: cannot write the report page there ({e}); give a folder dirql can create or write to",
+                dir.display()
+            ))
+        })?;
         extras.push(p.display().to_string());
     }
     if a.json {
@@ -1025,8 +1037,12 @@ fn explore_page(
         files,
     };
     let name = format!("explore-{}-{}.html", r.scenario, r.driver);
-    write_page(&page, dir, &name)
-        .map_err(|e| BadInput(format!("--html {}: cannot write the report page: {e}", dir.display())))
+    write_page(&page, dir, &name).map_err(|e| {
+        BadInput(format!(
+            "--html {}: cannot write the report page there ({e}); give a folder dirql can create or write to",
+            dir.display()
+        ))
+    })
 }
 
 /// Which optional reports to write, and for what.
