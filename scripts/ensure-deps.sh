@@ -8,7 +8,10 @@ mode=${1:-sim}
 declare -A pkg=([verilator]=verilator [g++]=g++ [make]=make)
 case "$mode" in
   sim) ;;
-  test) pkg[iverilog]=iverilog ;;
+  # test: the Icarus RTL bench; headless Chromium opens the --html report page
+  # (cli/tests/html_report.rs); GTKWave under Xvfb reads the decode through the .gtkw
+  # (cli/tests/gtkwave.rs; xvfb-run needs xauth).
+  test) pkg[iverilog]=iverilog; pkg[chromium]=chromium; pkg[gtkwave]=gtkwave; pkg[xvfb-run]=xvfb; pkg[xauth]=xauth ;;
   lint) pkg[iverilog]=iverilog; pkg[yosys]=yosys ;;
   # formal: scripts/formal.sh runs Yosys' own SAT engine (sat -tempinduct); yosys-smtbmc
   # and z3 come along for running a job by hand (docs/formal.md says why it is not the

@@ -48,7 +48,7 @@ fn gtkw_beside_the_vcd_names_real_signals_and_centres_on_the_first_violation() {
     let first =
         j["rules"].as_array().unwrap().iter().filter_map(|r| r["violations"][0]["cycle"].as_u64()).min().unwrap();
     let gtkw = std::fs::read_to_string(dir.path().join("bad.gtkw")).unwrap();
-    assert!(gtkw.contains(&format!("*-9.000000 {} {}", first * 30, first * 30)), "marker not at cycle {first}: {gtkw}");
+    assert!(gtkw.contains(&format!("*-7.000000 {} {}", first * 30, first * 30)), "marker not at cycle {first}: {gtkw}");
     let vars = vcd_vars(&vcd);
     let mut traces = 0;
     for line in gtkw.lines().filter(|l| l.starts_with("TOP.")) {
@@ -68,7 +68,7 @@ fn gtkw_beside_the_vcd_names_real_signals_and_centres_on_the_first_violation() {
     let good = dir.path().join("good.vcd");
     assert_eq!(dirql(&["run", "vblank", "--vcd", good.to_str().unwrap()]).0, 0);
     let g = std::fs::read_to_string(dir.path().join("good.gtkw")).unwrap();
-    assert!(g.contains("*-9.000000 -1 -1"), "{g}");
+    assert!(g.contains("*-7.000000 -1 -1"), "{g}");
     // `dirql check` writes one only when asked.
     std::fs::remove_file(dir.path().join("good.gtkw")).unwrap();
     dirql(&["check", good.to_str().unwrap()]);

@@ -2,10 +2,12 @@
 //! when every check passes, 1 when a check fails, 2 on bad input. It knows devices only
 //! through the list it is given ([`main`]).
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
@@ -18,10 +20,11 @@ use crate::check;
 use crate::check::{hierarchy_file_of, read_fst_recovering, read_vcd, Checker, FstRecovery, RuleReport, SourceTiming};
 use crate::device::{driver as find_driver, rtl_twin, Device, Registry, RtlTwin, Scenario, Twin};
 use crate::explore::{explore, ExploreSettings, Shard, Strategy};
-use crate::gtkw::write_gtkw;
+use crate::gtkw::{write_gtkw, Decode, DecodeLog};
+use crate::html::{write_page, ExploreSummary, Page};
 use crate::manifest::{self, RunManifest};
 use crate::report::{explore_junit, junit, rules_table, run_notes, timing_svg, timing_table};
-use crate::scenario::{run_with, Progress, RunOptions, RunSettings};
+use crate::scenario::{run_with, FrameTap, Progress, RunOptions, RunSettings, TapFn};
 
 #[derive(Parser)]
 #[command(
@@ -129,6 +132,10 @@ struct RunArgs {
     /// Write the timing histograms (SVG) here instead of beside the waveform.
     #[arg(long)]
     report_dir: Option<PathBuf>,
+    /// Write a report page into this folder: one self-contained HTML file (verdicts, each
+    /// violation drawn with the transactions around it and its replay command, timing).
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
     #[command(flatten)]
     coverage: CoverageArgs,
 }
@@ -196,6 +203,10 @@ struct ExploreArgs {
     /// Write JUnit XML: one test case per failing rule, with the replay command.
     #[arg(long)]
     junit: Option<PathBuf>,
+    /// Write a report page into this folder: one self-contained HTML file (failing seeds by
+    /// rule, the shrunk schedule, the replay's violations drawn, its replay command).
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
     /// Run only this machine's share of the seeds: `K/N` (shard K of N, K from 0), or `N`
     /// with K from `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX` (Slurm arrays,
     /// Kubernetes Indexed Jobs); `dirql merge` joins the shards' `--json` reports.
@@ -258,6 +269,10 @@ struct CheckArgs {
     /// RTL coverage needs the run itself).
     #[arg(long)]
     coverage: bool,
+    /// Write a report page into this folder: one self-contained HTML file (verdicts, each
+    /// violation drawn with the transactions around it, timing).
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
 }
 
 /// Why a command could not give a verdict: bad input (exit 2, the message names the input
@@ -343,8 +358,10 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
     }
     let (device, sc, drv, reading) = resolve(registry, &a.scenario, &a.driver, &a.reading, a.cpus)?;
     let rtl = resolve_rtl(device, &a.rtl)?;
+    let replay = run_replay_command(&a);
     let schedule = a
         .schedule
+        .clone()
         .map(|t| t.parse::<dirql_sim::Schedule>().map_err(|e| BadInput(format!("--schedule: {e}"))))
         .transpose()?;
     let vcd = waveform_path(a.vcd, a.wave)?;
@@ -375,6 +392,8 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
     if let Some(d) = &cov_dir {
         std::fs::create_dir_all(d).map_err(|e| BadInput(format!("--coverage-dir {}: {e}", d.display())))?;
     }
+    // The decode the save file and the page show: only when one of them is written.
+    let (tap, decode_log) = decode_tap(device.profile(), vcd.is_some() || a.html.is_some());
     let opts = RunOptions {
         schedule,
         faults: injected,
@@ -383,9 +402,11 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
         progress,
         functional_coverage: a.coverage.coverage || a.coverage.functional_coverage,
         rtl_coverage: cov_dir.as_ref().map(|d| d.join("coverage.dat")),
+        tap,
         ..RunOptions::default()
     };
     let r = run_with(&settings, &opts).map_err(|e| BadInput(e.to_string()))?;
+    let decode = decode_log.map(|l| l.replace(DecodeLog::new(device.profile())).finish());
     let rtl_cov = match &cov_dir {
         Some(d) => {
             Some(crate::coverage_rtl::reports(&d.join("coverage.dat"), d, true).map_err(|e| BadInput(e.to_string()))?)
@@ -402,9 +423,34 @@ fn run(registry: &Registry, a: RunArgs) -> Result<bool, Failure> {
             report_dir: a.report_dir.as_deref(),
             junit: a.junit.as_deref(),
             suite: &suite,
-            probes: device.profile().probes,
+            profile: device.profile(),
+            decode: decode.as_ref(),
         },
     )?;
+    let mut extras = extras;
+    if let Some(dir) = &a.html {
+        let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
+        let page = Page {
+            title: format!("dirql run {}  driver={}{rtl}  seed={}  cycles={}", r.scenario, r.driver, r.seed, r.cycles),
+            verdict: r.verdict,
+            rules: &r.rules,
+            notes: Some(run_notes(&r)),
+            timing: &r.timing,
+            profile: device.profile(),
+            txns: decode.as_ref().map_or(&[], |d| &d.txns[..]),
+            replay: Some(replay),
+            explore: None,
+            files: wave_files(vcd.as_deref()),
+        };
+        let name = format!("{}-{}-seed{}.html", r.scenario, r.driver, r.seed);
+        let p = write_page(&page, dir, &name).map_err(|e| {
+            BadInput(format!(
+                "--html {}: cannot write the report page there ({e}); give a folder dirql can create or write to",
+                dir.display()
+            ))
+        })?;
+        extras.push(p.display().to_string());
+    }
     if a.json {
         let mut j = serde_json::to_value(&r).map_err(|e| Failure::Internal(e.to_string()))?;
         j["timing"] = json!(r.timing);
@@ -482,12 +528,17 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
         std::fs::create_dir_all(&seeds).map_err(|e| BadInput(format!("--coverage-dir {}: {e}", d.display())))?;
     }
     let r = explore(&settings).map_err(|e| BadInput(e.to_string()))?;
+    let page = a.html.as_deref().map(|dir| explore_page(registry, device, &r, dir)).transpose()?;
     if let Some(p) = &a.junit {
         std::fs::write(p, explore_junit(&r))
             .map_err(|e| BadInput(format!("cannot write the JUnit file {}: {e}", p.display())))?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+        let mut j = serde_json::to_value(&r).map_err(|e| Failure::Internal(e.to_string()))?;
+        if let Some(p) = &page {
+            j["html"] = json!(p.display().to_string());
+        }
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
     } else {
         let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
         println!(
@@ -537,6 +588,9 @@ fn explore_cmd(registry: &Registry, a: ExploreArgs) -> Result<bool, Failure> {
                 println!("    {} at cycle {}: {}", h.kind, h.cycle, h.detail);
             }
             println!("    replay: {}", fp.replay_command);
+        }
+        if let Some(p) = &page {
+            println!("wrote: {}", p.display());
         }
         let verdict = match (r.failures, r.false_passes) {
             (0, 0) => "PASS",
@@ -707,6 +761,8 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
     let progress = BufReader::with_capacity(1 << 20, ByteProgress::new(file, size));
     let mut coverage = a.coverage.then(|| crate::coverage::FunctionalCoverage::new(device.profile()));
     let mut checker = Checker::for_device(device);
+    // The decode the save file and the page show: only when one of them is written.
+    let mut decode_log = (a.gtkw || a.html.is_some()).then(|| DecodeLog::new(device.profile()));
     if let Some(p) = manifest.as_ref().and_then(|m| m.partner.as_deref()) {
         checker = checker.with_partner(registry.device(p).ok_or_else(|| unknown_device(registry, p))?);
     }
@@ -721,6 +777,9 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
                 if let Some(c) = coverage.as_mut() {
                     c.feed(f);
                 }
+                if let Some(d) = decode_log.as_mut() {
+                    d.feed(f);
+                }
             })
             .map(|r| (r.frames, r.recovered))
             .map_err(|e| BadInput(e.to_string()))
@@ -730,11 +789,15 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
             if let Some(c) = coverage.as_mut() {
                 c.feed(f);
             }
+            if let Some(d) = decode_log.as_mut() {
+                d.feed(f);
+            }
         })
         .map(|n| (n, None))
         .map_err(|e| BadInput(e.to_string())),
     }?;
     let last_cycle = checker.last_cycle();
+    let decode = decode_log.map(DecodeLog::finish);
     let (mut rules, timing) = checker.finish_all();
     // The live run's judgement, from the manifest it left beside the waveform.
     let note = match &manifest {
@@ -764,9 +827,35 @@ fn check_cmd(registry: &Registry, a: CheckArgs) -> Result<bool, Failure> {
             report_dir: a.report_dir.as_deref(),
             junit: a.junit.as_deref(),
             suite: &suite,
-            probes: device.profile().probes,
+            profile: device.profile(),
+            decode: decode.as_ref(),
         },
     )?;
+    let mut extras = extras;
+    if let Some(dir) = &a.html {
+        let replay =
+            manifest.as_ref().map_or_else(|| format!("dirql check {shown}"), |m| manifest_run_command(m, &vcd));
+        let page = Page {
+            title: format!("dirql check {shown}  cycles={frames}"),
+            verdict,
+            rules: &rules,
+            notes: note.clone().or_else(|| recovered.as_ref().map(|r| recovered_note(r, frames))),
+            timing: &timing,
+            profile: device.profile(),
+            txns: decode.as_ref().map_or(&[], |d| &d.txns[..]),
+            replay: Some(replay),
+            explore: None,
+            files: wave_files(Some(&vcd)),
+        };
+        let name = format!("{suite}.html");
+        let p = write_page(&page, dir, &name).map_err(|e| {
+            BadInput(format!(
+                "--html {}: cannot write the report page there ({e}); give a folder dirql can create or write to",
+                dir.display()
+            ))
+        })?;
+        extras.push(p.display().to_string());
+    }
     if a.json {
         let mut j = json!({ "file": shown, "device": device.name(), "cycles": frames, "verdict": verdict, "rules": rules, "timing": timing, "files": extras });
         if let Some(r) = &recovered {
@@ -1008,6 +1097,167 @@ impl<R: Read> Read for ByteProgress<R> {
     }
 }
 
+/// A frame tap that feeds a [`DecodeLog`] for the device described by `profile`, and the
+/// log, when `on` (else nothing: a run that writes neither a save file nor a page decodes
+/// nothing).
+#[allow(clippy::type_complexity)]
+fn decode_tap(profile: &'static check::DeviceProfile, on: bool) -> (Option<FrameTap>, Option<Rc<RefCell<DecodeLog>>>) {
+    if !on {
+        return (None, None);
+    }
+    let log = Rc::new(RefCell::new(DecodeLog::new(profile)));
+    let l = log.clone();
+    let f: Rc<RefCell<TapFn>> = Rc::new(RefCell::new(move |fr: &dirql_sim::Frame| l.borrow_mut().feed(fr)));
+    (Some(FrameTap(f)), Some(log))
+}
+
+/// The command that replays a run as it was asked for, writing its waveform (where it
+/// wrote one, else where `make sim` puts them).
+fn run_replay_command(a: &RunArgs) -> String {
+    use std::fmt::Write as _;
+    let mut c = format!("dirql run {} --driver {} --seed {}", a.scenario, a.driver, a.seed);
+    if a.rtl != "reference" {
+        let _ = write!(c, " --rtl {}", a.rtl);
+    }
+    if let Some(n) = a.cycles {
+        let _ = write!(c, " --cycles {n}");
+    }
+    if a.reading != "current" {
+        let _ = write!(c, " --reading {}", a.reading);
+    }
+    if a.cpus != 2 {
+        let _ = write!(c, " --cpus {}", a.cpus);
+    }
+    for f in &a.faults {
+        let _ = write!(c, " --fault {f}");
+    }
+    if let Some(t) = &a.schedule {
+        let _ = write!(c, " --schedule {t}");
+    }
+    match (&a.vcd, &a.wave) {
+        (Some(v), _) => {
+            let _ = write!(c, " --vcd {}", v.display());
+        }
+        (None, Some(w)) => {
+            let _ = write!(c, " --wave {}", w.display());
+        }
+        (None, None) => {
+            let _ = write!(c, " --vcd build/waves/{}-{}-seed{}.vcd", a.scenario, a.driver, a.seed);
+        }
+    }
+    c
+}
+
+/// The command that runs again what the manifest says `wave` is of (a fault or a forced
+/// schedule is not in the manifest: the run's own command line had them).
+fn manifest_run_command(m: &RunManifest, wave: &Path) -> String {
+    use std::fmt::Write as _;
+    let mut c = format!("dirql run {} --driver {} --seed {}", m.scenario, m.driver, m.seed);
+    if m.rtl != "reference" {
+        let _ = write!(c, " --rtl {}", m.rtl);
+    }
+    if m.reading != "current" {
+        let _ = write!(c, " --reading {}", m.reading);
+    }
+    if m.cpus != 2 {
+        let _ = write!(c, " --cpus {}", m.cpus);
+    }
+    let flag = if TraceFormat::of_path(wave) == TraceFormat::Fst { "--wave" } else { "--vcd" };
+    let _ = write!(c, " --cycles {} {flag} {}", m.cycles_asked, wave.display());
+    c
+}
+
+/// The files a page links for the waveform `wave`: it, and the save file beside it when
+/// there is one.
+fn wave_files(wave: Option<&Path>) -> Vec<(String, PathBuf)> {
+    let Some(w) = wave else { return Vec::new() };
+    let format = if TraceFormat::of_path(w) == TraceFormat::Fst { "FST" } else { "VCD" };
+    let mut v = vec![(format!("waveform ({format})"), w.to_path_buf())];
+    let g = crate::gtkw::gtkw_path(w);
+    if g.exists() {
+        v.push(("GTKWave save file".to_string(), g));
+    }
+    v
+}
+
+/// The page of an exploration: its summary, and the replay of its first failure checked
+/// from the replay's waveform (as `dirql check` would, with the decode; the save file and
+/// decode are written beside that waveform). Returns the page's path.
+fn explore_page(
+    registry: &Registry,
+    device: &'static dyn Device,
+    r: &crate::explore::ExploreReport,
+    dir: &Path,
+) -> Result<PathBuf, Failure> {
+    let profile = device.profile();
+    let (mut rules, mut timing, mut decode, mut files) = (Vec::new(), Vec::new(), Decode::default(), Vec::new());
+    if let Some(rep) = &r.replay {
+        let wave = PathBuf::from(&rep.vcd);
+        let shown = wave.display().to_string();
+        let manifest = RunManifest::read(&wave).transpose().map_err(BadInput)?;
+        let mut checker = Checker::for_device(device);
+        if let Some(p) = manifest.as_ref().and_then(|m| m.partner.as_deref()) {
+            checker = checker.with_partner(registry.device(p).ok_or_else(|| unknown_device(registry, p))?);
+        }
+        let mut log = DecodeLog::new(profile);
+        let file = File::open(&wave).map_err(|e| BadInput(format!("cannot open the replay {shown}: {e}")))?;
+        let feed = |f: &dirql_sim::Frame| {
+            checker.feed(f);
+            log.feed(f);
+        };
+        match TraceFormat::of_path(&wave) {
+            TraceFormat::Fst => crate::check::read_fst(&shown, BufReader::new(file), feed)
+                .map(|_| ())
+                .map_err(|e| BadInput(e.to_string()))?,
+            TraceFormat::Vcd => {
+                read_vcd(&shown, BufReader::new(file), feed).map(|_| ()).map_err(|e| BadInput(e.to_string()))?
+            }
+        }
+        let last = checker.last_cycle();
+        let (mut rl, tm) = checker.finish_all();
+        match &manifest {
+            Some(m) => m.judge(&mut rl, last, registry),
+            None => check::judge_exercised(&mut rl, &[], last),
+        }
+        rules = rl;
+        timing = tm.sources().to_vec();
+        decode = log.finish();
+        let first =
+            rules.iter().flat_map(|r| r.violations.iter().map(move |v| (v.cycle, r.name.as_str()))).min_by_key(|x| x.0);
+        write_gtkw(&wave, first, profile, Some(&decode))
+            .map_err(|e| BadInput(format!("cannot write beside {shown}: {e}")))?;
+        files = wave_files(Some(&wave));
+    }
+    let summary = ExploreSummary {
+        seeds_run: r.seeds_run,
+        failures: r.failures,
+        by_rule: r.failures_by_rule.iter().map(|(k, n)| (k.clone(), *n)).collect(),
+        first_failing: r.first_failing_seed.zip(r.seeds_to_first_failure),
+        shrunk: r.shrunk_schedule.clone().map(|t| (t, r.shrink_stats)),
+        false_passes: (r.false_passes, r.first_false_pass.as_ref().map(|f| f.replay_command.clone())),
+    };
+    let rtl = if r.rtl == "reference" { String::new() } else { format!("  rtl={}", r.rtl) };
+    let page = Page {
+        title: format!("dirql explore {}  driver={}{rtl}  seeds={}", r.scenario, r.driver, r.seeds_run),
+        verdict: if r.failures == 0 && r.false_passes == 0 { "pass" } else { "fail" },
+        rules: &rules,
+        notes: None,
+        timing: &timing,
+        profile,
+        txns: &decode.txns,
+        replay: r.replay_command.clone(),
+        explore: Some(summary),
+        files,
+    };
+    let name = format!("explore-{}-{}.html", r.scenario, r.driver);
+    write_page(&page, dir, &name).map_err(|e| {
+        BadInput(format!(
+            "--html {}: cannot write the report page there ({e}); give a folder dirql can create or write to",
+            dir.display()
+        ))
+    })
+}
+
 /// Which optional reports to write, and for what.
 struct Extras<'a> {
     /// The waveform they are beside.
@@ -1020,14 +1270,16 @@ struct Extras<'a> {
     junit: Option<&'a Path>,
     /// The JUnit suite's name.
     suite: &'a str,
-    /// The device's names for its probes.
-    probes: &'a [&'a str],
+    /// The device (its probes' and registers' names).
+    profile: &'static check::DeviceProfile,
+    /// The run's decode, for the save file (none: it shows the signals only).
+    decode: Option<&'a Decode>,
 }
 
 /// Writes the optional reports: JUnit, the GTKWave save file, the timing SVGs. Returns
 /// the paths written.
 fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -> Result<Vec<String>, Failure> {
-    let Extras { vcd, gtkw, report_dir, junit: junit_path, suite, probes } = *x;
+    let Extras { vcd, gtkw, report_dir, junit: junit_path, suite, profile, decode } = *x;
     let mut out = Vec::new();
     let io = |p: &Path, e: std::io::Error| BadInput(format!("cannot write {}: {e}", p.display()));
     if let Some(p) = junit_path {
@@ -1041,8 +1293,8 @@ fn write_extras(rules: &[RuleReport], timing: &[SourceTiming], x: &Extras<'_>) -
     if let (Some(v), true) = (vcd, gtkw) {
         let first =
             rules.iter().flat_map(|r| r.violations.iter().map(move |v| (v.cycle, r.name.as_str()))).min_by_key(|x| x.0);
-        let p = write_gtkw(v, first, probes).map_err(|e| io(v, e))?;
-        out.push(p.display().to_string());
+        let written = write_gtkw(v, first, profile, decode).map_err(|e| io(v, e))?;
+        out.extend(written.iter().map(|p| p.display().to_string()));
     }
     let dir =
         report_dir.map(Path::to_path_buf).or_else(|| vcd.map(|v| v.parent().unwrap_or(Path::new(".")).to_path_buf()));

@@ -69,7 +69,8 @@ pub fn signal_value(f: &Frame, name: &str) -> Option<u64> {
     })
 }
 
-fn is_bit(name: &str) -> bool {
+/// True for a single-bit signal (drawn as a level).
+pub fn is_bit(name: &str) -> bool {
     matches!(
         name,
         "frame_n"
@@ -87,6 +88,31 @@ fn is_bit(name: &str) -> bool {
     )
 }
 
+/// The signals an excerpt of `signals` draws, as [`draw_excerpt`] names them: a role
+/// (`@gates`, `@window`) stands for the signals the device lists for it
+/// ([`super::DeviceProfile::roles`]), and a probe is drawn under the device's name for it.
+pub fn excerpt_signals<'a>(signals: &[&'a str], profile: &super::DeviceProfile) -> Vec<&'a str> {
+    let probes = profile.probes;
+    let mut names: Vec<&'a str> = Vec::new();
+    for &s in signals {
+        match profile.roles.iter().find(|(r, _)| *r == s) {
+            Some((_, list)) => names.extend(list.iter().copied()),
+            None if s.starts_with('@') => {}
+            None => names.push(match probe_index(s, probes) {
+                Some(i) => probes.get(i).copied().filter(|p| !p.is_empty()).unwrap_or(s),
+                None => s,
+            }),
+        }
+    }
+    names
+}
+
+/// The value of `name` in `f` as an excerpt shows it: a signal of the table, or a probe by
+/// the device's name for it (`probes`).
+pub fn excerpt_value(f: &Frame, name: &str, probes: &[&str]) -> Option<u64> {
+    signal_value(f, name).or_else(|| probe_index(name, probes).and_then(|i| f.dev.get(i)).map(|&v| u64::from(v)))
+}
+
 /// Draws `signals` for the frames in `frames` within ±[`EXCERPT_HALF_WIDTH`] of `cycle`.
 /// Single-bit signals are drawn as a level (`‾` high, `_` low), buses as hex, with `·`
 /// where a bus did not change since the row above.
@@ -102,21 +128,8 @@ pub fn draw_excerpt<'a>(
     profile: &super::DeviceProfile,
 ) -> String {
     let probes = profile.probes;
-    let mut names: Vec<&str> = Vec::new();
-    for &s in signals {
-        match profile.roles.iter().find(|(r, _)| *r == s) {
-            Some((_, list)) => names.extend(list.iter().copied()),
-            None if s.starts_with('@') => {}
-            None => names.push(match probe_index(s, probes) {
-                Some(i) => probes.get(i).copied().filter(|p| !p.is_empty()).unwrap_or(s),
-                None => s,
-            }),
-        }
-    }
-    let signals = names;
-    let value = |f: &Frame, name: &str| {
-        signal_value(f, name).or_else(|| probe_index(name, probes).and_then(|i| f.dev.get(i)).map(|&v| u64::from(v)))
-    };
+    let signals = excerpt_signals(signals, profile);
+    let value = |f: &Frame, name: &str| excerpt_value(f, name, probes);
     let lo = cycle.saturating_sub(EXCERPT_HALF_WIDTH);
     let hi = cycle + EXCERPT_HALF_WIDTH;
     let widths: Vec<usize> = signals.iter().map(|s| s.len().max(if is_bit(s) { 1 } else { 8 })).collect();

@@ -47,7 +47,7 @@ pub use burst_integrity::BurstIntegrity;
 pub use decode::{DataPhase, PciDecoder};
 pub use deferred_work::DeferredWork;
 pub use dma_ordering::DmaOrdering;
-pub use excerpt::{draw_excerpt, signal_value, EXCERPT_HALF_WIDTH};
+pub use excerpt::{draw_excerpt, excerpt_signals, excerpt_value, is_bit, signal_value, EXCERPT_HALF_WIDTH};
 pub use fst_source::{hierarchy_file_of, read_fst, read_fst_recovering, FstError, FstRead, FstRecovery};
 pub use interrupt_latency::InterruptLatency;
 pub use irql_discipline::IrqlDiscipline;
@@ -354,8 +354,10 @@ pub fn io_byte(ph: &DataPhase, base_off: u32, port: u32) -> Option<u8> {
     Some((ph.data >> (8 * lane)) as u8)
 }
 
-/// One violation of a rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One violation of a rule. Two are equal when all but their [`Violation::window`] are:
+/// the window is what the excerpt was drawn from, and a live frame may hold what its
+/// waveform does not (the excerpt, drawn from the signals, is compared).
+#[derive(Clone, Debug, Serialize)]
 pub struct Violation {
     /// Cycle at which it shows on the waveform.
     pub cycle: u64,
@@ -374,7 +376,19 @@ pub struct Violation {
     /// The waveform around the cycle, drawn as text (first few violations per rule).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
+    /// The frames the excerpt was drawn from, [`WINDOW_BEFORE`] cycles before the cycle to
+    /// [`WINDOW_AFTER`] after, for a drawn excerpt (the HTML report); not in `--json`.
+    #[serde(skip)]
+    pub window: Vec<Frame>,
 }
+
+impl PartialEq for Violation {
+    fn eq(&self, o: &Self) -> bool {
+        (self.cycle, self.time_ns, &self.message, self.cpu, self.routine, &self.signals, &self.excerpt)
+            == (o.cycle, o.time_ns, &o.message, o.cpu, o.routine, &o.signals, &o.excerpt)
+    }
+}
+impl Eq for Violation {}
 
 impl Violation {
     /// A violation at `cycle`.
@@ -387,6 +401,7 @@ impl Violation {
             routine: None,
             signals: Vec::new(),
             excerpt: None,
+            window: Vec::new(),
         }
     }
 
@@ -478,6 +493,12 @@ pub fn judge_exercised(rules: &mut [RuleReport], not_exercised: &[&str], last_cy
 pub const EXCERPTS_PER_RULE: usize = 3;
 /// Frames kept for excerpts: enough for a violation reported a little after its cycle.
 const HISTORY: usize = 256;
+/// Cycles before a violation's that [`Violation::window`] keeps.
+pub const WINDOW_BEFORE: u64 = 12;
+/// Cycles after a violation's that [`Violation::window`] keeps (at least
+/// [`EXCERPT_HALF_WIDTH`]: the text excerpt is drawn from the same frames).
+pub const WINDOW_AFTER: u64 = 10;
+const _: () = assert!(WINDOW_AFTER >= EXCERPT_HALF_WIDTH && WINDOW_BEFORE >= EXCERPT_HALF_WIDTH);
 
 /// An excerpt waiting for the frames after its cycle.
 struct PendingExcerpt {
@@ -665,11 +686,15 @@ impl Checker {
         }
     }
 
+    // Rare (a violation's excerpt): kept out of `feed_slot`, whose per-cycle path the
+    // compiler then inlines as before (callgrind: docs/perf.md, issue 17).
+    #[cold]
+    #[inline(never)]
     fn flush_excerpts(&mut self, now: u64, all: bool) {
         let mut i = 0;
         while i < self.pending.len() {
             let p = &self.pending[i];
-            if all || now >= p.cycle + EXCERPT_HALF_WIDTH {
+            if all || now >= p.cycle + WINDOW_AFTER {
                 let p = self.pending.swap_remove(i);
                 let v = &mut self.rules[p.rule].ledger_mut().violations[p.index];
                 let sigs = if v.signals.is_empty() {
@@ -678,6 +703,13 @@ impl Checker {
                     &v.signals[..]
                 };
                 v.excerpt = Some(draw_excerpt(self.history.iter(), p.cycle, sigs, self.profile));
+                let lo = p.cycle.saturating_sub(WINDOW_BEFORE);
+                v.window = self
+                    .history
+                    .iter()
+                    .filter(|f| f.cycle >= lo && f.cycle <= p.cycle + WINDOW_AFTER)
+                    .copied()
+                    .collect();
             } else {
                 i += 1;
             }
