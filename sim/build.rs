@@ -839,7 +839,10 @@ fn pairs(devices: &[Device], wrapper: &Path, out: &Path) -> Result<Vec<Device>, 
         || fs::read_to_string(&template_file).map_err(|e| format!("cannot read {}: {e}", template_file.display()));
     for d in devices {
         let list = d.rtl.join("sim").join("dirql_partners");
-        println!("cargo:rerun-if-changed={}", list.display());
+        // Watching a file that does not exist makes cargo rerun this script on every
+        // build; its folder is watched instead, which notices the file being added.
+        let watched = if list.exists() { list.clone() } else { d.rtl.join("sim") };
+        println!("cargo:rerun-if-changed={}", watched.display());
         let Ok(text) = fs::read_to_string(&list) else { continue };
         for partner in text.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()) {
             let p = devices.iter().find(|e| e.name == partner).ok_or_else(|| {
