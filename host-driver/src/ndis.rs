@@ -220,3 +220,114 @@ impl NdisSpinLock {
 
 /// The routine code a synchronized NDIS routine shows in the waveform.
 pub const SYNCHRONIZED_ROUTINE: Routine = Routine::Sync;
+
+/// One send as the OS hands it to the miniport (a NET_BUFFER_LIST): the OS's number for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetBufferList {
+    /// Numbered by the OS in the order it was sent.
+    pub id: u64,
+}
+
+/// NDIS_STATUS_SUCCESS.
+pub const NDIS_STATUS_SUCCESS: u32 = 0;
+
+/// The control code a send is traced with on the request note (`crate::request`): not an
+/// IOCTL, dirql's own function number 0xE01 for "NDIS send", so a violation names it.
+pub const SEND_REQUEST_CODE: u32 = 0xE01 << 2;
+
+/// The miniport's send handler (MiniportSendNetBufferLists).
+pub trait NdisMiniportSend {
+    /// Takes `nbl`; the miniport owns it until it hands it back through
+    /// [`SendPath::complete`] (NdisMSendNetBufferListsComplete), from any context.
+    fn miniport_send_net_buffer_lists(&self, cpu: &Cpu<'_>, nbl: NetBufferList);
+}
+
+/// The OS's side of the send path of one miniport: NdisSendNetBufferLists and
+/// NdisMSendNetBufferListsComplete, and what it traces of them.
+///
+/// A send is a request (docs/contracts.md §3, note kind 4), judged by `request-completion`:
+/// what the protocol asked to send must come back completed, with success. Sends are not
+/// serialized as StartIO requests are, so the issuing thread's note shows the **oldest**
+/// of its sends still outstanding (pending, with its number), and each completion of that
+/// one (done, with its status) as the thread next enters the send path: a protocol driver
+/// learns of its completions in its own context. A send that overtook it is judged when it
+/// becomes the oldest, from then (so a late one is found no later than it would be).
+#[derive(Default)]
+pub struct SendPath {
+    next: std::cell::Cell<u64>,
+    /// Outstanding sends by issuing CPU, oldest first: (id, the note shown for it yet).
+    outstanding: std::cell::RefCell<Vec<std::collections::VecDeque<(u64, bool)>>>,
+    /// Completions not yet seen by their issuer: id -> status.
+    completed: std::cell::RefCell<std::collections::BTreeMap<u64, u32>>,
+    /// The cycle and CPU of the last note written, so two notes never fall in one cycle.
+    last_note: std::cell::Cell<Option<(u8, u64)>>,
+}
+
+impl SendPath {
+    /// NdisMSendNetBufferListsComplete: the miniport hands `nbl` back with `status`.
+    pub fn complete(&self, nbl: NetBufferList, status: u32) {
+        self.completed.borrow_mut().insert(nbl.id, status);
+    }
+
+    /// Sends handed to the miniport and not yet completed by it.
+    pub fn in_flight(&self) -> usize {
+        self.outstanding.borrow().iter().map(|q| q.len()).sum::<usize>() - self.completed.borrow().len()
+    }
+
+    fn note(&self, cpu: &Cpu<'_>, value: u32) {
+        if self.last_note.get() == Some((cpu.id(), cpu.now())) {
+            // The previous note has not been on the waveform yet.
+            cpu.work(1);
+        }
+        cpu.note(value);
+        self.last_note.set(Some((cpu.id(), cpu.now())));
+    }
+
+    /// The completions of this CPU's sends, in order, as far as they reach: each shown as it
+    /// completes the oldest outstanding, then the next oldest shown pending.
+    fn publish(&self, cpu: &Cpu<'_>) {
+        let id = usize::from(cpu.id());
+        loop {
+            let front = {
+                let q = self.outstanding.borrow();
+                q.get(id).and_then(|q| q.front().copied())
+            };
+            let Some((front, shown)) = front else { return };
+            if !shown {
+                self.note(cpu, crate::request::RequestNote::pending(front, SEND_REQUEST_CODE, false, cpu.slot()));
+                if let Some(f) = self.outstanding.borrow_mut()[id].front_mut() {
+                    f.1 = true;
+                }
+            }
+            let Some(status) = self.completed.borrow_mut().remove(&front) else { return };
+            self.outstanding.borrow_mut()[id].pop_front();
+            self.note(cpu, crate::request::RequestNote::done(front, status, false, cpu.slot()));
+        }
+    }
+
+    /// NdisSendNetBufferLists from a protocol thread on `cpu` (PASSIVE_LEVEL): one frame to
+    /// `miniport`. Returns its number.
+    pub fn send(&self, cpu: &Cpu<'_>, miniport: &dyn NdisMiniportSend) -> NetBufferList {
+        self.publish(cpu);
+        let nbl = NetBufferList { id: self.next.get() };
+        self.next.set(nbl.id + 1);
+        {
+            let mut q = self.outstanding.borrow_mut();
+            let id = usize::from(cpu.id());
+            if q.len() <= id {
+                q.resize_with(id + 1, Default::default);
+            }
+            q[id].push_back((nbl.id, false));
+        }
+        // Shown pending at once when it is the oldest.
+        self.publish(cpu);
+        miniport.miniport_send_net_buffer_lists(cpu, nbl);
+        self.publish(cpu);
+        nbl
+    }
+
+    /// The thread looks at its completions without sending (e.g. before it sleeps).
+    pub fn poll(&self, cpu: &Cpu<'_>) {
+        self.publish(cpu);
+    }
+}

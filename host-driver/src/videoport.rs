@@ -492,7 +492,7 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         }
         let ticket = q.next_ticket.get();
         q.next_ticket.set(ticket + 1);
-        self.cpu.note(RequestNote::pending(ticket, rp.ioctl, rp.may_fail));
+        self.cpu.note(RequestNote::pending(ticket, rp.ioctl, rp.may_fail, self.cpu.slot()));
         let m = self.cpu.mark(Op::StartIo);
         while q.serving.get() != ticket || q.active.get().is_some() {
             // The thread waits on the video port's request queue.
@@ -510,7 +510,7 @@ impl<'a, 'y> VideoPort<'a, 'y> {
         q.completed.set(q.completed.get() + 1);
         q.serving.set(ticket + 1);
         self.cpu.unmark(m);
-        self.cpu.note(RequestNote::done(ticket, rp.status, rp.may_fail));
+        self.cpu.note(RequestNote::done(ticket, rp.status, rp.may_fail, self.cpu.slot()));
         q.last_done.set(Some((self.cpu.id(), self.cpu.now())));
         rp.status
     }

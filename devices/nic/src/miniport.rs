@@ -8,7 +8,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use dirql_host::ndis::{self, InterruptRequest, NdisInterrupt, NdisMiniportInterrupt, NdisSpinLock};
+use dirql_host::ndis::{
+    self, InterruptRequest, NdisInterrupt, NdisMiniportInterrupt, NdisMiniportSend, NdisSpinLock, NetBufferList,
+    SendPath,
+};
 use dirql_host::pci::{cfg, PciFunction};
 use dirql_host::Cpu;
 use dirql_testbenches::device::Twin;
@@ -60,7 +63,7 @@ pub const VARIANTS: &[Variant] = &[
             breaks: Some("isr-dismissal"),
             scenario: Some("nic-traffic"),
             // The line stays low: the OS disables the storming line, later causes are lost.
-            also_breaks: &["no-spurious-reentry", "no-lost-interrupt", "interrupt-latency"],
+            also_breaks: &["no-spurious-reentry", "no-lost-interrupt", "interrupt-latency", "request-completion"],
             description: "MiniportInterrupt claims the interrupt and queues its DPC but never writes INT_STATUS, so \
                           INTA# stays asserted",
         },
@@ -90,6 +93,8 @@ pub const VARIANTS: &[Variant] = &[
                 "isr-dismissal",
                 "no-lost-interrupt",
                 "no-spurious-reentry",
+                // The storm of re-entries starves the sending thread.
+                "request-completion",
                 "display:isr-ownership",
                 "display:isr-dismissal",
                 "display:no-lost-interrupt",
@@ -156,6 +161,12 @@ pub struct NicMiniport {
     tx_tail: Cell<u32>,
     tx_clean: Cell<u32>,
     tx_lock: NdisSpinLock,
+    /// Sends taken while the ring was full, oldest first (under `tx_lock`).
+    tx_backlog: RefCell<std::collections::VecDeque<NetBufferList>>,
+    /// The send each TX ring slot holds (under `tx_lock`).
+    tx_nbl: RefCell<[Option<NetBufferList>; RING as usize]>,
+    /// The OS's send path to this miniport (NdisSendNetBufferLists and its completions).
+    pub sends: SendPath,
     /// Frames sent, TX descriptors reclaimed, frames received (looped back / generated).
     pub sent: Cell<u64>,
     /// TX descriptors reclaimed.
@@ -187,6 +198,9 @@ impl NicMiniport {
             tx_tail: Cell::new(0),
             tx_clean: Cell::new(0),
             tx_lock: NdisSpinLock::default(),
+            tx_backlog: RefCell::default(),
+            tx_nbl: RefCell::new([None; RING as usize]),
+            sends: SendPath::default(),
             sent: Cell::new(0),
             reclaimed: Cell::new(0),
             looped: Cell::new(0),
@@ -255,32 +269,42 @@ impl NicMiniport {
         cpu.mem_write32(self.reg(REG_LINK_CTRL), 1);
     }
 
-    /// Sends one frame (MiniportSendNetBufferLists): false when the ring is full.
-    pub fn send(&self, cpu: &Cpu<'_>) -> bool {
-        let old = self.tx_lock.acquire(cpu);
-        let (tail, clean) = (self.tx_tail.get(), self.tx_clean.get());
-        let next = (tail + 1) % RING;
-        if next == clean {
-            self.tx_lock.release(cpu, old);
-            return false;
+    /// Sends taken and not yet on the ring (the ring was full).
+    pub fn backlog(&self) -> usize {
+        self.tx_backlog.borrow().len()
+    }
+
+    /// Moves backlogged sends onto the ring while it has room (`tx_lock` held), ringing the
+    /// doorbell once for all of them.
+    fn fill_ring(&self, cpu: &Cpu<'_>) {
+        let mut rang = false;
+        loop {
+            let (tail, clean) = (self.tx_tail.get(), self.tx_clean.get());
+            let next = (tail + 1) % RING;
+            if next == clean {
+                break;
+            }
+            let Some(nbl) = self.tx_backlog.borrow_mut().pop_front() else { break };
+            let seq = self.sent.get() as u32;
+            let buf = TX_BUF + tail * 0x100;
+            let first = 0x8000_0000 | (seq & 0x7FFF_FFFF);
+            for (i, w) in [first, !first, seq, 0x1234_5678].iter().enumerate() {
+                cpu.host_write32(buf + 4 * i as u32, *w);
+            }
+            let d = TX_RING + tail * DESC_BYTES;
+            cpu.host_write32(d, buf);
+            cpu.host_write32(d + 4, FRAME_BYTES);
+            cpu.host_write32(d + 8, 0);
+            cpu.host_write32(d + 12, 0);
+            self.tx_nbl.borrow_mut()[tail as usize] = Some(nbl);
+            self.tx_tail.set(next);
+            self.sent.set(self.sent.get() + 1);
+            rang = true;
         }
-        let seq = self.sent.get() as u32;
-        let buf = TX_BUF + tail * 0x100;
-        let first = 0x8000_0000 | (seq & 0x7FFF_FFFF);
-        for (i, w) in [first, !first, seq, 0x1234_5678].iter().enumerate() {
-            cpu.host_write32(buf + 4 * i as u32, *w);
+        if rang {
+            // The doorbell: the adapter owns [TX_HEAD, TX_TAIL).
+            cpu.mem_write32(self.reg(REG_TX_TAIL), self.tx_tail.get());
         }
-        let d = TX_RING + tail * DESC_BYTES;
-        cpu.host_write32(d, buf);
-        cpu.host_write32(d + 4, FRAME_BYTES);
-        cpu.host_write32(d + 8, 0);
-        cpu.host_write32(d + 12, 0);
-        self.tx_tail.set(next);
-        self.sent.set(self.sent.get() + 1);
-        // The doorbell: the adapter owns [TX_HEAD, TX_TAIL).
-        cpu.mem_write32(self.reg(REG_TX_TAIL), next);
-        self.tx_lock.release(cpu, old);
-        true
     }
 
     /// The receive ring: every frame the adapter wrote back, checked and handed back.
@@ -351,9 +375,25 @@ impl NicMiniport {
             if cpu.host_read32(d + 8) & DESC_DONE == 0 {
                 break;
             }
+            if let Some(nbl) = self.tx_nbl.borrow_mut()[self.tx_clean.get() as usize].take() {
+                // NdisMSendNetBufferListsComplete.
+                self.sends.complete(nbl, ndis::NDIS_STATUS_SUCCESS);
+            }
             self.tx_clean.set((self.tx_clean.get() + 1) % RING);
             self.reclaimed.set(self.reclaimed.get() + 1);
         }
+        self.fill_ring(cpu);
+        self.tx_lock.release(cpu, old);
+    }
+}
+
+impl NdisMiniportSend for NicMiniport {
+    /// MiniportSendNetBufferLists: the frame goes on the transmit ring, or waits behind
+    /// the ones already waiting for room; it completes when its descriptor is reclaimed.
+    fn miniport_send_net_buffer_lists(&self, cpu: &Cpu<'_>, nbl: NetBufferList) {
+        let old = self.tx_lock.acquire(cpu);
+        self.tx_backlog.borrow_mut().push_back(nbl);
+        self.fill_ring(cpu);
         self.tx_lock.release(cpu, old);
     }
 }

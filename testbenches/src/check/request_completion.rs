@@ -10,7 +10,7 @@
 //! reported committed. Each shows as a request completed with an error, or one that never
 //! completes.
 
-use dirql_host::request::{RequestNote, RequestState};
+use dirql_host::request::{RequestNote, RequestState, STATUS_SATURATED};
 use dirql_sim::Frame;
 
 use super::{Ctx, DeviceProfile, Ledger, Rule, Violation, TRACED_CPUS};
@@ -84,7 +84,8 @@ impl Rule for RequestCompletion {
             if self.last[cpu] == Some(note) {
                 continue;
             }
-            let Some(req) = RequestNote::decode(note) else { continue };
+            // Another slot's request (a two-slot run): that device's rule judges it.
+            let Some(req) = RequestNote::decode(note).filter(|r| r.slot == f.slot) else { continue };
             self.last[cpu] = Some(note);
             match req.state {
                 RequestState::Pending { function } => {
@@ -107,7 +108,7 @@ impl Rule for RequestCompletion {
                                     "CPU{cpu} request #{}{what} completed with status {status}{}, and its caller \
                                      required success: the driver refused, skipped or failed what it was asked",
                                     req.seq,
-                                    if status == 0x3F_FFFF { " or more" } else { "" }
+                                    if status == STATUS_SATURATED { " or more" } else { "" }
                                 ),
                             )
                             .on(cpu, None)
