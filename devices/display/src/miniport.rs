@@ -73,6 +73,8 @@ pub enum Defect {
     NoDpc,
     /// `dispatch-wait`.
     DispatchWait,
+    /// `no-engine-reset`.
+    NoEngineReset,
 }
 
 impl Variant {
@@ -306,6 +308,17 @@ pub const VARIANTS: &[Variant] = &[
                           wait gives up, so the fence it waits for is never seen completed",    },
         defect: Some(Defect::DispatchWait),
     },
+    Variant {
+        twin: Twin {
+            name: "no-engine-reset",
+            breaks: Some("request-completion"),
+            scenario: Some("cmd-error"),
+            also_breaks: &[],
+            description: "HwVidInterrupt acknowledges CMD_ERROR like any other source but nothing ever writes \
+                          CMD_CONTROL[0]: the command engine stays stopped on the invalid word, and every later \
+                          command buffer's fence is waited for in vain",    },
+        defect: Some(Defect::NoEngineReset),
+    },
 ];
 
 /// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
@@ -343,6 +356,13 @@ pub struct DirqlMiniport {
     /// Shared with HwVidInterrupt (touched elsewhere only through
     /// VideoPortSynchronizeExecution): the last fence value the ISR read.
     isr_fence: Cell<u32>,
+    /// Set by the ISR when CMD_ERROR was pending: the DPC resets the engine.
+    cmd_error: Cell<bool>,
+    /// Engine resets the DPC made (CMD_CONTROL[0]); a wait whose buffer was submitted
+    /// before the latest one fails with a status instead of waiting in vain.
+    engine_resets: Cell<u32>,
+    /// `engine_resets` when the last command buffer was submitted.
+    submitted_at_reset: Cell<u32>,
     /// Fences completed by the DPC.
     completed_fence: Cell<u32>,
     /// Interrupts by MSI messages through NDIS (see [`DirqlMiniport::connect_messages`])
@@ -368,6 +388,9 @@ impl DirqlMiniport {
             bar1: Cell::new(None),
             cr11_dismiss: Cell::new(true),
             isr_fence: Cell::new(0),
+            cmd_error: Cell::new(false),
+            engine_resets: Cell::new(0),
+            submitted_at_reset: Cell::new(0),
             completed_fence: Cell::new(0),
             message_mode: Cell::new(false),
             messages: RefCell::new(None),
@@ -507,6 +530,14 @@ impl DirqlMiniport {
             // interrupt's synchronized routine.
             self.with_fence_lock(vp, |done| done.set(done.get().max(reached.get())));
         }
+        if self.cmd_error.replace(false) && !self.has(Defect::NoEngineReset) {
+            // The engine stopped on an invalid command word (registers.md, CMD_CONTROL):
+            // reset it, which also flushes what was left of that buffer, and fail the
+            // request that submitted it (its wait sees the reset count move).
+            vp.write_register_ulong(self.reg(REG_CMD_CONTROL), 1);
+            let _ = vp.read_register_ulong(self.reg(ext::REG_CMD_STATUS));
+            self.engine_resets.set(self.engine_resets.get() + 1);
+        }
     }
 
     /// IOCTL_VIDEO_SET_CURRENT_MODE through the timed window: a validated burst
@@ -599,6 +630,7 @@ impl DirqlMiniport {
         if words.is_empty() {
             return ERROR_INVALID_PARAMETER;
         }
+        self.submitted_at_reset.set(self.engine_resets.get());
         vp.write_register_buffer_ulong(self.reg(ext::REG_CMD_FIFO), words);
         if self.has(Defect::StealsStatus) {
             // The defect: after kicking the engine, "clear stale status" by acknowledging
@@ -634,6 +666,10 @@ impl DirqlMiniport {
             };
             if done >= value {
                 return NO_ERROR;
+            }
+            if self.engine_resets.get() != self.submitted_at_reset.get() {
+                // The engine stopped on this buffer and the DPC reset it: the fence will not come.
+                return ERROR_IO_DEVICE;
             }
             vp.cpu().work(200);
         }
@@ -756,6 +792,9 @@ impl DirqlMiniport {
                 }
             }
         }
+        if mine & INT_CMD_ERROR != 0 {
+            self.cmd_error.set(true);
+        }
         if w1c != 0 && !self.has(Defect::NoAck) {
             vp.write_register_ulong(status_reg, w1c);
             if !self.has(Defect::NoReadback) {
@@ -764,7 +803,7 @@ impl DirqlMiniport {
                 vp.read_register_ulong(status_reg);
             }
         }
-        mine & (INT_VBLANK | INT_CMD_DONE) != 0 && !self.has(Defect::ClaimsForeign)
+        mine & (INT_VBLANK | INT_CMD_DONE | INT_CMD_ERROR) != 0 && !self.has(Defect::ClaimsForeign)
     }
 
     /// MiniportMessageInterrupt for message `message`: the sources whose vector it is
