@@ -75,6 +75,8 @@ pub enum Defect {
     DispatchWait,
     /// `no-engine-reset`.
     NoEngineReset,
+    /// `fifo-low-unclaimed`.
+    FifoLowUnclaimed,
 }
 
 impl Variant {
@@ -319,6 +321,17 @@ pub const VARIANTS: &[Variant] = &[
                           command buffer's fence is waited for in vain",    },
         defect: Some(Defect::NoEngineReset),
     },
+    Variant {
+        twin: Twin {
+            name: "fifo-low-unclaimed",
+            breaks: Some("isr-dismissal"),
+            scenario: Some("cmd-flood"),
+            also_breaks: &["request-completion"],
+            description: "enables FIFO_LOW to pace its command submissions but HwVidInterrupt acknowledges only the \
+                          sources it always had (retrace, fence, errors): the low-water latch stays set and INTA# stays \
+                          asserted",    },
+        defect: Some(Defect::FifoLowUnclaimed),
+    },
 ];
 
 /// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
@@ -363,6 +376,12 @@ pub struct DirqlMiniport {
     engine_resets: Cell<u32>,
     /// `engine_resets` when the last command buffer was submitted.
     submitted_at_reset: Cell<u32>,
+    /// FIFO_LOW enabled (`cmd-flood`): long buffers wait for the low-water mark.
+    fifo_low: Cell<bool>,
+    /// FIFO_LOW events the ISR has dismissed.
+    fifo_low_seen: Cell<u32>,
+    /// `fifo_low_seen` when the last long buffer was submitted.
+    fifo_low_at_submit: Cell<u32>,
     /// Fences completed by the DPC.
     completed_fence: Cell<u32>,
     /// Interrupts by MSI messages through NDIS (see [`DirqlMiniport::connect_messages`])
@@ -391,6 +410,9 @@ impl DirqlMiniport {
             cmd_error: Cell::new(false),
             engine_resets: Cell::new(0),
             submitted_at_reset: Cell::new(0),
+            fifo_low: Cell::new(false),
+            fifo_low_seen: Cell::new(0),
+            fifo_low_at_submit: Cell::new(0),
             completed_fence: Cell::new(0),
             message_mode: Cell::new(false),
             messages: RefCell::new(None),
@@ -416,6 +438,22 @@ impl DirqlMiniport {
         r
     }
 
+    /// Enables FIFO_LOW as well, before VideoPortInitialize: a command buffer longer than
+    /// the FIFO is written as one burst (the adapter retries the bus while its FIFO is
+    /// full, the bridge re-issues), and the next such buffer waits until the FIFO has drained
+    /// to its low-water mark since (the ISR counts the FIFO_LOW events it dismisses).
+    pub fn use_fifo_low(&self) {
+        self.fifo_low.set(true);
+    }
+
+    fn enabled_sources(&self) -> u32 {
+        if self.fifo_low.get() {
+            ENABLED_SOURCES | INT_FIFO_LOW
+        } else {
+            ENABLED_SOURCES
+        }
+    }
+
     /// Chooses MSI messages over the line, before VideoPortInitialize: the video port then
     /// connects no line ISR, HwVidInitialize leaves the sources disabled, and
     /// [`DirqlMiniport::connect_messages`] registers the messages and enables them.
@@ -437,7 +475,7 @@ impl DirqlMiniport {
         *self.messages.borrow_mut() = Some(int);
         let vp = VideoPort::new(cpu, dev);
         vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
-        vp.write_register_ulong(self.reg(REG_INT_ENABLE), ENABLED_SOURCES);
+        vp.write_register_ulong(self.reg(REG_INT_ENABLE), self.enabled_sources());
         Ok(())
     }
 
@@ -630,6 +668,18 @@ impl DirqlMiniport {
         if words.is_empty() {
             return ERROR_INVALID_PARAMETER;
         }
+        if self.fifo_low.get() && words.len() as u32 > CMD_FIFO_DEPTH {
+            // Pace long buffers: wait (at PASSIVE) until the FIFO has drained to its
+            // low-water mark since the previous long buffer, or is empty.
+            for _ in 0..20 {
+                let level = vp.read_register_ulong(self.reg(ext::REG_CMD_STATUS)) >> 8 & 0xFF;
+                if self.fifo_low_seen.get() != self.fifo_low_at_submit.get() || level == 0 {
+                    break;
+                }
+                vp.cpu().work(50);
+            }
+            self.fifo_low_at_submit.set(self.fifo_low_seen.get());
+        }
         self.submitted_at_reset.set(self.engine_resets.get());
         vp.write_register_buffer_ulong(self.reg(ext::REG_CMD_FIFO), words);
         if self.has(Defect::StealsStatus) {
@@ -717,7 +767,7 @@ impl VideoMiniport for DirqlMiniport {
         // once the messages are registered: connect_messages).
         vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
         if !self.message_mode.get() {
-            vp.write_register_ulong(self.reg(REG_INT_ENABLE), ENABLED_SOURCES);
+            vp.write_register_ulong(self.reg(REG_INT_ENABLE), self.enabled_sources());
         }
         true
     }
@@ -795,6 +845,10 @@ impl DirqlMiniport {
         if mine & INT_CMD_ERROR != 0 {
             self.cmd_error.set(true);
         }
+        if mine & INT_FIFO_LOW != 0 {
+            self.fifo_low_seen.set(self.fifo_low_seen.get() + 1);
+        }
+        let w1c = if self.has(Defect::FifoLowUnclaimed) { w1c & !INT_FIFO_LOW } else { w1c };
         if w1c != 0 && !self.has(Defect::NoAck) {
             vp.write_register_ulong(status_reg, w1c);
             if !self.has(Defect::NoReadback) {

@@ -84,6 +84,17 @@ pub const SCENARIOS: &[Scenario] = &[
         configure: no_configuration,
         start: |st| start(st, Work::CommandErrors),
     },
+    Scenario {
+        name: "cmd-flood",
+        description: "CPU0 submits command buffers longer than the 16-word command FIFO, each as one burst: the \
+                      adapter answers with target retry while its FIFO is full and the bridge re-issues; the miniport \
+                      enables FIFO_LOW, the ISR claims and dismisses it, and the next long buffer waits for it; \
+                      CPU1 does register traffic",
+        default_cycles: 30_000,
+        not_exercised: &["burst-integrity", "dma-ordering"],
+        configure: no_configuration,
+        start: |st| start(st, Work::CommandFlood),
+    },
 ];
 
 /// `sync-readings`: every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
@@ -102,6 +113,8 @@ enum Work {
     SharedLine,
     /// Command buffers on CPU0, some with an invalid command word (`cmd-error`).
     CommandErrors,
+    /// Command buffers longer than the FIFO on CPU0, paced by FIFO_LOW (`cmd-flood`).
+    CommandFlood,
     /// Mode requests on CPU0, command buffers on CPU1, by INTA# or MSI.
     ModeSet {
         /// By MSI messages.
@@ -142,7 +155,11 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
     let seed = s.seed;
     let mode_set = matches!(work, Work::ModeSet { .. });
     // On one CPU the command requests take turns with the mode requests on CPU0 (below).
-    if work == Work::CommandErrors && !one_cpu {
+    let commands_only = matches!(work, Work::CommandErrors | Work::CommandFlood);
+    if work == Work::CommandFlood {
+        miniport.use_fifo_low();
+    }
+    if commands_only && !one_cpu {
         let slot = dev_slot.clone();
         let harm = st.harm.clone();
         st.machine.spawn(
@@ -220,6 +237,12 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
                         faulty_command_request(&vp, &mut fence, seed, &harm);
                     }
                 }
+                Work::CommandFlood => {
+                    let mut fence = 1;
+                    loop {
+                        long_command_request(&vp, &mut fence, seed, &harm);
+                    }
+                }
                 Work::ModeSet { .. } if one_cpu => {
                     let mut fence = 1;
                     loop {
@@ -234,6 +257,28 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
             }
         }),
     );
+    // The command engine's sources must not stay latched: a CMD_ERROR or FIFO_LOW the ISR
+    // claims but never dismisses holds INTA# asserted (probe 0 is INT_STATUS).
+    if commands_only {
+        let harm = st.harm.clone();
+        let mut since = [None::<u64>; 2];
+        st.observe(Box::new(move |f| {
+            for (i, (bit, name)) in [(regs::INT_CMD_ERROR, "CMD_ERROR"), (regs::INT_FIFO_LOW, "FIFO_LOW")].iter().enumerate() {
+                if f.dev[0] & bit == 0 {
+                    since[i] = None;
+                    continue;
+                }
+                let from = *since[i].get_or_insert(f.cycle);
+                if f.cycle - from == STUCK_CYCLES {
+                    harm.record(
+                        "source-left-latched",
+                        f.cycle,
+                        format!("{name} latched at cycle {from} and still latched {STUCK_CYCLES} cycles later"),
+                    );
+                }
+            }
+        }));
+    }
     // Every frame's retrace must be serviced: counted from when the driver enabled them, in
     // the adapter itself (its retrace latch cleared: probe 0 bit 0 falling, contracts.md
     // §2), not by the driver's own count, which a driver bug could keep going.
@@ -264,6 +309,10 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
         }
     }));
 }
+
+/// Cycles a command-engine source may stay latched before it counts as never dismissed
+/// (the reference dismisses within 50, docs/rules.md interrupt latency).
+const STUCK_CYCLES: u64 = 2_000;
 
 /// The mode the adapter resets to (docs/contracts.md §1: htotal 50, vtotal 40).
 const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
@@ -353,6 +402,30 @@ fn faulty_command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, seed: u64, ha
         );
     }
     vp.cpu().work(400);
+    *fence += 1;
+}
+
+/// CPU0 in `cmd-flood` (called again and again): a buffer of 5 to 8 FILLs (21 to 33 words,
+/// more than the 16-word FIFO) ending in fence `fence`, then its wait.
+fn long_command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, seed: u64, harm: &HarmLog) {
+    let fills = 5 + ((u64::from(*fence).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed) >> 62) as u32;
+    let mut words = Vec::new();
+    for i in 0..fills {
+        words.extend([ext::OP_FILL << 24, 64 * i, 4 | 4 << 16, 0x0010_2030 * (i + 1)]);
+    }
+    words.extend([ext::OP_FENCE << 24, *fence]);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+    vp.start_io(&mut rp);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![*fence], ..Default::default() };
+    vp.start_io(&mut rp);
+    if rp.status != NO_ERROR {
+        harm.record(
+            "fence-stalled",
+            vp.cpu().now(),
+            format!("fence {fence} (a buffer of {fills} fills) not completed within the wait (status {})", rp.status),
+        );
+    }
+    vp.cpu().work(100);
     *fence += 1;
 }
 
