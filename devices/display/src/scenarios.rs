@@ -263,7 +263,9 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
         let harm = st.harm.clone();
         let mut since = [None::<u64>; 2];
         st.observe(Box::new(move |f| {
-            for (i, (bit, name)) in [(regs::INT_CMD_ERROR, "CMD_ERROR"), (regs::INT_FIFO_LOW, "FIFO_LOW")].iter().enumerate() {
+            for (i, (bit, name)) in
+                [(regs::INT_CMD_ERROR, "CMD_ERROR"), (regs::INT_FIFO_LOW, "FIFO_LOW")].iter().enumerate()
+            {
                 if f.dev[0] & bit == 0 {
                     since[i] = None;
                     continue;
@@ -371,8 +373,8 @@ const BAD_COMMAND: u32 = 0x7F << 24;
 /// A bad buffer's wait may fail (the driver reports the engine error), and must: its fence
 /// never comes. Every good buffer's fence must complete, whatever came before it.
 fn faulty_command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, seed: u64, harm: &HarmLog) {
-    let bad = (u64::from(*fence).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed.wrapping_mul(0xBF58_476D_1CE4_E5B9)) >> 61
-        < 2;
+    let bad =
+        (u64::from(*fence).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed.wrapping_mul(0xBF58_476D_1CE4_E5B9)) >> 61 < 2;
     let mut words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF];
     if bad {
         words.push(BAD_COMMAND);
