@@ -73,6 +73,10 @@ pub enum Defect {
     NoDpc,
     /// `dispatch-wait`.
     DispatchWait,
+    /// `no-engine-reset`.
+    NoEngineReset,
+    /// `fifo-low-unclaimed`.
+    FifoLowUnclaimed,
 }
 
 impl Variant {
@@ -306,6 +310,28 @@ pub const VARIANTS: &[Variant] = &[
                           wait gives up, so the fence it waits for is never seen completed",    },
         defect: Some(Defect::DispatchWait),
     },
+    Variant {
+        twin: Twin {
+            name: "no-engine-reset",
+            breaks: Some("request-completion"),
+            scenario: Some("cmd-error"),
+            also_breaks: &[],
+            description: "HwVidInterrupt acknowledges CMD_ERROR like any other source but nothing ever writes \
+                          CMD_CONTROL[0]: the command engine stays stopped on the invalid word, and every later \
+                          command buffer's fence is waited for in vain",    },
+        defect: Some(Defect::NoEngineReset),
+    },
+    Variant {
+        twin: Twin {
+            name: "fifo-low-unclaimed",
+            breaks: Some("isr-dismissal"),
+            scenario: Some("cmd-flood"),
+            also_breaks: &["request-completion"],
+            description: "enables FIFO_LOW to pace its command submissions but HwVidInterrupt acknowledges only the \
+                          sources it always had (retrace, fence, errors): the low-water latch stays set and INTA# stays \
+                          asserted",    },
+        defect: Some(Defect::FifoLowUnclaimed),
+    },
 ];
 
 /// The stop code each bug-checking variant ends in (for the `irql-discipline` mapping).
@@ -343,6 +369,19 @@ pub struct DirqlMiniport {
     /// Shared with HwVidInterrupt (touched elsewhere only through
     /// VideoPortSynchronizeExecution): the last fence value the ISR read.
     isr_fence: Cell<u32>,
+    /// Set by the ISR when CMD_ERROR was pending: the DPC resets the engine.
+    cmd_error: Cell<bool>,
+    /// Engine resets the DPC made (CMD_CONTROL[0]); a wait whose buffer was submitted
+    /// before the latest one fails with a status instead of waiting in vain.
+    engine_resets: Cell<u32>,
+    /// `engine_resets` when the last command buffer was submitted.
+    submitted_at_reset: Cell<u32>,
+    /// FIFO_LOW enabled (`cmd-flood`): long buffers wait for the low-water mark.
+    fifo_low: Cell<bool>,
+    /// FIFO_LOW events the ISR has dismissed.
+    fifo_low_seen: Cell<u32>,
+    /// `fifo_low_seen` when the last long buffer was submitted.
+    fifo_low_at_submit: Cell<u32>,
     /// Fences completed by the DPC.
     completed_fence: Cell<u32>,
     /// Interrupts by MSI messages through NDIS (see [`DirqlMiniport::connect_messages`])
@@ -368,6 +407,12 @@ impl DirqlMiniport {
             bar1: Cell::new(None),
             cr11_dismiss: Cell::new(true),
             isr_fence: Cell::new(0),
+            cmd_error: Cell::new(false),
+            engine_resets: Cell::new(0),
+            submitted_at_reset: Cell::new(0),
+            fifo_low: Cell::new(false),
+            fifo_low_seen: Cell::new(0),
+            fifo_low_at_submit: Cell::new(0),
             completed_fence: Cell::new(0),
             message_mode: Cell::new(false),
             messages: RefCell::new(None),
@@ -393,6 +438,22 @@ impl DirqlMiniport {
         r
     }
 
+    /// Enables FIFO_LOW as well, before VideoPortInitialize: a command buffer longer than
+    /// the FIFO is written as one burst (the adapter retries the bus while its FIFO is
+    /// full, the bridge re-issues), and the next such buffer waits until the FIFO has drained
+    /// to its low-water mark since (the ISR counts the FIFO_LOW events it dismisses).
+    pub fn use_fifo_low(&self) {
+        self.fifo_low.set(true);
+    }
+
+    fn enabled_sources(&self) -> u32 {
+        if self.fifo_low.get() {
+            ENABLED_SOURCES | INT_FIFO_LOW
+        } else {
+            ENABLED_SOURCES
+        }
+    }
+
     /// Chooses MSI messages over the line, before VideoPortInitialize: the video port then
     /// connects no line ISR, HwVidInitialize leaves the sources disabled, and
     /// [`DirqlMiniport::connect_messages`] registers the messages and enables them.
@@ -414,7 +475,7 @@ impl DirqlMiniport {
         *self.messages.borrow_mut() = Some(int);
         let vp = VideoPort::new(cpu, dev);
         vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
-        vp.write_register_ulong(self.reg(REG_INT_ENABLE), ENABLED_SOURCES);
+        vp.write_register_ulong(self.reg(REG_INT_ENABLE), self.enabled_sources());
         Ok(())
     }
 
@@ -506,6 +567,14 @@ impl DirqlMiniport {
             // Shared with the waiting thread only: the NDIS spin lock, outside the
             // interrupt's synchronized routine.
             self.with_fence_lock(vp, |done| done.set(done.get().max(reached.get())));
+        }
+        if self.cmd_error.replace(false) && !self.has(Defect::NoEngineReset) {
+            // The engine stopped on an invalid command word (registers.md, CMD_CONTROL):
+            // reset it, which also flushes what was left of that buffer, and fail the
+            // request that submitted it (its wait sees the reset count move).
+            vp.write_register_ulong(self.reg(REG_CMD_CONTROL), 1);
+            let _ = vp.read_register_ulong(self.reg(ext::REG_CMD_STATUS));
+            self.engine_resets.set(self.engine_resets.get() + 1);
         }
     }
 
@@ -599,6 +668,19 @@ impl DirqlMiniport {
         if words.is_empty() {
             return ERROR_INVALID_PARAMETER;
         }
+        if self.fifo_low.get() && words.len() as u32 > CMD_FIFO_DEPTH {
+            // Pace long buffers: wait (at PASSIVE) until the FIFO has drained to its
+            // low-water mark since the previous long buffer, or is empty.
+            for _ in 0..20 {
+                let level = vp.read_register_ulong(self.reg(ext::REG_CMD_STATUS)) >> 8 & 0xFF;
+                if self.fifo_low_seen.get() != self.fifo_low_at_submit.get() || level == 0 {
+                    break;
+                }
+                vp.cpu().work(50);
+            }
+            self.fifo_low_at_submit.set(self.fifo_low_seen.get());
+        }
+        self.submitted_at_reset.set(self.engine_resets.get());
         vp.write_register_buffer_ulong(self.reg(ext::REG_CMD_FIFO), words);
         if self.has(Defect::StealsStatus) {
             // The defect: after kicking the engine, "clear stale status" by acknowledging
@@ -634,6 +716,10 @@ impl DirqlMiniport {
             };
             if done >= value {
                 return NO_ERROR;
+            }
+            if self.engine_resets.get() != self.submitted_at_reset.get() {
+                // The engine stopped on this buffer and the DPC reset it: the fence will not come.
+                return ERROR_IO_DEVICE;
             }
             vp.cpu().work(200);
         }
@@ -681,7 +767,7 @@ impl VideoMiniport for DirqlMiniport {
         // once the messages are registered: connect_messages).
         vp.write_register_ulong(self.reg(REG_INT_STATUS), INT_ALL);
         if !self.message_mode.get() {
-            vp.write_register_ulong(self.reg(REG_INT_ENABLE), ENABLED_SOURCES);
+            vp.write_register_ulong(self.reg(REG_INT_ENABLE), self.enabled_sources());
         }
         true
     }
@@ -756,6 +842,13 @@ impl DirqlMiniport {
                 }
             }
         }
+        if mine & INT_CMD_ERROR != 0 {
+            self.cmd_error.set(true);
+        }
+        if mine & INT_FIFO_LOW != 0 {
+            self.fifo_low_seen.set(self.fifo_low_seen.get() + 1);
+        }
+        let w1c = if self.has(Defect::FifoLowUnclaimed) { w1c & !INT_FIFO_LOW } else { w1c };
         if w1c != 0 && !self.has(Defect::NoAck) {
             vp.write_register_ulong(status_reg, w1c);
             if !self.has(Defect::NoReadback) {
@@ -764,7 +857,7 @@ impl DirqlMiniport {
                 vp.read_register_ulong(status_reg);
             }
         }
-        mine & (INT_VBLANK | INT_CMD_DONE) != 0 && !self.has(Defect::ClaimsForeign)
+        mine & (INT_VBLANK | INT_CMD_DONE | INT_CMD_ERROR) != 0 && !self.has(Defect::ClaimsForeign)
     }
 
     /// MiniportMessageInterrupt for message `message`: the sources whose vector it is

@@ -73,6 +73,28 @@ pub const SCENARIOS: &[Scenario] = &[
         configure: no_configuration,
         start: |st| start(st, Work::ModeSet { messages: true }),
     },
+    Scenario {
+        name: "cmd-error",
+        description: "CPU0 submits command buffers with fences, and a seeded one in four carries an invalid command \
+                      word before its fence: the adapter raises CMD_ERROR and stops its engine; the ISR claims and \
+                      dismisses it, the DPC resets the engine (CMD_CONTROL[0]) and that buffer's wait fails with a \
+                      status (may_fail) while every other fence completes; CPU1 does register traffic",
+        default_cycles: 30_000,
+        not_exercised: &["burst-integrity", "dma-ordering"],
+        configure: no_configuration,
+        start: |st| start(st, Work::CommandErrors),
+    },
+    Scenario {
+        name: "cmd-flood",
+        description: "CPU0 submits command buffers longer than the 16-word command FIFO, each as one burst: the \
+                      adapter answers with target retry while its FIFO is full and the bridge re-issues; the miniport \
+                      enables FIFO_LOW, the ISR claims and dismisses it, and the next long buffer waits for it; \
+                      CPU1 does register traffic",
+        default_cycles: 30_000,
+        not_exercised: &["burst-integrity", "dma-ordering"],
+        configure: no_configuration,
+        start: |st| start(st, Work::CommandFlood),
+    },
 ];
 
 /// `sync-readings`: every interrupt to CPU1, so the synchronized routines on CPU0 meet it there.
@@ -89,6 +111,10 @@ enum Work {
     Synchronized,
     /// Register traffic, with a second device on the shared line (`shared-line`).
     SharedLine,
+    /// Command buffers on CPU0, some with an invalid command word (`cmd-error`).
+    CommandErrors,
+    /// Command buffers longer than the FIFO on CPU0, paced by FIFO_LOW (`cmd-flood`).
+    CommandFlood,
     /// Mode requests on CPU0, command buffers on CPU1, by INTA# or MSI.
     ModeSet {
         /// By MSI messages.
@@ -126,8 +152,31 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
     // MSI: the messages go to a CPU chosen by the seed, so exploring seeds covers both.
     let msi_target = (s.seed % u64::from(s.cpus.max(1))) as u8;
     let one_cpu = s.cpus <= 1;
+    let seed = s.seed;
     let mode_set = matches!(work, Work::ModeSet { .. });
     // On one CPU the command requests take turns with the mode requests on CPU0 (below).
+    let commands_only = matches!(work, Work::CommandErrors | Work::CommandFlood);
+    if work == Work::CommandFlood {
+        miniport.use_fifo_low();
+    }
+    if commands_only && !one_cpu {
+        let slot = dev_slot.clone();
+        let harm = st.harm.clone();
+        st.machine.spawn(
+            1,
+            Box::new(move |cpu: &Cpu<'_>| loop {
+                let dev = slot.borrow().clone();
+                match dev {
+                    Some(dev) => {
+                        let vp = VideoPort::new(cpu, &dev);
+                        let bar0 = dev.pci.bars[0].map_or(0, |b| b.base);
+                        background_traffic(&vp, bar0, &harm);
+                    }
+                    None => cpu.work(50),
+                }
+            }),
+        );
+    }
     if mode_set && !one_cpu {
         let slot = dev_slot.clone();
         let harm = st.harm.clone();
@@ -182,6 +231,18 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
             *dev_slot.borrow_mut() = Some(dev.clone());
             match work {
                 Work::Synchronized => synchronized_traffic(&vp, bar0, &harm),
+                Work::CommandErrors => {
+                    let mut fence = 1;
+                    loop {
+                        faulty_command_request(&vp, &mut fence, seed, &harm);
+                    }
+                }
+                Work::CommandFlood => {
+                    let mut fence = 1;
+                    loop {
+                        long_command_request(&vp, &mut fence, seed, &harm);
+                    }
+                }
                 Work::ModeSet { .. } if one_cpu => {
                     let mut fence = 1;
                     loop {
@@ -196,6 +257,30 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
             }
         }),
     );
+    // The command engine's sources must not stay latched: a CMD_ERROR or FIFO_LOW the ISR
+    // claims but never dismisses holds INTA# asserted (probe 0 is INT_STATUS).
+    if commands_only {
+        let harm = st.harm.clone();
+        let mut since = [None::<u64>; 2];
+        st.observe(Box::new(move |f| {
+            for (i, (bit, name)) in
+                [(regs::INT_CMD_ERROR, "CMD_ERROR"), (regs::INT_FIFO_LOW, "FIFO_LOW")].iter().enumerate()
+            {
+                if f.dev[0] & bit == 0 {
+                    since[i] = None;
+                    continue;
+                }
+                let from = *since[i].get_or_insert(f.cycle);
+                if f.cycle - from == STUCK_CYCLES {
+                    harm.record(
+                        "source-left-latched",
+                        f.cycle,
+                        format!("{name} latched at cycle {from} and still latched {STUCK_CYCLES} cycles later"),
+                    );
+                }
+            }
+        }));
+    }
     // Every frame's retrace must be serviced: counted from when the driver enabled them, in
     // the adapter itself (its retrace latch cleared: probe 0 bit 0 falling, contracts.md
     // §2), not by the driver's own count, which a driver bug could keep going.
@@ -226,6 +311,10 @@ fn start_with(st: &mut Stage<'_>, work: Work, variant: &'static Variant, after: 
         }
     }));
 }
+
+/// Cycles a command-engine source may stay latched before it counts as never dismissed
+/// (the reference dismisses within 50, docs/rules.md interrupt latency).
+const STUCK_CYCLES: u64 = 2_000;
 
 /// The mode the adapter resets to (docs/contracts.md §1: htotal 50, vtotal 40).
 const DEFAULT_MODE: [u32; 8] = [50, 40, 42, 46, 40, 30, 32, 34];
@@ -273,6 +362,72 @@ fn command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, harm: &HarmLog) {
         );
     }
     vp.cpu().work(400);
+    *fence += 1;
+}
+
+/// A command word no opcode of the engine's has (dirql_cmd_engine.v: FILL, COPY, FENCE).
+const BAD_COMMAND: u32 = 0x7F << 24;
+
+/// CPU0 in `cmd-error` (called again and again): a command buffer ending in fence `fence`,
+/// with an invalid command word before the fence in a seeded one of four, then its wait.
+/// A bad buffer's wait may fail (the driver reports the engine error), and must: its fence
+/// never comes. Every good buffer's fence must complete, whatever came before it.
+fn faulty_command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, seed: u64, harm: &HarmLog) {
+    let bad =
+        (u64::from(*fence).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed.wrapping_mul(0xBF58_476D_1CE4_E5B9)) >> 61 < 2;
+    let mut words = vec![ext::OP_FILL << 24, 0, 4 | 4 << 16, 0x00FF_00FF];
+    if bad {
+        words.push(BAD_COMMAND);
+    }
+    words.extend([ext::OP_FENCE << 24, *fence]);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+    vp.start_io(&mut rp);
+    let mut rp =
+        VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![*fence], may_fail: bad, ..Default::default() };
+    vp.start_io(&mut rp);
+    if bad && rp.status == NO_ERROR {
+        harm.record(
+            "command-error-unreported",
+            vp.cpu().now(),
+            format!("fence {fence} followed an invalid command word, yet its wait reported success"),
+        );
+    }
+    if !bad && rp.status != NO_ERROR {
+        harm.record(
+            "fence-stalled",
+            vp.cpu().now(),
+            format!(
+                "fence {fence} submitted (a valid buffer) but not completed within the wait (status {}): the engine \
+                 was left stopped by an earlier invalid command",
+                rp.status
+            ),
+        );
+    }
+    vp.cpu().work(400);
+    *fence += 1;
+}
+
+/// CPU0 in `cmd-flood` (called again and again): a buffer of 5 to 8 FILLs (21 to 33 words,
+/// more than the 16-word FIFO) ending in fence `fence`, then its wait.
+fn long_command_request(vp: &VideoPort<'_, '_>, fence: &mut u32, seed: u64, harm: &HarmLog) {
+    let fills = 5 + ((u64::from(*fence).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed) >> 62) as u32;
+    let mut words = Vec::new();
+    for i in 0..fills {
+        words.extend([ext::OP_FILL << 24, 64 * i, 4 | 4 << 16, 0x0010_2030 * (i + 1)]);
+    }
+    words.extend([ext::OP_FENCE << 24, *fence]);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::SUBMIT_COMMANDS, input: words, ..Default::default() };
+    vp.start_io(&mut rp);
+    let mut rp = VideoRequestPacket { ioctl: ioctl::WAIT_FENCE, input: vec![*fence], ..Default::default() };
+    vp.start_io(&mut rp);
+    if rp.status != NO_ERROR {
+        harm.record(
+            "fence-stalled",
+            vp.cpu().now(),
+            format!("fence {fence} (a buffer of {fills} fills) not completed within the wait (status {})", rp.status),
+        );
+    }
+    vp.cpu().work(100);
     *fence += 1;
 }
 

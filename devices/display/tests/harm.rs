@@ -94,6 +94,14 @@ fn the_harm_oracles_see_the_harm_their_twins_do() {
     assert!(r.harm.iter().any(|h| h.kind == "retrace-unserviced"), "{:?}", r.harm);
     let r = run("mode-set", "split-sequence", 2, 1, &RunOptions::default());
     assert!(r.harm.iter().any(|h| h.kind == "mode-not-set"), "{:?}", r.harm);
+    // The engine left stopped on an invalid command word: every later fence stalls.
+    for cpus in [1, 2] {
+        let r = run("cmd-error", "no-engine-reset", cpus, 1, &RunOptions::default());
+        assert!(r.harm.iter().any(|h| h.kind == "fence-stalled"), "cpus={cpus}: {:?}", r.harm);
+        // FIFO_LOW never acknowledged: the latch stays set.
+        let r = run("cmd-flood", "fifo-low-unclaimed", cpus, 1, &RunOptions::default());
+        assert!(r.harm.iter().any(|h| h.kind == "source-left-latched"), "cpus={cpus}: {:?}", r.harm);
+    }
     let r = run("vblank", "forbidden-call", 2, 1, &RunOptions::default());
     assert!(r.harm.iter().any(|h| h.kind == "run-stopped"), "{:?}", r.harm);
     let mut s = RunSettings {
