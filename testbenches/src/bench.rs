@@ -86,6 +86,8 @@ pub struct BenchSettings {
     pub reps: usize,
     /// Cycles per untraced measurement.
     pub cycles: u64,
+    /// Cycles per explored seed (the first scenario's own length by default).
+    pub explore_cycles: u64,
     /// Cycles per traced measurement.
     pub trace_cycles: u64,
     /// Cycles of the run whose VCD the checker reads.
@@ -116,6 +118,12 @@ pub struct BenchReport {
     /// Interrupts serviced end to end per second (the device's first scenario: bounded by
     /// the rate at which that device raises them, e.g. one per 2000-cycle frame).
     pub irq_round_trips_per_s: f64,
+    /// `dirql explore` of the first scenario (live checking, every core): seeds per second.
+    pub explore_seeds_per_s: f64,
+    /// The same in simulated cycles per second (seeds × cycles per seed).
+    pub explore_cycles_per_s: f64,
+    /// That against cores × bare cycles/s, pair by pair.
+    pub explore_ratio: f64,
     /// Full harness with VCD tracing.
     pub trace_cycles_per_s: f64,
     /// Verilator's own tracer in the bare loop.
@@ -252,6 +260,39 @@ fn irq_round_trips(device: &'static dyn Device, cycles: u64) -> Result<f64, Benc
     let t = Instant::now();
     let r = run(&s)?;
     Ok(per_s(r.interrupts as f64, t.elapsed().as_secs_f64()))
+}
+
+/// Seeds explored per measurement of exploration throughput.
+const EXPLORE_SEEDS: u64 = 16;
+
+/// `dirql explore` of the device's first scenario and driver (live checking, no waveform,
+/// every core): seeds per second, and the simulated cycles per second that makes.
+fn exploration(device: &'static dyn Device, cycles: u64, jobs: usize) -> Result<(f64, f64), BenchError> {
+    use crate::explore::{explore, ExploreSettings, Strategy};
+    let scenario = device.scenarios().first().ok_or_else(|| format!("device {} has no scenario", device.name()))?;
+    let driver = device.drivers().first().copied().ok_or_else(|| format!("device {} has no driver", device.name()))?;
+    let s = ExploreSettings {
+        device,
+        scenario,
+        driver,
+        rtl: None,
+        first_seed: 1,
+        shard: None,
+        seeds: EXPLORE_SEEDS,
+        jobs,
+        cycles,
+        reading: dirql_host::videoport::SyncReading::Current,
+        cpus: 2,
+        replay_dir: std::env::temp_dir(),
+        strategy: Strategy::Random,
+        shrink: false,
+        functional_coverage: false,
+        rtl_coverage_dir: None,
+    };
+    let t = Instant::now();
+    let r = explore(&s)?;
+    let dt = t.elapsed().as_secs_f64();
+    Ok((per_s(r.seeds_run as f64, dt), per_s((r.seeds_run * cycles) as f64, dt)))
 }
 
 /// 32-bit PCI moves at most one dword per clock, in a burst's data phases.
@@ -450,6 +491,8 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         let bft = bare(s.device.model(), s.trace_cycles, Some(&trace_fst_path))?;
         let tf = traced(s.device.model(), s.trace_cycles, &trace_fst_path)?;
         let irq = irq_round_trips(s.device, s.cycles)?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (seeds, explored) = exploration(s.device, s.explore_cycles, cores)?;
         // A device that masters no DMA in its first repetition is not measured again.
         if rep == 0 || dma_seen {
             let (sim, cpu, per_cycle, dwords, share) = dma(s.device, s.cycles)?;
@@ -479,6 +522,9 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         push("trace_fst_ratio", tf / bft);
         push("fst_vs_vcd_trace_ratio", tf / t);
         push("irq_round_trips_per_s", irq);
+        push("explore_seeds_per_s", seeds);
+        push("explore_cycles_per_s", explored);
+        push("explore_ratio", explored / (cores as f64 * b));
     }
     progress("checking a large VCD and an FST of the same run");
     let check_vcd = s.scratch.join("bench-check.vcd");
@@ -519,6 +565,9 @@ pub fn bench(s: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<BenchR
         bus_limit_txn_per_s: med("bus_limit_txn_per_s"),
         mmio_ratio: med("mmio_ratio"),
         irq_round_trips_per_s: med("irq_round_trips_per_s"),
+        explore_seeds_per_s: med("explore_seeds_per_s"),
+        explore_cycles_per_s: med("explore_cycles_per_s"),
+        explore_ratio: med("explore_ratio"),
         trace_cycles_per_s: med("trace_cycles_per_s"),
         bare_trace_cycles_per_s: med("bare_trace_cycles_per_s"),
         trace_ratio: med("trace_ratio"),
@@ -575,6 +624,9 @@ pub fn table(r: &BenchReport) -> String {
     row(&mut s, "  bus limit (bare / cycles per txn)", "bus_limit_txn_per_s", "txn/s", "");
     ratio(&mut s, "  mmio / bus limit", "mmio_ratio", 0.5);
     row(&mut s, "interrupt round trips", "irq_round_trips_per_s", "irq/s", "");
+    row(&mut s, "exploration (first scenario, all cores)", "explore_seeds_per_s", "seeds/s", "");
+    row(&mut s, "  simulated cycles explored", "explore_cycles_per_s", "cycles/s", "");
+    ratio(&mut s, "  explored / (cores x bare)", "explore_ratio", 0.8);
     if f("dma_bytes_per_sim_s").is_some() {
         let _ = writeln!(s, "  bus-master DMA (first scenario, live checking):");
         row(&mut s, "  DMA per simulated second", "dma_bytes_per_sim_s", "bytes/s", "");

@@ -719,6 +719,7 @@ fn bench_cmd(registry: &Registry, a: BenchArgs) -> Result<bool, Failure> {
         device,
         reps: a.reps,
         cycles: a.cycles,
+        explore_cycles: device.scenarios().first().map_or(20_000, |sc| sc.default_cycles),
         trace_cycles: a.cycles / 4,
         check_cycles: a.cycles * 4,
         scratch: a.scratch,

@@ -195,6 +195,21 @@ impl Rule for RasterTiming {
         }
     }
 
+    /// A quiet repeat (`on_repeat` is `on_frame` here) is out of reset (as the previous
+    /// frame was, so `in_reset` is over); a retrace flag held over it would be counted again,
+    /// so then every repeat; else the timing registers and the window show what the previous
+    /// frame applied (`change` of the same timing does nothing) and no data phase: what is
+    /// left is the deadline, which reads the cycle: repeats are skipped up to it.
+    fn quiet_until(&self, f: &Frame) -> u64 {
+        if f.dev[7] & 1 != 0 {
+            return 0;
+        }
+        if self.reported {
+            return u64::MAX;
+        }
+        self.deadline().unwrap_or(u64::MAX)
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

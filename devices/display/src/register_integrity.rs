@@ -201,6 +201,15 @@ impl Rule for RegisterIntegrity {
         }
     }
 
+    /// No CRTC write waiting to land: its repeats do nothing.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        if self.pending.is_some() {
+            0
+        } else {
+            u64::MAX
+        }
+    }
+
     fn finish(&mut self, _last_cycle: u64) {
         if let Some(p) = self.pending.take() {
             self.judge(p, None, p.cycle);

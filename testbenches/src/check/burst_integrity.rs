@@ -197,6 +197,11 @@ impl Rule for BurstIntegrity {
     /// sequence broke it in the previous cycle (`fail` reports once per sequence).
     fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
 
+    /// Its quiet repeats do nothing (above), however many.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        u64::MAX
+    }
+
     fn finish(&mut self, _last_cycle: u64) {
         // A sequence still under way when the waveform ends is neither intact nor broken:
         // the waveform simply stops; whatever it did until then was judged as it happened.

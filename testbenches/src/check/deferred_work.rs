@@ -239,6 +239,17 @@ impl Rule for DeferredWork {
         self.episode_check(f);
     }
 
+    /// A quiet repeat (`on_repeat` is `on_frame` here) changes nothing until a queued DPC
+    /// runs late: no data phase, no message taken, no ISR return; an ISR running now was
+    /// entered in the previous frame (`entered` set); a DPC running now discharged its
+    /// CPU's queue then; the episode opened or closed then on the same signals and queue.
+    /// What is left is the lateness check, which reads the cycle: repeats are skipped up to
+    /// the first cycle a queued DPC is late at, exclusive.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        let bound = self.profile.dpc_latency_cycles;
+        self.queued.iter().map(|q| q.at + bound).min().unwrap_or(u64::MAX)
+    }
+
     fn finish(&mut self, last_cycle: u64) {
         // An episode still open at the end is not judged: its DPC may re-enable after it.
         // A DPC queued less than the bound before the end may still have run after it: not

@@ -492,6 +492,20 @@ impl Rule for DmaOrdering {
         }
     }
 
+    /// Without rings (and so no write-back owed) and no host-RAM read pulse in it, a quiet
+    /// repeat (`on_repeat` is `on_frame` here) changes nothing but `last_event`, which a
+    /// source event stamps with its cycle: `landed` and `traced` take the same values, the
+    /// in-flight queue was popped by the same count, the ISR spans are idempotent on an
+    /// unchanged routine, no ISR returns and no data phase. A run of repeats leaves the
+    /// stamp of the last one. With rings every repeat goes through `on_frame`.
+    fn quiet_until(&self, f: &Frame) -> u64 {
+        if self.rings.is_empty() && self.write_backs.is_empty() && f.ram_read == [0; TRACED_CPUS] {
+            u64::MAX
+        } else {
+            0
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

@@ -64,6 +64,14 @@ impl InterruptLatency {
     }
 }
 
+impl InterruptLatency {
+    /// A repeat of `f` would go on timing INTA# late (asserted or released).
+    fn timing(&self, f: &Frame) -> bool {
+        (self.want_since.is_some() && f.dev_inta_n && !self.reported_assert)
+            || (self.unwant_since.is_some() && !f.dev_inta_n && !self.reported_release)
+    }
+}
+
 impl Rule for InterruptLatency {
     fn name(&self) -> &'static str {
         "interrupt-latency"
@@ -157,10 +165,17 @@ impl Rule for InterruptLatency {
     /// Otherwise pending, INTA# and the episode are the previous cycle's (no edge, no worst
     /// case to update) and `last_phase` is already `None` (no data phase then).
     fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
-        let timing = (self.want_since.is_some() && f.dev_inta_n && !self.reported_assert)
-            || (self.unwant_since.is_some() && !f.dev_inta_n && !self.reported_release);
-        if timing {
+        if self.timing(f) {
             self.on_frame(f, ctx);
+        }
+    }
+
+    /// Not timing INTA#: its repeats do nothing. Timing it: every repeat.
+    fn quiet_until(&self, f: &Frame) -> u64 {
+        if self.timing(f) {
+            0
+        } else {
+            u64::MAX
         }
     }
 

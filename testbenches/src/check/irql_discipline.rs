@@ -49,6 +49,17 @@ fn stop_code(note: u32) -> Option<&'static str> {
     stop_codes::ALL.get(i.wrapping_sub(1)).copied()
 }
 
+impl IrqlDiscipline {
+    /// A repeat of `f` would go on timing a stall in an ISR or above DISPATCH_LEVEL.
+    fn timing(&self, f: &Frame) -> bool {
+        (0..TRACED_CPUS).any(|c| {
+            f.op[c] == Op::Stall as u8
+                && (f.routine[c] == Routine::Isr as u8 || f.irql[c] > 2)
+                && !self.stall_reported[c]
+        })
+    }
+}
+
 impl Rule for IrqlDiscipline {
     fn name(&self) -> &'static str {
         "irql-discipline"
@@ -118,13 +129,17 @@ impl Rule for IrqlDiscipline {
     /// bound every cycle); otherwise the routine is the previous cycle's (no bug check
     /// edge, no ISR entry) and the stall state was settled by the same values then.
     fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
-        let timing = (0..TRACED_CPUS).any(|c| {
-            f.op[c] == Op::Stall as u8
-                && (f.routine[c] == Routine::Isr as u8 || f.irql[c] > 2)
-                && !self.stall_reported[c]
-        });
-        if timing {
+        if self.timing(f) {
             self.on_frame(f, ctx);
+        }
+    }
+
+    /// No restricted stall timed: its repeats do nothing. Timing one: every repeat.
+    fn quiet_until(&self, f: &Frame) -> u64 {
+        if self.timing(f) {
+            0
+        } else {
+            u64::MAX
         }
     }
 

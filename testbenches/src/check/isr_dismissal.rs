@@ -330,6 +330,16 @@ impl Rule for IsrDismissal {
         }
     }
 
+    /// With no TRUE return waiting, a repeat only stamps `last_released` with its cycle:
+    /// a run of them leaves the stamp of the last one.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        if self.returned.is_empty() {
+            u64::MAX
+        } else {
+            0
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

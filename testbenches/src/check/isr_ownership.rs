@@ -181,6 +181,11 @@ impl Rule for IsrOwnership {
     /// message is taken, no data phase, no ISR returns.
     fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
 
+    /// Its quiet repeats do nothing (above), however many.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        u64::MAX
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

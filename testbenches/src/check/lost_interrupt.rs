@@ -468,6 +468,20 @@ fn who(cpu: Option<usize>, r: Option<Routine>) -> String {
     }
 }
 
+impl NoLostInterrupt {
+    /// A repeat of `f` must go through `on_frame`: an interrupt, a message or an unseen
+    /// pending source waits, or a source event shows.
+    fn timing(&self, f: &Frame) -> bool {
+        let p = &self.profile;
+        if !self.messages.is_empty() || self.open.is_some() || (p.events)(f) != 0 || (p.held_events)(f) != 0 {
+            return true;
+        }
+        let pending = (p.pending)(f);
+        (0..p.sources.len().min(32))
+            .any(|b| pending & (1 << b) != 0 && self.latches[b].at.is_some() && !self.latches[b].seen)
+    }
+}
+
 impl Rule for NoLostInterrupt {
     fn name(&self) -> &'static str {
         "no-lost-interrupt"
@@ -590,15 +604,17 @@ impl Rule for NoLostInterrupt {
     /// INTA# or of a latch (raw is the previous cycle's), no data phase (so no enable
     /// written the cycle before), no message taken, no ISR entered.
     fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
-        let p = &self.profile;
-        if !self.messages.is_empty() || self.open.is_some() || (p.events)(f) != 0 || (p.held_events)(f) != 0 {
-            return self.on_frame(f, ctx);
-        }
-        let pending = (p.pending)(f);
-        let unseen = (0..p.sources.len().min(32))
-            .any(|b| pending & (1 << b) != 0 && self.latches[b].at.is_some() && !self.latches[b].seen);
-        if unseen {
+        if self.timing(f) {
             self.on_frame(f, ctx);
+        }
+    }
+
+    /// Nothing waiting or showing (above): its repeats do nothing. Else every repeat.
+    fn quiet_until(&self, f: &Frame) -> u64 {
+        if self.timing(f) {
+            0
+        } else {
+            u64::MAX
         }
     }
 

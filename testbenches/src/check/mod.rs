@@ -435,6 +435,19 @@ pub trait Rule {
     fn on_repeat(&mut self, f: &Frame, ctx: &Ctx<'_>) {
         self.on_frame(f, ctx);
     }
+    /// How long quiet repeats of `f` may skip this rule, as it stands now: the last cycle
+    /// `U` such that any run of quiet repeats of `f` (its signals, consecutive cycles, each
+    /// at a cycle `<= U`) leaves the rule exactly as one [`Rule::on_repeat`] of the run's
+    /// last frame alone would. The checker then calls `on_repeat` once, for the last frame it
+    /// skipped, before the rule sees any other frame (or at the end); a rule whose repeats
+    /// change nothing returns `u64::MAX`, one that stamps the cycle of the latest repeat
+    /// (`last_released = f.cycle`) too, and one that counts cycles returns the last cycle
+    /// before its next deadline, so that it still sees the deadline's frame itself. The
+    /// default, 0, claims nothing: every repeat goes through `on_repeat`. Asked once per run
+    /// of repeats (and again after each repeat the rule was given), never per skipped frame.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        0
+    }
     /// End of the waveform.
     fn finish(&mut self, _last_cycle: u64) {}
     /// What it checked and found so far.
@@ -543,6 +556,22 @@ pub struct Checker {
     /// Two-slot runs: the checker of the device in slot 1 and its name; both then judge
     /// their own slot's view of each frame ([`Frame::view`]).
     partner: Option<(&'static str, Box<Checker>)>,
+    /// Per rule, within a run of quiet repeats: the cycle up to which it skips them
+    /// ([`Rule::quiet_until`]; `None`: not asked yet in this run).
+    until: Vec<Option<u64>>,
+    /// The smallest of `until` once every rule has been asked (`None` before): a repeat at
+    /// or below it is skipped by every rule at the cost of one comparison.
+    all_until: Option<u64>,
+    /// Rules that skipped a repeat not yet given to them (its last frame is
+    /// `history.back()`, its context `repeat_ctx`).
+    deferred: Vec<bool>,
+    any_deferred: bool,
+    /// Every entry of `deferred` is set (the all-skip path marked them at once).
+    all_deferred: bool,
+    /// A run of quiet repeats is under way (`until` holds answers of this run).
+    in_run: bool,
+    /// The context of the skipped repeats (no data phase; the configuration as then).
+    repeat_ctx: ([Option<u32>; 6], bool, bool),
 }
 
 /// The generic rules, for a device described by `p`.
@@ -615,6 +644,13 @@ impl Checker {
             prev_phase: true,
             quiet_path: true,
             partner: None,
+            until: vec![None; n],
+            all_until: None,
+            deferred: vec![false; n],
+            any_deferred: false,
+            all_deferred: false,
+            in_run: false,
+            repeat_ctx: ([None; 6], false, false),
         }
     }
 
@@ -645,6 +681,24 @@ impl Checker {
             && !self.prev_phase
             && self.history.back().is_some_and(|prev| is_quiet_repeat(prev, f));
         self.prev_phase = ph.is_some();
+        if !quiet {
+            // The run of repeats is over: each rule that skipped some gets the last one.
+            if self.any_deferred {
+                self.give_deferred(None);
+            }
+            if self.in_run {
+                self.until.iter_mut().for_each(|u| *u = None);
+                self.all_until = None;
+                self.in_run = false;
+            }
+        } else if self.all_until.is_some_and(|u| f.cycle <= u) {
+            // Every rule skips it.
+            if !self.all_deferred {
+                self.defer_all();
+            }
+            self.skipped(f);
+            return;
+        }
         let ctx = Ctx {
             phase: ph.as_ref(),
             bars: self.decoder.bars(),
@@ -652,25 +706,53 @@ impl Checker {
             intx_allowed: self.decoder.intx_allowed(),
             msi_enabled: self.decoder.msi_enabled(),
         };
-        for (i, r) in self.rules.iter_mut().enumerate() {
-            if quiet {
-                r.on_repeat(f, &ctx);
-            } else {
-                r.on_frame(f, &ctx);
-            }
-            let n = r.ledger().violations.len();
-            if n > self.seen[i] {
-                for index in self.seen[i]..n.min(EXCERPTS_PER_RULE) {
-                    let cycle = r.ledger().violations[index].cycle;
-                    self.pending.push(PendingExcerpt { rule: i, index, cycle });
+        if quiet {
+            self.in_run = true;
+            let mut lowest = u64::MAX;
+            for i in 0..self.rules.len() {
+                let u = match self.until[i] {
+                    Some(u) => u,
+                    None => {
+                        let u = self.rules[i].quiet_until(f);
+                        self.until[i] = Some(u);
+                        u
+                    }
+                };
+                if f.cycle <= u {
+                    if !self.any_deferred {
+                        self.repeat_ctx = (ctx.bars, ctx.intx_allowed, ctx.msi_enabled);
+                        self.any_deferred = true;
+                    }
+                    self.deferred[i] = true;
+                    lowest = lowest.min(u);
+                    continue;
                 }
-                self.seen[i] = n;
+                if self.deferred[i] {
+                    self.give_deferred(Some(i));
+                }
+                self.rules[i].on_repeat(f, &ctx);
+                self.note_violations(i);
+                let u = self.rules[i].quiet_until(f);
+                self.until[i] = Some(u);
+                lowest = lowest.min(u);
+            }
+            self.all_until = Some(lowest);
+        } else {
+            for i in 0..self.rules.len() {
+                self.rules[i].on_frame(f, &ctx);
+                self.note_violations(i);
             }
         }
         // A quiet repeat changes no timing state (timing.rs: no edge, no phase, no return).
         if !quiet {
             self.timing.on_frame(f, &ctx);
         }
+        self.skipped(f);
+    }
+
+    /// What every frame does after the rules: history, excerpts, progress.
+    #[inline]
+    fn skipped(&mut self, f: &Frame) {
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }
@@ -684,6 +766,50 @@ impl Checker {
                 p(f.cycle);
             }
         }
+    }
+
+    /// Queues excerpts of rule `i`'s new violations.
+    #[inline]
+    fn note_violations(&mut self, i: usize) {
+        let n = self.rules[i].ledger().violations.len();
+        if n > self.seen[i] {
+            for index in self.seen[i]..n.min(EXCERPTS_PER_RULE) {
+                let cycle = self.rules[i].ledger().violations[index].cycle;
+                self.pending.push(PendingExcerpt { rule: i, index, cycle });
+            }
+            self.seen[i] = n;
+        }
+    }
+
+    /// Gives the last skipped repeat (`history.back()`) to rule `only`, or to every rule
+    /// that skipped one: what [`Rule::quiet_until`] promised equals the whole run of them.
+    #[cold]
+    #[inline(never)]
+    fn give_deferred(&mut self, only: Option<usize>) {
+        let Some(last) = self.history.back().copied() else { return };
+        let (bars, intx_allowed, msi_enabled) = self.repeat_ctx;
+        let ctx = Ctx { phase: None, bars, decl: self.profile.bars, intx_allowed, msi_enabled };
+        for i in 0..self.rules.len() {
+            if self.deferred[i] && only.is_none_or(|o| o == i) {
+                self.deferred[i] = false;
+                self.rules[i].on_repeat(&last, &ctx);
+                self.note_violations(i);
+            }
+        }
+        self.any_deferred = self.deferred.iter().any(|&d| d);
+        self.all_deferred = false;
+    }
+
+    /// Marks every rule as having skipped the current repeat (the all-skip path).
+    #[cold]
+    #[inline(never)]
+    fn defer_all(&mut self) {
+        if !self.any_deferred {
+            self.repeat_ctx = (self.decoder.bars(), self.decoder.intx_allowed(), self.decoder.msi_enabled());
+            self.any_deferred = true;
+        }
+        self.deferred.iter_mut().for_each(|d| *d = true);
+        self.all_deferred = true;
     }
 
     // Rare (a violation's excerpt): kept out of `feed_slot`, whose per-cycle path the
@@ -732,6 +858,9 @@ impl Checker {
     }
 
     fn finish_slot(mut self) -> (Vec<RuleReport>, TimingStats) {
+        if self.any_deferred {
+            self.give_deferred(None);
+        }
         let last = self.last_cycle;
         for r in &mut self.rules {
             r.finish(last);

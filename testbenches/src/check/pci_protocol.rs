@@ -237,6 +237,17 @@ impl Rule for PciProtocol {
         }
     }
 
+    /// An idle bus with nothing open only keeps the frame (`prev`): a run of repeats
+    /// leaves the last one.
+    fn quiet_until(&self, f: &Frame) -> u64 {
+        let idle = f.frame_n && f.irdy_n && f.trdy_n && f.stop_n && f.devsel_n && f.ad_drivers != 3;
+        if idle && self.txn.is_none() && !self.par_due {
+            u64::MAX
+        } else {
+            0
+        }
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

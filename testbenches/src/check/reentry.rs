@@ -196,6 +196,11 @@ impl Rule for NoSpuriousReentry {
     /// previous cycle too (`overlap` already set, nothing new to report).
     fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
 
+    /// Its quiet repeats do nothing (above), however many.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        u64::MAX
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

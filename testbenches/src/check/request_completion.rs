@@ -120,6 +120,14 @@ impl Rule for RequestCompletion {
         }
     }
 
+    /// A quiet repeat (`on_repeat` is `on_frame` here) shows the notes of the previous
+    /// frame, already followed (`last`, or a note that is no request); what is left is the
+    /// overrun check of a pending request, which reads the cycle: repeats are skipped up to
+    /// the last cycle before the first unreported pending request is over its bound.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        self.pending.iter().flatten().filter(|p| !p.reported).map(|p| p.issued + self.bound).min().unwrap_or(u64::MAX)
+    }
+
     fn finish(&mut self, last_cycle: u64) {
         for cpu in 0..TRACED_CPUS {
             if let Some(p) = self.pending[cpu].filter(|p| !p.reported && last_cycle > p.issued + self.bound) {

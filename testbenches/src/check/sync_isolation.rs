@@ -354,6 +354,11 @@ impl Rule for SyncIsolation {
     /// exclusive routine now ran beside it in the previous cycle and was reported then.
     fn on_repeat(&mut self, _f: &Frame, _ctx: &Ctx<'_>) {}
 
+    /// Its quiet repeats do nothing (above), however many.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        u64::MAX
+    }
+
     fn ledger(&self) -> &Ledger {
         &self.ledger
     }

@@ -131,6 +131,15 @@ impl Rule for TimeBudget {
         }
     }
 
+    /// Nothing timed: its repeats do nothing. While an ISR or DPC is timed, every repeat.
+    fn quiet_until(&self, _f: &Frame) -> u64 {
+        if self.isr.iter().chain(&self.dpc).any(|s| s.start.is_some()) {
+            0
+        } else {
+            u64::MAX
+        }
+    }
+
     fn finish(&mut self, last_cycle: u64) {
         let _ = last_cycle;
         for c in 0..TRACED_CPUS {
