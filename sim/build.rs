@@ -682,6 +682,8 @@ fn build_core(m: &Built, vinclude: &Path, bridge_dir: &Path) -> Result<(), Strin
     };
     b.define("DIRQL_VCD_TOP", Some(m.prefix.as_str()));
     b.define("DIRQL_VCD_TOP_HEADER", Some(format!("\"{}.h\"", m.prefix).as_str()));
+    // Untraced runs evaluate once per clock through the root's trigger field (core_impl.h).
+    b.define("DIRQL_VCD_ROOT_HEADER", Some(format!("\"{}___024root.h\"", m.prefix).as_str()));
     b.define("DIRQL_FST_TOP", Some(fst_top.as_str()));
     b.define("DIRQL_FST_TOP_HEADER", Some(format!("\"{fst_top}.h\"").as_str()));
     b.define("DIRQL_MAKE_VCD", Some(format!("make_vcd_core_{}", m.name).as_str()));

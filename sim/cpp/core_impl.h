@@ -27,6 +27,19 @@ template <class T>
 struct HasSlot1<T, std::void_t<decltype(std::declval<T&>().dev1_probe0_o)>> : std::true_type {};
 
 // 33 MHz conventional PCI: a 30 ns clock, in the 1 ns time unit the model is built with.
+#ifdef DIRQL_VCD_ROOT_HEADER
+// One eval() per clock in an untraced run (issue 19, docs/perf.md (13)). The design has no
+// negedge clk logic: Verilator 5.006's falling-edge eval() only records clk_i for the next
+// rising edge's trigger (`__Vtrigrprev__TOP__clk_i`, its only other read of clk_i), ~96
+// instructions of scheduler. An untraced run stores that itself; a traced one keeps the
+// eval so the waveform shows the clock. Other Verilator versions name the field otherwise:
+// the trait is false there and the falling edge is evaluated as before.
+template <class T, class = void>
+struct HasClkPrev : std::false_type {};
+template <class T>
+struct HasClkPrev<T, std::void_t<decltype(std::declval<T&>().rootp->__Vtrigrprev__TOP__clk_i)>> : std::true_type {};
+#endif
+
 static constexpr uint64_t kPeriod = 30;
 
 template <class Top, class Writer>
@@ -93,8 +106,7 @@ class CoreImpl final : public Core {
       t.clk_i = 1;
       t.eval();
       dump(now);
-      t.clk_i = 0;
-      t.eval();
+      fall(t);
       dump(now + kPeriod / 2);
     }
   }
@@ -151,6 +163,20 @@ class CoreImpl final : public Core {
 #endif
 
  private:
+  // The falling clock edge (see HasClkPrev).
+  inline void fall(Top& t) {
+    t.clk_i = 0;
+#ifdef DIRQL_VCD_ROOT_HEADER
+    if constexpr (HasClkPrev<Top>::value) {
+      if (!writer_) {
+        t.rootp->__Vtrigrprev__TOP__clk_i = 0;
+        return;
+      }
+    }
+#endif
+    t.eval();
+  }
+
   // An untraced run tests one null pointer per dump.
   inline void dump(uint64_t t) {
     if (writer_) writer_->dump(t, cycle_);
@@ -232,8 +258,7 @@ class CoreImpl final : public Core {
     b.dev_probe[5] = t.dev_probe5_o;
     b.dev_probe[6] = t.dev_probe6_o;
     b.dev_probe[7] = t.dev_probe7_o;
-    t.clk_i = 0;
-    t.eval();
+    fall(t);
     dump(now + kPeriod / 2);
     return b;
   }

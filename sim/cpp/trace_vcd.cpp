@@ -15,6 +15,9 @@
 #include <vector>
 
 #include DIRQL_VCD_TOP_HEADER
+#ifdef DIRQL_VCD_ROOT_HEADER
+#include DIRQL_VCD_ROOT_HEADER  // the one-eval clock of untraced runs (core_impl.h)
+#endif
 #include "dirql-sim/cpp/core_impl.h"
 #include "verilated_vcd_c.h"
 
