@@ -14,7 +14,8 @@
 //! costs nothing here:
 //! - `dirql_vruntime`: the Verilator runtime, VCD and FST writers (depends on the Verilator
 //!   version only);
-//! - `dirql_vmodel_<device>`: each generated model (depends on its RTL and the flags below);
+//! - `dirql_vmodel_<device>`: each generated model (depends on its RTL and the flags below;
+//!   an edit after which Verilator writes the same C++ keeps the archive: see `generated_key`);
 //! - `dirql_core_<device>`: the clocking core and the writers for that model;
 //! - `dirql_bridge`: the cxx bridge, `cpp/model.cpp` and the generated dispatch.
 //!
