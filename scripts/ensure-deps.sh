@@ -34,8 +34,11 @@ for c in "${!pkg[@]}"; do
   command -v "$c" >/dev/null 2>&1 || missing+=("${pkg[$c]}")
 done
 # header -> Debian package: Verilator's FST writer (fstapi.c, built into the model's
-# runtime by sim/build.rs) compresses with zlib, so every mode needs its headers.
-declare -A hdr=([/usr/include/zlib.h]=zlib1g-dev)
+# runtime by sim/build.rs) compresses with zlib, so every mode needs its headers; from
+# 5.050 its own writer (include/fstcpp) compresses with the system LZ4 too. liblz4-dev is
+# installed whatever the Verilator (a few hundred kB): a Verilator put first on PATH later
+# then builds without another trip here.
+declare -A hdr=([/usr/include/zlib.h]=zlib1g-dev [/usr/include/lz4.h]=liblz4-dev)
 for h in "${!hdr[@]}"; do
   [ -e "$h" ] || missing+=("${hdr[$h]}")
 done
@@ -69,9 +72,11 @@ if ! [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || ((10#$major < 5 || (1
   echo "             or build a 5.x release from source and put its bin/ first on PATH (docs/compat.md)." >&2
   exit 1
 fi
-# Verilator 5.050's own FST writer (include/fstcpp) compresses with the system LZ4.
+# Verilator 5.050's own FST writer (include/fstcpp) compresses with the system LZ4 (installed
+# above; this catches an install that did not bring it).
 vroot=$(verilator --getenv VERILATOR_ROOT 2>/dev/null || true)
 if [ -d "$vroot/include/fstcpp" ] && [ ! -e /usr/include/lz4.h ]; then
-  echo "ensure-deps: Verilator $v needs LZ4's headers for FST: sudo apt-get install --no-install-recommends liblz4-dev" >&2
+  echo "ensure-deps: Verilator $v ($(command -v verilator)) writes FST with LZ4, whose headers (/usr/include/lz4.h) are missing." >&2
+  echo "             Install Debian's package: sudo apt-get install --no-install-recommends liblz4-dev" >&2
   exit 1
 fi

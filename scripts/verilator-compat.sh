@@ -45,7 +45,7 @@ if nice -n 15 cargo build --release -p dirql-cli > "$log-build.log" 2>&1; then
 else
   summary+=("build: FAILED (see $log-build.log)")
   tail -40 "$log-build.log"
-  printf 'verilator-compat %s: %s\n' "$version" "${summary[@]}"
+  (IFS=';'; printf 'verilator-compat %s: %s\n' "$version" "${summary[*]}")
   exit 1
 fi
 status=0
@@ -67,5 +67,5 @@ if ((run_bench)); then
     summary+=("bench: FAILED (see $log-bench.log)")
   fi
 fi
-printf 'verilator-compat %s: %s\n' "$version" "${summary[@]}"
+(IFS=';'; printf 'verilator-compat %s: %s\n' "$version" "${summary[*]}")
 exit $status

@@ -14,7 +14,8 @@
 //! costs nothing here:
 //! - `dirql_vruntime`: the Verilator runtime, VCD and FST writers (depends on the Verilator
 //!   version only);
-//! - `dirql_vmodel_<device>`: each generated model (depends on its RTL and the flags below);
+//! - `dirql_vmodel_<device>`: each generated model (depends on its RTL and the flags below;
+//!   an edit after which Verilator writes the same C++ keeps the archive: see `generated_key`);
 //! - `dirql_core_<device>`: the clocking core and the writers for that model;
 //! - `dirql_bridge`: the cxx bridge, `cpp/model.cpp` and the generated dispatch.
 //!
@@ -297,37 +298,51 @@ fn run() -> Result<(), String> {
                 }
             }
 
-            // Verilator's headers, precompiled once (GCC only): each unity unit of the model
-            // spends about 0.8 s parsing them otherwise, and the model is what an RTL edit
-            // rebuilds. Two models: verilated.h only, as their VCD and FST units must not see
-            // each other's tracer header (5.050 defines the same macros differently in both).
-            let pch_text = match tracers {
-                Tracers::Spliced => PCH_BOTH_TRACERS,
-                Tracers::TwoModels => PCH_RUNTIME_ONLY,
-            };
-            let pch = precompiled_header(&vinclude, &out.join("pch"), &version, pch_text);
+            // An edit that leaves Verilator's output as it was (a comment, spacing, an edit
+            // that is optimised away) compiles nothing: the archive from that same output is
+            // kept. Keyed on every generated source (after the splice), the way FST joins,
+            // and this script (the compiler flags); Verilator's dependency lists
+            // (`__ver.d`, `__verFiles.dat`) name the inputs' times and are left out.
+            let generated_key =
+                generated_key(&mdir, (tracers == Tracers::TwoModels).then_some(fdir.as_path()), tracers)?;
+            let generated_file = model_dir.join("generated");
+            let same_output = fs::read_to_string(&generated_file).is_ok_and(|k| k.trim() == generated_key.to_string())
+                && fs::read_to_string(&mode_file).is_ok_and(|m| m.trim() == format!("{tracers:?}"))
+                && model_dir.join(format!("libdirql_vmodel_{}.a", dev.name)).exists();
+            if !same_output {
+                // Verilator's headers, precompiled once (GCC only): each unity unit of the model
+                // spends about 0.8 s parsing them otherwise, and the model is what an RTL edit
+                // rebuilds. Two models: verilated.h only, as their VCD and FST units must not see
+                // each other's tracer header (5.050 defines the same macros differently in both).
+                let pch_text = match tracers {
+                    Tracers::Spliced => PCH_BOTH_TRACERS,
+                    Tracers::TwoModels => PCH_RUNTIME_ONLY,
+                };
+                let pch = precompiled_header(&vinclude, &out.join("pch"), &version, pch_text);
 
-            let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-            let mut unity = unity_units(&mdir, "dirql_unity", units)?;
-            if tracers == Tracers::TwoModels {
-                // The FST model has the same amount of evaluation code, compiled beside it.
-                unity.extend(unity_units(&fdir, "dirql_unity", units)?);
+                let units = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+                let mut unity = unity_units(&mdir, "dirql_unity", units)?;
+                if tracers == Tracers::TwoModels {
+                    // The FST model has the same amount of evaluation code, compiled beside it.
+                    unity.extend(unity_units(&fdir, "dirql_unity", units)?);
+                }
+                fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
+                let mut b = cpp_build(&vinclude);
+                b.include(&mdir);
+                if tracers == Tracers::TwoModels {
+                    b.include(&fdir);
+                }
+                if let Some(h) = &pch {
+                    // GCC reads `<h>.gch` instead of the header when it is valid for these flags,
+                    // and says so (-Winvalid-pch) if it is not; the build is correct either way.
+                    b.flag("-include").flag(h.display().to_string()).flag("-Winvalid-pch");
+                }
+                for u in &unity {
+                    b.file(u);
+                }
+                b.out_dir(&model_dir).compile(&format!("dirql_vmodel_{}", dev.name));
+                fs::write(&generated_file, generated_key.to_string()).map_err(|e| e.to_string())?;
             }
-            fs::create_dir_all(&model_dir).map_err(|e| e.to_string())?;
-            let mut b = cpp_build(&vinclude);
-            b.include(&mdir);
-            if tracers == Tracers::TwoModels {
-                b.include(&fdir);
-            }
-            if let Some(h) = &pch {
-                // GCC reads `<h>.gch` instead of the header when it is valid for these flags,
-                // and says so (-Winvalid-pch) if it is not; the build is correct either way.
-                b.flag("-include").flag(h.display().to_string()).flag("-Winvalid-pch");
-            }
-            for u in &unity {
-                b.file(u);
-            }
-            b.out_dir(&model_dir).compile(&format!("dirql_vmodel_{}", dev.name));
             fs::write(&mode_file, format!("{tracers:?}")).map_err(|e| e.to_string())?;
             stamp(&model_dir, model_key)?;
         }
@@ -628,6 +643,28 @@ fn add_fst_tracer(mdir: &Path, fdir: &Path, prefix: &str) -> Result<(), String> 
         ));
     }
     fs::write(mdir.join(&top_h), patched).map_err(|e| e.to_string())
+}
+
+/// The key of a model's generated C++: every `.cpp` and `.h` Verilator wrote into `mdir`
+/// (and `fdir`, a second FST model), by name and content, without the unity files this
+/// script writes from them; with the way FST joins and this script's text.
+fn generated_key(mdir: &Path, fdir: Option<&Path>, tracers: Tracers) -> Result<u64, String> {
+    let mut parts: Vec<Vec<u8>> = vec![format!("{tracers:?}").into_bytes(), include_bytes!("build.rs").to_vec()];
+    for dir in std::iter::once(mdir).chain(fdir) {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| (n.ends_with(".cpp") || n.ends_with(".h")) && !n.starts_with("dirql_unity"))
+            .collect();
+        names.sort();
+        for n in names {
+            let p = dir.join(&n);
+            parts.push(n.into_bytes());
+            parts.push(fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?);
+        }
+    }
+    Ok(hash_of(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>()))
 }
 
 /// Runs `tool` once per argument list, all at the same time; fails with the first failure.
