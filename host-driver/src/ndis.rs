@@ -269,11 +269,6 @@ impl SendPath {
         self.completed.borrow_mut().insert(nbl.id, status);
     }
 
-    /// Sends handed to the miniport and not yet completed by it.
-    pub fn in_flight(&self) -> usize {
-        self.outstanding.borrow().iter().map(|q| q.len()).sum::<usize>() - self.completed.borrow().len()
-    }
-
     fn note(&self, cpu: &Cpu<'_>, value: u32) {
         if self.last_note.get() == Some((cpu.id(), cpu.now())) {
             // The previous note has not been on the waveform yet.
@@ -324,10 +319,5 @@ impl SendPath {
         miniport.miniport_send_net_buffer_lists(cpu, nbl);
         self.publish(cpu);
         nbl
-    }
-
-    /// The thread looks at its completions without sending (e.g. before it sleeps).
-    pub fn poll(&self, cpu: &Cpu<'_>) {
-        self.publish(cpu);
     }
 }
